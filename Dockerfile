@@ -1,0 +1,24 @@
+# The bot on a slim Python base, catalogs compiled at build time, run as a non-root user.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DATABASE_PATH=/var/lib/consultations-bot/bot.sqlite3 \
+    DATA_DIR=/app/data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY locales ./locales
+COPY data ./data
+RUN pip install . \
+    && python -c "from bot.i18n import compile_catalogs; compile_catalogs()" \
+    && useradd --system --uid 10001 --home /app bot \
+    && mkdir -p /var/lib/consultations-bot \
+    && chown bot /var/lib/consultations-bot
+
+USER bot
+VOLUME ["/var/lib/consultations-bot"]
+ENTRYPOINT ["python", "-m", "bot"]
+CMD ["run"]

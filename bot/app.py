@@ -1,0 +1,104 @@
+"""Builds the Application: one function, with the Bot API request injectable for tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.context import BotApplication, BotContext, Services
+from bot.handlers import register
+from bot.handlers.start import command_menu
+from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
+from bot.services.agenda import Agenda
+from bot.services.event_data import EventData
+from bot.services.people import People
+from bot.storage.bookmarks import BookmarkStore
+from bot.storage.database import Database
+from bot.storage.users import UserStore
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_TOKEN = "1:offline-console-token"
+
+
+def build_application(
+    config: Config,
+    events: EventData,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Clock | None = None,
+) -> BotApplication:
+    """The bot's Application; `request` replaces the network (tests and the console chat)."""
+    compile_catalogs()
+    clock = clock or SystemClock()
+
+    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        database = await Database.open(config.database_path)
+        people = People(
+            UserStore(database.connection),
+            events,
+            clock,
+            organisers=config.organisers,
+            moderators=config.moderators,
+            default_consultation=config.default_consultation,
+        )
+        application.bot_data["services"] = Services(
+            config=config,
+            clock=clock,
+            db=database,
+            events=events,
+            people=people,
+            agenda=Agenda(BookmarkStore(database.connection), clock),
+        )
+        await publish_commands(application)
+
+    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        services: Services | None = application.bot_data.pop("services", None)
+        if services is not None:
+            await services.db.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(config.token or OFFLINE_TOKEN)
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(get_updates_request or request)
+    application = builder.build()
+    register(application)
+    return cast(BotApplication, application)
+
+
+async def publish_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The command menu in each language; clients pick theirs by language_code."""
+    with use_language(DEFAULT):
+        await application.bot.set_my_commands(command_menu())
+    for lang in SUPPORTED:
+        with use_language(lang):
+            await application.bot.set_my_commands(command_menu(), language_code=lang)
+
+
+@asynccontextmanager
+async def running(application: BotApplication) -> AsyncIterator[BotApplication]:
+    """Run the application without polling: updates are fed with process_update."""
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.stop()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+        await application.shutdown()

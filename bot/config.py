@@ -1,0 +1,78 @@
+"""Configuration from the environment and an optional .env file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message names it."""
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; blank lines and # comments are skipped, quotes are stripped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _ids(name: str, raw: str) -> frozenset[int]:
+    result = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            result.add(int(part))
+        except ValueError:
+            raise ConfigError(f"{name}: '{part}' is not a Telegram user id") from None
+    return frozenset(result)
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str | None = field(default=None, repr=False)
+    database_path: Path = ROOT / "var" / "bot.sqlite3"
+    data_dir: Path = ROOT / "data"
+    organisers: frozenset[int] = frozenset()
+    moderators: frozenset[int] = frozenset()
+    default_consultation: str | None = None
+
+    def with_overrides(self, **changes: object) -> Config:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, env_file: Path | None = None
+    ) -> Config:
+        """Environment variables win over the .env file."""
+        values = read_env_file(env_file if env_file is not None else Path.cwd() / ".env")
+        values.update(env if env is not None else os.environ)
+        token = values.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+        return cls(
+            token=token,
+            database_path=Path(values.get("DATABASE_PATH") or cls.database_path),
+            data_dir=Path(values.get("DATA_DIR") or cls.data_dir),
+            organisers=_ids("ORGANISER_IDS", values.get("ORGANISER_IDS", "")),
+            moderators=_ids("MODERATOR_IDS", values.get("MODERATOR_IDS", "")),
+            default_consultation=values.get("DEFAULT_CONSULTATION") or None,
+        )

@@ -1,0 +1,48 @@
+"""What every handler gets: the services, and the profile of the user behind the update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.agenda import Agenda
+from bot.services.event_data import Consultation, EventData
+from bot.services.people import People, Profile
+from bot.storage.database import Database
+
+
+@dataclass
+class Services:
+    config: Config
+    clock: Clock
+    db: Database
+    events: EventData
+    people: People
+    agenda: Agenda
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
+    """PTB makes one context per update, so the middleware can leave the profile on it."""
+
+    profile: Profile | None = None
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.bot_data["services"]
+        return services
+
+    @property
+    def consultation(self) -> Consultation | None:
+        """The consultation the user attends, if chosen (or if there is only one)."""
+        if self.profile is None:
+            return None
+        return self.services.events.get(self.profile.consultation_id)
+
+
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any
+]

@@ -1,0 +1,78 @@
+"""The one place that orders handlers and groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.handlers import agenda, fallback, logistics, start
+from bot.handlers.errors import on_error
+from bot.handlers.profile import load_profile
+
+MIDDLEWARE_GROUP = -1
+
+PRIVATE = filters.ChatType.PRIVATE
+
+COMMANDS = {
+    "start": start.start,
+    "help": start.show_help,
+    "language": start.choose_language,
+    "consultation": start.choose_consultation,
+    "forget": start.forget,
+    "agenda": agenda.show_agenda,
+    "now": agenda.show_now,
+    "next": agenda.show_next,
+    "my": agenda.show_my_agenda,
+    "calendar": agenda.send_calendar,
+    "venue": logistics.show_venue,
+    "info": logistics.show_info,
+}
+
+MENU = {
+    "menu:agenda": agenda.show_agenda,
+    "menu:now": agenda.show_now,
+    "menu:my": agenda.show_my_agenda,
+    "menu:info": logistics.show_info,
+    "menu:venue": logistics.show_venue,
+    "menu:language": start.choose_language,
+    "my:ics": agenda.send_calendar,
+}
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(TypeHandler(Update, load_profile), group=MIDDLEWARE_GROUP)
+    for name, callback in COMMANDS.items():
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    for data, callback in MENU.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=f"^{data}$"))
+    application.add_handler(CallbackQueryHandler(start.set_language_button, pattern=r"^lang:"))
+    application.add_handler(CallbackQueryHandler(start.set_consultation_button, pattern=r"^cons:"))
+    application.add_handler(CallbackQueryHandler(start.forget_button, pattern=r"^forget:"))
+    application.add_handler(CallbackQueryHandler(agenda.agenda_day_button, pattern=r"^ag:d:"))
+    application.add_handler(CallbackQueryHandler(agenda.session_button, pattern=r"^ag:s:"))
+    application.add_handler(CallbackQueryHandler(agenda.star_button, pattern=r"^ag:t:"))
+    application.add_handler(CallbackQueryHandler(logistics.topic_button, pattern=r"^info:"))
+    application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(MessageHandler(filters.COMMAND & PRIVATE, fallback.unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT & PRIVATE, fallback.free_text))
+    application.add_handler(
+        MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, fallback.unsupported_message)
+    )
+    application.add_error_handler(on_error)
+
+
+async def stale_button(update: Update, context: Any) -> None:
+    """A button whose data no handler knows (an old message, or forged data)."""
+    from bot.i18n import _
+
+    if update.callback_query:
+        await update.callback_query.answer(_("This button is out of date."))

@@ -1,0 +1,352 @@
+"""The programme: days, session cards, now/next, the personal agenda and its calendar file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_time
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot.context import BotContext
+from bot.handlers.common import reply, show
+from bot.handlers.formatting import (
+    day_long,
+    day_short,
+    esc,
+    session_card,
+    session_line,
+    zone_note,
+)
+from bot.handlers.start import need_consultation
+from bot.i18n import _, current_language, ngettext
+from bot.services.calendar import build_ics, ics_filename
+from bot.services.event_data import Consultation, Session
+
+PAGE_SIZE = 8
+BUTTON_TITLE = 40
+
+
+def _button_label(session: Session, consultation: Consultation, starred: bool) -> str:
+    start = format_time(
+        session.start, "HH:mm", tzinfo=consultation.timezone, locale=current_language()
+    )
+    title = session.title.get(current_language())
+    if len(title) > BUTTON_TITLE:
+        title = title[: BUTTON_TITLE - 1].rstrip() + "…"
+    return f"{'⭐ ' if starred else ''}{start} · {title}"
+
+
+def _session_buttons(
+    sessions: list[Session], consultation: Consultation, starred: set[str]
+) -> list[list[InlineKeyboardButton]]:
+    return [
+        [
+            InlineKeyboardButton(
+                _button_label(s, consultation, s.id in starred), callback_data=f"ag:s:{s.id}"
+            )
+        ]
+        for s in sessions
+        if s.kind != "break"
+    ]
+
+
+async def _starred(context: BotContext, consultation: Consultation) -> set[str]:
+    if context.profile is None:
+        return set()
+    items = await context.services.agenda.personal(context.profile.user_id, consultation)
+    return {item.session.id for item in items}
+
+
+async def _day_page(
+    update: Update, context: BotContext, consultation: Consultation, day: date, page: int
+) -> None:
+    sessions = consultation.sessions_on(day)
+    pages = max(1, -(-len(sessions) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = sessions[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    starred = await _starred(context, consultation)
+    lang = current_language()
+    lines = [
+        "📅 <b>" + esc(day_long(day)) + "</b>",
+        "<i>" + esc(consultation.name.get(lang)) + "</i>",
+        "",
+    ]
+    if not sessions:
+        lines.append(_("No sessions on this day."))
+    lines.extend(session_line(s, consultation, starred=s.id in starred) for s in shown)
+    if pages > 1:
+        lines.append("")
+        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
+    lines.append("")
+    lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
+    lines.append(_("Tap a session to open it, then ⭐ to add it to your agenda."))
+    rows = _session_buttons(shown, consultation, starred)
+    if pages > 1:
+        paging = []
+        if page > 0:
+            paging.append(InlineKeyboardButton("◀", callback_data=f"ag:d:{day}:{page - 1}"))
+        if page < pages - 1:
+            paging.append(InlineKeyboardButton("▶", callback_data=f"ag:d:{day}:{page + 1}"))
+        rows.append(paging)
+    days = consultation.days()
+    index = days.index(day)
+    nav = []
+    if index > 0:
+        nav.append(
+            InlineKeyboardButton(
+                "« " + day_short(days[index - 1]), callback_data=f"ag:d:{days[index - 1]}:0"
+            )
+        )
+    if index < len(days) - 1:
+        nav.append(
+            InlineKeyboardButton(
+                day_short(days[index + 1]) + " »", callback_data=f"ag:d:{days[index + 1]}:0"
+            )
+        )
+    if nav:
+        rows.append(nav)
+    await show(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def show_agenda(update: Update, context: BotContext) -> None:
+    """/agenda: today's programme (or the first day's), paged."""
+    consultation = await need_consultation(update, context)
+    if consultation is None:
+        return
+    if update.callback_query:
+        await update.callback_query.answer()
+    await _day_page(
+        update, context, consultation, context.services.agenda.default_day(consultation), 0
+    )
+
+
+async def agenda_day_button(update: Update, context: BotContext) -> None:
+    """ag:d:<date>:<page>"""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    consultation = await need_consultation(update, context)
+    if consultation is None:
+        await query.answer()
+        return
+    try:
+        _prefix, _kind, day_text, page_text = query.data.split(":")
+        day = date.fromisoformat(day_text)
+        page = int(page_text)
+    except ValueError:
+        await query.answer(_("This button is out of date."))
+        return
+    if day not in consultation.days():
+        await query.answer(_("This button is out of date."))
+        return
+    await query.answer()
+    await _day_page(update, context, consultation, day, page)
+
+
+def _card_keyboard(
+    session: Session, consultation: Consultation, starred: bool
+) -> InlineKeyboardMarkup:
+    star = (
+        InlineKeyboardButton("★ " + _("Remove from my agenda"), callback_data=f"ag:t:{session.id}")
+        if starred
+        else InlineKeyboardButton(
+            "⭐ " + _("Add to my agenda"), callback_data=f"ag:t:{session.id}"
+        )
+    )
+    day = session.start.astimezone(consultation.timezone).date()
+    index = consultation.sessions_on(day).index(session)
+    back = InlineKeyboardButton(
+        "« " + _("Back to {day}").format(day=day_short(day)),
+        callback_data=f"ag:d:{day}:{index // PAGE_SIZE}",
+    )
+    return InlineKeyboardMarkup([[star], [back]])
+
+
+async def _session_from_query(
+    update: Update, context: BotContext
+) -> tuple[Consultation, Session] | None:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return None
+    consultation = context.consultation
+    session_id = query.data.split(":", 2)[-1]
+    session = consultation.session(session_id) if consultation else None
+    if consultation is None or session is None:
+        await query.answer(_("This session is no longer in the programme."), show_alert=True)
+        return None
+    return consultation, session
+
+
+async def session_button(update: Update, context: BotContext) -> None:
+    """ag:s:<session>: open a session card."""
+    found = await _session_from_query(update, context)
+    if found is None or update.callback_query is None or context.profile is None:
+        return
+    consultation, session = found
+    await update.callback_query.answer()
+    starred = await context.services.agenda.is_starred(
+        context.profile.user_id, consultation, session.id
+    )
+    await show(
+        update,
+        context,
+        session_card(session, consultation, starred=starred),
+        _card_keyboard(session, consultation, starred),
+    )
+
+
+async def star_button(update: Update, context: BotContext) -> None:
+    """ag:t:<session>: add to or remove from the personal agenda."""
+    found = await _session_from_query(update, context)
+    query = update.callback_query
+    if found is None or query is None or context.profile is None:
+        return
+    consultation, session = found
+    starred = await context.services.agenda.toggle_star(
+        context.profile.user_id, consultation, session.id
+    )
+    await query.answer(_("Added to your agenda.") if starred else _("Removed from your agenda."))
+    await show(
+        update,
+        context,
+        session_card(session, consultation, starred=starred),
+        _card_keyboard(session, consultation, starred),
+    )
+
+
+async def _now_next(update: Update, context: BotContext, *, include_now: bool) -> None:
+    consultation = await need_consultation(update, context)
+    if consultation is None:
+        return
+    if update.callback_query:
+        await update.callback_query.answer()
+    result = context.services.agenda.now_and_next(consultation)
+    starred = await _starred(context, consultation)
+    lines: list[str] = []
+    moment = context.services.clock.now()
+    if include_now:
+        lines.append("🔴 <b>" + _("On now") + "</b>")
+        if result.now:
+            lines.extend(
+                session_line(s, consultation, starred=s.id in starred) for s in result.now
+            )
+        else:
+            lines.append(_("Nothing is on right now."))
+        lines.append("")
+    lines.append("⏭ <b>" + _("Next") + "</b>")
+    if result.next:
+        first = result.next[0]
+        day = first.start.astimezone(consultation.timezone).date()
+        if day != moment.astimezone(consultation.timezone).date():
+            lines.append(esc(day_long(day)))
+        lines.extend(session_line(s, consultation, starred=s.id in starred) for s in result.next)
+    elif moment.astimezone(consultation.timezone).date() > consultation.end:
+        lines.append(_("The consultation is over. Thank you for taking part!"))
+    else:
+        lines.append(_("No more sessions today."))
+    lines.append("")
+    lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
+    shown = (result.now if include_now else []) + result.next
+    rows = _session_buttons(shown, consultation, starred)
+    await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def show_now(update: Update, context: BotContext) -> None:
+    """/now: what is on now, and what comes next."""
+    await _now_next(update, context, include_now=True)
+
+
+async def show_next(update: Update, context: BotContext) -> None:
+    """/next: the next sessions."""
+    await _now_next(update, context, include_now=False)
+
+
+async def show_my_agenda(update: Update, context: BotContext) -> None:
+    """/my: the personal agenda, with clashes flagged."""
+    consultation = await need_consultation(update, context)
+    if consultation is None or context.profile is None:
+        return
+    if update.callback_query:
+        await update.callback_query.answer()
+    items = await context.services.agenda.personal(context.profile.user_id, consultation)
+    if not items:
+        await reply(
+            update,
+            context,
+            _(
+                "Your agenda is empty. Open a session in /agenda and tap ⭐ "
+                "to add it to your agenda."
+            ),
+        )
+        return
+    lang = current_language()
+    lines = [
+        "⭐ <b>" + _("My agenda") + "</b> — " + esc(consultation.name.get(lang)),
+        ngettext("{count} session", "{count} sessions", len(items)).format(count=len(items)),
+    ]
+    current_day: date | None = None
+    clashes = 0
+    for item in items:
+        day = item.session.start.astimezone(consultation.timezone).date()
+        if day != current_day:
+            lines.append("")
+            lines.append("<b>" + esc(day_long(day)) + "</b>")
+            current_day = day
+        lines.append(session_line(item.session, consultation, starred=True))
+        if item.clashes_with:
+            clashes += 1
+            others = ", ".join(esc(o.title.get(lang)) for o in item.clashes_with)
+            lines.append("   ⚠️ " + _("Overlaps with: {sessions}").format(sessions=others))
+    if clashes:
+        lines.append("")
+        lines.append(
+            ngettext(
+                "⚠️ {count} session overlaps another one you picked.",
+                "⚠️ {count} sessions overlap others you picked.",
+                clashes,
+            ).format(count=clashes)
+        )
+    lines.append("")
+    lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
+    rows = _session_buttons(
+        [i.session for i in items], consultation, {i.session.id for i in items}
+    )
+    rows.append(
+        [InlineKeyboardButton("📆 " + _("Add to my phone's calendar"), callback_data="my:ics")]
+    )
+    await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def send_calendar(update: Update, context: BotContext) -> None:
+    """/calendar: the personal agenda as an .ics file."""
+    consultation = await need_consultation(update, context)
+    chat = update.effective_chat
+    if consultation is None or context.profile is None or chat is None:
+        return
+    if update.callback_query:
+        await update.callback_query.answer()
+    items = await context.services.agenda.personal(context.profile.user_id, consultation)
+    if not items:
+        await reply(
+            update,
+            context,
+            _(
+                "Your agenda is empty, so there is nothing to put in a calendar yet. "
+                "Open a session in /agenda and tap ⭐ to add it."
+            ),
+        )
+        return
+    lang = current_language()
+    content = build_ics(
+        consultation, [i.session for i in items], lang, context.services.clock.now()
+    )
+    caption = ngettext(
+        "Your agenda: {count} session. Open the file to add it to your calendar.",
+        "Your agenda: {count} sessions. Open the file to add them to your calendar.",
+        len(items),
+    ).format(count=len(items))
+    await context.bot.send_document(
+        chat.id,
+        InputFile(content, filename=ics_filename(consultation), attach=True),
+        caption=caption,
+    )

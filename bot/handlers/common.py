@@ -1,0 +1,59 @@
+"""Reply helpers shared by the handlers: long texts split cleanly, edits that may be no-ops."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.handlers.formatting import split_message
+
+logger = logging.getLogger(__name__)
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Send `text` to the update's chat, split at Telegram's limit; buttons go on the last part."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = split_message(text)
+    sent: Message | None = None
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        sent = await context.bot.send_message(
+            chat.id,
+            part,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if last else None,
+            link_preview_options=None,
+        )
+    return sent
+
+
+async def show(
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Edit the message whose button was pressed, or send a new one for a command."""
+    query = update.callback_query
+    message = query.message if query else None
+    parts = split_message(text)
+    if query is None or not isinstance(message, Message) or len(parts) > 1:
+        await reply(update, context, text, markup)
+        return
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:
+        # Pressing the same button twice asks for the same text: nothing to do.
+        if "not modified" not in exc.message.lower():
+            raise

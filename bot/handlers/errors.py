@@ -1,0 +1,30 @@
+"""The last resort: log the error, then answer the user politely in their language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import BotContext
+from bot.i18n import _
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    logger.error("Error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer()
+        await context.bot.send_message(
+            update.effective_chat.id,
+            _("Sorry, something went wrong on my side. Please try again in a moment."),
+        )
+    except TelegramError:
+        logger.warning("Could not tell the user about the error", exc_info=True)

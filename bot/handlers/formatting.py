@@ -1,0 +1,151 @@
+"""How sessions, days and times look in a message, in the reader's language."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from babel.dates import (
+    format_date,
+    format_interval,
+    format_skeleton,
+    format_time,
+    get_timezone_location,
+)
+
+from bot.i18n import _, current_language, isolate
+from bot.services.event_data import Consultation, Session
+
+MESSAGE_LIMIT = 4096
+
+KIND_ICONS = {
+    "plenary": "🏛",
+    "panel": "🎙",
+    "workshop": "🛠",
+    "side-event": "🤝",
+    "break": "☕",
+    "other": "📌",
+}
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def day_long(day: date) -> str:
+    return format_date(day, "full", locale=current_language())
+
+
+def day_short(day: date) -> str:
+    return format_skeleton("MMMEd", day, locale=current_language())
+
+
+def time_range(session: Session, consultation: Consultation) -> str:
+    """09:00 – 10:30 in the consultation's time zone."""
+    text = format_interval(
+        session.start,
+        session.end,
+        "Hm",
+        tzinfo=consultation.timezone,
+        locale=current_language(),
+    )
+    return isolate(text)
+
+
+def zone_note(consultation: Consultation) -> str:
+    location = get_timezone_location(consultation.timezone, locale=current_language())
+    return _("All times are local: {zone}.").format(zone=location)
+
+
+def when(session: Session, consultation: Consultation) -> str:
+    """Tuesday, December 8, 2026 · 09:00 – 10:30"""
+    day = session.start.astimezone(consultation.timezone).date()
+    return f"{day_long(day)} · {time_range(session, consultation)}"
+
+
+def session_line(
+    session: Session, consultation: Consultation, *, starred: bool = False, number: int = 0
+) -> str:
+    """One line of a list: time, title, room."""
+    lang = current_language()
+    icon = "⭐" if starred else KIND_ICONS.get(session.kind, "📌")
+    prefix = f"<b>{number}.</b> " if number else ""
+    room = f" · {esc(isolate(session.room.get(lang)))}" if session.room else ""
+    return (
+        f"{prefix}{icon} <code>{time_range(session, consultation)}</code> "
+        f"{esc(session.title.get(lang))}{room}"
+    )
+
+
+def session_card(session: Session, consultation: Consultation, *, starred: bool) -> str:
+    """The full card of one session."""
+    lang = current_language()
+    lines = [f"<b>{esc(session.title.get(lang))}</b>"]
+    if starred:
+        lines[0] = f"⭐ {lines[0]}"
+    lines.append(f"🕘 {esc(when(session, consultation))}")
+    if session.room:
+        lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(session.room.get(lang)))))
+    if session.track:
+        lines.append("🧭 " + _("Track: {track}").format(track=esc(session.track.get(lang))))
+    if session.speakers:
+        lines.append("🎤 " + _("Speakers:"))
+        for speaker in session.speakers:
+            name = esc(isolate(speaker.name))
+            if speaker.affiliation:
+                lines.append(f"  • {name} — {esc(speaker.affiliation.get(lang))}")
+            else:
+                lines.append(f"  • {name}")
+    if session.interpretation:
+        names = ", ".join(language_name(code) for code in session.interpretation)
+        lines.append("🎧 " + _("Interpretation: {languages}").format(languages=esc(names)))
+    if session.description:
+        lines.append("")
+        lines.append(esc(session.description.get(lang)))
+    lines.append("")
+    lines.append(f"<i>{esc(zone_note(consultation))}</i>")
+    return "\n".join(lines)
+
+
+def language_name(code: str) -> str:
+    """The name of a language in the reader's language."""
+    from babel import Locale
+
+    return Locale.parse(code).get_display_name(current_language()) or code
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split at line breaks (each line holds balanced tags) so no part passes Telegram's limit."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            # A single huge line: cut at the last space before the limit.
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:cut])
+            line = line[cut:].lstrip()
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return parts or [text[:limit]]
+
+
+def bullet_list(items: Iterable[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def moment(value: datetime, consultation: Consultation) -> str:
+    """A date and time in the consultation's zone."""
+    local = value.astimezone(consultation.timezone)
+    clock = format_time(local, "HH:mm", locale=current_language())
+    return f"{day_long(local.date())} · {isolate(clock)}"

@@ -1,0 +1,17 @@
+"""Middleware: load the user's profile and set their language before any handler runs."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.i18n import pick_language, set_language
+
+
+async def load_profile(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return
+    profile = await context.services.people.profile(user.id, user.first_name or "")
+    context.profile = profile
+    set_language(profile.language or pick_language(user.language_code))

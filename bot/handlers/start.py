@@ -1,0 +1,272 @@
+"""First contact and the delegate's choices: language, consultation; help; deleting one's data."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import TelegramError
+
+from bot.context import BotContext
+from bot.handlers.common import reply, show
+from bot.handlers.formatting import day_short, esc
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED, _, current_language, pick_language, set_language
+from bot.services.event_data import Consultation
+
+LANG_PREFIX = "lang:"
+CONSULTATION_PREFIX = "cons:"
+
+
+def command_menu() -> list[BotCommand]:
+    """The command menu in the current language."""
+    return [
+        BotCommand("agenda", _("Programme by day")),
+        BotCommand("now", _("What is on now and next")),
+        BotCommand("next", _("The next sessions")),
+        BotCommand("my", _("My personal agenda")),
+        BotCommand("calendar", _("My agenda as a calendar file")),
+        BotCommand("venue", _("Venue, map and directions")),
+        BotCommand("info", _("Practical information")),
+        BotCommand("language", _("Change language")),
+        BotCommand("consultation", _("Change consultation")),
+        BotCommand("help", _("What I can do")),
+        BotCommand("forget", _("Delete my data")),
+    ]
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    current = current_language()
+    buttons = [
+        InlineKeyboardButton(
+            ("✅ " if code == current else "") + LANGUAGE_NAMES[code],
+            callback_data=f"{LANG_PREFIX}{code}",
+        )
+        for code in SUPPORTED
+    ]
+    return InlineKeyboardMarkup([buttons[:2], buttons[2:]])
+
+
+def main_menu() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("📅 " + _("Programme"), callback_data="menu:agenda"),
+                InlineKeyboardButton("⏱ " + _("Now & next"), callback_data="menu:now"),
+            ],
+            [
+                InlineKeyboardButton("⭐ " + _("My agenda"), callback_data="menu:my"),
+                InlineKeyboardButton("ℹ️ " + _("Practical info"), callback_data="menu:info"),
+            ],
+            [
+                InlineKeyboardButton("📍 " + _("Venue"), callback_data="menu:venue"),
+                InlineKeyboardButton("🌐 " + _("Language"), callback_data="menu:language"),
+            ],
+        ]
+    )
+
+
+def consultation_label(consultation: Consultation) -> str:
+    lang = current_language()
+    first, last = day_short(consultation.start), day_short(consultation.end)
+    dates = first if first == last else f"{first} – {last}"
+    return f"{consultation.name.get(lang)} ({dates})"
+
+
+def consultation_keyboard(context: BotContext) -> InlineKeyboardMarkup:
+    chosen = context.profile.consultation_id if context.profile else None
+    rows = [
+        [
+            InlineKeyboardButton(
+                ("✅ " if c.id == chosen else "") + consultation_label(c),
+                callback_data=f"{CONSULTATION_PREFIX}{c.id}",
+            )
+        ]
+        for c in context.services.events.consultations.values()
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask_consultation(update: Update, context: BotContext) -> None:
+    await reply(
+        update,
+        context,
+        _("Which consultation are you attending?"),
+        consultation_keyboard(context),
+    )
+
+
+async def need_consultation(update: Update, context: BotContext) -> Consultation | None:
+    """The user's consultation, or None after asking them to choose one."""
+    consultation = context.consultation
+    if consultation is None:
+        await reply(update, context, _("First, tell me which consultation you are attending."))
+        await ask_consultation(update, context)
+    return consultation
+
+
+def welcome_text(context: BotContext, *, returning: bool) -> str:
+    name = esc(context.profile.first_name) if context.profile else ""
+    if returning:
+        text = _("Welcome back, {name}!").format(name=name)
+    else:
+        text = _(
+            "Welcome, {name}! I am the assistant of the IOM–NGO Humanitarian Consultations. "
+            "I can show you the programme, keep your personal agenda, send it to your "
+            "calendar and answer practical questions."
+        ).format(name=name)
+    consultation = context.consultation
+    if consultation is not None:
+        text += "\n\n" + _("Your consultation: <b>{name}</b>").format(
+            name=esc(consultation.name.get(current_language()))
+        )
+        if consultation.sample:
+            text += "\n" + _("<i>This bot is running on sample data for demonstration.</i>")
+    return text
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/start: greet in the client's language, offer the language picker, then the consultation."""
+    user = update.effective_user
+    profile = context.profile
+    if user is None or profile is None:
+        return
+    returning = profile.language is not None
+    if not returning:
+        language = pick_language(user.language_code)
+        await context.services.people.set_language(user.id, language)
+        set_language(language)
+    await reply(update, context, welcome_text(context, returning=returning), main_menu())
+    if not returning:
+        await reply(
+            update,
+            context,
+            _("I will talk to you in English. Tap another language to switch:"),
+            language_keyboard(),
+        )
+    if context.consultation is None:
+        await ask_consultation(update, context)
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """/language: the language picker."""
+    await show(update, context, _("Choose your language:"), language_keyboard())
+
+
+async def set_language_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    code = query.data.removeprefix(LANG_PREFIX)
+    if code not in SUPPORTED:
+        await query.answer(_("This button is out of date."))
+        return
+    await context.services.people.set_language(user.id, code)
+    set_language(code)
+    await query.answer()
+    await show(
+        update,
+        context,
+        _("Done: I will talk to you in English.") + "\n" + _("Use /help to see what I can do."),
+        language_keyboard(),
+    )
+    chat = update.effective_chat
+    if chat is not None:
+        # This chat's menu follows the chosen language, whatever the client's language.
+        with suppress(TelegramError):
+            await context.bot.set_my_commands(command_menu(), scope=BotCommandScopeChat(chat.id))
+    if context.consultation is None:
+        await ask_consultation(update, context)
+
+
+async def choose_consultation(update: Update, context: BotContext) -> None:
+    """/consultation: pick the consultation you attend."""
+    await show(
+        update,
+        context,
+        _("Which consultation are you attending?"),
+        consultation_keyboard(context),
+    )
+
+
+async def set_consultation_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.data is None or user is None or context.profile is None:
+        return
+    consultation = context.services.events.get(query.data.removeprefix(CONSULTATION_PREFIX))
+    if consultation is None:
+        await query.answer(_("This button is out of date."))
+        return
+    await context.services.people.set_consultation(user.id, consultation.id)
+    context.profile = await context.services.people.profile(user.id, user.first_name)
+    await query.answer()
+    text = _("You are set for <b>{name}</b>. What would you like to see?").format(
+        name=esc(consultation.name.get(current_language()))
+    )
+    await show(update, context, text, main_menu())
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """/help: everything, briefly."""
+    lines = [
+        "<b>" + _("What I can do") + "</b>",
+        "",
+        "/agenda — " + _("the programme day by day; open a session and tap ⭐ to keep it"),
+        "/now — " + _("what is on now and next"),
+        "/next — " + _("the next sessions"),
+        "/my — " + _("your personal agenda, with clashes flagged"),
+        "/calendar — " + _("your agenda as a file for your phone's calendar"),
+        "/venue — " + _("the venue on a map, with directions"),
+        "/info — " + _("transport, visas, Wi-Fi, meals, accessibility, safety and more"),
+        "/language — " + _("change language"),
+        "/consultation — " + _("change consultation"),
+        "/forget — " + _("delete everything I store about you"),
+        "",
+        _("Times are shown in the consultation's local time."),
+    ]
+    await reply(update, context, "\n".join(lines), main_menu())
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """/forget: ask before deleting the delegate's data."""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("🗑 " + _("Yes, delete my data"), callback_data="forget:yes"),
+                InlineKeyboardButton(_("No, keep it"), callback_data="forget:no"),
+            ]
+        ]
+    )
+    await reply(
+        update,
+        context,
+        _(
+            "This deletes your language and consultation choices and your personal agenda. "
+            "Are you sure?"
+        ),
+        keyboard,
+    )
+
+
+async def forget_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    await query.answer()
+    if query.data == "forget:yes":
+        await context.services.people.forget(user.id)
+        await show(
+            update,
+            context,
+            _("Your data has been deleted. Send /start if you want to use the bot again."),
+        )
+    else:
+        await show(update, context, _("Nothing was deleted."))

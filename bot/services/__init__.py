@@ -1,0 +1,1 @@
+"""Domain logic: no Telegram imports here."""

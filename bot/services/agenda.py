@@ -1,0 +1,77 @@
+"""The programme as a delegate browses it, and their personal agenda."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.clock import Clock
+from bot.services.errors import SessionNotFound
+from bot.services.event_data import Consultation, Session
+from bot.storage.bookmarks import BookmarkStore
+
+
+@dataclass(frozen=True)
+class NowNext:
+    now: list[Session]
+    next: list[Session]
+
+
+@dataclass(frozen=True)
+class PersonalItem:
+    session: Session
+    clashes_with: tuple[Session, ...]
+
+
+class Agenda:
+    def __init__(self, bookmarks: BookmarkStore, clock: Clock) -> None:
+        self._bookmarks = bookmarks
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def session(self, consultation: Consultation, session_id: str) -> Session:
+        found = consultation.session(session_id)
+        if found is None:
+            raise SessionNotFound(session_id)
+        return found
+
+    def default_day(self, consultation: Consultation) -> date:
+        """Today when the consultation is on, else its first (or last, once over) day."""
+        today = self._clock.now().astimezone(consultation.timezone).date()
+        if today < consultation.start:
+            return consultation.start
+        if today > consultation.end:
+            return consultation.start
+        return today
+
+    def now_and_next(self, consultation: Consultation) -> NowNext:
+        moment = self._clock.now()
+        running = [s for s in consultation.sessions if s.start <= moment < s.end]
+        upcoming = [s for s in consultation.sessions if s.start > moment]
+        following: list[Session] = []
+        if upcoming:
+            first = upcoming[0].start
+            following = [s for s in upcoming if s.start == first]
+        return NowNext(running, following)
+
+    async def is_starred(self, user_id: int, consultation: Consultation, session_id: str) -> bool:
+        return await self._bookmarks.has(user_id, consultation.id, session_id)
+
+    async def toggle_star(self, user_id: int, consultation: Consultation, session_id: str) -> bool:
+        """Star or unstar a session; returns whether it is now starred."""
+        self.session(consultation, session_id)
+        if await self._bookmarks.remove(user_id, consultation.id, session_id):
+            return False
+        await self._bookmarks.add(user_id, consultation.id, session_id, self._clock.now())
+        return True
+
+    async def personal(self, user_id: int, consultation: Consultation) -> list[PersonalItem]:
+        """The starred sessions in time order, each with the starred sessions it overlaps."""
+        ids = await self._bookmarks.session_ids(user_id, consultation.id)
+        picked = [s for s in consultation.sessions if s.id in ids]
+        return [
+            PersonalItem(s, tuple(o for o in picked if o is not s and o.overlaps(s)))
+            for s in picked
+        ]

@@ -1,0 +1,62 @@
+"""The personal agenda as an iCalendar (RFC 5545) file that phone calendars import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import icalendar
+
+from bot.services.event_data import Consultation, Session
+
+PRODID = "-//IOM-NGO Consultations bot//EN"
+
+
+def _description(session: Session, lang: str) -> str:
+    parts = []
+    if session.description:
+        parts.append(session.description.get(lang))
+    if session.speakers:
+        parts.append(", ".join(sp.name for sp in session.speakers))
+    return "\n\n".join(parts)
+
+
+def build_ics(
+    consultation: Consultation, sessions: Iterable[Session], lang: str, stamp: datetime
+) -> bytes:
+    """An .ics calendar of `sessions`, texts in `lang`, times in the consultation's zone."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", consultation.name.get(lang))
+    calendar.add("x-wr-timezone", consultation.timezone.key)
+    location_base = consultation.venue.name.get(lang)
+    for session in sessions:
+        event = icalendar.Event()
+        # Stable UIDs let a re-import update events instead of duplicating them.
+        event.add("uid", f"{session.id}@{consultation.id}.consultations-bot")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", session.start.astimezone(consultation.timezone))
+        event.add("dtend", session.end.astimezone(consultation.timezone))
+        event.add("summary", session.title.get(lang))
+        room = session.room.get(lang) if session.room else None
+        event.add("location", f"{room}, {location_base}" if room else location_base)
+        description = _description(session, lang)
+        if description:
+            event.add("description", description)
+        if session.track:
+            event.add("categories", [session.track.get(lang)])
+        calendar.add_component(event)
+    first = consultation.start - timedelta(days=1)
+    last = consultation.end + timedelta(days=2)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
+    return bytes(calendar.to_ical())
+
+
+def ics_filename(consultation: Consultation) -> str:
+    return f"{consultation.id}-my-agenda.ics"
+
+
+__all__ = ["build_ics", "ics_filename"]

@@ -1,0 +1,707 @@
+"""The consultations' programme and logistics, loaded and validated from YAML files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar")
+SESSION_KINDS = ("plenary", "panel", "workshop", "side-event", "break", "other")
+CONSULTATION_KINDS = ("global", "regional")
+DEFAULT_REMINDERS = (timedelta(days=7), timedelta(days=1), timedelta(hours=1))
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
+_DURATION_RE = re.compile(r"^(\d+)\s*([dhm])$")
+FILES = ("consultation.yaml", "sessions.yaml", "logistics.yaml", "faq.yaml")
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text in several languages, falling back to the default language."""
+
+    values: Mapping[str, str]
+    default: str
+
+    def get(self, lang: str) -> str:
+        return self.values.get(lang) or self.values[self.default]
+
+    def all(self) -> Iterator[str]:
+        return iter(self.values.values())
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    affiliation: Text | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    title: Text
+    start: datetime
+    end: datetime
+    description: Text | None = None
+    room: Text | None = None
+    track: Text | None = None
+    kind: str = "other"
+    speakers: tuple[Speaker, ...] = ()
+    interpretation: tuple[str, ...] = ()
+
+    def overlaps(self, other: Session) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: Text
+    address: Text
+    latitude: float
+    longitude: float
+    directions: Text | None = None
+    map_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: Text
+    text: Text
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    questions: Mapping[str, tuple[str, ...]]
+    answer: Text
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Consultation:
+    id: str
+    kind: str
+    name: Text
+    default_language: str
+    languages: tuple[str, ...]
+    timezone: ZoneInfo
+    start: date
+    end: date
+    venue: Venue
+    description: Text | None = None
+    sample: bool = False
+    reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
+    sessions: tuple[Session, ...] = ()
+    topics: tuple[Topic, ...] = ()
+    faq: tuple[FaqEntry, ...] = ()
+
+    def session(self, session_id: str) -> Session | None:
+        return self._sessions_by_id.get(session_id)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def days(self) -> list[date]:
+        """Each day of the consultation, first to last."""
+        count = (self.end - self.start).days + 1
+        return [self.start + timedelta(days=i) for i in range(count)]
+
+    def sessions_on(self, day: date) -> list[Session]:
+        return [s for s in self.sessions if s.start.astimezone(self.timezone).date() == day]
+
+    def starts_at(self) -> datetime:
+        """The first session's start, or 09:00 local on the first day."""
+        if self.sessions:
+            return self.sessions[0].start
+        return datetime.combine(self.start, datetime.min.time(), self.timezone) + timedelta(
+            hours=9
+        )
+
+    @property
+    def _sessions_by_id(self) -> dict[str, Session]:
+        cache: dict[str, Session] | None = self.__dict__.get("_by_id")
+        if cache is None:
+            cache = {s.id: s for s in self.sessions}
+            object.__setattr__(self, "_by_id", cache)
+        return cache
+
+
+@dataclass(frozen=True)
+class EventData:
+    consultations: Mapping[str, Consultation]
+
+    def get(self, consultation_id: str | None) -> Consultation | None:
+        if consultation_id is None:
+            return None
+        return self.consultations.get(consultation_id)
+
+    def only(self) -> Consultation | None:
+        """The single consultation when there is exactly one."""
+        if len(self.consultations) == 1:
+            return next(iter(self.consultations.values()))
+        return None
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    file: Path
+    line: int | None
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else str(self.file)
+        place = f" [{self.place}]" if self.place else ""
+        return f"{where}{place}: {self.message}"
+
+
+class EventDataError(Exception):
+    """The data directory holds invalid files; `problems` says where."""
+
+    def __init__(self, problems: list[DataProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+# --- YAML with line numbers ---------------------------------------------------------------
+
+
+class _Map(dict[str, Any]):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _List(list[Any]):
+    line: int = 0
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    result = _Map()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key = str(key)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _List:
+    result = _List(loader.construct_object(n, deep=True) for n in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [n.start_mark.line + 1 for n in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+# Times and dates are parsed by us, with clear errors, not by YAML's timestamp resolver.
+_LineLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+# --- Validation ---------------------------------------------------------------------------
+
+
+class _Checker:
+    """Collects problems for one file while building objects from it."""
+
+    def __init__(self, file: Path, default_language: str, problems: list[DataProblem]) -> None:
+        self.file = file
+        self.default_language = default_language
+        self.problems = problems
+
+    def problem(self, line: int | None, place: str, message: str) -> None:
+        self.problems.append(DataProblem(self.file, line, place, message))
+
+    def line_of(self, mapping: Any, key: str) -> int | None:
+        if isinstance(mapping, _Map):
+            return mapping.key_lines.get(key, mapping.line)
+        return None
+
+    def text(
+        self, mapping: Mapping[str, Any], key: str, place: str, *, required: bool
+    ) -> Text | None:
+        line = self.line_of(mapping, key)
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.problem(line, place, f"'{key}' is required")
+            return None
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            text = str(value).strip()
+            if not text:
+                self.problem(line, place, f"'{key}' is empty")
+                return None
+            return Text({self.default_language: text}, self.default_language)
+        if not isinstance(value, dict):
+            self.problem(line, place, f"'{key}' must be a text or a mapping of language to text")
+            return None
+        values: dict[str, str] = {}
+        for lang, item in value.items():
+            if lang not in SUPPORTED_LANGUAGES:
+                self.problem(
+                    self.line_of(value, lang),
+                    place,
+                    f"'{key}' has unknown language '{lang}' "
+                    f"(supported: {', '.join(SUPPORTED_LANGUAGES)})",
+                )
+            elif not isinstance(item, str | int | float) or not str(item).strip():
+                self.problem(self.line_of(value, lang), place, f"'{key}.{lang}' is empty")
+            else:
+                values[lang] = str(item).strip()
+        if self.default_language not in values:
+            self.problem(
+                line, place, f"'{key}' lacks the default language '{self.default_language}'"
+            )
+            return None
+        return Text(values, self.default_language)
+
+    def ident(self, mapping: Mapping[str, Any], place: str, seen: set[str]) -> str | None:
+        value = mapping.get("id")
+        line = self.line_of(mapping, "id")
+        if value is None:
+            self.problem(line, place, "'id' is required")
+            return None
+        ident = str(value)
+        if not _ID_RE.match(ident):
+            self.problem(
+                line, place, f"id '{ident}' must be 1-48 letters, digits, '-' or '_' characters"
+            )
+            return None
+        if ident in seen:
+            self.problem(line, place, f"id '{ident}' is used twice")
+            return None
+        seen.add(ident)
+        return ident
+
+    def languages(self, mapping: Mapping[str, Any], key: str, place: str) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(self.line_of(mapping, key), place, f"'{key}' must be a list of codes")
+            return ()
+        unknown = [v for v in value if v not in SUPPORTED_LANGUAGES]
+        if unknown:
+            self.problem(
+                self.line_of(mapping, key), place, f"'{key}' has unknown languages: {unknown}"
+            )
+        return tuple(v for v in value if v in SUPPORTED_LANGUAGES)
+
+    def phrases(
+        self, mapping: Mapping[str, Any], key: str, place: str
+    ) -> dict[str, tuple[str, ...]]:
+        value = mapping.get(key)
+        if value is None:
+            return {}
+        line = self.line_of(mapping, key)
+        if not isinstance(value, dict):
+            self.problem(line, place, f"'{key}' must map each language to a list of texts")
+            return {}
+        result: dict[str, tuple[str, ...]] = {}
+        for lang, items in value.items():
+            if lang not in SUPPORTED_LANGUAGES:
+                self.problem(
+                    self.line_of(value, lang), place, f"'{key}' has unknown language '{lang}'"
+                )
+                continue
+            if isinstance(items, str):
+                items = [items]
+            if not isinstance(items, list) or not all(
+                isinstance(i, str | int) and str(i).strip() for i in items
+            ):
+                self.problem(
+                    self.line_of(value, lang), place, f"'{key}.{lang}' must be a list of texts"
+                )
+                continue
+            result[lang] = tuple(str(i).strip() for i in items)
+        return result
+
+
+def _read_yaml(path: Path, problems: list[DataProblem]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_LineLoader)
+    except FileNotFoundError:
+        problems.append(DataProblem(path, None, "", "file is missing"))
+    except UnicodeDecodeError as exc:
+        problems.append(DataProblem(path, None, "", f"file is not UTF-8 text ({exc.reason})"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = f", column {mark.column + 1}" if mark else ""
+        problems.append(
+            DataProblem(path, line, "", f"YAML syntax error{column}: {exc.problem or exc}")
+        )
+    except yaml.YAMLError as exc:
+        problems.append(DataProblem(path, None, "", f"YAML error: {exc}"))
+    return None
+
+
+def _parse_date(chk: _Checker, mapping: Mapping[str, Any], key: str, place: str) -> date | None:
+    value = mapping.get(key)
+    if value is None:
+        chk.problem(chk.line_of(mapping, key), place, f"'{key}' is required")
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        chk.problem(
+            chk.line_of(mapping, key),
+            place,
+            f"'{key}' must be a date like 2026-12-08, not {value!r}",
+        )
+        return None
+
+
+def _parse_local(
+    chk: _Checker, mapping: Mapping[str, Any], key: str, place: str, zone: tzinfo
+) -> datetime | None:
+    value = mapping.get(key)
+    if value is None:
+        chk.problem(chk.line_of(mapping, key), place, f"'{key}' is required")
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        chk.problem(
+            chk.line_of(mapping, key),
+            place,
+            f"'{key}' must be a local time like 2026-12-08T09:00, not {value!r}",
+        )
+        return None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(zone)
+    return parsed.replace(tzinfo=zone)
+
+
+def _parse_duration(text: str) -> timedelta | None:
+    match = _DURATION_RE.match(text.strip())
+    if not match:
+        return None
+    amount, unit = int(match.group(1)), match.group(2)
+    return {
+        "d": timedelta(days=amount),
+        "h": timedelta(hours=amount),
+        "m": timedelta(minutes=amount),
+    }[unit]
+
+
+def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consultation | None:
+    path = directory / "consultation.yaml"
+    raw = _read_yaml(path, problems)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(DataProblem(path, None, "", "must be a mapping of fields"))
+        return None
+    default_language = str(raw.get("default_language", "en"))
+    chk = _Checker(path, default_language, problems)
+    if default_language not in SUPPORTED_LANGUAGES:
+        chk.problem(
+            chk.line_of(raw, "default_language"),
+            "default_language",
+            f"'{default_language}' is not supported ({', '.join(SUPPORTED_LANGUAGES)})",
+        )
+        return None
+    before = len(problems)
+    ident = chk.ident(raw, "consultation", set())
+    if ident is not None and ident != directory.name:
+        chk.problem(
+            chk.line_of(raw, "id"),
+            "id",
+            f"id '{ident}' must equal the directory name '{directory.name}'",
+        )
+    kind = str(raw.get("kind", "regional"))
+    if kind not in CONSULTATION_KINDS:
+        chk.problem(chk.line_of(raw, "kind"), "kind", f"kind must be one of {CONSULTATION_KINDS}")
+    name = chk.text(raw, "name", "name", required=True)
+    description = chk.text(raw, "description", "description", required=False)
+    languages = chk.languages(raw, "languages", "languages") or (default_language,)
+    zone: ZoneInfo | None = None
+    tz_name = raw.get("timezone")
+    try:
+        zone = ZoneInfo(str(tz_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        chk.problem(
+            chk.line_of(raw, "timezone"),
+            "timezone",
+            f"'{tz_name}' is not an IANA time zone such as Europe/Zurich",
+        )
+    start = _parse_date(chk, raw, "start", "start")
+    end = _parse_date(chk, raw, "end", "end")
+    if start and end and end < start:
+        chk.problem(chk.line_of(raw, "end"), "end", "the consultation ends before it starts")
+    venue = _load_venue(chk, raw)
+    reminders: list[timedelta] = []
+    raw_reminders = raw.get("reminders", None)
+    if raw_reminders is None:
+        reminders = list(DEFAULT_REMINDERS)
+    elif not isinstance(raw_reminders, list):
+        chk.problem(chk.line_of(raw, "reminders"), "reminders", "must be a list such as [7d, 1h]")
+    else:
+        for item in raw_reminders:
+            lead = _parse_duration(str(item))
+            if lead is None:
+                chk.problem(
+                    chk.line_of(raw, "reminders"),
+                    "reminders",
+                    f"'{item}' is not a duration such as 7d, 1h or 30m",
+                )
+            else:
+                reminders.append(lead)
+    if len(problems) > before or not (ident and name and zone and start and end and venue):
+        return None
+    return Consultation(
+        id=ident,
+        kind=kind,
+        name=name,
+        description=description,
+        default_language=default_language,
+        languages=languages,
+        timezone=zone,
+        start=start,
+        end=end,
+        venue=venue,
+        sample=bool(raw.get("sample", False)),
+        reminders=tuple(sorted(set(reminders), reverse=True)),
+    )
+
+
+def _load_venue(chk: _Checker, raw: Mapping[str, Any]) -> Venue | None:
+    venue = raw.get("venue")
+    if not isinstance(venue, dict):
+        chk.problem(
+            chk.line_of(raw, "venue"), "venue", "'venue' is required and must be a mapping"
+        )
+        return None
+    name = chk.text(venue, "name", "venue", required=True)
+    address = chk.text(venue, "address", "venue", required=True)
+    directions = chk.text(venue, "directions", "venue", required=False)
+    coords: list[float] = []
+    for key, limit in (("latitude", 90.0), ("longitude", 180.0)):
+        value = venue.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit:
+            chk.problem(
+                chk.line_of(venue, key),
+                "venue",
+                f"'{key}' must be a number from -{limit} to {limit}",
+            )
+        else:
+            coords.append(float(value))
+    map_url = venue.get("map_url")
+    if map_url is not None and not str(map_url).startswith(("https://", "http://")):
+        chk.problem(chk.line_of(venue, "map_url"), "venue", "'map_url' must be an http(s) address")
+        map_url = None
+    if not (name and address and len(coords) == 2):
+        return None
+    return Venue(
+        name=name,
+        address=address,
+        latitude=coords[0],
+        longitude=coords[1],
+        directions=directions,
+        map_url=str(map_url) if map_url else None,
+    )
+
+
+def _entries(chk: _Checker, raw: Any, key: str | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Yield (place, entry) for each mapping in the file's list (under `key` when given)."""
+    items = raw
+    if key is not None:
+        if raw is None:
+            return
+        if not isinstance(raw, dict) or not isinstance(raw.get(key, []), list):
+            chk.problem(
+                getattr(raw, "line", None), key, f"the file must hold a list under '{key}:'"
+            )
+            return
+        items = raw.get(key) or []
+    elif raw is None:
+        return
+    if not isinstance(items, list):
+        chk.problem(None, "", "the file must hold a list of entries")
+        return
+    lines = getattr(items, "item_lines", [None] * len(items))
+    for index, item in enumerate(items):
+        label = f"{key or 'entry'} #{index + 1}"
+        if not isinstance(item, dict):
+            chk.problem(lines[index], label, "each entry must be a mapping of fields")
+            continue
+        if "id" in item:
+            label = f"{label} id={item['id']}"
+        yield label, item
+
+
+def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Session]:
+    path = directory / "sessions.yaml"
+    chk = _Checker(path, c.default_language, problems)
+    raw = _read_yaml(path, problems)
+    seen: set[str] = set()
+    sessions: list[Session] = []
+    for place, item in _entries(chk, raw, "sessions"):
+        before = len(problems)
+        ident = chk.ident(item, place, seen)
+        title = chk.text(item, "title", place, required=True)
+        description = chk.text(item, "description", place, required=False)
+        room = chk.text(item, "room", place, required=False)
+        track = chk.text(item, "track", place, required=False)
+        start = _parse_local(chk, item, "start", place, c.timezone)
+        end = _parse_local(chk, item, "end", place, c.timezone)
+        if start and end:
+            if end <= start:
+                chk.problem(chk.line_of(item, "end"), place, "'end' must be after 'start'")
+            elif not c.start <= start.date() <= c.end:
+                chk.problem(
+                    chk.line_of(item, "start"),
+                    place,
+                    f"starts on {start.date()}, outside the consultation ({c.start} to {c.end})",
+                )
+        kind = str(item.get("kind", "other"))
+        if kind not in SESSION_KINDS:
+            chk.problem(
+                chk.line_of(item, "kind"), place, f"kind must be one of {', '.join(SESSION_KINDS)}"
+            )
+        speakers: list[Speaker] = []
+        raw_speakers = item.get("speakers") or []
+        if not isinstance(raw_speakers, list):
+            chk.problem(chk.line_of(item, "speakers"), place, "'speakers' must be a list")
+            raw_speakers = []
+        for number, speaker in enumerate(raw_speakers, 1):
+            if isinstance(speaker, str):
+                speakers.append(Speaker(speaker.strip()))
+            elif isinstance(speaker, dict) and str(speaker.get("name", "")).strip():
+                affiliation = chk.text(
+                    speaker, "affiliation", f"{place} speaker #{number}", required=False
+                )
+                speakers.append(Speaker(str(speaker["name"]).strip(), affiliation))
+            else:
+                chk.problem(
+                    getattr(speaker, "line", chk.line_of(item, "speakers")),
+                    f"{place} speaker #{number}",
+                    "a speaker needs a 'name'",
+                )
+        interpretation = chk.languages(item, "interpretation", place)
+        if len(problems) > before or not (ident and title and start and end):
+            continue
+        sessions.append(
+            Session(
+                id=ident,
+                title=title,
+                description=description,
+                start=start,
+                end=end,
+                room=room,
+                track=track,
+                kind=kind,
+                speakers=tuple(speakers),
+                interpretation=interpretation,
+            )
+        )
+    sessions.sort(key=lambda s: (s.start, s.end, s.id))
+    return sessions
+
+
+def _load_topics(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Topic]:
+    path = directory / "logistics.yaml"
+    chk = _Checker(path, c.default_language, problems)
+    raw = _read_yaml(path, problems)
+    seen: set[str] = set()
+    topics: list[Topic] = []
+    for place, item in _entries(chk, raw, "topics"):
+        ident = chk.ident(item, place, seen)
+        title = chk.text(item, "title", place, required=True)
+        text = chk.text(item, "text", place, required=True)
+        if ident and title and text:
+            topics.append(Topic(ident, title, text, str(item.get("icon") or "").strip()))
+    return topics
+
+
+def _load_faq(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[FaqEntry]:
+    path = directory / "faq.yaml"
+    chk = _Checker(path, c.default_language, problems)
+    raw = _read_yaml(path, problems)
+    seen: set[str] = set()
+    entries: list[FaqEntry] = []
+    for place, item in _entries(chk, raw, None):
+        ident = chk.ident(item, place, seen)
+        questions = chk.phrases(item, "questions", place)
+        if "questions" not in item:
+            chk.problem(chk.line_of(item, "questions"), place, "'questions' is required")
+        elif c.default_language not in questions:
+            chk.problem(
+                chk.line_of(item, "questions"),
+                place,
+                f"'questions' needs phrasings in the default language '{c.default_language}'",
+            )
+        answer = chk.text(item, "answer", place, required=True)
+        keywords = chk.phrases(item, "keywords", place)
+        if ident and answer and questions:
+            entries.append(FaqEntry(ident, questions, answer, keywords))
+    return entries
+
+
+def load_consultation(directory: Path) -> Consultation:
+    """Load and validate one consultation directory."""
+    problems: list[DataProblem] = []
+    consultation = _load_one(directory, problems)
+    if problems or consultation is None:
+        raise EventDataError(problems)
+    return consultation
+
+
+def _load_one(directory: Path, problems: list[DataProblem]) -> Consultation | None:
+    base = _load_consultation(directory, problems)
+    if base is None:
+        return None
+    sessions = _load_sessions(directory, base, problems)
+    topics = _load_topics(directory, base, problems)
+    faq = _load_faq(directory, base, problems)
+    return Consultation(
+        **{
+            **{f: getattr(base, f) for f in base.__dataclass_fields__},
+            "sessions": tuple(sessions),
+            "topics": tuple(topics),
+            "faq": tuple(faq),
+        }
+    )
+
+
+def load_event_data(root: Path) -> EventData:
+    """Load every consultation under `root`; raise EventDataError listing all problems."""
+    problems: list[DataProblem] = []
+    if not root.is_dir():
+        raise EventDataError([DataProblem(root, None, "", "data directory not found")])
+    consultations: dict[str, Consultation] = {}
+    directories = sorted(p for p in root.iterdir() if (p / "consultation.yaml").is_file())
+    if not directories:
+        problems.append(
+            DataProblem(root, None, "", "no consultation found (no */consultation.yaml)")
+        )
+    for directory in directories:
+        consultation = _load_one(directory, problems)
+        if consultation is not None:
+            consultations[consultation.id] = consultation
+    if problems:
+        raise EventDataError(problems)
+    ordered = sorted(consultations.values(), key=lambda c: (c.start, c.id))
+    return EventData({c.id: c for c in ordered})

@@ -1,0 +1,87 @@
+"""Delegates' profiles: language, consultation and roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.services.errors import ConsultationNotFound
+from bot.services.event_data import EventData
+from bot.storage.users import UserStore
+
+ORGANISER = "organiser"
+MODERATOR = "moderator"
+ROLES = (ORGANISER, MODERATOR)
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_id: int
+    language: str | None
+    consultation_id: str | None
+    roles: frozenset[str]
+    first_name: str = ""
+
+    @property
+    def is_organiser(self) -> bool:
+        return ORGANISER in self.roles
+
+    @property
+    def is_moderator(self) -> bool:
+        return MODERATOR in self.roles or ORGANISER in self.roles
+
+
+class People:
+    """Finds and updates delegates; roles come from configuration and the database."""
+
+    def __init__(
+        self,
+        store: UserStore,
+        events: EventData,
+        clock: Clock,
+        *,
+        organisers: frozenset[int] = frozenset(),
+        moderators: frozenset[int] = frozenset(),
+        default_consultation: str | None = None,
+    ) -> None:
+        self._store = store
+        self.events = events
+        self._clock = clock
+        self._organisers = organisers
+        self._moderators = moderators
+        self._default_consultation = default_consultation
+
+    async def profile(self, user_id: int, first_name: str = "") -> Profile:
+        """The delegate's profile, created on first contact."""
+        record = await self._store.touch(user_id, first_name, self._clock.now())
+        roles = set(await self._store.roles(user_id))
+        if user_id in self._organisers:
+            roles.add(ORGANISER)
+        if user_id in self._moderators:
+            roles.add(MODERATOR)
+        consultation_id = record.consultation_id
+        if self.events.get(consultation_id) is None:
+            consultation_id = self._fallback_consultation()
+        return Profile(user_id, record.language, consultation_id, frozenset(roles), first_name)
+
+    def _fallback_consultation(self) -> str | None:
+        """With one consultation, or a configured default, nobody has to choose."""
+        if self._default_consultation and self.events.get(self._default_consultation):
+            return self._default_consultation
+        only = self.events.only()
+        return only.id if only else None
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self._store.set_language(user_id, language, self._clock.now())
+
+    async def set_consultation(self, user_id: int, consultation_id: str) -> None:
+        if self.events.get(consultation_id) is None:
+            raise ConsultationNotFound(consultation_id)
+        await self._store.set_consultation(user_id, consultation_id, self._clock.now())
+
+    async def mark_inactive(self, user_id: int) -> None:
+        await self._store.set_active(user_id, False, self._clock.now())
+
+    async def forget(self, user_id: int) -> bool:
+        """Delete everything stored about the delegate."""
+        return await self._store.delete(user_id)

@@ -1,0 +1,1 @@
+"""Every line of SQL lives under this package; it never imports telegram."""

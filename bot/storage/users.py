@@ -1,0 +1,100 @@
+"""Delegates: language, consultation, roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.database import to_iso
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    user_id: int
+    language: str | None
+    consultation_id: str | None
+    first_name: str
+    active: bool
+
+
+_GET = "SELECT user_id, language, consultation_id, first_name, active FROM users WHERE user_id = ?"
+_UPSERT = """
+INSERT INTO users (user_id, first_name, created_at, updated_at) VALUES (?, ?, ?, ?)
+ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name, active = 1,
+    updated_at = CASE WHEN users.first_name = excluded.first_name AND users.active = 1
+                      THEN users.updated_at ELSE excluded.updated_at END
+"""
+_SET_LANGUAGE = "UPDATE users SET language = ?, updated_at = ? WHERE user_id = ?"
+_SET_CONSULTATION = "UPDATE users SET consultation_id = ?, updated_at = ? WHERE user_id = ?"
+_SET_ACTIVE = "UPDATE users SET active = ?, updated_at = ? WHERE user_id = ?"
+_DELETE = "DELETE FROM users WHERE user_id = ?"
+_ROLES = "SELECT role FROM roles WHERE user_id = ?"
+_ADD_ROLE = "INSERT OR IGNORE INTO roles (user_id, role, granted_at) VALUES (?, ?, ?)"
+_REMOVE_ROLE = "DELETE FROM roles WHERE user_id = ? AND role = ?"
+_LIST_ROLES = "SELECT user_id, role FROM roles ORDER BY role, user_id"
+_COUNT = "SELECT COUNT(*) FROM users"
+
+
+def _record(row: aiosqlite.Row) -> UserRecord:
+    return UserRecord(
+        user_id=row["user_id"],
+        language=row["language"],
+        consultation_id=row["consultation_id"],
+        first_name=row["first_name"],
+        active=bool(row["active"]),
+    )
+
+
+class UserStore:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def get(self, user_id: int) -> UserRecord | None:
+        async with self._db.execute(_GET, (user_id,)) as cursor:
+            row = await cursor.fetchone()
+        return _record(row) if row else None
+
+    async def touch(self, user_id: int, first_name: str, now: datetime) -> UserRecord:
+        """Create the user on first contact; keep the name fresh and mark them active."""
+        stamp = to_iso(now)
+        await self._db.execute(_UPSERT, (user_id, first_name[:128], stamp, stamp))
+        record = await self.get(user_id)
+        assert record is not None
+        return record
+
+    async def set_language(self, user_id: int, language: str, now: datetime) -> None:
+        await self._db.execute(_SET_LANGUAGE, (language, to_iso(now), user_id))
+
+    async def set_consultation(self, user_id: int, consultation_id: str, now: datetime) -> None:
+        await self._db.execute(_SET_CONSULTATION, (consultation_id, to_iso(now), user_id))
+
+    async def set_active(self, user_id: int, active: bool, now: datetime) -> None:
+        await self._db.execute(_SET_ACTIVE, (int(active), to_iso(now), user_id))
+
+    async def delete(self, user_id: int) -> bool:
+        cursor = await self._db.execute(_DELETE, (user_id,))
+        return cursor.rowcount > 0
+
+    async def count(self) -> int:
+        async with self._db.execute(_COUNT) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def roles(self, user_id: int) -> frozenset[str]:
+        async with self._db.execute(_ROLES, (user_id,)) as cursor:
+            rows = await cursor.fetchall()
+        return frozenset(row["role"] for row in rows)
+
+    async def add_role(self, user_id: int, role: str, now: datetime) -> None:
+        await self._db.execute(_ADD_ROLE, (user_id, role, to_iso(now)))
+
+    async def remove_role(self, user_id: int, role: str) -> bool:
+        cursor = await self._db.execute(_REMOVE_ROLE, (user_id, role))
+        return cursor.rowcount > 0
+
+    async def all_roles(self) -> list[tuple[int, str]]:
+        async with self._db.execute(_LIST_ROLES) as cursor:
+            rows = await cursor.fetchall()
+        return [(row["user_id"], row["role"]) for row in rows]

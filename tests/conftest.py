@@ -1,0 +1,148 @@
+"""Fixtures: the real application over the in-process fake Bot API, with a clock we control."""
+
+from __future__ import annotations
+
+import os
+
+# PTB 22 warns on RetryAfter unless it may use timedelta; warnings are errors in the suite.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram import Update
+
+from bot.app import build_application, running
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.context import BotApplication, Services
+from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.services.event_data import EventData, load_event_data
+
+ROOT = Path(__file__).resolve().parent.parent
+GENEVA = ZoneInfo("Europe/Zurich")
+ORGANISER_ID = 9001
+MODERATOR_ID = 9002
+
+
+@cache
+def sample_events() -> EventData:
+    return load_event_data(ROOT / "data")
+
+
+@dataclass
+class Chat:
+    """One delegate talking to the bot in a private chat."""
+
+    harness: Harness
+    user_id: int
+    language_code: str | None = "en"
+    first_name: str = "Delegate"
+
+    @property
+    def messages(self) -> list[FakeMessage]:
+        return self.harness.api.bot_messages(self.user_id)
+
+    @property
+    def last(self) -> FakeMessage:
+        return self.harness.api.last_bot_message(self.user_id)
+
+    def text(self) -> str:
+        """The visible text of the bot's last message."""
+        return self.last.plain_text() or ""
+
+    async def send(self, text: str) -> list[FakeMessage]:
+        """Send a message; returns the bot messages sent or edited in reply."""
+        data = self.harness.api.make_message(
+            self.user_id, text, language_code=self.language_code, first_name=self.first_name
+        )
+        return await self.harness.feed(data)
+
+    def find_button(self, label: str) -> tuple[FakeMessage, dict[str, Any]]:
+        for message in reversed(self.messages):
+            for row in message.buttons():
+                for button in row:
+                    if label in str(button.get("text", "")):
+                        return message, button
+        raise AssertionError(f"no button labelled {label!r}")
+
+    async def press(self, label: str) -> list[FakeMessage]:
+        """Press the newest button whose label contains `label`."""
+        message, button = self.find_button(label)
+        return await self.press_data(message.message_id, button["callback_data"])
+
+    async def press_data(
+        self, message_id: int, data: str, *, check: bool = True
+    ) -> list[FakeMessage]:
+        update = self.harness.api.make_callback(
+            self.user_id,
+            message_id,
+            data,
+            language_code=self.language_code,
+            first_name=self.first_name,
+            check_button=check,
+        )
+        return await self.harness.feed(update)
+
+
+@dataclass
+class Harness:
+    api: FakeBotApi
+    app: BotApplication
+    clock: ManualClock
+    changed: list[FakeMessage] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.bot_data["services"]
+        return services
+
+    def chat(self, user_id: int = 1001, language_code: str | None = "en", **kw: Any) -> Chat:
+        return Chat(self, user_id, language_code, **kw)
+
+    async def feed(self, data: dict[str, Any]) -> list[FakeMessage]:
+        self.changed = []
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+        return list(self.changed)
+
+    def errors(self) -> list[str]:
+        """Bot API calls the fake rejected: each is a bug in the bot."""
+        return [f"{c.method}: {c.error}" for c in self.api.calls if not c.ok]
+
+
+def make_config(tmp_path: Path, **changes: Any) -> Config:
+    return Config(
+        token=None,
+        database_path=tmp_path / "bot.sqlite3",
+        data_dir=ROOT / "data",
+        organisers=frozenset({ORGANISER_ID}),
+        moderators=frozenset({MODERATOR_ID}),
+    ).with_overrides(**changes)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA))
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    api = FakeBotApi(clock=clock.now)
+    app = build_application(
+        make_config(tmp_path),
+        sample_events(),
+        request=api.request(),
+        get_updates_request=api.request(),
+        clock=clock,
+    )
+    harness = Harness(api, app, clock)
+    api.on_bot_message.append(lambda message, event: harness.changed.append(message))
+    async with running(app):
+        yield harness
+    assert harness.errors() == []

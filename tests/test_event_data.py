@@ -1,0 +1,181 @@
+"""Loading and validating the organisers' data files, and `python -m bot check`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.services.event_data import EventDataError, load_event_data
+
+CONSULTATION = """\
+id: test-2026
+kind: global
+default_language: en
+languages: [en, fr]
+name: {en: Test consultation, fr: Consultation test}
+timezone: Europe/Zurich
+start: 2026-12-08
+end: 2026-12-09
+venue:
+  name: CICG
+  address: Rue de Varembé 17, Genève
+  latitude: 46.22
+  longitude: 6.13
+reminders: [2d, 30m]
+"""
+
+SESSIONS = """\
+sessions:
+  - id: opening
+    title: {en: Opening, fr: Ouverture}
+    start: 2026-12-08T09:00
+    end: 2026-12-08T10:00
+    room: Main Hall
+    speakers:
+      - name: Amina Yusuf
+        affiliation: {en: Local NGO}
+  - id: late
+    title: {en: Late}
+    start: 2026-12-09T17:00
+    end: 2026-12-09T18:00
+"""
+
+LOGISTICS = """\
+topics:
+  - id: wifi
+    title: {en: Wi-Fi, fr: Wi-Fi}
+    text: {en: Network IOM-Guest, fr: Réseau IOM-Guest}
+"""
+
+FAQ = """\
+- id: wifi-password
+  questions:
+    en: ["What is the Wi-Fi password?"]
+    fr: ["Quel est le mot de passe wifi ?"]
+  answer: {en: Consult2026, fr: Consult2026}
+  keywords: {en: [wifi]}
+"""
+
+
+def write(root: Path, **files: str) -> Path:
+    directory = root / "test-2026"
+    directory.mkdir(parents=True, exist_ok=True)
+    contents = {
+        "consultation.yaml": CONSULTATION,
+        "sessions.yaml": SESSIONS,
+        "logistics.yaml": LOGISTICS,
+        "faq.yaml": FAQ,
+    }
+    contents.update({name.replace("_", "."): text for name, text in files.items()})
+    for name, text in contents.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def problems_of(root: Path) -> list[str]:
+    with pytest.raises(EventDataError) as caught:
+        load_event_data(root)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_valid_data_loads_with_times_in_the_consultations_zone(tmp_path: Path) -> None:
+    write(tmp_path)
+    events = load_event_data(tmp_path)
+    consultation = events.consultations["test-2026"]
+    opening = consultation.session("opening")
+    assert opening is not None
+    assert opening.start.utcoffset() == timedelta(hours=1)  # CET in December
+    assert opening.title.get("fr") == "Ouverture"
+    assert opening.speakers[0].affiliation is not None
+    assert consultation.reminders == (timedelta(days=2), timedelta(minutes=30))
+    assert consultation.faq[0].questions["fr"] == ("Quel est le mot de passe wifi ?",)
+
+
+def test_missing_language_falls_back_to_the_default_language(tmp_path: Path) -> None:
+    write(tmp_path)
+    late = load_event_data(tmp_path).consultations["test-2026"].session("late")
+    assert late is not None
+    assert late.title.get("ar") == "Late"
+    assert late.title.get("fr") == "Late"
+
+
+def test_a_yaml_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    write(tmp_path, sessions_yaml="sessions:\n  - id: a\n    title: [unclosed\n")
+    (problem,) = problems_of(tmp_path)
+    assert "sessions.yaml:" in problem
+    assert "column" in problem
+
+
+def test_a_bad_session_names_the_entry_field_and_line(tmp_path: Path) -> None:
+    broken = SESSIONS.replace("end: 2026-12-08T10:00", "end: 2026-12-08T08:00")
+    write(tmp_path, sessions_yaml=broken)
+    (problem,) = problems_of(tmp_path)
+    assert "sessions.yaml:5" in problem
+    assert "id=opening" in problem
+    assert "'end' must be after 'start'" in problem
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    sessions = SESSIONS.replace("start: 2026-12-09T17:00", "start: tomorrow").replace(
+        "title: {en: Late}", "title: {fr: Tard}"
+    )
+    faq = FAQ.replace("answer: {en: Consult2026, fr: Consult2026}", "answer: {fr: x}")
+    consultation = CONSULTATION.replace("Europe/Zurich", "Mars/Olympus")
+    write(tmp_path, sessions_yaml=sessions, faq_yaml=faq, consultation_yaml=consultation)
+    problems = problems_of(tmp_path)
+    assert any("Mars/Olympus" in p and "consultation.yaml:6" in p for p in problems)
+    # The consultation could not load, so its sessions are not checked against it.
+    write(tmp_path, sessions_yaml=sessions, faq_yaml=faq)
+    problems = problems_of(tmp_path)
+    assert any("id=late" in p and "'start'" in p and "tomorrow" in p for p in problems)
+    assert any("id=late" in p and "default language 'en'" in p for p in problems)
+    assert any("faq.yaml" in p and "id=wifi-password" in p and "'answer'" in p for p in problems)
+
+
+def test_duplicate_ids_and_sessions_outside_the_dates_are_refused(tmp_path: Path) -> None:
+    sessions = SESSIONS.replace("id: late", "id: opening").replace(
+        "2026-12-09T17", "2026-12-19T17"
+    )
+    sessions = sessions.replace("end: 2026-12-09T18:00", "end: 2026-12-19T18:00")
+    write(tmp_path, sessions_yaml=sessions)
+    problems = problems_of(tmp_path)
+    assert any("id 'opening' is used twice" in p for p in problems)
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    directory = write(tmp_path)
+    (directory / "faq.yaml").unlink()
+    (problem,) = problems_of(tmp_path)
+    assert problem.endswith("faq.yaml: file is missing")
+
+
+def test_check_command_prints_the_place_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, logistics_yaml="topics:\n  - id: wifi\n    title: {en: Wi-Fi}\n")
+    assert main(["check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "logistics.yaml:2 [topics #1 id=wifi]: 'text' is required" in err
+
+
+def test_check_command_accepts_valid_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path)
+    assert main(["check", str(tmp_path)]) == 0
+    assert "test-2026: 2 sessions, 1 logistics topics, 1 FAQ entries" in capsys.readouterr().out
+
+
+def test_the_bundled_sample_data_is_valid() -> None:
+    events = load_event_data(Path(__file__).resolve().parent.parent / "data")
+    assert len(events.consultations) >= 2
+    for consultation in events.consultations.values():
+        assert consultation.sample
+        assert 15 <= len(consultation.sessions) <= 25
+        assert len(consultation.faq) >= 25
+        for session in consultation.sessions:
+            for lang in ("en", "fr", "es", "ar"):
+                assert lang in session.title.values, (consultation.id, session.id, lang)
