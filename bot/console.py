@@ -18,7 +18,6 @@ from bot.app import build_application, running
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Config
 from bot.fakeapi import FakeBotApi, FakeMessage
-from bot.i18n import pick_language
 from bot.services.event_data import EventData
 
 _TAG = re.compile(r"<(/?)(b|strong|i|em|u|code|pre|s|a|blockquote)(?:\s[^>]*)?>")
@@ -136,8 +135,6 @@ async def run_console(
     async with running(application):
         services = application.bot_data["services"]
         await services.people.profile(user_id, first_name)
-        if lang:
-            await services.people.set_language(user_id, pick_language(lang))
         if consultation_id:
             await services.people.set_consultation(user_id, consultation_id)
         out.write(

@@ -1,0 +1,77 @@
+"""Configuration, the token kept out of logs, and the database surviving restarts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import RedactToken
+from bot.config import Config, ConfigError
+from bot.storage.bookmarks import BookmarkStore
+from bot.storage.database import Database
+from bot.storage.users import UserStore
+
+NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+TOKEN = "123456789:AAH-secret-token-value"
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "# comment\nTELEGRAM_BOT_TOKEN='from-file'\nORGANISER_IDS=1, 2\nDATA_DIR=elsewhere\n",
+        encoding="utf-8",
+    )
+    config = Config.from_env({"TELEGRAM_BOT_TOKEN": "from-env"}, env_file)
+    assert config.token == "from-env"
+    assert config.organisers == frozenset({1, 2})
+    assert config.data_dir == Path("elsewhere")
+    assert "from-env" not in repr(config)
+
+
+def test_a_malformed_id_list_is_named() -> None:
+    with pytest.raises(ConfigError, match="MODERATOR_IDS: 'alice'"):
+        Config.from_env({"MODERATOR_IDS": "12,alice"}, Path("/nonexistent/.env"))
+
+
+def test_the_token_never_reaches_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.redaction")
+    logger.addFilter(RedactToken(TOKEN))
+    with caplog.at_level(logging.INFO):
+        logger.info("HTTP Request: POST https://api.telegram.org/bot%s/getMe", TOKEN)
+    assert TOKEN not in caplog.text
+    assert "bot<token>/getMe" in caplog.text
+
+
+async def test_data_survives_closing_and_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    database = await Database.open(path)
+    users = UserStore(database.connection)
+    await users.touch(42, "Amina", NOW)
+    await users.set_language(42, "ar", NOW)
+    await BookmarkStore(database.connection).add(42, "geneva-2026", "opening", NOW)
+    await database.close()
+
+    database = await Database.open(path)
+    record = await UserStore(database.connection).get(42)
+    assert record is not None
+    assert record.language == "ar"
+    assert await BookmarkStore(database.connection).session_ids(42, "geneva-2026") == {"opening"}
+    async with database.connection.execute("PRAGMA journal_mode") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None and row[0] == "wal"
+    assert await database.schema_version() >= 1
+    await database.close()
+
+
+async def test_deleting_a_user_removes_their_agenda(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    users = UserStore(database.connection)
+    bookmarks = BookmarkStore(database.connection)
+    await users.touch(7, "Ravi", NOW)
+    await bookmarks.add(7, "geneva-2026", "opening", NOW)
+    assert await users.delete(7)
+    assert await bookmarks.session_ids(7, "geneva-2026") == set()
+    await database.close()
