@@ -48,6 +48,12 @@ class ConsoleChat:
     color: bool
     downloads: Path
     buttons: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    history: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+    def new_turn(self) -> None:
+        """Numbers restart with each input; older buttons stay reachable by label."""
+        self.history = (self.buttons + self.history)[:200]
+        self.buttons = []
 
     def on_message(self, message: FakeMessage, event: str) -> None:
         if message.chat_id != self.user_id or event == "deleted":
@@ -75,7 +81,6 @@ class ConsoleChat:
         markup = message.reply_markup or {}
         rows = markup.get("inline_keyboard") or []
         if rows:
-            self.buttons = []
             for row in rows:
                 labels = []
                 for button in row:
@@ -90,7 +95,7 @@ class ConsoleChat:
             index = int(wanted) - 1
             return self.buttons[index] if 0 <= index < len(self.buttons) else None
         lowered = wanted.casefold()
-        for message_id, button in self.buttons:
+        for message_id, button in [*reversed(self.buttons), *self.history]:
             if lowered and lowered in str(button.get("text", "")).casefold():
                 return message_id, button
         return None
@@ -159,6 +164,7 @@ async def run_console(
                 break
             if text.startswith("!"):
                 found = chat.find_button(text[1:])
+                chat.new_turn()
                 if found is None:
                     out.write("(no such button)\n")
                     continue
@@ -174,6 +180,7 @@ async def run_console(
                     first_name=first_name,
                 )
             else:
+                chat.new_turn()
                 data = api.make_message(
                     user_id, text, language_code=language_code, first_name=first_name
                 )

@@ -334,3 +334,12 @@ async def test_long_text_is_split_below_telegrams_limit(harness: Harness) -> Non
     assert len(parts) >= 3
     assert all(len(p) <= 4096 for p in parts)
     assert "\n".join(parts) == "\n".join(lines)
+
+
+async def test_an_error_gets_a_polite_answer_in_the_users_language(harness: Harness) -> None:
+    chat = await joined(harness, "ar")
+    await harness.services.agenda.toggle_star(1001, geneva(), first_talk(geneva()).id)
+    harness.api.fail_next("sendDocument", error_code=400, description="Bad Request: boom")
+    await chat.send("/calendar")
+    assert chat.text().startswith("عذرًا")
+    harness.api.calls[:] = [c for c in harness.api.calls if c.method != "sendDocument"]

@@ -13,6 +13,7 @@ from bot.handlers.formatting import (
     day_long,
     day_short,
     esc,
+    join_list,
     session_card,
     session_line,
     zone_note,
@@ -153,7 +154,7 @@ def _card_keyboard(
             "⭐ " + _("Add to my agenda"), callback_data=f"ag:t:{session.id}"
         )
     )
-    day = session.start.astimezone(consultation.timezone).date()
+    day = consultation.day_of(session.start)
     index = consultation.sessions_on(day).index(session)
     back = InlineKeyboardButton(
         "« " + _("Back to {day}").format(day=day_short(day)),
@@ -295,7 +296,7 @@ async def show_my_agenda(update: Update, context: BotContext) -> None:
         lines.append(session_line(item.session, consultation, starred=True))
         if item.clashes_with:
             clashes += 1
-            others = ", ".join(esc(o.title.get(lang)) for o in item.clashes_with)
+            others = join_list([esc(o.title.get(lang)) for o in item.clashes_with])
             lines.append("   ⚠️ " + _("Overlaps with: {sessions}").format(sessions=others))
     if clashes:
         lines.append("")

@@ -13,6 +13,7 @@ from babel.dates import (
     format_time,
     get_timezone_location,
 )
+from babel.lists import format_list
 
 from bot.i18n import _, current_language, isolate
 from bot.services.event_data import Consultation, Session
@@ -98,7 +99,7 @@ def session_card(session: Session, consultation: Consultation, *, starred: bool)
             else:
                 lines.append(f"  • {name}")
     if session.interpretation:
-        names = ", ".join(language_name(code) for code in session.interpretation)
+        names = join_list([language_name(code) for code in session.interpretation])
         lines.append("🎧 " + _("Interpretation: {languages}").format(languages=esc(names)))
     if session.description:
         lines.append("")
@@ -106,6 +107,11 @@ def session_card(session: Session, consultation: Consultation, *, starred: bool)
     lines.append("")
     lines.append(f"<i>{esc(zone_note(consultation))}</i>")
     return "\n".join(lines)
+
+
+def join_list(items: list[str]) -> str:
+    """ "a, b and c" with the reader's language's separators."""
+    return format_list(items, locale=current_language()) if items else ""
 
 
 def language_name(code: str) -> str:
