@@ -1,0 +1,253 @@
+"""Evaluate the free-text matcher against bench/eval/questions.jsonl, beside a naive BM25.
+
+Prints, for the tuning and held-out parts separately: in-scope top-1 accuracy, correct-abstention
+rate, and latency percentiles per question, with the sample FAQ alone and with the FAQ padded
+to 500 entries by synthetic ones, pinned to one CPU core.
+
+    .venv/bin/python bench/eval_matcher.py [--split tune|heldout|all] [--show-errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.services.event_data import Consultation, FaqEntry, Text, load_event_data  # noqa: E402
+from bot.services.matcher import Matcher  # noqa: E402
+
+QUESTIONS = ROOT / "bench" / "eval" / "questions.jsonl"
+NOW = datetime(2026, 12, 8, 10, 15, tzinfo=ZoneInfo("Europe/Zurich"))
+TOTAL_ENTRIES = 500
+
+
+@dataclass(frozen=True)
+class Outcome:
+    answer: str | None  # faq id, topic:<id>, session:<id>, or None when abstaining
+    seconds: float
+
+
+Answerer = Callable[[str], str | None]
+
+
+def synthetic_faq(consultations: list[Consultation], count: int) -> list[FaqEntry]:
+    """Extra entries built from the sample data's own words, so they compete realistically."""
+    rng = random.Random(2026)
+    pools: dict[str, list[str]] = {lang: [] for lang in ("en", "fr", "es", "ar")}
+    for consultation in consultations:
+        texts = [s.description for s in consultation.sessions if s.description]
+        texts += [t.text for t in consultation.topics]
+        for text in texts:
+            for lang in pools:
+                pools[lang].extend(re.findall(r"\w{3,}", text.values.get(lang, "")))
+    entries = []
+    for number in range(count):
+        questions = {}
+        answers = {}
+        for lang, pool in pools.items():
+            made_up = f"item{number}x{lang}"
+            questions[lang] = (
+                " ".join([*rng.sample(pool, 5), made_up]) + " ?",
+                " ".join(rng.sample(pool, 6)) + " ?",
+            )
+            answers[lang] = " ".join(rng.sample(pool, 30))
+        entries.append(
+            FaqEntry(
+                id=f"synthetic-{number}",
+                questions=questions,
+                answer=Text(answers, "en"),
+                keywords={},
+            )
+        )
+    return entries
+
+
+def our_answerer(matcher: Matcher) -> Answerer:
+    def answer(text: str) -> str | None:
+        match = matcher.match(text, NOW)
+        if match.sessions:
+            return f"session:{match.sessions[0].id}"
+        return match.answer_id if match.answered else None
+
+    return answer
+
+
+class NaiveBM25:
+    """Plain BM25 over each FAQ entry's text (questions and answers, all languages)."""
+
+    def __init__(self, entries: list[FaqEntry], threshold: float = 0.0) -> None:
+        self.entries = entries
+        self.threshold = threshold
+        docs = []
+        for entry in entries:
+            text = " ".join(q for qs in entry.questions.values() for q in qs)
+            text += " " + " ".join(entry.answer.all())
+            docs.append(Counter(self.tokens(text)))
+        self.docs = docs
+        self.lengths = [sum(d.values()) for d in docs]
+        self.average = sum(self.lengths) / len(docs)
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(doc.keys())
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+    @staticmethod
+    def tokens(text: str) -> list[str]:
+        return re.findall(r"\w+", text.lower())
+
+    def scores(self, text: str) -> list[float]:
+        query = self.tokens(text)
+        result = []
+        for doc, length in zip(self.docs, self.lengths, strict=True):
+            score = 0.0
+            for term in query:
+                tf = doc.get(term, 0)
+                if tf:
+                    norm = tf + 1.2 * (0.25 + 0.75 * length / self.average)
+                    score += self.idf[term] * tf * 2.2 / norm
+            result.append(score)
+        return result
+
+    def __call__(self, text: str) -> str | None:
+        scores = self.scores(text)
+        best = max(range(len(scores)), key=scores.__getitem__)
+        return self.entries[best].id if scores[best] > self.threshold else None
+
+
+def tune_baseline_threshold(baseline: NaiveBM25, questions: list[dict[str, object]]) -> float:
+    """The abstention threshold that maximises the baseline's figures on the tuning part."""
+    best_threshold, best_value = 0.0, -1.0
+    scored = [(max(baseline.scores(str(q["text"]))), q) for q in questions]
+    for threshold in [x / 4 for x in range(0, 120)]:
+        baseline.threshold = threshold
+        acc, abst = figures([(q, baseline(str(q["text"]))) for _, q in scored])
+        value = acc + abst
+        if value > best_value:
+            best_threshold, best_value = threshold, value
+    return best_threshold
+
+
+def figures(results: list[tuple[dict[str, object], str | None]]) -> tuple[float, float]:
+    in_scope = [(q, a) for q, a in results if q["expect"]]
+    out_scope = [(q, a) for q, a in results if not q["expect"]]
+    accuracy = sum(a in q["expect"] for q, a in in_scope) / max(1, len(in_scope))  # type: ignore[operator]
+    abstention = sum(a is None for _, a in out_scope) / max(1, len(out_scope))
+    return accuracy, abstention
+
+
+def run(answerer: Answerer, questions: list[dict[str, object]]) -> list[Outcome]:
+    outcomes = []
+    for question in questions:
+        start = time.perf_counter()
+        answer = answerer(str(question["text"]))
+        outcomes.append(Outcome(answer, time.perf_counter() - start))
+    return outcomes
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def report(
+    name: str, answerer: Answerer, questions: list[dict[str, object]], show: bool, repeat: int
+) -> None:
+    outcomes = run(answerer, questions)
+    timings: list[float] = []
+    gc.collect()
+    gc.disable()  # a collection pause is not the matcher's latency
+    try:
+        for _ in range(repeat):
+            timings.extend(o.seconds for o in run(answerer, questions))
+    finally:
+        gc.enable()
+    accuracy, abstention = figures(
+        [(q, o.answer) for q, o in zip(questions, outcomes, strict=True)]
+    )
+    in_scope = sum(1 for q in questions if q["expect"])
+    ms = [t * 1000 for t in timings]
+    print(
+        f"  {name:<28} top-1 {accuracy:6.1%} ({in_scope:3d} in scope)  "
+        f"abstention {abstention:6.1%} ({len(questions) - in_scope:2d} out)  "
+        f"p50 {statistics.median(ms):5.2f} ms  p95 {percentile(ms, 0.95):5.2f} ms  "
+        f"p99 {percentile(ms, 0.99):5.2f} ms"
+    )
+    if show:
+        for question, outcome in zip(questions, outcomes, strict=True):
+            expect = question["expect"]
+            ok = outcome.answer in expect if expect else outcome.answer is None  # type: ignore[operator]
+            if not ok:
+                print(
+                    f"      ✗ [{question['lang']}] {question['text']!r} → {outcome.answer} "
+                    f"(expected {expect or 'abstain'})"
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--split", choices=["tune", "heldout", "all"], default="all")
+    parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5, help="timing passes per question")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    events = load_event_data(ROOT / "data")
+    questions = [json.loads(line) for line in QUESTIONS.read_text("utf-8").splitlines() if line]
+    consultation = events.consultations["geneva-2026"]
+    extra = synthetic_faq(
+        list(events.consultations.values()), TOTAL_ENTRIES - len(consultation.faq)
+    )
+    small = Matcher(consultation)
+    large = Matcher(consultation, extra)
+    tune = [q for q in questions if q["split"] == "tune"]
+    baseline_small = NaiveBM25(list(consultation.faq))
+    baseline_small.threshold = tune_baseline_threshold(baseline_small, tune)
+    baseline_large = NaiveBM25([*consultation.faq, *extra])
+    baseline_large.threshold = tune_baseline_threshold(baseline_large, tune)
+    print(
+        f"{len(questions)} questions ({Counter(q['lang'] for q in questions)}), "
+        f"one core, {os.cpu_count()} on the machine"
+    )
+    splits = ["tune", "heldout"] if args.split == "all" else [args.split]
+    for split in splits:
+        part = [q for q in questions if q["split"] == split]
+        print(f"\n{split} part ({len(part)} questions)")
+        report(
+            f"matcher, {len(consultation.faq)} FAQ",
+            our_answerer(small),
+            part,
+            args.show_errors,
+            args.repeat,
+        )
+        report(
+            f"matcher, {len(large)} docs ({TOTAL_ENTRIES} FAQ)",
+            our_answerer(large),
+            part,
+            False,
+            args.repeat,
+        )
+        report(
+            f"naive BM25, {len(consultation.faq)} FAQ", baseline_small, part, False, args.repeat
+        )
+        report(f"naive BM25, {TOTAL_ENTRIES} FAQ", baseline_large, part, False, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""`python -m bot ask`: put questions to the matcher from the command line, one or a batch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
+from bot.services.event_data import Consultation, EventDataError, load_event_data
+from bot.services.matcher import GREETING, SESSIONS, THANKS_KIND, Matcher
+
+
+def add_parser(commands: Any) -> None:
+    ask = commands.add_parser("ask", help="answer a question as the bot would, without Telegram")
+    ask.add_argument("question", nargs="?", help="the question, in any of the four languages")
+    ask.add_argument("--data", help="data directory (default: DATA_DIR or data/)")
+    ask.add_argument("--consultation", help="consultation id (default: the first one)")
+    ask.add_argument("--lang", choices=SUPPORTED, default="en", help="the language to answer in")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--batch", help='a file of JSON lines {"lang": L, "text": Q}; - for stdin')
+
+
+def _time(consultation: Consultation, moment: Any) -> str:
+    return str(moment.astimezone(consultation.timezone).strftime("%H:%M"))
+
+
+def answer(matcher: Matcher, question: str, lang: str) -> dict[str, Any]:
+    """The bot's answer as the JSON object the command prints."""
+    consultation = matcher.consultation
+    match = matcher.match(question, SystemClock().now())
+    with use_language(lang):
+        if match.kind == SESSIONS:
+            lines = [
+                f"{s.start.astimezone(consultation.timezone):%Y-%m-%d} "
+                f"{_time(consultation, s.start)}–{_time(consultation, s.end)} {s.title.get(lang)}"
+                + (f" · {s.room.get(lang)}" if s.room else "")
+                for s in match.sessions
+            ]
+            text = "\n".join(lines) or _("Nothing is on right now.")
+        elif match.kind == GREETING:
+            text = _(
+                "Hello! Ask me anything about the consultation, in your own words: "
+                "for example “Where is lunch?” or “What is on now?”."
+            )
+        elif match.kind == THANKS_KIND:
+            text = _("You are welcome! Ask me anything else any time.")
+        else:
+            text = match.text(lang) or _(
+                "I am not sure I know the answer to that, and I would rather not guess. "
+                "Shall I ask the organisers? A person will answer you here."
+            )
+    return {
+        "faq_id": match.answer_id,
+        "session_ids": [s.id for s in match.sessions],
+        "score": match.score,
+        "lang": lang,
+        "text": text,
+    }
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    data_dir = Path(args.data) if args.data else config.data_dir
+    try:
+        events = load_event_data(data_dir)
+    except EventDataError as exc:
+        print(f"The event data in {data_dir} is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    consultation_id = args.consultation or config.default_consultation
+    consultation = events.get(consultation_id) or (
+        None if args.consultation else next(iter(events.consultations.values()), None)
+    )
+    if consultation is None:
+        known = ", ".join(events.consultations)
+        print(f"Unknown consultation '{args.consultation}' (known: {known})", file=sys.stderr)
+        return 2
+    compile_catalogs()
+    matcher = Matcher(consultation)
+    if args.batch:
+        source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+        with source:
+            for number, line in enumerate(source, 1):
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    lang = item.get("lang") if item.get("lang") in SUPPORTED else args.lang
+                    result = answer(matcher, str(item["text"]), lang)
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    print(
+                        f'{args.batch}:{number}: expected {{"lang": L, "text": Q}}',
+                        file=sys.stderr,
+                    )
+                    return 2
+                print(json.dumps(result, ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        print("Give a question, or --batch FILE.", file=sys.stderr)
+        return 2
+    result = answer(matcher, args.question, args.lang)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(result["text"])
+    return 0

@@ -1,0 +1,435 @@
+"""Free-text questions, 👍/👎 votes, and the organisers' helpdesk group behind the bot."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.common import reply
+from bot.handlers.formatting import esc, language_name, moment, session_card, session_line
+from bot.handlers.start import need_consultation
+from bot.i18n import DEFAULT, _, current_language, ngettext, use_language
+from bot.services.event_data import Consultation
+from bot.services.helpdesk import HelpdeskError, NotOrganiser, Relay
+from bot.services.matcher import GREETING, SESSIONS, THANKS_KIND, Match
+from bot.storage.helpdesk import TicketRecord
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "ask:"
+PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Commands and buttons; the free-text handler is `answer_question`, registered last."""
+    application.add_handler(CommandHandler("ask_organisers", ask_organisers, filters=PRIVATE))
+    application.add_handler(CommandHandler("helpdesk", show_helpdesk))
+    application.add_handler(CommandHandler("answer", answer_ticket))
+    application.add_handler(CommandHandler("gaps", show_gaps))
+    application.add_handler(CallbackQueryHandler(vote_button, pattern=r"^ask:v:"))
+    application.add_handler(CallbackQueryHandler(ask_button, pattern=r"^ask:t:"))
+    application.add_handler(CallbackQueryHandler(identity_button, pattern=r"^ask:[na]:"))
+    application.add_handler(
+        MessageHandler(GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, group_reply)
+    )
+
+
+# --- Delegates ----------------------------------------------------------------------------
+
+
+def _ask_button(question_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        "🙋 " + _("Ask the organisers"), callback_data=f"{PREFIX}t:{question_id}"
+    )
+
+
+def _answer_keyboard(
+    question_id: int, extra: list[list[InlineKeyboardButton]] | None = None
+) -> InlineKeyboardMarkup:
+    rows = list(extra or [])
+    rows.append(
+        [
+            InlineKeyboardButton("👍", callback_data=f"{PREFIX}v:{question_id}:1"),
+            InlineKeyboardButton("👎", callback_data=f"{PREFIX}v:{question_id}:0"),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list[Any]]:
+    """Session answers: one full card, or a list whose buttons open the cards."""
+    lang = current_language()
+    sessions = list(match.sessions)
+    lines: list[str] = []
+    if match.when is not None:
+        room = esc(match.room) if match.room else None
+        if match.when == "now":
+            title = _("On now in {room}").format(room=room) if room else _("On now")
+        else:
+            title = _("Next in {room}").format(room=room) if room else _("Next")
+        lines.append(f"<b>{title}</b>")
+        if not sessions:
+            lines.append(
+                _("Nothing is on right now.") if match.when == "now" else _("No more sessions.")
+            )
+    elif len(sessions) == 1:
+        return session_card(sessions[0], consultation, starred=False), []
+    lines.extend(session_line(s, consultation) for s in sessions)
+    buttons = [
+        [InlineKeyboardButton(s.title.get(lang)[:60], callback_data=f"ag:s:{s.id}")]
+        for s in sessions
+    ]
+    return "\n".join(lines), buttons
+
+
+async def answer_question(update: Update, context: BotContext) -> None:
+    """Any text that is not a command: the organisers' answer, or an honest "I don't know"."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or not message.text:
+        return
+    consultation = await need_consultation(update, context)
+    if consultation is None:
+        return
+    lang = current_language()
+    asked = await context.services.helpdesk.ask(user.id, consultation, lang, message.text)
+    match = asked.match
+    if match.kind == GREETING:
+        await reply(
+            update,
+            context,
+            _(
+                "Hello! Ask me anything about the consultation, in your own words: "
+                "for example “Where is lunch?” or “What is on now?”."
+            ),
+        )
+        return
+    if match.kind == THANKS_KIND:
+        await reply(update, context, _("You are welcome! Ask me anything else any time."))
+        return
+    question_id = asked.question_id
+    assert question_id is not None
+    if match.kind == SESSIONS:
+        text, buttons = render_sessions(match, consultation)
+        await reply(update, context, text, _answer_keyboard(question_id, buttons))
+        return
+    answer = match.text(lang)
+    if answer is None:
+        await reply(
+            update,
+            context,
+            _(
+                "I am not sure I know the answer to that, and I would rather not guess. "
+                "Shall I ask the organisers? A person will answer you here."
+            ),
+            InlineKeyboardMarkup([[_ask_button(question_id)]]),
+        )
+        return
+    text = esc(answer)
+    if match.topic is not None:
+        text = f"{match.topic.icon} <b>{esc(match.topic.title.get(lang))}</b>\n\n{text}"
+    await reply(update, context, "💡 " + text, _answer_keyboard(question_id))
+
+
+async def vote_button(update: Update, context: BotContext) -> None:
+    """ask:v:<question>:<1|0>: store the vote; after 👎 offer a person."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    try:
+        _prefix, _v, raw_id, raw_vote = query.data.split(":")
+        question_id = int(raw_id)
+        await context.services.helpdesk.vote(user.id, question_id, raw_vote == "1")
+    except (ValueError, HelpdeskError):
+        await query.answer(_("This button is out of date."))
+        return
+    if raw_vote == "1":
+        await query.answer(_("Thank you for your feedback!"))
+        return
+    await query.answer()
+    await reply(
+        update,
+        context,
+        _("Sorry that did not help. Shall I ask the organisers? A person will answer you here."),
+        InlineKeyboardMarkup([[_ask_button(question_id)]]),
+    )
+
+
+def _identity_keyboard(question_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "👤 " + _("Show my name"), callback_data=f"{PREFIX}n:{question_id}"
+                ),
+                InlineKeyboardButton(
+                    "🕶 " + _("Stay anonymous"), callback_data=f"{PREFIX}a:{question_id}"
+                ),
+            ]
+        ]
+    )
+
+
+IDENTITY_QUESTION = (
+    "The organisers will see your question. May they also see your name, or would you rather "
+    "stay anonymous?"
+)
+
+
+async def ask_button(update: Update, context: BotContext) -> None:
+    """ask:t:<question>: before filing, ask how far the delegate may be identified."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    try:
+        question_id = int(query.data.removeprefix(f"{PREFIX}t:"))
+        await context.services.helpdesk.question(user.id, question_id)
+    except (ValueError, HelpdeskError):
+        await query.answer(_("This button is out of date."))
+        return
+    await query.answer()
+    await reply(update, context, _(IDENTITY_QUESTION), _identity_keyboard(question_id))
+
+
+async def ask_organisers(update: Update, context: BotContext) -> None:
+    """/ask_organisers <question>: straight to the helpdesk."""
+    user = update.effective_user
+    consultation = await need_consultation(update, context)
+    if consultation is None or user is None:
+        return
+    question = " ".join(context.args or []).strip()
+    if not question:
+        await reply(
+            update,
+            context,
+            _(
+                "Write your question after the command, for example:\n"
+                "<code>/ask_organisers Can I bring a colleague to the reception?</code>"
+            ),
+        )
+        return
+    question_id = await context.services.helpdesk.ask_directly(
+        user.id, consultation, current_language(), question
+    )
+    await reply(update, context, _(IDENTITY_QUESTION), _identity_keyboard(question_id))
+
+
+async def identity_button(update: Update, context: BotContext) -> None:
+    """ask:n:<question> (show my name) or ask:a:<question> (anonymous): file the ticket."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    try:
+        _prefix, choice, raw_id = query.data.split(":")
+        name = (user.full_name or user.first_name) if choice == "n" else None
+        ticket, new = await context.services.helpdesk.open_ticket(user.id, int(raw_id), name)
+    except (ValueError, HelpdeskError):
+        await query.answer(_("This button is out of date."))
+        return
+    await query.answer()
+    message = query.message
+    if isinstance(message, Message):
+        # The choice is made: take the buttons away so the question is not filed twice.
+        with contextlib.suppress(TelegramError):
+            await message.edit_reply_markup(None)
+    if new:
+        await _post_ticket(context, ticket)
+    await reply(
+        update,
+        context,
+        _(
+            "Your question is with the organisers (ticket #{number}). "
+            "Their answer will come to you here."
+        ).format(number=ticket.id),
+    )
+
+
+def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
+    consultation = context.services.events.get(ticket.consultation_id)
+    who = esc(ticket.display_name) if ticket.display_name else _("an anonymous delegate")
+    where = esc(consultation.name.get(DEFAULT)) if consultation else esc(ticket.consultation_id)
+    return "\n".join(
+        [
+            "🙋 <b>" + _("Ticket #{number}").format(number=ticket.id) + "</b>",
+            _("From: {who}").format(who=who),
+            _("Language: {language}").format(language=esc(language_name(ticket.language))),
+            _("Consultation: {name}").format(name=where),
+            "",
+            esc(ticket.question),
+            "",
+            "<i>"
+            + _(
+                "Reply to this message to answer, or send /answer {number} followed by the text."
+            ).format(number=ticket.id)
+            + "</i>",
+        ]
+    )
+
+
+async def _post_ticket(context: BotContext, ticket: TicketRecord) -> None:
+    chat_id = context.services.config.helpdesk_chat_id
+    if chat_id is None:
+        logger.warning("Ticket %d filed but HELPDESK_CHAT_ID is not set", ticket.id)
+        return
+    with use_language(DEFAULT):
+        text = _ticket_text(ticket, context)
+    try:
+        sent = await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+    except TelegramError:
+        logger.exception("Could not post ticket %d to the helpdesk chat", ticket.id)
+        return
+    await context.services.helpdesk.posted(ticket, chat_id, sent.message_id)
+
+
+# --- Organisers ---------------------------------------------------------------------------
+
+
+async def _refuse(update: Update, context: BotContext) -> None:
+    await reply(update, context, _("Only organisers can use this command."))
+
+
+async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
+    """Send an organiser's reply to the delegate, in the delegate's language."""
+    ticket = relay.ticket
+    with use_language(ticket.language):
+        if relay.number == 1:
+            head = _("💬 The organisers answered your question:")
+        else:
+            head = _("💬 A follow-up from the organisers on your question:")
+        text = f"{head}\n<i>{esc(ticket.question)}</i>\n\n{esc(relay.text)}"
+    try:
+        await context.bot.send_message(ticket.user_id, text, parse_mode=ParseMode.HTML)
+    except Forbidden:
+        await reply(
+            update,
+            context,
+            _(
+                "Ticket #{number}: the delegate has blocked the bot; the answer was not delivered."
+            ).format(number=ticket.id),
+        )
+        return
+    await reply(
+        update,
+        context,
+        _("✅ Sent to the delegate (ticket #{number}).").format(number=ticket.id),
+    )
+
+
+async def group_reply(update: Update, context: BotContext) -> None:
+    """An organiser replying to a ticket (or to an earlier answer) in the helpdesk group."""
+    message = update.effective_message
+    chat = update.effective_chat
+    profile = context.profile
+    if message is None or chat is None or profile is None or message.reply_to_message is None:
+        return
+    if chat.id != context.services.config.helpdesk_chat_id or not profile.is_organiser:
+        return
+    helpdesk = context.services.helpdesk
+    ticket = await helpdesk.ticket_for_message(chat.id, message.reply_to_message.message_id)
+    if ticket is None or not message.text:
+        return
+    relay = await helpdesk.reply(profile, ticket, chat.id, message.message_id, message.text)
+    if relay is not None:
+        await _relay(update, context, relay)
+
+
+async def answer_ticket(update: Update, context: BotContext) -> None:
+    """/answer <ticket> <text>: answer a ticket without replying to its message."""
+    message = update.effective_message
+    chat = update.effective_chat
+    profile = context.profile
+    if message is None or chat is None or profile is None:
+        return
+    if not profile.is_organiser:
+        await _refuse(update, context)
+        return
+    args = context.args or []
+    number = args[0].lstrip("#") if args else ""
+    text = " ".join(args[1:]).strip()
+    if not number.isdigit() or not text:
+        await reply(
+            update, context, _("Usage: <code>/answer 12 The shuttle leaves at 08:00.</code>")
+        )
+        return
+    helpdesk = context.services.helpdesk
+    try:
+        ticket = await helpdesk.ticket(profile, int(number))
+        relay = await helpdesk.reply(profile, ticket, chat.id, message.message_id, text)
+    except NotOrganiser:
+        await _refuse(update, context)
+        return
+    except HelpdeskError:
+        await reply(update, context, _("There is no ticket #{number}.").format(number=number))
+        return
+    if relay is not None:
+        await _relay(update, context, relay)
+
+
+async def show_helpdesk(update: Update, context: BotContext) -> None:
+    """/helpdesk: open tickets, oldest first."""
+    profile = context.profile
+    if profile is None or not profile.is_organiser:
+        await _refuse(update, context)
+        return
+    tickets, total = await context.services.helpdesk.open_tickets(profile)
+    if not tickets:
+        await reply(update, context, _("No open tickets. 🎉"))
+        return
+    lines = [
+        "<b>"
+        + ngettext("{count} open ticket", "{count} open tickets", total).format(count=total)
+        + "</b>",
+        "",
+    ]
+    for ticket in tickets:
+        consultation = context.services.events.get(ticket.consultation_id)
+        asked = moment(ticket.created_at, consultation) if consultation else ""
+        who = esc(ticket.display_name) if ticket.display_name else _("anonymous")
+        question = ticket.question if len(ticket.question) <= 200 else ticket.question[:199] + "…"
+        lines.append(
+            f"<b>#{ticket.id}</b> · {esc(asked)} · {esc(ticket.language)} · {who}\n{esc(question)}"
+        )
+    lines.append("")
+    lines.append(
+        "<i>" + _("Answer with /answer followed by the ticket number and your text.") + "</i>"
+    )
+    await reply(update, context, "\n".join(lines))
+
+
+async def show_gaps(update: Update, context: BotContext) -> None:
+    """/gaps: questions the bot could not answer and answers voted 👎, to improve the FAQ."""
+    profile = context.profile
+    if profile is None or not profile.is_organiser:
+        await _refuse(update, context)
+        return
+    consultation = await need_consultation(update, context)
+    if consultation is None:
+        return
+    gaps = await context.services.helpdesk.gaps(profile, consultation)
+    lines = ["<b>" + _("FAQ gaps") + "</b>", ""]
+    lines.append("<b>" + _("Questions I could not answer") + "</b>")
+    if gaps.unanswered:
+        lines.extend(f"• {esc(g.question)} <i>(×{g.count})</i>" for g in gaps.unanswered)
+    else:
+        lines.append(_("None so far."))
+    lines.append("")
+    lines.append("<b>" + _("Answers voted 👎") + "</b>")
+    if gaps.downvoted:
+        lines.extend(
+            f"• {esc(g.question)} → <code>{esc(g.answer_id or '')}</code> <i>(×{g.count})</i>"
+            for g in gaps.downvoted
+        )
+    else:
+        lines.append(_("None so far."))
+    await reply(update, context, "\n".join(lines))

@@ -1,0 +1,178 @@
+"""Free-text questions answered from the organisers' text, and a human helpdesk behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.services.event_data import Consultation
+from bot.services.matcher import NONE, SESSIONS, Match, Matchers
+from bot.services.people import Profile
+from bot.storage.helpdesk import GapRecord, HelpdeskStore, QuestionRecord, TicketRecord
+
+MAX_QUESTION = 1000
+OPEN_LIST_LIMIT = 30
+GAPS_LIMIT = 15
+
+
+class HelpdeskError(Exception):
+    """A helpdesk action that cannot be done; handlers turn it into a reply."""
+
+
+class NotOrganiser(HelpdeskError):
+    pass
+
+
+class UnknownQuestion(HelpdeskError):
+    pass
+
+
+class UnknownTicket(HelpdeskError):
+    pass
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A delegate's question, as stored (None for small talk), and what the matcher found."""
+
+    question_id: int | None
+    match: Match
+
+
+@dataclass(frozen=True)
+class Relay:
+    """An organiser's reply to pass on to the delegate; `number` 1 is the answer, >1 follow-ups."""
+
+    ticket: TicketRecord
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Gaps:
+    unanswered: list[GapRecord]
+    downvoted: list[GapRecord]
+
+
+class Helpdesk:
+    def __init__(self, store: HelpdeskStore, clock: Clock, matchers: Matchers) -> None:
+        self._store = store
+        self._clock = clock
+        self._matchers = matchers
+
+    def match(self, consultation: Consultation, text: str) -> Match:
+        return self._matchers.for_consultation(consultation).match(text, self._clock.now())
+
+    async def ask(
+        self, user_id: int, consultation: Consultation, language: str, text: str
+    ) -> Asked:
+        """Answer from the organisers' text and remember the question (small talk is not kept)."""
+        text = text.strip()[:MAX_QUESTION]
+        match = self.match(consultation, text)
+        if not match.answered and match.kind != NONE:
+            return Asked(None, match)
+        answer_id = match.answer_id
+        if match.kind == SESSIONS:
+            answer_id = f"session:{match.sessions[0].id}" if match.sessions else None
+        question_id = await self._store.add_question(
+            user_id,
+            consultation.id,
+            language,
+            text,
+            answer_id,
+            match.kind,
+            match.score,
+            self._clock.now(),
+        )
+        return Asked(question_id, match)
+
+    async def ask_directly(
+        self, user_id: int, consultation: Consultation, language: str, text: str
+    ) -> int:
+        """A question meant for the organisers (/ask_organisers); returns its id."""
+        return await self._store.add_question(
+            user_id,
+            consultation.id,
+            language,
+            text.strip()[:MAX_QUESTION],
+            None,
+            "direct",
+            0.0,
+            self._clock.now(),
+        )
+
+    async def _own_question(self, user_id: int, question_id: int) -> QuestionRecord:
+        question = await self._store.question(question_id)
+        if question is None or question.user_id != user_id:
+            raise UnknownQuestion(str(question_id))
+        return question
+
+    async def vote(self, user_id: int, question_id: int, helpful: bool) -> None:
+        await self._own_question(user_id, question_id)
+        await self._store.vote(question_id, helpful, self._clock.now())
+
+    async def question(self, user_id: int, question_id: int) -> QuestionRecord:
+        return await self._own_question(user_id, question_id)
+
+    async def open_ticket(
+        self, user_id: int, question_id: int, display_name: str | None
+    ) -> tuple[TicketRecord, bool]:
+        """File the question for the organisers; False when it was already filed."""
+        question = await self._own_question(user_id, question_id)
+        existed = await self._store.ticket_for_question(question_id)
+        if existed is not None:
+            return existed, False
+        return await self._store.add_ticket(question, display_name, self._clock.now()), True
+
+    async def posted(self, ticket: TicketRecord, chat_id: int, message_id: int) -> None:
+        await self._store.posted(ticket.id, chat_id, message_id)
+
+    async def ticket_for_message(self, chat_id: int, message_id: int) -> TicketRecord | None:
+        return await self._store.ticket_for_message(chat_id, message_id)
+
+    async def ticket(self, organiser: Profile, ticket_id: int) -> TicketRecord:
+        _require_organiser(organiser)
+        ticket = await self._store.ticket(ticket_id)
+        if ticket is None:
+            raise UnknownTicket(str(ticket_id))
+        return ticket
+
+    async def reply(
+        self,
+        organiser: Profile,
+        ticket: TicketRecord,
+        chat_id: int,
+        message_id: int,
+        text: str,
+    ) -> Relay | None:
+        """Record an organiser's answer; None when this message was already relayed."""
+        _require_organiser(organiser)
+        number = await self._store.add_reply(
+            ticket.id,
+            chat_id,
+            message_id,
+            organiser.user_id,
+            organiser.first_name,
+            text,
+            self._clock.now(),
+        )
+        if number is None:
+            return None
+        return Relay(ticket, number, text)
+
+    async def open_tickets(self, organiser: Profile) -> tuple[list[TicketRecord], int]:
+        """Open tickets, oldest first (at most a screenful), and how many are open in all."""
+        _require_organiser(organiser)
+        return await self._store.open_tickets(OPEN_LIST_LIMIT), await self._store.count_open()
+
+    async def gaps(self, organiser: Profile, consultation: Consultation) -> Gaps:
+        _require_organiser(organiser)
+        return Gaps(
+            await self._store.unanswered(consultation.id, GAPS_LIMIT),
+            await self._store.downvoted(consultation.id, GAPS_LIMIT),
+        )
+
+
+def _require_organiser(profile: Profile) -> None:
+    if not profile.is_organiser:
+        raise NotOrganiser(str(profile.user_id))

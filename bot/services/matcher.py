@@ -1,0 +1,454 @@
+"""Answers free-text questions from the organisers' FAQ, logistics topics and programme.
+
+The matcher only ever points at organisers' text: an FAQ entry, a logistics topic or sessions of
+the programme. It never writes an answer. Questions are normalised (case, accents, Arabic letter
+forms, diacritics and tatweel), stemmed with Snowball in each language, mapped to shared conference
+concepts (`matcher_lexicon`) and scored BM25-style against every language's phrasing of each entry,
+so a question in one language finds an entry written in another. Typos are mended with rapidfuzz
+against the index's own vocabulary. When too little of the question is covered by the best entry,
+the matcher abstains.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from bot.services.event_data import Consultation, FaqEntry, Session, Text, Topic
+from bot.services.matcher_lexicon import CONCEPTS, FUNCTION_WORDS, GREETINGS, THANKS
+
+# --- Tuning (chosen on the tuning half of bench/eval/questions.jsonl only) ----------------
+
+K1 = 1.2
+B = 0.5
+QUESTION_WEIGHT = 1.0
+KEYWORD_WEIGHT = 1.0
+ANSWER_WEIGHT = 0.25
+ANSWER_CREDIT = 0.5
+TOPIC_PENALTY = 0.85
+MIN_COVERAGE = 0.55
+MIN_SCORE = 2.5
+SESSION_SHARE = 0.75
+MAX_SESSIONS = 5
+FUZZY_MIN_LENGTH = 5
+FUZZY_CUTOFF = 80
+SESSION_WITHOUT_CUE = 0.8
+CONCEPT_BONUS = 1.0
+
+# --- Normalisation ------------------------------------------------------------------------
+
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_ARABIC_LETTERS = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ئ": "ي", "\u0640": None}
+)
+_ARABIC_ENDINGS = str.maketrans({"ة": "ه", "ى": "ي"})
+_JOINED = re.compile(r"(?<=\w)[-‐‑](?=\w)")
+_WORD = re.compile(r"\w+")
+_HYPHENATED = re.compile(r"\w+(?:[-‐‑]\w+)+")
+# Filled below from the lexicon: hyphenated words that are one word ("wi-fi" is "wifi").
+_KNOWN_JOINED: set[str] = set()
+_ARABIC_WORD = re.compile("[\u0600-\u06ff]")
+
+_STEMMERS = {
+    lang: snowballstemmer.stemmer(name)
+    for lang, name in (("en", "english"), ("fr", "french"), ("es", "spanish"), ("ar", "arabic"))
+}
+
+
+def normalise(text: str) -> str:
+    """Casefolded, without accents, Arabic letter variants unified, hyphenated words joined."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", text)
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of `text` (apostrophes and punctuation split words).
+
+    A hyphenated word is kept whole when the whole is a known word ("wi-fi", "check-in"),
+    else split ("peut-on", "rez-de-chaussée").
+    """
+    return _WORD.findall(_HYPHENATED.sub(_join, normalise(text).replace("_", " ")))
+
+
+def _join(found: re.Match[str]) -> str:
+    joined = _JOINED.sub("", found.group(0))
+    return joined if joined in _KNOWN_JOINED else _JOINED.sub(" ", found.group(0))
+
+
+def _is_arabic(word: str) -> bool:
+    return bool(_ARABIC_WORD.search(word))
+
+
+@lru_cache(maxsize=65536)
+def _forms(word: str) -> frozenset[str]:
+    """The word itself and its stems (each Latin language's, or the Arabic one)."""
+    if _is_arabic(word):
+        stem = _STEMMERS["ar"].stemWord(word)
+        return frozenset({word.translate(_ARABIC_ENDINGS), stem.translate(_ARABIC_ENDINGS)})
+    if word.isdigit() or len(word) < 3:
+        return frozenset({word})
+    return frozenset({word} | {_STEMMERS[lang].stemWord(word) for lang in ("en", "fr", "es")})
+
+
+def _build_concepts() -> dict[str, frozenset[str]]:
+    by_form: dict[str, set[str]] = defaultdict(set)
+    for members in CONCEPTS.values():
+        for member in members:
+            if re.search(r"\w[-‐‑]\w", member):
+                _KNOWN_JOINED.add(_JOINED.sub("", normalise(member)))
+    for concept, members in CONCEPTS.items():
+        for member in members:
+            parts = words(member)
+            if len(parts) != 1:
+                continue
+            for form in _forms(parts[0]):
+                by_form[form].add("#" + concept)
+    return {form: frozenset(concepts) for form, concepts in by_form.items()}
+
+
+_CONCEPTS_BY_FORM = _build_concepts()
+_FUNCTION = frozenset(w for item in FUNCTION_WORDS for w in words(item))
+_GREETINGS = frozenset(w for item in GREETINGS for w in words(item))
+_THANKS = frozenset(w for item in THANKS for w in words(item))
+_THANKS_CORE = frozenset(words("thanks thank thx ty cheers merci gracias شكرا مشكور جزيلا"))
+_GREETING_CORE = frozenset(
+    words("hi hello hey hiya bonjour bonsoir salut coucou hola buenos buenas مرحبا اهلا السلام")
+)
+
+
+@lru_cache(maxsize=65536)
+def terms(word: str) -> frozenset[str]:
+    """Index terms for one normalised word: its forms and the concepts they belong to."""
+    forms = _forms(word)
+    concepts: set[str] = set()
+    for form in forms:
+        concepts |= _CONCEPTS_BY_FORM.get(form, frozenset())
+    return forms | concepts
+
+
+_NOW = frozenset(words("now currently maintenant actuellement ahora ahorita الان حاليا الحين"))
+_NEXT = frozenset(
+    words(
+        "next upcoming later prochain prochaine prochaines suivant suivante apres siguiente "
+        "siguientes proximo proxima luego التالي التاليه القادم القادمه بعدين"
+    )
+)
+_SESSION_CUES = frozenset(
+    words(
+        "session sessions workshop panel plenary talk talks speak speaks speaker speakers "
+        "speaking presents presenting who moderates moderator programme program agenda "
+        "seance session atelier pleniere intervenant intervenants intervient parle qui "
+        "sesion taller plenaria ponente ponentes panelistas habla quien quienes "
+        "جلسه الجلسه ورشه ورشة متحدث المتحدثين المتحدثون يتحدث يتكلم من"
+    )
+)
+_INTENT = _NOW | _NEXT | _SESSION_CUES
+# Words that say nothing about the subject: a question is covered when the rest is.
+_NOT_CONTENT = _FUNCTION | _INTENT | _GREETINGS | _THANKS
+_GENERIC_ROOM = frozenset(words("room salle sala القاعه قاعه hall the la el de"))
+
+
+# --- Results ------------------------------------------------------------------------------
+
+GREETING = "greeting"
+THANKS_KIND = "thanks"
+FAQ = "faq"
+TOPIC = "topic"
+SESSIONS = "sessions"
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Match:
+    """What the matcher found: organisers' text to show, or an honest abstention."""
+
+    kind: str
+    score: float = 0.0
+    faq: FaqEntry | None = None
+    topic: Topic | None = None
+    sessions: tuple[Session, ...] = ()
+    when: str | None = None  # "now" or "next" for programme questions about time
+    room: str | None = None  # the room asked about, in its default-language name
+
+    @property
+    def answered(self) -> bool:
+        return self.kind in (FAQ, TOPIC, SESSIONS)
+
+    @property
+    def answer_id(self) -> str | None:
+        """The FAQ entry's id, or `topic:<id>` for a logistics topic; None otherwise."""
+        if self.faq is not None:
+            return self.faq.id
+        if self.topic is not None:
+            return f"topic:{self.topic.id}"
+        return None
+
+    def text(self, lang: str) -> str | None:
+        """The organisers' answer in `lang` (falling back to the default language)."""
+        if self.faq is not None:
+            return self.faq.answer.get(lang)
+        if self.topic is not None:
+            return self.topic.text.get(lang)
+        return None
+
+
+# --- Index --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Doc:
+    kind: str
+    faq: FaqEntry | None = None
+    topic: Topic | None = None
+    session: Session | None = None
+    tf: dict[str, float] = field(default_factory=dict)
+    primary: set[str] = field(default_factory=set)
+    length: float = 0.0
+
+    def add(self, text: str, weight: float, *, primary: bool = True) -> None:
+        """Index `text`; primary text (questions, titles) counts fully towards coverage."""
+        for word in words(text):
+            found = terms(word)
+            for term in found:
+                self.tf[term] = self.tf.get(term, 0.0) + weight
+            if primary:
+                self.primary |= found
+            self.length += weight
+
+
+def _texts(text: Text | None) -> Iterable[str]:
+    return text.all() if text is not None else ()
+
+
+class Matcher:
+    """The index of one consultation: FAQ entries, logistics topics and sessions."""
+
+    def __init__(self, consultation: Consultation, extra_faq: Sequence[FaqEntry] = ()) -> None:
+        self.consultation = consultation
+        docs: list[_Doc] = []
+        for entry in (*consultation.faq, *extra_faq):
+            doc = _Doc(FAQ, faq=entry)
+            for phrasings in entry.questions.values():
+                for question in phrasings:
+                    doc.add(question, QUESTION_WEIGHT)
+            for keywords in entry.keywords.values():
+                for keyword in keywords:
+                    doc.add(keyword, KEYWORD_WEIGHT)
+            for answer in entry.answer.all():
+                doc.add(answer, ANSWER_WEIGHT, primary=False)
+            docs.append(doc)
+        for topic in consultation.topics:
+            doc = _Doc(TOPIC, topic=topic)
+            for title in topic.title.all():
+                doc.add(title, QUESTION_WEIGHT)
+            for body in topic.text.all():
+                doc.add(body, ANSWER_WEIGHT, primary=False)
+            docs.append(doc)
+        self._rooms: dict[str, frozenset[str]] = {}
+        for session in consultation.sessions:
+            doc = _Doc(SESSIONS, session=session)
+            for title in session.title.all():
+                doc.add(title, QUESTION_WEIGHT)
+            for speaker in session.speakers:
+                doc.add(speaker.name, QUESTION_WEIGHT)
+            for room in _texts(session.room):
+                doc.add(room, ANSWER_WEIGHT)
+            for track in _texts(session.track):
+                doc.add(track, ANSWER_WEIGHT)
+            docs.append(doc)
+            room_words = {w for room in _texts(session.room) for w in words(room)}
+            self._rooms[session.id] = frozenset(room_words - _GENERIC_ROOM)
+        self._docs = docs
+        count = len(docs)
+        average = sum(d.length for d in docs) / count if count else 1.0
+        df: dict[str, int] = defaultdict(int)
+        for doc in docs:
+            for term in doc.tf:
+                df[term] += 1
+        self._idf = {t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in df.items()}
+        self._unknown_idf = math.log(1 + (count + 0.5) / 0.5)
+        self._postings: dict[str, list[tuple[int, float, bool]]] = defaultdict(list)
+        for index, doc in enumerate(docs):
+            norm = K1 * (1 - B + B * doc.length / (average or 1.0))
+            for term, tf in doc.tf.items():
+                weight = self._idf[term] * tf * (K1 + 1) / (tf + norm)
+                self._postings[term].append((index, weight, term in doc.primary))
+        vocabulary = {w for d in docs for w in d.tf if not w.startswith("#")}
+        vocabulary |= set(_CONCEPTS_BY_FORM)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in sorted(vocabulary):
+            self._by_length[len(word)].append(word)
+        self._room_words = frozenset(w for room in self._rooms.values() for w in room)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    # -- query -------------------------------------------------------------------------
+
+    def _mend(self, word: str) -> frozenset[str]:
+        """Terms of a word the index does not know: those of its closest known spelling."""
+        found = terms(word)
+        if any(t in self._idf for t in found) or len(word) < FUZZY_MIN_LENGTH:
+            return found
+        candidates: list[str] = []
+        for size in range(len(word) - 1, len(word) + 2):
+            candidates.extend(self._by_length.get(size, ()))
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        if best is None:
+            return found
+        return terms(best[0])
+
+    def match(self, question: str, now: datetime) -> Match:
+        """The best answer to `question`, or `Match(NONE)` when not confident."""
+        tokens = words(question)
+        if not tokens:
+            return Match(NONE)
+        small_talk = _small_talk(tokens)
+        if small_talk is not None:
+            return Match(small_talk)
+        token_terms = [self._mend(word) for word in tokens]
+        scores: dict[int, float] = defaultdict(float)
+        hits: dict[int, dict[int, float]] = defaultdict(dict)
+        for position, candidates in enumerate(token_terms):
+            word = tokens[position]
+            if word in _INTENT or (word in _GREETINGS | _THANKS and word not in _FUNCTION):
+                continue
+            if word in _FUNCTION:
+                # "when" and "where" tell entries apart through their concepts; "the" does not.
+                candidates = frozenset(t for t in candidates if t.startswith("#"))
+            best: dict[int, float] = {}
+            credit: dict[int, float] = {}
+            for term in candidates:
+                bonus = CONCEPT_BONUS if term.startswith("#") else 1.0
+                for index, weight, primary in self._postings.get(term, ()):
+                    value = weight * bonus
+                    if value > best.get(index, 0.0):
+                        best[index] = value
+                    if primary:
+                        credit[index] = 1.0
+            for index, value in best.items():
+                scores[index] += value
+                hits[index][position] = credit.get(index, ANSWER_CREDIT)
+        content = [i for i, word in enumerate(tokens) if word not in _NOT_CONTENT]
+        weights = {i: self._weight(token_terms[i]) for i in content}
+        total = sum(weights.values())
+
+        def coverage(index: int) -> float:
+            if not total:
+                return 0.0
+            found = hits[index]
+            return sum(weights[i] * found.get(i, 0.0) for i in content) / total
+
+        best_answer, best_answer_score = self._best(scores, (FAQ, TOPIC))
+        best_session, best_session_score = self._best(scores, (SESSIONS,))
+        answer_coverage = coverage(best_answer) if best_answer is not None else 0.0
+        session_coverage = coverage(best_session) if best_session is not None else 0.0
+        cue = any(word in _SESSION_CUES for word in tokens)
+        asked_rooms = {w for w in tokens if w in self._room_words}
+
+        wants_time = any(w in _NOW for w in tokens) or any(w in _NEXT for w in tokens)
+        if wants_time and (cue or asked_rooms or answer_coverage < MIN_COVERAGE):
+            return self._now_next(tokens, asked_rooms, now)
+
+        answer_ok = (
+            best_answer is not None
+            and answer_coverage >= MIN_COVERAGE
+            and best_answer_score >= MIN_SCORE
+        )
+        session_ok = (
+            best_session is not None
+            and session_coverage >= (MIN_COVERAGE if cue else SESSION_WITHOUT_CUE)
+            and best_session_score >= MIN_SCORE
+        )
+        if session_ok and (
+            not answer_ok
+            or (cue and session_coverage >= answer_coverage)
+            or session_coverage > answer_coverage + 0.2
+        ):
+            chosen = [
+                (score, self._docs[i].session)
+                for i, score in scores.items()
+                if self._docs[i].kind == SESSIONS
+                and score >= SESSION_SHARE * best_session_score
+                and coverage(i) >= MIN_COVERAGE
+            ]
+            chosen.sort(key=lambda pair: -pair[0])
+            sessions = tuple(s for _, s in chosen[:MAX_SESSIONS] if s is not None)
+            ordered = tuple(sorted(sessions, key=lambda s: s.start))
+            # The best match first, then the others in programme order.
+            first = sessions[0]
+            ordered = (first, *(s for s in ordered if s is not first))
+            return Match(SESSIONS, round(best_session_score, 3), sessions=ordered)
+        if answer_ok and best_answer is not None:
+            doc = self._docs[best_answer]
+            return Match(doc.kind, round(best_answer_score, 3), faq=doc.faq, topic=doc.topic)
+        return Match(NONE, round(max(best_answer_score, best_session_score), 3))
+
+    def _weight(self, candidates: frozenset[str]) -> float:
+        known = [self._idf[t] for t in candidates if t in self._idf]
+        return max(known) if known else self._unknown_idf
+
+    def _best(self, scores: dict[int, float], kinds: tuple[str, ...]) -> tuple[int | None, float]:
+        best: int | None = None
+        best_score = 0.0
+        for index, score in scores.items():
+            doc = self._docs[index]
+            if doc.kind not in kinds:
+                continue
+            if doc.kind == TOPIC:
+                score *= TOPIC_PENALTY
+            if score > best_score:
+                best, best_score = index, score
+        return best, best_score
+
+    def _now_next(self, tokens: list[str], asked_rooms: set[str], now: datetime) -> Match:
+        sessions = [s for s in self.consultation.sessions if s.kind != "break"]
+        if asked_rooms:
+            sessions = [s for s in sessions if asked_rooms <= self._rooms.get(s.id, frozenset())]
+        room = None
+        if asked_rooms and sessions and sessions[0].room is not None:
+            room = sessions[0].room.get(self.consultation.default_language)
+        wants_next = any(w in _NEXT for w in tokens)
+        if wants_next:
+            upcoming = [s for s in sessions if s.start > now]
+            chosen = [s for s in upcoming if s.start == upcoming[0].start] if upcoming else []
+            return Match(SESSIONS, 1.0, sessions=tuple(chosen), when="next", room=room)
+        running = [s for s in sessions if s.start <= now < s.end]
+        return Match(SESSIONS, 1.0, sessions=tuple(running), when="now", room=room)
+
+
+def _small_talk(tokens: list[str]) -> str | None:
+    """ "Thanks!" and "hello" get a friendly word, not an FAQ answer."""
+    allowed = _GREETINGS | _THANKS | _FUNCTION
+    if not all(word in allowed for word in tokens):
+        return None
+    if any(word in _THANKS_CORE for word in tokens):
+        return THANKS_KIND
+    if any(word in _GREETING_CORE for word in tokens):
+        return GREETING
+    return None
+
+
+class Matchers:
+    """One matcher per consultation, built on first use."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Matcher] = {}
+
+    def for_consultation(self, consultation: Consultation) -> Matcher:
+        matcher = self._built.get(consultation.id)
+        if matcher is None or matcher.consultation is not consultation:
+            matcher = Matcher(consultation)
+            self._built[consultation.id] = matcher
+        return matcher

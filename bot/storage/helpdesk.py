@@ -1,0 +1,251 @@
+"""Questions asked in free text, votes on answers, helpdesk tickets and relayed replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.database import from_iso, to_iso
+
+
+@dataclass(frozen=True)
+class QuestionRecord:
+    id: int
+    user_id: int
+    consultation_id: str
+    language: str
+    question: str
+    answer_id: str | None
+    kind: str
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    id: int
+    question_id: int
+    user_id: int
+    consultation_id: str
+    language: str
+    question: str
+    display_name: str | None
+    status: str
+    group_chat_id: int | None
+    group_message_id: int | None
+    created_at: datetime
+    answered_at: datetime | None
+    answered_by_name: str | None
+
+
+@dataclass(frozen=True)
+class GapRecord:
+    """A question the bot could not answer, or whose answer was voted unhelpful."""
+
+    question: str
+    answer_id: str | None
+    count: int
+    last_asked: datetime
+
+
+_ADD_QUESTION = """
+INSERT INTO helpdesk_questions
+    (user_id, consultation_id, language, question, answer_id, kind, score, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_GET_QUESTION = """
+SELECT id, user_id, consultation_id, language, question, answer_id, kind
+FROM helpdesk_questions WHERE id = ?
+"""
+_VOTE = """
+INSERT INTO helpdesk_votes (question_id, helpful, voted_at) VALUES (?, ?, ?)
+ON CONFLICT(question_id) DO UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at
+"""
+_TICKET_COLUMNS = """
+SELECT id, question_id, user_id, consultation_id, language, question, display_name, status,
+       group_chat_id, group_message_id, created_at, answered_at, answered_by_name
+FROM helpdesk_tickets
+"""
+_ADD_TICKET = """
+INSERT INTO helpdesk_tickets
+    (question_id, user_id, consultation_id, language, question, display_name, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(question_id) DO NOTHING
+"""
+_TICKET = _TICKET_COLUMNS + "WHERE id = ?"
+_TICKET_FOR_QUESTION = _TICKET_COLUMNS + "WHERE question_id = ?"
+_TICKET_FOR_MESSAGE = _TICKET_COLUMNS + "WHERE group_chat_id = ? AND group_message_id = ?"
+_TICKET_FOR_REPLY = (
+    _TICKET_COLUMNS
+    + "WHERE id = (SELECT ticket_id FROM helpdesk_replies"
+    + " WHERE group_chat_id = ? AND group_message_id = ?)"
+)
+_OPEN_TICKETS = _TICKET_COLUMNS + "WHERE status = 'open' ORDER BY created_at, id LIMIT ?"
+_COUNT_OPEN = "SELECT COUNT(*) FROM helpdesk_tickets WHERE status = 'open'"
+_POSTED = "UPDATE helpdesk_tickets SET group_chat_id = ?, group_message_id = ? WHERE id = ?"
+_ADD_REPLY = """
+INSERT INTO helpdesk_replies
+    (group_chat_id, group_message_id, ticket_id, organiser_id, organiser_name, text, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(group_chat_id, group_message_id) DO NOTHING
+"""
+_ANSWERED = """
+UPDATE helpdesk_tickets SET status = 'answered', answered_at = ?, answered_by = ?,
+    answered_by_name = ?
+WHERE id = ? AND status = 'open'
+"""
+_COUNT_REPLIES = "SELECT COUNT(*) FROM helpdesk_replies WHERE ticket_id = ?"
+_UNANSWERED = """
+SELECT question, NULL AS answer_id, COUNT(*) AS n, MAX(created_at) AS last_asked
+FROM helpdesk_questions
+WHERE consultation_id = ? AND kind IN ('none', 'direct')
+GROUP BY lower(trim(question)) ORDER BY n DESC, last_asked DESC LIMIT ?
+"""
+_DOWNVOTED = """
+SELECT q.question, q.answer_id, COUNT(*) AS n, MAX(q.created_at) AS last_asked
+FROM helpdesk_votes v JOIN helpdesk_questions q ON q.id = v.question_id
+WHERE q.consultation_id = ? AND v.helpful = 0
+GROUP BY q.answer_id, lower(trim(q.question)) ORDER BY n DESC, last_asked DESC LIMIT ?
+"""
+
+
+def _ticket(row: aiosqlite.Row) -> TicketRecord:
+    return TicketRecord(
+        id=row["id"],
+        question_id=row["question_id"],
+        user_id=row["user_id"],
+        consultation_id=row["consultation_id"],
+        language=row["language"],
+        question=row["question"],
+        display_name=row["display_name"],
+        status=row["status"],
+        group_chat_id=row["group_chat_id"],
+        group_message_id=row["group_message_id"],
+        created_at=from_iso(row["created_at"]),
+        answered_at=from_iso(row["answered_at"]) if row["answered_at"] else None,
+        answered_by_name=row["answered_by_name"],
+    )
+
+
+def _gap(row: aiosqlite.Row) -> GapRecord:
+    return GapRecord(row["question"], row["answer_id"], row["n"], from_iso(row["last_asked"]))
+
+
+class HelpdeskStore:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def add_question(
+        self,
+        user_id: int,
+        consultation_id: str,
+        language: str,
+        question: str,
+        answer_id: str | None,
+        kind: str,
+        score: float,
+        now: datetime,
+    ) -> int:
+        cursor = await self._db.execute(
+            _ADD_QUESTION,
+            (user_id, consultation_id, language, question, answer_id, kind, score, to_iso(now)),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def question(self, question_id: int) -> QuestionRecord | None:
+        async with self._db.execute(_GET_QUESTION, (question_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return QuestionRecord(
+            row["id"],
+            row["user_id"],
+            row["consultation_id"],
+            row["language"],
+            row["question"],
+            row["answer_id"],
+            row["kind"],
+        )
+
+    async def vote(self, question_id: int, helpful: bool, now: datetime) -> None:
+        await self._db.execute(_VOTE, (question_id, int(helpful), to_iso(now)))
+
+    async def add_ticket(
+        self, question: QuestionRecord, display_name: str | None, now: datetime
+    ) -> TicketRecord:
+        """The question's ticket, created once: asking twice gives the same ticket."""
+        await self._db.execute(
+            _ADD_TICKET,
+            (
+                question.id,
+                question.user_id,
+                question.consultation_id,
+                question.language,
+                question.question,
+                display_name,
+                to_iso(now),
+            ),
+        )
+        ticket = await self._one(_TICKET_FOR_QUESTION, (question.id,))
+        assert ticket is not None
+        return ticket
+
+    async def _one(self, sql: str, params: tuple[object, ...]) -> TicketRecord | None:
+        async with self._db.execute(sql, params) as cursor:
+            row = await cursor.fetchone()
+        return _ticket(row) if row else None
+
+    async def ticket_for_question(self, question_id: int) -> TicketRecord | None:
+        return await self._one(_TICKET_FOR_QUESTION, (question_id,))
+
+    async def ticket(self, ticket_id: int) -> TicketRecord | None:
+        return await self._one(_TICKET, (ticket_id,))
+
+    async def ticket_for_message(self, chat_id: int, message_id: int) -> TicketRecord | None:
+        """The ticket posted as this group message, or answered by it."""
+        found = await self._one(_TICKET_FOR_MESSAGE, (chat_id, message_id))
+        return found or await self._one(_TICKET_FOR_REPLY, (chat_id, message_id))
+
+    async def posted(self, ticket_id: int, chat_id: int, message_id: int) -> None:
+        await self._db.execute(_POSTED, (chat_id, message_id, ticket_id))
+
+    async def open_tickets(self, limit: int) -> list[TicketRecord]:
+        async with self._db.execute(_OPEN_TICKETS, (limit,)) as cursor:
+            rows = await cursor.fetchall()
+        return [_ticket(row) for row in rows]
+
+    async def count_open(self) -> int:
+        async with self._db.execute(_COUNT_OPEN) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def add_reply(
+        self,
+        ticket_id: int,
+        chat_id: int,
+        message_id: int,
+        organiser_id: int,
+        organiser_name: str,
+        text: str,
+        now: datetime,
+    ) -> int | None:
+        """Record a reply once; returns how many replies the ticket has, None if seen before."""
+        cursor = await self._db.execute(
+            _ADD_REPLY,
+            (chat_id, message_id, ticket_id, organiser_id, organiser_name, text, to_iso(now)),
+        )
+        if cursor.rowcount == 0:
+            return None
+        await self._db.execute(_ANSWERED, (to_iso(now), organiser_id, organiser_name, ticket_id))
+        async with self._db.execute(_COUNT_REPLIES, (ticket_id,)) as counted:
+            row = await counted.fetchone()
+        return int(row[0]) if row else 1
+
+    async def unanswered(self, consultation_id: str, limit: int) -> list[GapRecord]:
+        async with self._db.execute(_UNANSWERED, (consultation_id, limit)) as cursor:
+            return [_gap(row) for row in await cursor.fetchall()]
+
+    async def downvoted(self, consultation_id: str, limit: int) -> list[GapRecord]:
+        async with self._db.execute(_DOWNVOTED, (consultation_id, limit)) as cursor:
+            return [_gap(row) for row in await cursor.fetchall()]
