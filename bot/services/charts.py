@@ -1,0 +1,48 @@
+"""The rating histogram as a small PNG that reads well on a phone."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+BAR = "#1f6fb2"
+LOW = "#c8553d"
+
+
+def rating_histogram(counts: dict[int, int], average: float | None) -> bytes:
+    """Bars for 1..5 stars with their counts on top; no text that needs translating."""
+    figure = Figure(figsize=(6, 3.6), dpi=120)
+    axes = figure.subplots()
+    stars = [1, 2, 3, 4, 5]
+    values = [counts.get(n, 0) for n in stars]
+    colours = [LOW if n <= 2 else BAR for n in stars]
+    bars = axes.bar([f"{n}★" for n in stars], values, color=colours, width=0.7)
+    top = max(values, default=0)
+    axes.set_ylim(0, max(top * 1.25, 1))
+    for bar, value in zip(bars, values, strict=True):
+        axes.annotate(
+            str(value),
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            fontsize=16,
+            fontweight="bold",
+        )
+    if average is not None:
+        axes.set_title(f"⌀ {average:.1f} / 5   (n = {sum(values)})", fontsize=16)
+    axes.tick_params(axis="x", labelsize=16)
+    axes.tick_params(axis="y", labelsize=11)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

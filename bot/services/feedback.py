@@ -1,0 +1,581 @@
+"""Session feedback, the end-of-consultation survey and recommendations; moderators' review."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from bot.clock import Clock
+from bot.services.errors import DomainError, NotAllowed, SessionNotFound
+from bot.services.event_data import Consultation, EventData, Session, Text
+from bot.services.survey_data import Question, Survey, Theme
+from bot.storage.feedback import (
+    Awaiting,
+    FeedbackRecord,
+    FeedbackStore,
+    RecommendationRecord,
+    SessionStats,
+    SurveyAnswer,
+)
+from bot.storage.users import UserStore
+
+logger = logging.getLogger(__name__)
+
+SESSION = "session"
+SURVEY = "survey"
+COMMENT = "comment"
+SURVEY_TEXT = "survey_text"
+RECOMMENDATION = "recommendation"
+TEXT_LIMIT = 2000
+AWAIT_FOR = timedelta(minutes=30)
+PROMPTS_PER_TICK = 25
+LINK_PREFIX = "fb_"
+OTHER_THEME = "other"
+SORT_WORST = "w"
+SORT_TIME = "t"
+
+SENT = "sent"
+BLOCKED = "blocked"
+FAILED = "failed"
+
+
+class FeedbackNotOpen(DomainError):
+    """The session's feedback window is not open: `opens_at` is in the future or it closed."""
+
+    def __init__(self, session: Session, opens_at: datetime, closes_at: datetime, now: datetime):
+        super().__init__(session.id)
+        self.session = session
+        self.opens_at = opens_at
+        self.closes_at = closes_at
+        self.not_yet = now < opens_at
+
+
+class SurveyNotOpen(DomainError):
+    def __init__(self, not_yet: bool) -> None:
+        super().__init__("survey")
+        self.not_yet = not_yet
+
+
+class FeedbackNotFound(DomainError):
+    """The feedback item does not exist (any more), or is not the user's."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One message to send: rate a session that ended, or answer the survey."""
+
+    kind: str
+    consultation: Consultation
+    session: Session | None
+    user_id: int
+    language: str
+
+    @property
+    def target(self) -> str:
+        return self.session.id if self.session else ""
+
+
+@dataclass(frozen=True)
+class SessionReview:
+    session: Session
+    stats: SessionStats
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows for an export: the header and the data, all text or numbers."""
+
+    header: tuple[str, ...]
+    rows: list[tuple[str | int | float, ...]]
+
+
+def feedback_link(bot_username: str, session: Session) -> str:
+    """The deep link opening the session's feedback (payload within Telegram's 64 characters)."""
+    return f"https://t.me/{bot_username}?start={LINK_PREFIX}{session.id}"
+
+
+class Feedback:
+    """Everything delegates give back after sessions, and what moderators read of it."""
+
+    def __init__(
+        self,
+        store: FeedbackStore,
+        users: UserStore,
+        events: EventData | Callable[[], EventData],
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._users = users
+        self._events = events
+        self._clock = clock
+        self._awaiting: dict[int, Awaiting] = {}
+        self._done: set[tuple[str, str, str]] | None = None
+
+    @property
+    def events(self) -> EventData:
+        """The programme in use now (a reload may swap it)."""
+        return self._events() if callable(self._events) else self._events
+
+    async def start(self) -> None:
+        """Load what survives a restart: who is typing a comment."""
+        self._awaiting = {a.user_id: a for a in await self._store.awaiting(self._clock.now())}
+
+    # --- windows --------------------------------------------------------------------------
+
+    def window(self, consultation: Consultation, session: Session) -> tuple[datetime, datetime]:
+        """When feedback on the session opens (its start) and closes."""
+        if consultation.feedback_window is not None:
+            return session.start, session.end + consultation.feedback_window
+        local_end = session.end.astimezone(consultation.timezone)
+        closes = datetime.combine(
+            local_end.date() + timedelta(days=2), time(0), consultation.timezone
+        )
+        return session.start, closes
+
+    def is_open(self, consultation: Consultation, session: Session) -> bool:
+        opens, closes = self.window(consultation, session)
+        return opens <= self._clock.now() < closes and session.kind != "break"
+
+    def _check_open(self, consultation: Consultation, session: Session) -> None:
+        opens, closes = self.window(consultation, session)
+        now = self._clock.now()
+        if not opens <= now < closes:
+            raise FeedbackNotOpen(session, opens, closes, now)
+
+    def session(self, consultation: Consultation, session_id: str) -> Session:
+        found = consultation.session(session_id)
+        if found is None or found.kind == "break":
+            raise SessionNotFound(session_id)
+        return found
+
+    def find_linked(
+        self, payload: str, preferred: Consultation | None
+    ) -> tuple[Consultation, Session]:
+        """The session a deep link names, in the user's consultation first."""
+        session_id = payload.removeprefix(LINK_PREFIX)
+        candidates = [preferred] if preferred else []
+        candidates += [c for c in self.events.consultations.values() if c is not preferred]
+        for consultation in candidates:
+            found = consultation.session(session_id)
+            if found is not None and found.kind != "break":
+                return consultation, found
+        raise SessionNotFound(session_id)
+
+    async def open_sessions(
+        self, user_id: int, consultation: Consultation
+    ) -> list[tuple[Session, FeedbackRecord | None]]:
+        """Sessions open for rating now, most recent first, with the user's feedback."""
+        own = {f.session_id: f for f in await self._store.all_own(user_id, consultation.id)}
+        now = self._clock.now()
+        sessions = [s for s in consultation.sessions if self.is_open(consultation, s)]
+        sessions.sort(key=lambda s: (s.end > now, -s.end.timestamp()))
+        return [(s, own.get(s.id)) for s in sessions]
+
+    # --- a delegate's feedback ------------------------------------------------------------
+
+    async def rate(
+        self, user_id: int, consultation: Consultation, session_id: str, rating: int | None
+    ) -> FeedbackRecord:
+        """Rate 1-5, or None for "I did not attend"; rating again changes it."""
+        session = self.session(consultation, session_id)
+        if rating is not None and not 1 <= rating <= 5:
+            raise ValueError(f"rating {rating} is not 1-5")
+        self._check_open(consultation, session)
+        return await self._store.rate(
+            user_id, consultation.id, session.id, rating, self._clock.now()
+        )
+
+    async def own(
+        self, user_id: int, consultation: Consultation, session_id: str
+    ) -> FeedbackRecord | None:
+        return await self._store.own(user_id, consultation.id, session_id)
+
+    async def comment(
+        self, user_id: int, consultation: Consultation, session_id: str, text: str
+    ) -> FeedbackRecord:
+        session = self.session(consultation, session_id)
+        self._check_open(consultation, session)
+        return await self._store.comment(
+            user_id, consultation.id, session.id, _clean(text), self._clock.now()
+        )
+
+    async def sign(self, user_id: int, feedback_id: int, name: str | None) -> FeedbackRecord:
+        """Sign a comment with `name`, or make it anonymous again with None."""
+        if not await self._store.sign(feedback_id, user_id, _signature(name)):
+            raise FeedbackNotFound(str(feedback_id))
+        found = await self._store.get(feedback_id)
+        assert found is not None
+        return found
+
+    async def delete(self, user_id: int, feedback_id: int) -> None:
+        if not await self._store.delete_own(feedback_id, user_id):
+            raise FeedbackNotFound(str(feedback_id))
+
+    async def mine(self, user_id: int, consultation: Consultation) -> list[FeedbackRecord]:
+        return await self._store.all_own(user_id, consultation.id)
+
+    async def record_card_open(
+        self, user_id: int, consultation: Consultation, session: Session
+    ) -> None:
+        """Remember who opened a session's card while it was on: they get its prompt."""
+        now = self._clock.now()
+        if session.start <= now < session.end and session.kind != "break":
+            await self._store.record_card_open(user_id, consultation.id, session.id, now)
+
+    # --- the next text message is... -------------------------------------------------------
+
+    async def expect(
+        self, user_id: int, kind: str, consultation: Consultation, target: str
+    ) -> None:
+        awaiting = Awaiting(user_id, kind, consultation.id, target, self._clock.now() + AWAIT_FOR)
+        await self._store.set_awaiting(awaiting)
+        self._awaiting[user_id] = awaiting
+
+    def expected(self, user_id: int) -> Awaiting | None:
+        """What the user's next text is (synchronous: used by a message filter)."""
+        awaiting = self._awaiting.get(user_id)
+        if awaiting is None or awaiting.expires_at <= self._clock.now():
+            return None
+        return awaiting
+
+    async def stop_expecting(self, user_id: int) -> None:
+        if self._awaiting.pop(user_id, None) is not None:
+            await self._store.stop_awaiting(user_id)
+
+    # --- prompts after sessions and at the end --------------------------------------------
+
+    def survey_window(self, consultation: Consultation) -> tuple[datetime, datetime] | None:
+        survey = consultation.survey
+        if survey is None or not survey.questions:
+            return None
+        ends = max(
+            (s.end for s in consultation.sessions),
+            default=datetime.combine(consultation.end, time(18), consultation.timezone),
+        )
+        return ends, ends + survey.open_for
+
+    async def _targets_due(self, now: datetime) -> list[tuple[str, Consultation, Session | None]]:
+        if self._done is None:
+            self._done = await self._store.dispatched()
+        due: list[tuple[str, Consultation, Session | None]] = []
+        for consultation in self.events.consultations.values():
+            for session in consultation.sessions:
+                if session.kind == "break" or session.end > now:
+                    continue
+                if (SESSION, consultation.id, session.id) in self._done:
+                    continue
+                if now < self.window(consultation, session)[1]:
+                    due.append((SESSION, consultation, session))
+            window = self.survey_window(consultation)
+            due_survey = window is not None and window[0] <= now < window[1]
+            if due_survey and (SURVEY, consultation.id, "") not in self._done:
+                due.append((SURVEY, consultation, None))
+        return due
+
+    async def _pending(
+        self, kind: str, consultation: Consultation, session: Session | None
+    ) -> list[Prompt]:
+        target = session.id if session else ""
+        if session is not None:
+            audience = await self._store.session_audience(consultation.id, session.id)
+            audience -= await self._store.responders(consultation.id, session.id)
+        else:
+            audience = set(await self._store.consultation_audience(consultation.id))
+        audience -= await self._store.prompted(kind, consultation.id, target)
+        prompts = []
+        for user_id in sorted(audience):
+            record = await self._users.get(user_id)
+            if record is None or not record.active:
+                continue
+            language = record.language or consultation.default_language
+            prompts.append(Prompt(kind, consultation, session, user_id, language))
+        return prompts
+
+    async def prompts_due(self, now: datetime) -> list[Prompt]:
+        """Prompts not yet sent for sessions that ended (and surveys of ended consultations)."""
+        prompts: list[Prompt] = []
+        for kind, consultation, session in await self._targets_due(now):
+            prompts.extend(await self._pending(kind, consultation, session))
+        return prompts
+
+    async def dispatch_due(
+        self,
+        now: datetime,
+        send: Callable[[Prompt], Awaitable[str]],
+        limit: int = PROMPTS_PER_TICK,
+    ) -> int:
+        """Send due prompts exactly once: claim each in SQLite, then send; returns how many."""
+        sent = 0
+        for kind, consultation, session in await self._targets_due(now):
+            pending = await self._pending(kind, consultation, session)
+            for prompt in pending:
+                if sent >= limit:
+                    return sent
+                if not await self._store.claim(
+                    kind, consultation.id, prompt.target, prompt.user_id, now
+                ):
+                    continue
+                try:
+                    outcome = await send(prompt)
+                except Exception:
+                    logger.exception("Could not send a %s prompt to %s", kind, prompt.user_id)
+                    outcome = FAILED
+                await self._store.mark_sent(
+                    kind, consultation.id, prompt.target, prompt.user_id, outcome, now
+                )
+                sent += 1
+            target = session.id if session else ""
+            await self._store.mark_dispatched(kind, consultation.id, target, now)
+            assert self._done is not None
+            self._done.add((kind, consultation.id, target))
+        return sent
+
+    # --- survey ---------------------------------------------------------------------------
+
+    def _survey(self, consultation: Consultation) -> Survey:
+        window = self.survey_window(consultation)
+        if window is None or consultation.survey is None:
+            raise SurveyNotOpen(not_yet=False)
+        now = self._clock.now()
+        if not window[0] <= now < window[1]:
+            raise SurveyNotOpen(not_yet=now < window[0])
+        return consultation.survey
+
+    def survey_open(self, consultation: Consultation) -> bool:
+        window = self.survey_window(consultation)
+        return window is not None and window[0] <= self._clock.now() < window[1]
+
+    async def next_question(
+        self, user_id: int, consultation: Consultation, after: str | None = None
+    ) -> Question | None:
+        """The first question after `after` (or the first unanswered one)."""
+        survey = self._survey(consultation)
+        if after is not None:
+            ids = [q.id for q in survey.questions]
+            index = ids.index(after) + 1 if after in ids else len(ids)
+            return survey.questions[index] if index < len(ids) else None
+        answered = {a.question_id for a in await self._store.own_answers(user_id, consultation.id)}
+        return next((q for q in survey.questions if q.id not in answered), None)
+
+    async def answer(
+        self, user_id: int, consultation: Consultation, question_id: str, value: str
+    ) -> Question:
+        survey = self._survey(consultation)
+        question = survey.question(question_id)
+        if question is None:
+            raise FeedbackNotFound(question_id)
+        value = _clean(value)
+        if question.kind == "rating" and value not in {"1", "2", "3", "4", "5"}:
+            raise ValueError(f"rating {value!r} is not 1-5")
+        if question.kind == "choice" and value not in {o.id for o in question.options}:
+            raise ValueError(f"{value!r} is not an option of {question_id}")
+        await self._store.answer(user_id, consultation.id, question.id, value, self._clock.now())
+        return question
+
+    async def my_answers(self, user_id: int, consultation: Consultation) -> list[SurveyAnswer]:
+        return await self._store.own_answers(user_id, consultation.id)
+
+    async def delete_answers(self, user_id: int, consultation: Consultation) -> None:
+        if not await self._store.delete_answers(user_id, consultation.id):
+            raise FeedbackNotFound("survey")
+
+    # --- recommendations ------------------------------------------------------------------
+
+    def themes(self, consultation: Consultation) -> list[Theme]:
+        """The survey's themes, or else the programme's tracks (the handler adds "Other")."""
+        if consultation.survey and consultation.survey.themes:
+            return list(consultation.survey.themes)
+        themes: list[Theme] = []
+        seen: set[str] = set()
+        for session in consultation.sessions:
+            if session.track is None:
+                continue
+            key = session.track.get(consultation.default_language)
+            if key not in seen:
+                seen.add(key)
+                themes.append(Theme(f"track-{len(themes) + 1}", session.track))
+        return themes
+
+    def theme(self, consultation: Consultation, theme_id: str) -> Theme | None:
+        return next((t for t in self.themes(consultation) if t.id == theme_id), None)
+
+    async def recommend(
+        self, user_id: int, consultation: Consultation, theme_id: str, text: str
+    ) -> RecommendationRecord:
+        if theme_id != OTHER_THEME and self.theme(consultation, theme_id) is None:
+            raise FeedbackNotFound(theme_id)
+        return await self._store.recommend(
+            user_id, consultation.id, theme_id, _clean(text), self._clock.now()
+        )
+
+    async def sign_recommendation(
+        self, user_id: int, recommendation_id: int, name: str | None
+    ) -> RecommendationRecord:
+        if not await self._store.sign_recommendation(recommendation_id, user_id, _signature(name)):
+            raise FeedbackNotFound(str(recommendation_id))
+        found = await self._store.recommendation(recommendation_id)
+        assert found is not None
+        return found
+
+    async def my_recommendations(
+        self, user_id: int, consultation: Consultation
+    ) -> list[RecommendationRecord]:
+        return await self._store.own_recommendations(user_id, consultation.id)
+
+    async def delete_recommendation(self, user_id: int, recommendation_id: int) -> None:
+        if not await self._store.delete_recommendation(recommendation_id, user_id):
+            raise FeedbackNotFound(str(recommendation_id))
+
+    # --- moderators -----------------------------------------------------------------------
+
+    async def reviews(self, consultation: Consultation, sort: str) -> list[SessionReview]:
+        """Every session with its figures, worst-rated first or in programme order."""
+        stats = await self._store.stats(consultation.id)
+        reviews = [
+            SessionReview(s, stats.get(s.id) or SessionStats(s.id, 0, None, 0, 0))
+            for s in consultation.sessions
+            if s.kind != "break"
+        ]
+        if sort == SORT_WORST:
+            reviews.sort(
+                key=lambda r: (
+                    r.stats.average is None,
+                    r.stats.average or 0.0,
+                    -r.stats.count,
+                    r.session.start,
+                )
+            )
+        return reviews
+
+    async def review(self, consultation: Consultation, session_id: str) -> SessionReview:
+        session = self.session(consultation, session_id)
+        stats = await self._store.stats(consultation.id)
+        return SessionReview(
+            session, stats.get(session.id) or SessionStats(session.id, 0, None, 0, 0)
+        )
+
+    async def histogram(self, consultation: Consultation, session_id: str) -> dict[int, int]:
+        return await self._store.histogram(consultation.id, session_id)
+
+    async def comments(self, consultation: Consultation, session_id: str) -> list[FeedbackRecord]:
+        return await self._store.comments(consultation.id, session_id)
+
+    async def get(self, feedback_id: int) -> FeedbackRecord:
+        found = await self._store.get(feedback_id)
+        if found is None:
+            raise FeedbackNotFound(str(feedback_id))
+        return found
+
+    async def set_hidden(
+        self, moderator: int, is_moderator: bool, feedback_id: int, hidden: bool
+    ) -> FeedbackRecord:
+        """Hide an abusive comment (kept, marked, left out of exports), or show it again."""
+        if not is_moderator:
+            raise NotAllowed()
+        if not await self._store.set_hidden(feedback_id, hidden, moderator, self._clock.now()):
+            raise FeedbackNotFound(str(feedback_id))
+        return await self.get(feedback_id)
+
+    # --- exports (no delegate identity unless signed) -------------------------------------
+
+    async def feedback_table(self, consultation: Consultation) -> Table:
+        lang = consultation.default_language
+        records = await self._store.for_consultation(consultation.id)
+        order = {s.id: i for i, s in enumerate(consultation.sessions)}
+        records.sort(key=lambda r: (order.get(r.session_id, len(order)), r.created_at, r.id))
+        rows: list[tuple[str | int | float, ...]] = []
+        for record in records:
+            session = consultation.session(record.session_id)
+            comment = "" if record.hidden else (record.comment or "")
+            signed = record.signer_name or "" if record.signed and not record.hidden else ""
+            rows.append(
+                (
+                    record.session_id,
+                    session.title.get(lang) if session else "",
+                    _local(session.start, consultation) if session else "",
+                    record.rating if record.rating is not None else "",
+                    "yes" if record.attended else "no",
+                    comment,
+                    signed,
+                    _local(record.updated_at, consultation),
+                )
+            )
+        header = (
+            "session_id",
+            "session",
+            "session_start",
+            "rating",
+            "attended",
+            "comment",
+            "signed_by",
+            "submitted_at",
+        )
+        return Table(header, rows)
+
+    async def survey_table(self, consultation: Consultation) -> Table:
+        lang = consultation.default_language
+        survey = consultation.survey
+        questions = survey.questions if survey else ()
+        answers = await self._store.all_answers(consultation.id)
+        # Respondents are numbered in order of their first answer: no identity in the file.
+        respondents: dict[int, dict[str, str]] = {}
+        for answer in answers:
+            respondents.setdefault(answer.user_id, {})[answer.question_id] = answer.answer
+        header = ("respondent", *(q.id for q in questions))
+        rows: list[tuple[str | int | float, ...]] = []
+        for number, given in enumerate(respondents.values(), 1):
+            cells: list[str | int | float] = [number]
+            for question in questions:
+                value = given.get(question.id, "")
+                if question.kind == "rating" and value:
+                    cells.append(int(value))
+                elif question.kind == "choice" and value:
+                    option = next((o for o in question.options if o.id == value), None)
+                    cells.append(option.text.get(lang) if option else value)
+                else:
+                    cells.append(value)
+            rows.append(tuple(cells))
+        return Table(header, rows)
+
+    async def recommendation_table(self, consultation: Consultation) -> Table:
+        lang = consultation.default_language
+        titles: dict[str, Text] = {t.id: t.title for t in self.themes(consultation)}
+        rows: list[tuple[str | int | float, ...]] = []
+        for record in await self._store.all_recommendations(consultation.id):
+            title = titles.get(record.theme_id)
+            rows.append(
+                (
+                    record.theme_id,
+                    title.get(lang) if title else "Other",
+                    record.text,
+                    record.signer_name or "" if record.signed else "",
+                    _local(record.created_at, consultation),
+                )
+            )
+        return Table(("theme_id", "theme", "recommendation", "signed_by", "submitted_at"), rows)
+
+    async def table(self, kind: str, consultation: Consultation) -> Table:
+        tables = {
+            "feedback": self.feedback_table,
+            "survey": self.survey_table,
+            "recommendations": self.recommendation_table,
+        }
+        if kind not in tables:
+            raise ValueError(f"unknown export {kind!r}")
+        return await tables[kind](consultation)
+
+
+def _clean(text: str) -> str:
+    return text.strip()[:TEXT_LIMIT]
+
+
+def _signature(name: str | None) -> str | None:
+    if name is None:
+        return None
+    return name.strip()[:128] or "?"
+
+
+def _local(moment: datetime, consultation: Consultation) -> str:
+    return moment.astimezone(consultation.timezone).strftime("%Y-%m-%d %H:%M")
