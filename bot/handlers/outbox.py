@@ -1,0 +1,124 @@
+"""Sending outbox rows through Telegram: render in the recipient's language, send, and turn
+Telegram's answer into an Outcome. Also meters every message the bot sends, so the outbox
+leaves room under Telegram's limits for replies to delegates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, BaseRateLimiter
+
+from bot.context import Services
+from bot.i18n import DEFAULT, use_language
+from bot.services.delivery import BLOCKED, Outcome, SendMeter, outbox_send
+from bot.storage.outbox import OutboxItem
+from bot.storage.users import UserStore
+
+logger = logging.getLogger(__name__)
+
+_DELIVERING = ("send", "copy", "forward")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+# kind -> renderer; returns None when the row is no longer worth sending (then cancelled).
+Renderer = Callable[[Services, OutboxItem], Awaitable[Rendered | None]]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register how rows of a kind look (reminders here; broadcasts add theirs)."""
+
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+class MeteredSends(BaseRateLimiter[None]):
+    """Counts every message the bot sends (replies included) for the outbox's pacer.
+
+    It never delays a call: replies to delegates go at once; the outbox sends less instead.
+    """
+
+    def __init__(self, meter: SendMeter) -> None:
+        self.meter = meter
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            if endpoint.startswith(_DELIVERING) and not outbox_send.get():
+                chat = data.get("chat_id")
+                self.meter.record(chat if isinstance(chat, int) else None)
+
+
+def make_sender(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> Callable[[OutboxItem], Awaitable[Outcome]]:
+    """The `send` callable the delivery service uses."""
+
+    async def send(item: OutboxItem) -> Outcome:
+        services: Services = application.bot_data["services"]
+        render = RENDERERS.get(item.kind)
+        if render is None:
+            return Outcome.permanent(f"no renderer for {item.kind}")
+        user = await UserStore(services.db.connection).get(item.user_id)
+        if user is None:
+            return Outcome.skipped("user gone")
+        with use_language(user.language or DEFAULT):
+            rendered = await render(services, item)
+        if rendered is None:
+            return Outcome.skipped("no longer relevant")
+        try:
+            await application.bot.send_message(
+                item.user_id,
+                rendered.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=rendered.markup,
+            )
+        except Forbidden:
+            return Outcome.blocked()
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+            return Outcome.later(float(wait))
+        except TimedOut:
+            # The request may have reached Telegram: resending could deliver it twice.
+            return Outcome.unknown("timed out")
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                return Outcome(BLOCKED, "chat not found")
+            return Outcome.permanent(exc.message[:200])
+        except NetworkError as exc:
+            return Outcome.transient(exc.message[:200])
+        except TelegramError as exc:
+            return Outcome.transient(exc.message[:200])
+        return Outcome.sent()
+
+    return send

@@ -1,0 +1,298 @@
+"""Sends the outbox at Telegram's pace, exactly once, and records how each message fared.
+
+The handler layer gives a `send` callable that renders one row in its recipient's language, sends
+it and says how it went (an `Outcome`); this module never imports telegram. A JobQueue tick calls
+`process_due(now)`; tests call it directly with a ManualClock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections import deque
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.services.people import People
+from bot.storage.outbox import CANCELLED, FAILED, SENT, UNKNOWN, OutboxItem, OutboxStore
+
+logger = logging.getLogger(__name__)
+
+SENT_OK = "sent"
+BLOCKED = "blocked"
+RETRY_AFTER = "retry_after"
+TRANSIENT = "transient"
+PERMANENT = "permanent"
+SKIPPED = "skipped"
+UNKNOWN_OUTCOME = "unknown"
+
+# Set while the delivery service sends, so the meter does not count those sends twice.
+outbox_send: ContextVar[bool] = ContextVar("outbox_send", default=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How sending one row went, as the handler layer understood Telegram's answer."""
+
+    status: str
+    reason: str = ""
+    retry_after: float = 0.0
+
+    @classmethod
+    def sent(cls) -> Outcome:
+        return cls(SENT_OK)
+
+    @classmethod
+    def blocked(cls) -> Outcome:
+        return cls(BLOCKED, "blocked")
+
+    @classmethod
+    def later(cls, seconds: float) -> Outcome:
+        return cls(RETRY_AFTER, "rate limited", seconds)
+
+    @classmethod
+    def transient(cls, reason: str) -> Outcome:
+        return cls(TRANSIENT, reason)
+
+    @classmethod
+    def permanent(cls, reason: str) -> Outcome:
+        return cls(PERMANENT, reason)
+
+    @classmethod
+    def skipped(cls, reason: str) -> Outcome:
+        return cls(SKIPPED, reason)
+
+    @classmethod
+    def unknown(cls, reason: str) -> Outcome:
+        """It may have arrived (a timeout after sending): never resent on its own."""
+        return cls(UNKNOWN_OUTCOME, reason)
+
+
+Send = Callable[[OutboxItem], Awaitable[Outcome]]
+Progress = Callable[[str], Awaitable[None]]
+
+
+class SendMeter:
+    """Every message the bot sent over the last second, replies included: the pacer's budget."""
+
+    def __init__(self, clock: Clock, window: float = 1.0) -> None:
+        self._clock = clock
+        self._window = timedelta(seconds=window)
+        self._sent: deque[datetime] = deque()
+        self._last_by_chat: dict[int, datetime] = {}
+
+    def record(self, chat_id: int | None, at: datetime | None = None) -> None:
+        """A message left (record after the call returns: Telegram saw it no later)."""
+        moment = at or self._clock.now()
+        self._sent.append(moment)
+        if chat_id is not None:
+            self._last_by_chat[chat_id] = moment
+
+    def recent(self, now: datetime) -> int:
+        horizon = now - self._window
+        while self._sent and self._sent[0] <= horizon:
+            self._sent.popleft()
+        return len(self._sent)
+
+    def last_to(self, chat_id: int) -> datetime | None:
+        return self._last_by_chat.get(chat_id)
+
+    def prune(self, now: datetime) -> None:
+        horizon = now - self._window * 5
+        stale = [chat for chat, at in self._last_by_chat.items() if at <= horizon]
+        for chat in stale:
+            del self._last_by_chat[chat]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's: about 30 messages a second overall and one a second per chat."""
+
+    per_second: int = 30
+    reserve: int = 1  # left for replies to delegates, which never wait for the outbox
+    per_chat_interval: float = 1.0
+    concurrency: int = 10  # sends in flight at once; small, so replies are not starved
+    max_attempts: int = 5
+    margin: float = 2.0  # seconds: start early sends this long before they would be late
+    planning_share: float = 0.85  # of the allowed rate, assumed when deciding to start early
+    lookahead: int = 20000  # rows considered when deciding to start early
+
+
+class Delivery:
+    """The outbox sender: claims due rows, sends them paced, records each outcome."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        people: People,
+        clock: Clock,
+        meter: SendMeter,
+        *,
+        limits: Limits | None = None,
+        send: Send | None = None,
+    ) -> None:
+        self._store = store
+        self._people = people
+        self._clock = clock
+        self.meter = meter
+        self.limits = limits or Limits()
+        self.send = send
+        self.on_progress: list[Progress] = []
+        self._lock = asyncio.Lock()
+        self._paused_until: datetime | None = None
+        self._in_flight = 0
+        self._last_call: datetime | None = None
+
+    @property
+    def store(self) -> OutboxStore:
+        return self._store
+
+    @property
+    def paused_until(self) -> datetime | None:
+        return self._paused_until
+
+    async def recover(self) -> int:
+        """At start: rows a crash left in `sending` become unknown and are never resent."""
+        count = await self._store.recover(self._clock.now())
+        if count:
+            logger.warning("%d outbox messages were being sent when the bot stopped", count)
+        return count
+
+    def _budget(self, now: datetime) -> int:
+        allowed = self.limits.per_second - self.limits.reserve
+        budget = allowed - self.meter.recent(now) - self._in_flight
+        # Spread the second's budget over the ticks: a share in proportion to the time since
+        # the last one, so sends flow steadily instead of in one burst a second.
+        if self._last_call is not None:
+            elapsed = max((now - self._last_call).total_seconds(), 0.05)
+            budget = min(budget, math.ceil(allowed * elapsed * 1.25))
+        self._last_call = now
+        return max(0, budget)
+
+    def _chat_ready(self, chat_id: int, now: datetime) -> bool:
+        last = self.meter.last_to(chat_id)
+        return last is None or (now - last).total_seconds() >= self.limits.per_chat_interval
+
+    async def _must_start_early(self, now: datetime) -> bool:
+        """Whether rows due soon can only all be on time if sending starts now."""
+        dues = await self._store.upcoming_dues(now, self.limits.lookahead)
+        rate = max(
+            1.0, (self.limits.per_second - self.limits.reserve) * self.limits.planning_share
+        )
+        for index, due in enumerate(dues):
+            if (due - now).total_seconds() - (index + 1) / rate <= self.limits.margin:
+                return True
+        return False
+
+    async def tick(self) -> int:
+        """The repeating job: skip if the previous tick is still sending."""
+        if self._lock.locked():
+            return 0
+        return await self.process_due()
+
+    async def process_due(self, now: datetime | None = None) -> int:
+        """Send what is due (at most one second's budget); returns how many were sent."""
+        async with self._lock:
+            return await self._process(now or self._clock.now())
+
+    async def _process(self, now: datetime) -> int:
+        if self.send is None:
+            return 0
+        if self._paused_until is not None:
+            if now < self._paused_until:
+                return 0
+            self._paused_until = None
+        await self._store.expire(now)
+        budget = self._budget(now)
+        if budget <= 0:
+            return 0
+        rows = await self._store.candidates(now, budget * 4 + 20)
+        if not rows:
+            return 0
+        if any(r.due_at > now for r in rows) and not await self._must_start_early(now):
+            rows = [r for r in rows if r.due_at <= now]
+        chosen: list[OutboxItem] = []
+        chats: set[int] = set()
+        for row in rows:
+            if len(chosen) >= budget:
+                break
+            if row.user_id in chats or not self._chat_ready(row.user_id, now):
+                continue
+            chats.add(row.user_id)
+            chosen.append(row)
+        if not chosen:
+            return 0
+        claimed = await self._store.claim([r.id for r in chosen], now)
+        chosen = [r for r in chosen if r.id in claimed]
+        sent = 0
+        size = self.limits.concurrency
+        for start in range(0, len(chosen), size):
+            chunk = chosen[start : start + size]
+            self._in_flight += len(chunk)
+            try:
+                outcomes = await asyncio.gather(*(self._send_one(r) for r in chunk))
+            finally:
+                self._in_flight -= len(chunk)
+            for row, outcome in zip(chunk, outcomes, strict=True):
+                sent += await self._record(row, outcome)
+            # Let the delegates' updates run between chunks.
+            await asyncio.sleep(0)
+            if self._paused_until is not None:
+                # Telegram asked for a pause: give the rest of the claim back untouched.
+                for row in chosen[start + size :]:
+                    await self._store.retry(
+                        row.id, "rate limited", self._paused_until, now, counts=False
+                    )
+                break
+        self.meter.prune(now)
+        subjects = {r.subject for r in chosen if r.subject}
+        for subject in sorted(subjects):
+            for listener in self.on_progress:
+                await listener(subject)
+        return sent
+
+    async def _send_one(self, row: OutboxItem) -> Outcome:
+        assert self.send is not None
+        token = outbox_send.set(True)
+        try:
+            return await self.send(row)
+        except Exception as exc:  # a bug in rendering must not stop the outbox
+            logger.exception("Could not send outbox row %s", row.key)
+            return Outcome.transient(type(exc).__name__)
+        finally:
+            self.meter.record(row.user_id)
+            outbox_send.reset(token)
+
+    async def _record(self, row: OutboxItem, outcome: Outcome) -> int:
+        now = self._clock.now()
+        attempts = row.attempts + 1
+        if outcome.status == SENT_OK:
+            await self._store.finish(row.id, SENT, None, now)
+            return 1
+        if outcome.status == BLOCKED:
+            await self._store.finish(row.id, FAILED, outcome.reason or "blocked", now)
+            await self._people.mark_inactive(row.user_id)
+            return 0
+        if outcome.status == RETRY_AFTER:
+            pause = now + timedelta(seconds=max(outcome.retry_after, 1.0))
+            if self._paused_until is None or pause > self._paused_until:
+                self._paused_until = pause
+            logger.warning("Telegram asked to wait %.0f s; the outbox pauses", outcome.retry_after)
+            await self._store.retry(row.id, outcome.reason, pause, now, counts=False)
+            return 0
+        if outcome.status == SKIPPED:
+            await self._store.finish(row.id, CANCELLED, outcome.reason, now)
+            return 0
+        if outcome.status == UNKNOWN_OUTCOME:
+            await self._store.finish(row.id, UNKNOWN, outcome.reason, now)
+            return 0
+        if outcome.status == TRANSIENT and attempts < self.limits.max_attempts:
+            backoff = timedelta(seconds=min(2**attempts * 5, 600))
+            await self._store.retry(row.id, outcome.reason, now + backoff, now)
+            return 0
+        await self._store.finish(row.id, FAILED, outcome.reason or outcome.status, now)
+        return 0

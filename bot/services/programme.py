@@ -1,0 +1,220 @@
+"""The event data in use, and reloading it: validate, diff, record, notify, swap."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.services.changes import ADDED, SessionChange, diff_sessions
+from bot.services.event_data import (
+    Consultation,
+    DataProblem,
+    EventData,
+    EventDataError,
+    Session,
+    load_event_data,
+)
+from bot.storage.change_log import ChangeLogStore, ChangeRecord, SessionSnapshot
+
+logger = logging.getLogger(__name__)
+
+
+class Programme:
+    """Holds the current EventData; every service and handler reads `.current`, so a reload
+    swaps the programme for everyone at once."""
+
+    def __init__(self, current: EventData) -> None:
+        self._current = current
+
+    @property
+    def current(self) -> EventData:
+        return self._current
+
+    def replace(self, events: EventData) -> None:
+        self._current = events
+
+
+@dataclass(frozen=True)
+class ConsultationChanges:
+    consultation_id: str
+    batch_id: int
+    changes: tuple[SessionChange, ...]
+    notified: int = 0
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """What a reload did: the problems found (nothing changed then), or the changes."""
+
+    problems: tuple[DataProblem, ...] = ()
+    changed: tuple[ConsultationChanges, ...] = ()
+    added_consultations: tuple[str, ...] = ()
+    removed_consultations: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def notified(self) -> int:
+        return sum(c.notified for c in self.changed)
+
+
+# Called after the swap with each consultation's batch: plans the change messages and re-plans
+# reminders. Returns how many delegates will be told.
+Notify = Callable[[Consultation, int, tuple[SessionChange, ...]], Awaitable[int]]
+
+
+def snapshot(session: Session, consultation: Consultation) -> SessionSnapshot:
+    return SessionSnapshot(
+        start=session.start,
+        end=session.end,
+        title=dict(session.title.values),
+        room=dict(session.room.values) if session.room else None,
+        default_language=consultation.default_language,
+    )
+
+
+@dataclass
+class Reloader:
+    """Reloads the data directory; on invalid data it changes nothing and says what is wrong."""
+
+    programme: Programme
+    data_dir: Path
+    log: ChangeLogStore
+    clock: Clock
+    notify: list[Notify] = field(default_factory=list)
+    after_swap: list[Callable[[EventData], Awaitable[None]]] = field(default_factory=list)
+
+    async def reload(self, source: str) -> ReloadResult:
+        try:
+            new = load_event_data(self.data_dir)
+        except EventDataError as exc:
+            logger.warning("Reload refused: %d problems in %s", len(exc.problems), self.data_dir)
+            return ReloadResult(problems=tuple(exc.problems))
+        return await self.apply(new, source)
+
+    async def apply(self, new: EventData, source: str) -> ReloadResult:
+        """Swap in already-validated data (a reload, or an import)."""
+        old = self.programme.current
+        now = self.clock.now()
+        batches: list[tuple[Consultation, int, tuple[SessionChange, ...]]] = []
+        for consultation in new.consultations.values():
+            before = old.get(consultation.id)
+            if before is None:
+                continue
+            changes = tuple(diff_sessions(before, consultation))
+            if not changes:
+                continue
+            records = [
+                ChangeRecord(
+                    c.session_id,
+                    c.kinds,
+                    snapshot(c.old, before) if c.old else None,
+                    snapshot(c.new, consultation) if c.new else None,
+                )
+                for c in changes
+            ]
+            batch_id = await self.log.add(consultation.id, source, records, now)
+            batches.append((consultation, batch_id, changes))
+        self.programme.replace(new)
+        for callback in self.after_swap:
+            await callback(new)
+        changed: list[ConsultationChanges] = []
+        for consultation, batch_id, changes in batches:
+            notified = 0
+            for notify in self.notify:
+                notified += await notify(consultation, batch_id, changes)
+            changed.append(ConsultationChanges(consultation.id, batch_id, changes, notified))
+        result = ReloadResult(
+            changed=tuple(changed),
+            added_consultations=tuple(c for c in new.consultations if old.get(c) is None),
+            removed_consultations=tuple(c for c in old.consultations if new.get(c) is None),
+        )
+        logger.info(
+            "Programme reloaded (%s): %d consultations changed, %d delegates to notify",
+            source,
+            len(changed),
+            result.notified,
+        )
+        return result
+
+
+def notable(changes: tuple[SessionChange, ...]) -> tuple[SessionChange, ...]:
+    """Changes that affect delegates who starred the session (a new session has none yet)."""
+    return tuple(c for c in changes if ADDED not in c.kinds)
+
+
+class ReloadRequests:
+    """`python -m bot reload` asks the running bot through two small files next to the database:
+    the request (a token), and the bot's answer for that token."""
+
+    def __init__(self, folder: Path) -> None:
+        self.request_file = folder / "reload-request"
+        self.answer_file = folder / "reload-answer"
+        self._seen: str | None = None
+
+    def ask(self, token: str) -> None:
+        self.request_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.request_file.with_suffix(".tmp")
+        temporary.write_text(token, encoding="utf-8")
+        temporary.replace(self.request_file)
+
+    def skip_existing(self) -> None:
+        """At start: a request left from before is already served by loading the data."""
+        self._seen = self._read(self.request_file)
+
+    def pending(self) -> str | None:
+        """A request token not handled yet."""
+        token = self._read(self.request_file)
+        if token and token != self._seen:
+            return token
+        return None
+
+    def answer(self, token: str, lines: list[str]) -> None:
+        self._seen = token
+        temporary = self.answer_file.with_suffix(".tmp")
+        temporary.write_text("\n".join([token, *lines]), encoding="utf-8")
+        temporary.replace(self.answer_file)
+
+    def answer_for(self, token: str) -> list[str] | None:
+        text = self._read(self.answer_file)
+        if not text:
+            return None
+        first, *rest = text.split("\n")
+        return rest if first == token else None
+
+    @staticmethod
+    def _read(path: Path) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+
+def summary_lines(result: ReloadResult) -> list[str]:
+    """A plain-text account of a reload, for the command line and the log."""
+    if not result.ok:
+        return [
+            "The event data is invalid; nothing was changed and the bot keeps the programme "
+            "it had:",
+            *(f"  {p}" for p in result.problems),
+        ]
+    lines = ["Reloaded."]
+    for item in result.changed:
+        lines.append(
+            f"{item.consultation_id}: {len(item.changes)} session changes, "
+            f"{item.notified} delegates notified"
+        )
+        for change in item.changes:
+            lines.append(f"  {change.session_id}: {', '.join(sorted(change.kinds))}")
+    for ident in result.added_consultations:
+        lines.append(f"{ident}: new consultation")
+    for ident in result.removed_consultations:
+        lines.append(f"{ident}: no longer in the data")
+    if len(lines) == 1:
+        lines.append("The programme did not change.")
+    return lines

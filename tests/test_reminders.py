@@ -1,0 +1,451 @@
+"""Reminders, countdowns, the digest and agenda changes, with the clock in our hands."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.app import build_application, running
+from bot.clock import ManualClock
+from bot.context import BotApplication, Services
+from bot.fakeapi import FakeBotApi
+from bot.services.event_data import Consultation, Session, load_event_data
+from bot.storage.outbox import OutboxStore
+from bot.storage.users import UserStore
+from tests.conftest import GENEVA, ORGANISER_ID, ROOT, Chat, Harness, make_config, sample_events
+
+GENEVA_ID = "geneva-2026"
+TALK = "principles-partnership"  # 11:00 in the Main Hall, on the harness's day (now 10:15)
+
+
+def geneva() -> Consultation:
+    return sample_events().consultations[GENEVA_ID]
+
+
+def talk() -> Session:
+    session = geneva().session(TALK)
+    assert session is not None
+    return session
+
+
+async def joined(harness: Harness, user_id: int = 1001, language_code: str = "en") -> Chat:
+    chat = harness.chat(user_id, language_code)
+    await chat.send("/start")
+    await chat.press(geneva().name.get(language_code))
+    return chat
+
+
+async def star(harness: Harness, chat: Chat, session: Session) -> None:
+    """Star a session the way a delegate does: open its card, tap ⭐."""
+    await chat.send("/agenda")
+    message = chat.messages[-1]
+    await chat.press_data(message.message_id, f"ag:s:{session.id}", check=False)
+    await chat.press("⭐")
+
+
+async def deliver(harness: Harness, at: datetime | None = None) -> list[str]:
+    """Move the clock (when given), run the delivery tick, return the texts it sent."""
+    if at is not None:
+        harness.clock.set(at)
+    else:
+        harness.clock.advance(seconds=1)  # the next tick: the replies just sent are a second old
+    before = len(harness.api.calls_to("sendMessage"))
+    await harness.services.delivery.process_due(harness.clock.now())
+    calls = harness.api.calls_to("sendMessage")[before:]
+    return [str(c.params.get("text")) for c in calls if c.ok]
+
+
+def text_of(chat: Chat) -> str:
+    """The last message as read, with babel's thin spaces as plain ones."""
+    return chat.text().replace("\u2009", " ")
+
+
+def reminders_to(harness: Harness, user_id: int) -> list[str]:
+    return [
+        m.plain_text() or ""
+        for m in harness.api.bot_messages(user_id)
+        if "Starting in" in (m.plain_text() or "") or "Commence dans" in (m.plain_text() or "")
+    ]
+
+
+# --- reminders before a starred session ---------------------------------------------------
+
+
+async def test_a_starred_session_is_reminded_once_at_the_default_lead(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    assert await deliver(harness, talk().start - timedelta(minutes=11)) == []
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert len(reminders_to(harness, 1001)) == 1
+    text = chat.text()
+    assert "Starting in 10 minutes:" in text
+    assert talk().title.get("en") in text
+    assert "Room: Main Hall" in text
+    assert chat.last.callback_data() == [f"ag:s:{TALK}"]
+    # Never twice, however often the tick runs.
+    for minutes in (9, 5, 1):
+        await deliver(harness, talk().start - timedelta(minutes=minutes))
+    assert len(reminders_to(harness, 1001)) == 1
+    # Its button opens the session card.
+    await chat.press("Open the session")
+    assert "Remove from my agenda" in str(chat.last.buttons())
+
+
+async def test_unstarring_cancels_the_reminder(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    await chat.press("Remove from my agenda")
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert reminders_to(harness, 1001) == []
+
+
+async def test_the_lead_time_follows_the_settings(harness: Harness) -> None:
+    chat = await joined(harness)
+    await chat.send("/settings")
+    assert "Reminders: 10 minutes before each session in your agenda" in chat.text()
+    assert "Morning digest: off" in chat.text()
+    await chat.press("30 min")
+    assert "Reminders: 30 minutes before" in chat.text()
+    assert "✅ 30 min" in str(chat.last.buttons())
+    await star(harness, chat, talk())
+    await deliver(harness, talk().start - timedelta(minutes=31))
+    assert reminders_to(harness, 1001) == []
+    await deliver(harness, talk().start - timedelta(minutes=30))
+    assert len(reminders_to(harness, 1001)) == 1
+    assert "Starting in 30 minutes:" in reminders_to(harness, 1001)[0]
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert len(reminders_to(harness, 1001)) == 1
+
+
+async def test_reminders_can_be_turned_off_and_changed_later(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    await chat.send("/settings")
+    await chat.press("Off")
+    assert "Reminders: off" in chat.text()
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert reminders_to(harness, 1001) == []
+    await chat.press("5 min")
+    await deliver(harness, talk().start - timedelta(minutes=5))
+    assert ["Starting in 5 minutes:" in t for t in reminders_to(harness, 1001)] == [True]
+
+
+async def test_a_reminder_comes_in_the_recipients_language(harness: Harness) -> None:
+    chat = await joined(harness, 1002, "fr")
+    await star(harness, chat, talk())
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    text = chat.text()
+    assert "Commence dans 10 minutes :" in text
+    assert talk().title.get("fr") in text
+    assert "Salle : Grande salle" in text
+
+
+async def test_many_due_together_are_paced_and_each_sent_once(harness: Harness) -> None:
+    people = [await joined(harness, 2000 + n) for n in range(35)]
+    for chat in people:
+        await star(harness, chat, talk())
+    due = talk().start - timedelta(minutes=10)
+    first = await deliver(harness, due)
+    assert 0 < len(first) < 30  # about 30 a second, one left for replies
+    second = await deliver(harness, due + timedelta(seconds=1))
+    assert len(first) + len(second) == 35
+    assert all(len(reminders_to(harness, chat.user_id)) == 1 for chat in people)
+
+
+# --- Telegram's answers ----------------------------------------------------------------------
+
+
+async def test_a_delegate_who_blocked_the_bot_is_marked_inactive_not_retried(
+    harness: Harness,
+) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    harness.api.block_user(1001)
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    row = (await harness.services.delivery.store.for_user(1001))[0]
+    assert (row.state, row.reason) == ("failed", "blocked")
+    user = await UserStore(harness.services.db.connection).get(1001)
+    assert user is not None
+    assert not user.active
+    tries = len(harness.api.calls_to("sendMessage"))
+    await deliver(harness, talk().start - timedelta(minutes=5))
+    assert len(harness.api.calls_to("sendMessage")) == tries
+    harness.api.calls.clear()  # the 403 was expected, not a bug
+
+
+async def test_retry_after_pauses_all_sending_then_sends_once(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    harness.api.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 5",
+        retry_after=5,
+    )
+    due = talk().start - timedelta(minutes=10)
+    assert await deliver(harness, due) == []
+    assert await deliver(harness, due + timedelta(seconds=3)) == []  # still paused
+    await deliver(harness, due + timedelta(seconds=5))
+    assert len(reminders_to(harness, 1001)) == 1
+    harness.api.calls.clear()
+
+
+# --- countdown and digest --------------------------------------------------------------------
+
+
+async def test_the_countdown_reaches_everyone_registered(harness: Harness) -> None:
+    nairobi = sample_events().consultations["nairobi-2027"]
+    chat = harness.chat(1003, "en")
+    await chat.send("/start")
+    await chat.press(nairobi.name.get("en"))
+    start = nairobi.starts_at()
+    for lead, label in ((timedelta(days=7), "in 7 days"), (timedelta(days=1), "in 1 day")):
+        assert await deliver(harness, start - lead - timedelta(minutes=11)) == []
+        await deliver(harness, start - lead)
+        assert label in chat.text()
+        assert nairobi.name.get("en") in chat.text()
+        assert nairobi.venue.name.get("en") in chat.text()
+    await deliver(harness, start - timedelta(hours=1))
+    assert "in 1 hour" in chat.text()
+    assert "menu:agenda" in chat.last.callback_data()
+    countdowns = [m for m in chat.messages if "📣" in (m.plain_text() or "")]
+    assert len(countdowns) == 3
+
+
+async def test_the_morning_digest_is_off_by_default_and_lists_the_day(harness: Harness) -> None:
+    chat = await joined(harness)
+    protection = geneva().session("protection")
+    assert protection is not None
+    await star(harness, chat, protection)
+    day2 = datetime(2026, 12, 9, 7, 30, tzinfo=GENEVA)
+    await harness.services.reminders.plan()
+    assert [r.kind for r in await harness.services.delivery.store.for_user(1001)] == ["reminder"]
+    await chat.send("/settings")
+    await chat.press("Turn the morning digest on")
+    assert "Morning digest: on, at 07:30" in chat.text()
+    assert await deliver(harness, day2 - timedelta(minutes=6)) == []
+    await deliver(harness, day2)
+    text = chat.text()
+    assert "Good morning!" in text
+    assert protection.title.get("en") in text
+    assert "1 session in your agenda today." in text
+
+
+# --- restarts --------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def bot_on(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Services]:
+    """The bot on the database in tmp_path: leaving the block stops it, as a restart would."""
+    app: BotApplication = build_application(
+        make_config(tmp_path),
+        sample_events(),
+        request=api.request(),
+        get_updates_request=api.request(),
+        clock=clock,
+    )
+    async with running(app):
+        yield app.bot_data["services"]
+
+
+async def prepared(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> None:
+    api.make_message(1001, "/start")  # the delegate has a chat with the bot
+    async with bot_on(tmp_path, clock, api) as services:
+        await services.people.profile(1001, "Delegate")
+        await services.people.set_consultation(1001, GENEVA_ID)
+        await services.agenda.toggle_star(1001, geneva(), TALK)
+
+
+def sent_reminders(api: FakeBotApi) -> int:
+    return sum("Starting in" in (m.plain_text() or "") for m in api.bot_messages(1001))
+
+
+@pytest.mark.parametrize(
+    ("down_until", "expected"),
+    [
+        (timedelta(minutes=-12), 1),  # back before it is due: sent on time
+        (timedelta(minutes=-5), 1),  # back after it was due, before the session: sent on start
+        (timedelta(minutes=1), 0),  # back after the session started: dropped as expired
+    ],
+)
+async def test_a_restart_sends_each_reminder_at_most_once(
+    tmp_path: Path, clock: ManualClock, down_until: timedelta, expected: int
+) -> None:
+    api = FakeBotApi(clock=clock.now)
+    await prepared(tmp_path, clock, api)
+    clock.set(talk().start + down_until)
+    for _ in range(3):  # restart again and again
+        async with bot_on(tmp_path, clock, api) as services:
+            await services.delivery.process_due(clock.now())
+            clock.set(max(clock.now(), talk().start - timedelta(minutes=10)))
+            await services.delivery.process_due(clock.now())
+            clock.advance(seconds=2)
+    assert sent_reminders(api) == expected
+    async with bot_on(tmp_path, clock, api) as services:
+        (row,) = await services.delivery.store.for_user(1001)
+        assert row.state == ("sent" if expected else "expired")
+
+
+async def test_a_crash_while_sending_leaves_it_unknown_and_never_resent(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    api = FakeBotApi(clock=clock.now)
+    await prepared(tmp_path, clock, api)
+    clock.set(talk().start - timedelta(minutes=10))
+    async with bot_on(tmp_path, clock, api) as services:
+        store: OutboxStore = services.delivery.store
+        (row,) = await store.for_user(1001)
+        # Claimed and maybe sent, then the process died before recording the outcome.
+        assert await store.claim([row.id], clock.now()) == {row.id}
+        services.delivery.send = None  # the crash: nothing more happens in this run
+    for _ in range(2):
+        async with bot_on(tmp_path, clock, api) as services:
+            await services.delivery.process_due(clock.now())
+            (row,) = await services.delivery.store.for_user(1001)
+            assert row.state == "unknown"
+    assert sent_reminders(api) == 0
+
+
+# --- agenda changes --------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A harness whose event data is a copy the test may edit and reload."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    api = FakeBotApi(clock=clock.now)
+    app = build_application(
+        make_config(tmp_path, data_dir=data),
+        load_event_data(data),
+        request=api.request(),
+        get_updates_request=api.request(),
+        clock=clock,
+    )
+    harness = Harness(api, app, clock)
+    api.on_bot_message.append(lambda message, event: harness.changed.append(message))
+    async with running(app):
+        yield harness
+    assert harness.errors() == []
+
+
+def edit_session(harness: Harness, session_id: str, **changes: Any) -> None:
+    """Edit sessions.yaml like an organiser; a value of None removes the session."""
+    path = harness.services.config.data_dir / GENEVA_ID / "sessions.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = raw["sessions"]
+    for index, entry in enumerate(entries):
+        if entry["id"] == session_id:
+            if changes.get("remove"):
+                del entries[index]
+            else:
+                entry.update(changes)
+            break
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+async def organiser(harness: Harness) -> Chat:
+    return await joined(harness, ORGANISER_ID)
+
+
+async def test_a_moved_session_brings_a_message_and_moves_its_reminder(
+    editable: Harness,
+) -> None:
+    harness = editable
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    edit_session(harness, TALK, start="2026-12-08T11:30", end="2026-12-08T12:30")
+    boss = await organiser(harness)
+    await boss.send("/reload")
+    assert "Programme reloaded." in boss.text()
+    assert "1 session changed; 1 delegate will be told." in boss.text()
+    await deliver(harness)
+    text = text_of(chat)
+    assert "Programme change" in text
+    assert "Time: Tuesday, December 8, 2026 · 11:00 – 12:30 → " in text
+    assert "11:30 – 12:30" in text
+    assert "Your reminders follow the new programme." in text
+    # The old time never fires; the new one does, once.
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert reminders_to(harness, 1001) == []
+    new_start = datetime(2026, 12, 8, 11, 30, tzinfo=GENEVA)
+    await deliver(harness, new_start - timedelta(minutes=10))
+    await deliver(harness, new_start - timedelta(minutes=5))
+    assert len(reminders_to(harness, 1001)) == 1
+    # Only the delegates who starred it are told; anyone can read the history.
+    other = await joined(harness, 1005)
+    await other.send("/changes")
+    assert "Programme changes" in other.text()
+    assert talk().title.get("en") in other.text()
+    assert "→" in other.text()
+
+
+async def test_change_messages_come_in_each_delegates_language(editable: Harness) -> None:
+    harness = editable
+    english = await joined(harness, 1001, "en")
+    french = await joined(harness, 1002, "fr")
+    for chat in (english, french):
+        await star(harness, chat, talk())
+    edit_session(harness, TALK, room={"en": "Room 2", "fr": "Salle 2"})
+    await (await organiser(harness)).send("/reload")
+    await deliver(harness)
+    assert "Room: Main Hall → Room 2" in english.text()
+    assert "Programme change" in english.text()
+    assert "Salle : Grande salle → Salle 2" in french.text()
+    assert "Modification du programme" in french.text()
+
+
+async def test_a_cancelled_session_is_announced_and_never_reminded(editable: Harness) -> None:
+    harness = editable
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    edit_session(harness, TALK, remove=True)
+    await (await organiser(harness)).send("/reload")
+    await deliver(harness)
+    assert "Cancelled (was Tuesday, December 8, 2026 · 11:00 – 12:30)." in text_of(chat)
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert reminders_to(harness, 1001) == []
+    (row,) = [
+        r for r in await harness.services.delivery.store.for_user(1001) if r.kind == "reminder"
+    ]
+    assert row.state == "cancelled"
+
+
+async def test_invalid_data_changes_nothing_and_says_where(editable: Harness) -> None:
+    harness = editable
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    before = harness.services.events
+    edit_session(harness, TALK, end="2026-12-08T10:00")  # ends before it starts
+    boss = await organiser(harness)
+    await boss.send("/reload")
+    text = boss.text()
+    assert "The data has problems, so nothing was changed." in text
+    assert "sessions.yaml:" in text
+    assert f"id={TALK}" in text
+    assert "'end' must be after 'start'" in text
+    assert harness.services.events is before
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert len(reminders_to(harness, 1001)) == 1  # the running programme still holds
+
+
+async def test_only_organisers_can_reload(editable: Harness) -> None:
+    harness = editable
+    chat = await joined(harness)
+    edit_session(harness, TALK, remove=True)
+    await chat.send("/reload")
+    assert chat.text() == "Only organisers can reload the programme."
+    assert harness.services.events.get(GENEVA_ID).session(TALK) is not None  # type: ignore[union-attr]
+
+
+async def test_changes_is_empty_before_any_change(harness: Harness) -> None:
+    chat = await joined(harness)
+    await chat.send("/changes")
+    assert "No changes to the programme so far." in chat.text()
