@@ -1,0 +1,189 @@
+"""Read a programme from the files organisers already have: frab/pretalx exports, spreadsheets.
+
+Each reader turns one file into a `Programme`: sessions in the consultation's time zone, each with
+the conference day it belongs to and a session id derived from the source's own stable identifier,
+so that re-importing an edited export keeps personal agendas and reminders attached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.services.event_data import SUPPORTED_LANGUAGES, Session
+
+FORMATS = ("frab-json", "frab-xml", "csv", "xlsx")
+FORMAT_NAMES = {
+    "frab-json": "frab/pretalx schedule JSON",
+    "frab-xml": "frab/pretalx schedule XML",
+    "csv": "CSV spreadsheet",
+    "xlsx": "Excel spreadsheet",
+}
+MAX_ID = 48
+
+
+@dataclass(frozen=True)
+class SourceProblem:
+    """One problem in an imported file, with the place in it (line/column, JSON path, row)."""
+
+    file: Path
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f": {self.place}" if self.place else ""
+        return f"{self.file}{place}: {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported; `problems` says where and why. Nothing was changed."""
+
+    def __init__(self, problems: list[SourceProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the readers need to know about the target consultation."""
+
+    zone: ZoneInfo
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class ImportedSession:
+    session: Session
+    day: date  # the conference day it belongs to (a late-night talk: the evening before)
+    place: str  # where in the file it comes from, for messages
+
+
+@dataclass(frozen=True)
+class Programme:
+    source: Path
+    format: str
+    sessions: tuple[ImportedSession, ...]
+    title: str | None = None
+    time_zone_name: str | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def first_day(self) -> date | None:
+        return min((s.day for s in self.sessions), default=None)
+
+    @property
+    def last_day(self) -> date | None:
+        return max((s.day for s in self.sessions), default=None)
+
+    def rooms(self) -> list[str]:
+        rooms = {
+            s.session.room.get(s.session.room.default) for s in self.sessions if s.session.room
+        }
+        return sorted(rooms)
+
+    def day_change(self, zone: ZoneInfo) -> timedelta:
+        """The smallest day change that keeps each late-night session on its conference day."""
+        needed = timedelta(0)
+        for item in self.sessions:
+            local = item.session.start.astimezone(zone)
+            if local.date() > item.day:
+                after_midnight = timedelta(hours=local.hour, minutes=local.minute)
+                needed = max(needed, after_midnight + timedelta(minutes=1))
+        if not needed:
+            return needed
+        # Round up to the hour: "04:00" reads better than "00:16" and covers the whole night.
+        hours = -(-needed // timedelta(hours=1))
+        return timedelta(hours=min(hours, 11))
+
+
+def detect_format(path: Path, head: bytes) -> str | None:
+    """Guess the format from the file's first bytes, then from its extension."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{"):
+        return "frab-json"
+    if text.startswith(b"<"):
+        return "frab-xml"
+    suffix = path.suffix.lower()
+    return {
+        ".json": "frab-json",
+        ".xml": "frab-xml",
+        ".csv": "csv",
+        ".tsv": "csv",
+        ".xlsx": "xlsx",
+    }.get(suffix) or ("csv" if b"," in text or b";" in text else None)
+
+
+def read(path: Path, options: ImportOptions, fmt: str | None = None) -> Programme:
+    """Read `path` (format guessed when not given); raise ImportFailed naming the place."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(
+            [SourceProblem(path, "", f"cannot read the file ({exc.strerror})")]
+        ) from None
+    fmt = fmt or detect_format(path, data[:512])
+    if fmt is None:
+        raise ImportFailed(
+            [SourceProblem(path, "", "cannot tell the format; pass --format " + "|".join(FORMATS))]
+        )
+    if fmt == "frab-json":
+        from bot.services.importers import frab_json
+
+        return frab_json.parse(path, data, options)
+    if fmt == "frab-xml":
+        from bot.services.importers import frab_xml
+
+        return frab_xml.parse(path, data, options)
+    if fmt in ("csv", "xlsx"):
+        from bot.services.importers import spreadsheet
+
+        return spreadsheet.parse(path, data, options, fmt)
+    raise ImportFailed([SourceProblem(path, "", f"unknown format '{fmt}'")])
+
+
+def stable_id(prefix: str, source_id: str) -> str:
+    """A session id from the source's own identifier: numbers stay readable, others are hashed."""
+    text = source_id.strip()
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,40}", text) and (text.isdigit() or len(text) <= 12):
+        return f"{prefix}-{text}"
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    return f"{prefix}-{digest}"
+
+
+def slug(text: str, limit: int = MAX_ID) -> str:
+    """ASCII slug of a title for an id: 'Opening plenary!' → 'opening-plenary'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()
+    if not words:
+        words = "s-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return words[:limit].rstrip("-")
+
+
+def session_kind(source_type: str | None) -> str:
+    """Map a conference tool's session type onto the bot's kinds."""
+    value = (source_type or "").strip().lower()
+    if not value:
+        return "other"
+    rules = (
+        ("break", ("break", "pause", "lunch", "coffee", "dinner", "breakfast")),
+        ("workshop", ("workshop", "training", "hands-on", "tutorial")),
+        ("panel", ("panel", "podium", "discussion", "roundtable", "round table")),
+        ("plenary", ("plenary", "keynote", "opening", "closing")),
+        ("side-event", ("side", "social", "meetup", "meeting", "reception", "self-organized")),
+    )
+    for kind, words in rules:
+        if any(word in value for word in words):
+            return kind
+    return "other"
+
+
+def language_code(value: str) -> str | None:
+    code = value.strip().lower()
+    return code if code in SUPPORTED_LANGUAGES else None

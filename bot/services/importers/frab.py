@@ -1,0 +1,236 @@
+"""What the frab JSON and XML readers share: turning one frab event into a session."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.services.event_data import Session, Speaker, Text
+from bot.services.importers import (
+    ImportedSession,
+    ImportFailed,
+    ImportOptions,
+    Programme,
+    SourceProblem,
+    session_kind,
+    stable_id,
+)
+from bot.services.importers.plain_text import to_plain_text
+
+_DURATION_RE = re.compile(r"^(?:(\d+):)?(\d{1,3}):(\d{2})(?::(\d{2}))?$")
+_CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+_DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class RawEvent:
+    """One event as found in the file, whatever its syntax."""
+
+    place: str
+    where: Callable[[str], str]  # the place of one of its fields
+    day: date
+    day_start: datetime | None
+    room: str
+    values: dict[str, Any]
+    persons: list[str]
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """frab durations: '00:30', '1:30', '01:30:00', or '1:02:00' with days first."""
+    match = _DURATION_RE.match(text.strip())
+    if not match:
+        return None
+    first, hours, minutes, seconds = match.groups()
+    if seconds is not None and first is None:
+        # HH:MM:SS
+        return timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds))
+    days = int(first) if first else 0
+    return timedelta(days=days, hours=int(hours), minutes=int(minutes))
+
+
+def parse_datetime(text: str) -> datetime | None:
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def source_zone(name: str | None, options: ImportOptions) -> tuple[tzinfo, str | None]:
+    """The conference's IANA zone when the export names one, else the consultation's."""
+    if name:
+        try:
+            return ZoneInfo(name), None
+        except (ZoneInfoNotFoundError, ValueError):
+            return options.zone, (
+                f"unknown time zone '{name}': times without an offset are read in {options.zone}"
+            )
+    return options.zone, None
+
+
+@dataclass
+class FrabBuilder:
+    path: Path
+    options: ImportOptions
+    fmt: str
+    zone: tzinfo
+    timeslot: timedelta = timedelta(minutes=5)
+    problems: list[SourceProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sessions: list[ImportedSession] = field(default_factory=list)
+    _ids: dict[str, str] = field(default_factory=dict)
+
+    def problem(self, place: str, message: str) -> None:
+        self.problems.append(SourceProblem(self.path, place, message))
+
+    def text(self, value: str) -> Text:
+        return Text({self.options.language: value}, self.options.language)
+
+    def add(self, raw: RawEvent) -> None:
+        values = raw.values
+        ident = self._ident(raw)
+        title = str(values.get("title") or "").strip()
+        if not title:
+            self.problem(raw.where("title"), "the event has no title")
+        start = self._start(raw)
+        end = self._end(raw, start)
+        if ident is None or start is None or end is None or not title:
+            return
+        if end <= start:
+            self.warnings.append(
+                f"{raw.place}: '{title}' has no duration; shown as {self.timeslot} long"
+            )
+            end = start + self.timeslot
+        description = self._description(values)
+        track = str(values.get("track") or "").strip()
+        session = Session(
+            id=ident,
+            title=self.text(title),
+            start=start.astimezone(self.options.zone),
+            end=end.astimezone(self.options.zone),
+            description=self.text(description) if description else None,
+            room=self.text(raw.room) if raw.room.strip() else None,
+            track=self.text(track) if track else None,
+            kind=session_kind(str(values.get("type") or "")),
+            speakers=tuple(Speaker(name) for name in _unique(raw.persons)),
+        )
+        self.sessions.append(ImportedSession(session, raw.day, raw.place))
+
+    def _ident(self, raw: RawEvent) -> str | None:
+        values = raw.values
+        number = str(values.get("id") or "").strip()
+        guid = str(values.get("guid") or "").strip()
+        code = str(values.get("code") or "").strip()
+        if number.isdigit():
+            ident = f"e-{number}"
+        elif guid:
+            ident = stable_id("g", guid)
+        elif code:
+            ident = stable_id("c", code)
+        else:
+            self.problem(raw.place, "the event has neither a guid nor an id")
+            return None
+        if ident in self._ids:
+            self.problem(
+                raw.place, f"the same event ({ident}) is listed twice, first at {self._ids[ident]}"
+            )
+            return None
+        self._ids[ident] = raw.place
+        return ident
+
+    def _start(self, raw: RawEvent) -> datetime | None:
+        values = raw.values
+        stamp = str(values.get("date") or "").strip()
+        if stamp and not _DATE_ONLY_RE.match(stamp):
+            parsed = parse_datetime(stamp)
+            if parsed is None:
+                self.problem(
+                    raw.where("date"),
+                    f"'{stamp}' is not a date and time like 2020-12-14T09:00:00+01:00",
+                )
+                return None
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=self.zone)
+            return parsed
+        clock = str(values.get("start") or "").strip()
+        match = _CLOCK_RE.match(clock)
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            self.problem(raw.where("start"), f"'{clock}' is not a time like 09:30")
+            return None
+        hour, minute = int(match.group(1)), int(match.group(2))
+        start = datetime.combine(raw.day, datetime.min.time(), self.zone).replace(
+            hour=hour, minute=minute
+        )
+        if raw.day_start is not None:
+            first = raw.day_start.astimezone(self.zone)
+            if (hour, minute) < (first.hour, first.minute):
+                # Before the day's first slot: after midnight, still the same conference day.
+                start = (start + timedelta(days=1)).replace(tzinfo=self.zone)
+        return start
+
+    def _end(self, raw: RawEvent, start: datetime | None) -> datetime | None:
+        values = raw.values
+        end_text = str(values.get("end") or "").strip()
+        if end_text:
+            parsed = parse_datetime(end_text)
+            if parsed is None:
+                self.problem(
+                    raw.where("end"),
+                    f"'{end_text}' is not a date and time like 2020-12-14T09:30:00+01:00",
+                )
+                return None
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=self.zone)
+            return parsed
+        duration_text = str(values.get("duration") or "").strip()
+        duration = parse_duration(duration_text)
+        if duration is None:
+            self.problem(raw.where("duration"), f"'{duration_text}' is not a duration like 00:45")
+            return None
+        return start + duration if start else None
+
+    def _description(self, values: dict[str, Any]) -> str:
+        parts: list[str] = []
+        for key in ("subtitle", "abstract", "description"):
+            text = to_plain_text(str(values.get(key) or ""))
+            if text and text not in parts:
+                parts.append(text)
+        return "\n\n".join(parts)
+
+    def finish(self, title: str | None, zone_name: str | None) -> Programme:
+        if not self.sessions and not self.problems:
+            self.problem("", "the file holds no events")
+        if self.problems:
+            raise ImportFailed(self.problems)
+        ordered = sorted(self.sessions, key=lambda s: (s.session.start, s.session.id))
+        return Programme(
+            source=self.path,
+            format=self.fmt,
+            sessions=tuple(ordered),
+            title=title,
+            time_zone_name=zone_name,
+            warnings=tuple(self.warnings),
+        )
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: list[str] = []
+    for name in names:
+        clean = " ".join(name.split())
+        if clean and clean not in seen:
+            seen.append(clean)
+    return seen
+
+
+def parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,123 @@
+"""The frab/pretalx schedule JSON (c3voc schema), older and newer field sets."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
+from bot.services.importers.frab import (
+    FrabBuilder,
+    RawEvent,
+    parse_datetime,
+    parse_day,
+    parse_duration,
+    source_zone,
+)
+
+
+def _key(path: str, key: str) -> str:
+    if key.isidentifier():
+        return f"{path}.{key}"
+    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+
+
+def _decode(path: Path, data: bytes) -> Any:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed(
+            [SourceProblem(path, f"byte {exc.start}", "the file is not UTF-8 text")]
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(
+            [SourceProblem(path, f"line {exc.lineno}, column {exc.colno}", f"JSON: {exc.msg}")]
+        ) from None
+
+
+def _need(value: Any, kind: type, place: str, path: Path, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise ImportFailed([SourceProblem(path, place, f"expected {what}")])
+    return value
+
+
+def parse(path: Path, data: bytes, options: ImportOptions) -> Programme:
+    """Read a frab/pretalx schedule.json."""
+    document = _decode(path, data)
+    _need(document, dict, "$", path, "an object with a 'schedule'")
+    schedule = _need(document.get("schedule"), dict, "$.schedule", path, "a 'schedule' object")
+    conference = _need(
+        schedule.get("conference"),
+        dict,
+        "$.schedule.conference",
+        path,
+        "a 'conference' object",
+    )
+    zone_name = conference.get("time_zone_name")
+    zone, warning = source_zone(str(zone_name) if zone_name else None, options)
+    timeslot = parse_duration(str(conference.get("timeslot_duration") or ""))
+    builder = FrabBuilder(path, options, "frab-json", zone)
+    if timeslot:
+        builder.timeslot = timeslot
+    if warning:
+        builder.warnings.append(warning)
+    base = "$.schedule.conference.days"
+    days = _need(conference.get("days"), list, base, path, "a list of days")
+    for index, day in enumerate(days):
+        day_place = f"{base}[{index}]"
+        if not isinstance(day, dict):
+            builder.problem(day_place, "expected a day object")
+            continue
+        day_date = parse_day(str(day.get("date") or ""))
+        if day_date is None:
+            builder.problem(f"{day_place}.date", f"'{day.get('date')}' is not a date")
+            continue
+        day_start = parse_datetime(str(day.get("day_start") or ""))
+        rooms = day.get("rooms")
+        if not isinstance(rooms, dict):
+            builder.problem(f"{day_place}.rooms", "expected an object of rooms")
+            continue
+        for room_name, events in rooms.items():
+            room_place = _key(f"{day_place}.rooms", str(room_name))
+            if not isinstance(events, list):
+                builder.problem(room_place, "expected a list of events")
+                continue
+            for number, event in enumerate(events):
+                place = f"{room_place}[{number}]"
+                if not isinstance(event, dict):
+                    builder.problem(place, "expected an event object")
+                    continue
+                builder.add(_raw_event(event, place, day_date, day_start, str(room_name)))
+    title = conference.get("title")
+    return builder.finish(str(title) if title else None, str(zone_name) if zone_name else None)
+
+
+def _raw_event(
+    event: dict[str, Any], place: str, day: date, day_start: datetime | None, room: str
+) -> RawEvent:
+    persons: list[str] = []
+    for person in event.get("persons") or []:
+        if isinstance(person, str):
+            persons.append(person)
+        elif isinstance(person, dict):
+            name = (
+                person.get("public_name")
+                or person.get("name")
+                or person.get("full_public_name")
+                or ""
+            )
+            persons.append(str(name))
+    values = {key: value for key, value in event.items() if not isinstance(value, dict | list)}
+    return RawEvent(
+        place=place,
+        where=lambda key: f"{place}.{key}",
+        day=day,
+        day_start=day_start,
+        room=str(event.get("room") or room),
+        values=values,
+        persons=persons,
+    )

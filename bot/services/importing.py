@@ -1,0 +1,391 @@
+"""Import a programme into a consultation: read, compare with the current one, report or write.
+
+The imported sessions replace the consultation's `sessions.yaml`; `consultation.yaml` keeps its
+text, only its dates (with `adjust_dates`) and its `day_change` are updated when the programme
+needs it. Nothing is written unless the result loads back as valid event data, and files are
+replaced atomically, so a failed import leaves the running programme untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from bot.services import importers
+from bot.services.changes import (
+    ADDED,
+    CANCELLED,
+    MOVED,
+    RETITLED,
+    ROOM,
+    SessionChange,
+    diff_sessions,
+)
+from bot.services.event_data import (
+    FILES,
+    Consultation,
+    EventDataError,
+    Session,
+    Text,
+    load_consultation,
+)
+from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What an import would do to one consultation."""
+
+    directory: Path
+    current: Consultation
+    updated: Consultation
+    programme: Programme
+    changes: list[SessionChange]
+    details_changed: list[str]  # same time, room and title, other fields changed
+    new_dates: tuple[date, date] | None = None
+    new_day_change: timedelta | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def added(self) -> list[SessionChange]:
+        return [c for c in self.changes if ADDED in c.kinds]
+
+    @property
+    def removed(self) -> list[SessionChange]:
+        return [c for c in self.changes if CANCELLED in c.kinds]
+
+    @property
+    def changed(self) -> list[SessionChange]:
+        return [c for c in self.changes if not c.kinds & {ADDED, CANCELLED}]
+
+    @property
+    def is_noop(self) -> bool:
+        return not (self.changes or self.details_changed or self.new_dates or self.new_day_change)
+
+
+def plan_import(
+    data_dir: Path,
+    consultation_id: str,
+    source: Path,
+    fmt: str | None = None,
+    *,
+    adjust_dates: bool = False,
+) -> ImportPlan:
+    """Read `source` and compare it with the consultation; raise ImportFailed on any problem."""
+    directory = data_dir / consultation_id
+    if not (directory / "consultation.yaml").is_file():
+        known = sorted(p.parent.name for p in data_dir.glob("*/consultation.yaml"))
+        listed = f" (known: {', '.join(known)})" if known else ""
+        raise ImportFailed(
+            [SourceProblem(data_dir, "", f"no consultation '{consultation_id}' here{listed}")]
+        )
+    try:
+        current = load_consultation(directory)
+    except EventDataError as exc:
+        raise ImportFailed(
+            [
+                SourceProblem(p.file, f"line {p.line}" if p.line else "", p.message)
+                for p in exc.problems
+            ]
+        ) from None
+    options = ImportOptions(zone=current.timezone, language=current.default_language)
+    programme = importers.read(source, options, fmt)
+    warnings = list(programme.warnings)
+    if programme.time_zone_name and programme.time_zone_name != current.timezone.key:
+        warnings.append(
+            f"the export's time zone is {programme.time_zone_name}, the consultation's "
+            f"{current.timezone.key}: times are converted using the offsets in the file"
+        )
+    first, last = programme.first_day, programme.last_day
+    assert first is not None
+    assert last is not None
+    new_dates: tuple[date, date] | None = None
+    if (first, last) != (current.start, current.end) and (
+        first < current.start or last > current.end
+    ):
+        if not adjust_dates:
+            raise ImportFailed(
+                [
+                    SourceProblem(
+                        source,
+                        "",
+                        f"the programme runs from {first} to {last}, outside the consultation "
+                        f"'{current.id}' ({current.start} to {current.end}); correct the dates "
+                        "in consultation.yaml, or import with --adjust-dates to set them to the "
+                        "programme's",
+                    )
+                ]
+            )
+        new_dates = (first, last)
+    elif adjust_dates and (first, last) != (current.start, current.end):
+        new_dates = (first, last)
+    needed = programme.day_change(current.timezone)
+    new_day_change = needed if needed > current.day_change else None
+    sessions = tuple(
+        sorted((s.session for s in programme.sessions), key=lambda s: (s.start, s.end, s.id))
+    )
+    updated = replace(
+        current,
+        sessions=sessions,
+        start=new_dates[0] if new_dates else current.start,
+        end=new_dates[1] if new_dates else current.end,
+        day_change=new_day_change or current.day_change,
+    )
+    changes = diff_sessions(current, updated)
+    flagged = {c.session_id for c in changes}
+    details = [
+        s.id
+        for s in sessions
+        if s.id not in flagged and (old := current.session(s.id)) is not None and old != s
+    ]
+    return ImportPlan(
+        directory=directory,
+        current=current,
+        updated=updated,
+        programme=programme,
+        changes=changes,
+        details_changed=details,
+        new_dates=new_dates,
+        new_day_change=new_day_change,
+        warnings=warnings,
+    )
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+class _Literal(str):
+    """A multi-line string, written as a YAML block."""
+
+
+def _literal(dumper: yaml.SafeDumper, value: _Literal) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style="|")
+
+
+if TYPE_CHECKING:
+    _BaseDumper = yaml.SafeDumper
+else:  # libyaml's emitter when installed: much faster on large programmes
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):
+    pass
+
+
+_Dumper.add_representer(_Literal, _literal)
+
+
+def _text(value: Text) -> Any:
+    def one(text: str) -> str:
+        return _Literal(text) if "\n" in text else text
+
+    if set(value.values) == {value.default}:
+        return one(value.values[value.default])
+    ordered = sorted(value.values, key=lambda lang: (lang != value.default, lang))
+    return {lang: one(value.values[lang]) for lang in ordered}
+
+
+def _local(moment: datetime, consultation: Consultation) -> str:
+    return moment.astimezone(consultation.timezone).strftime("%Y-%m-%dT%H:%M")
+
+
+def session_entry(session: Session, consultation: Consultation) -> dict[str, Any]:
+    """One session as it is written in sessions.yaml (docs/data-format.md)."""
+    entry: dict[str, Any] = {"id": session.id, "title": _text(session.title)}
+    if session.description:
+        entry["description"] = _text(session.description)
+    entry["start"] = _local(session.start, consultation)
+    entry["end"] = _local(session.end, consultation)
+    if session.room:
+        entry["room"] = _text(session.room)
+    if session.track:
+        entry["track"] = _text(session.track)
+    if session.kind != "other":
+        entry["kind"] = session.kind
+    if session.speakers:
+        entry["speakers"] = [
+            {"name": s.name, **({"affiliation": _text(s.affiliation)} if s.affiliation else {})}
+            for s in session.speakers
+        ]
+    if session.interpretation:
+        entry["interpretation"] = list(session.interpretation)
+    return entry
+
+
+def render_sessions(consultation: Consultation, source: Path | None = None) -> str:
+    """sessions.yaml for the consultation's sessions."""
+    header = f"# Imported from {source.name} by `python -m bot import`.\n" if source else ""
+    header += "# Re-importing replaces this file; edit the source and import again.\n"
+    body = yaml.dump(
+        {"sessions": [session_entry(s, consultation) for s in consultation.sessions]},
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=False,
+    )
+    return header + body
+
+
+def _set_key(text: str, key: str, value: str, after: str) -> str:
+    """Replace a top-level `key:` value in consultation.yaml, keeping everything else."""
+    pattern = re.compile(rf"^{key}:[^\n#]*?(\s*#.*)?$", re.MULTILINE)
+    if pattern.search(text):
+        return pattern.sub(lambda m: f"{key}: {value}{m.group(1) or ''}", text, count=1)
+    anchor = re.compile(rf"^{after}:.*$", re.MULTILINE)
+    match = anchor.search(text)
+    if match is None:
+        return text.rstrip("\n") + f"\n{key}: {value}\n"
+    return text[: match.end()] + f"\n{key}: {value}" + text[match.end() :]
+
+
+def render_consultation(plan: ImportPlan) -> str | None:
+    """consultation.yaml with updated dates and day change, or None when it is unchanged."""
+    if not (plan.new_dates or plan.new_day_change):
+        return None
+    text = (plan.directory / "consultation.yaml").read_text(encoding="utf-8")
+    if plan.new_dates:
+        text = _set_key(text, "start", plan.new_dates[0].isoformat(), "timezone")
+        text = _set_key(text, "end", plan.new_dates[1].isoformat(), "start")
+    if plan.new_day_change:
+        text = _set_key(text, "day_change", f'"{_clock(plan.new_day_change)}"', "end")
+    return text
+
+
+def _clock(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            shutil.copymode(path, temp)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def apply_import(plan: ImportPlan) -> Consultation:
+    """Write the planned files after checking they load back as the planned programme."""
+    sessions_text = render_sessions(plan.updated, plan.programme.source)
+    consultation_text = render_consultation(plan)
+    with tempfile.TemporaryDirectory(prefix="import-check-") as scratch:
+        trial = Path(scratch) / plan.directory.name
+        trial.mkdir()
+        for name in FILES:
+            if (plan.directory / name).exists():
+                shutil.copy2(plan.directory / name, trial / name)
+        (trial / "sessions.yaml").write_text(sessions_text, encoding="utf-8")
+        if consultation_text is not None:
+            (trial / "consultation.yaml").write_text(consultation_text, encoding="utf-8")
+        try:
+            loaded = load_consultation(trial)
+        except EventDataError as exc:
+            raise ImportFailed(
+                [
+                    SourceProblem(plan.programme.source, "", f"the result would not load: {p}")
+                    for p in exc.problems
+                ]
+            ) from None
+    if loaded.sessions != plan.updated.sessions:
+        raise ImportFailed(
+            [SourceProblem(plan.programme.source, "", "the sessions did not survive writing")]
+        )
+    # consultation.yaml first: the new dates must be in place when the sessions need them.
+    if consultation_text is not None:
+        _atomic_write(plan.directory / "consultation.yaml", consultation_text)
+    _atomic_write(plan.directory / "sessions.yaml", sessions_text)
+    return loaded
+
+
+# --- Reporting ----------------------------------------------------------------------------
+
+
+def _when(session: Session, consultation: Consultation) -> str:
+    start = session.start.astimezone(consultation.timezone)
+    end = session.end.astimezone(consultation.timezone)
+    return f"{start:%a %Y-%m-%d %H:%M}–{end:%H:%M}"
+
+
+def _line(session: Session, consultation: Consultation) -> str:
+    room = f" · {session.room.get(consultation.default_language)}" if session.room else ""
+    title = session.title.get(consultation.default_language)
+    return f"{session.id}  {_when(session, consultation)}{room} · {title}"
+
+
+def describe(plan: ImportPlan, *, dry_run: bool) -> str:
+    """The import as an organiser reads it: summary, then each added, changed, removed session."""
+    c = plan.updated
+    programme = plan.programme
+    would = "would " if dry_run else ""
+    lines = [
+        f"{programme.source} ({importers.FORMAT_NAMES.get(programme.format, programme.format)}): "
+        f"{len(programme.sessions)} sessions in {len(programme.rooms())} rooms, "
+        f"{programme.first_day} to {programme.last_day}",
+    ]
+    lines += [f"  warning: {w}" for w in plan.warnings]
+    if plan.is_noop:
+        lines.append(f"No change to '{c.id}': its programme is already the same.")
+        return "\n".join(lines)
+    lines.append(
+        f"'{c.id}' {would}change: {len(plan.added)} added, "
+        f"{len(plan.changed) + len(plan.details_changed)} changed, {len(plan.removed)} removed."
+    )
+    if plan.new_dates:
+        lines.append(
+            f"  dates {plan.current.start} to {plan.current.end} → "
+            f"{plan.new_dates[0]} to {plan.new_dates[1]} (consultation.yaml)"
+        )
+    if plan.new_day_change:
+        lines.append(
+            f"  day_change → {_clock(plan.new_day_change)} (consultation.yaml): sessions after "
+            "midnight "
+            "stay on the evening's day"
+        )
+    if plan.added:
+        lines.append("Added:")
+        lines += [f"  + {_line(ch.new, c)}" for ch in plan.added if ch.new]
+    if plan.changed or plan.details_changed:
+        lines.append("Changed:")
+        for ch in plan.changed:
+            assert ch.old is not None
+            assert ch.new is not None
+            notes = []
+            if MOVED in ch.kinds:
+                notes.append(f"moved {_when(ch.old, c)} → {_when(ch.new, c)}")
+            if ROOM in ch.kinds:
+                old_room = ch.old.room.get(c.default_language) if ch.old.room else "no room"
+                new_room = ch.new.room.get(c.default_language) if ch.new.room else "no room"
+                notes.append(f"room {old_room} → {new_room}")
+            if RETITLED in ch.kinds:
+                notes.append(
+                    f"title '{ch.old.title.get(c.default_language)}' → "
+                    f"'{ch.new.title.get(c.default_language)}'"
+                )
+            lines.append(f"  ~ {ch.session_id}  " + "; ".join(notes))
+        for ident in plan.details_changed:
+            session = c.session(ident)
+            assert session is not None
+            lines.append(
+                f"  ~ {ident}  details (description, speakers, track…) · "
+                f"{session.title.get(c.default_language)}"
+            )
+    if plan.removed:
+        lines.append("Removed:")
+        lines += [f"  - {_line(ch.old, plan.current)}" for ch in plan.removed if ch.old]
+    return "\n".join(lines)
