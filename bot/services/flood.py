@@ -1,0 +1,81 @@
+"""Flood control: a token bucket per delegate and kind of update, in memory."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from bot.clock import Clock
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`burst` updates at once, then `per_second` on average."""
+
+    burst: float
+    per_second: float
+
+
+MESSAGES = Rate(burst=8, per_second=1.0)
+# Paging through the agenda is quick tapping; be more generous with buttons.
+BUTTONS = Rate(burst=12, per_second=2.0)
+# A bucket left alone this long is full again and can be dropped from memory.
+_IDLE_SECONDS = 600.0
+_SWEEP_EVERY = 1000
+
+
+class Verdict(enum.Enum):
+    ALLOW = "allow"
+    DROP_AND_WARN = "warn"  # the first update dropped in this flood: say so, once
+    DROP = "drop"
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+    warned: bool = False
+
+
+class FloodControl:
+    """Allows each delegate a burst, then a steady rate; other delegates are unaffected."""
+
+    def __init__(
+        self, clock: Clock, *, messages: Rate = MESSAGES, buttons: Rate = BUTTONS
+    ) -> None:
+        self._clock = clock
+        self._rates = {"message": messages, "button": buttons}
+        self._buckets: dict[tuple[int, str], _Bucket] = {}
+        self._checks = 0
+
+    def check(self, user_id: int, kind: str) -> Verdict:
+        """Take a token for this update of `kind` ("message" or "button") from the user."""
+        rate = self._rates[kind]
+        now = self._clock.now().timestamp()
+        self._checks += 1
+        if self._checks % _SWEEP_EVERY == 0:
+            self._sweep(now)
+        bucket = self._buckets.get((user_id, kind))
+        if bucket is None:
+            bucket = self._buckets[(user_id, kind)] = _Bucket(rate.burst, now)
+        elapsed = max(0.0, now - bucket.stamp)
+        bucket.tokens = min(rate.burst, bucket.tokens + elapsed * rate.per_second)
+        bucket.stamp = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            # The flood is over once half the burst has come back: a new one is told again.
+            if bucket.warned and bucket.tokens >= rate.burst / 2:
+                bucket.warned = False
+            return Verdict.ALLOW
+        if bucket.warned:
+            return Verdict.DROP
+        bucket.warned = True
+        return Verdict.DROP_AND_WARN
+
+    def tracked(self) -> int:
+        return len(self._buckets)
+
+    def _sweep(self, now: float) -> None:
+        idle = [key for key, b in self._buckets.items() if now - b.stamp > _IDLE_SECONDS]
+        for key in idle:
+            del self._buckets[key]

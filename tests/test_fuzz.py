@@ -1,0 +1,215 @@
+"""Random and malformed updates through the whole application: nothing raises, nothing leaks.
+
+Bounded in CI (FUZZ_EXAMPLES, default 300); full size by hand:
+`FUZZ_EXAMPLES=30000 .venv/bin/python -m pytest tests/test_fuzz.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from telegram import Update
+
+from bot.app import build_application, running
+from bot.clock import ManualClock
+from bot.context import BotApplication, Services
+from bot.fakeapi import FakeBotApi
+from tests.conftest import make_config, sample_events
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
+FUZZERS = [3001, 3002, 3003]
+VICTIM = 3999
+GROUP = -100123
+NASTY = [
+    "<b>",
+    "</i>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "&amp;",
+    "&",
+    "'; DROP TABLE users; --",
+    '" OR 1=1 --',
+    "\u202e\u200f",
+    "\u200b",
+    "\x00",
+    "\x1b[31m",
+    "\ufeff",
+    "/start",
+    "/agenda",
+    "/forget",
+    "%s%n",
+    "{placeholder}",
+    "🏳️‍🌈",
+    "ي",
+]
+CALLBACK_PREFIXES = [
+    "ag:d:",
+    "ag:s:",
+    "ag:t:",
+    "ask:",
+    "ask:t:",
+    "ask:v:",
+    "cons:",
+    "forget:",
+    "info:",
+    "lang:",
+    "menu:",
+    "my:",
+    "fb:",
+    "mod:",
+    "rem:",
+    "org:",
+    "",
+]
+
+texts = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.sampled_from(NASTY) | st.text(max_size=20), max_size=12).map("".join),
+    st.builds(
+        lambda c, n: c * n, st.sampled_from(["a", "é", "ي", "\u202e", "<"]), st.integers(1, 5000)
+    ),
+)
+callback_data = st.builds(
+    lambda prefix, rest: (prefix + rest).encode()[:64].decode(errors="ignore"),
+    st.sampled_from(CALLBACK_PREFIXES),
+    st.one_of(
+        st.sampled_from(["geneva-2026", "nairobi-2027", "x", str(VICTIM), "1", "-1", "ar"]),
+        st.text(max_size=40),
+    ),
+).filter(bool)
+
+
+@dataclass
+class FuzzBot:
+    loop: asyncio.AbstractEventLoop
+    api: FakeBotApi
+    app: BotApplication
+    clock: ManualClock
+    raised: list[BaseException] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.bot_data["services"]
+        return services
+
+    def run(self, coroutine: Any) -> Any:
+        return self.loop.run_until_complete(coroutine)
+
+    def feed(self, data: dict[str, Any]) -> None:
+        self.run(self.app.process_update(Update.de_json(data, self.app.bot)))
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[FuzzBot]:
+    loop = asyncio.new_event_loop()
+    start = sample_events().consultations["geneva-2026"].sessions[3].start
+    clock = ManualClock(start)
+    api = FakeBotApi(clock=clock.now)
+    app = build_application(
+        make_config(tmp_path),
+        sample_events(),
+        request=api.request(),
+        get_updates_request=api.request(),
+        clock=clock,
+    )
+    fuzz = FuzzBot(loop, api, app, clock)
+
+    async def spy(update: object, context: Any) -> None:
+        fuzz.raised.append(context.error)
+
+    app.add_error_handler(spy)
+    context = running(app)
+    loop.run_until_complete(context.__aenter__())
+    try:
+        for user in [*FUZZERS, VICTIM]:
+            fuzz.feed(api.make_message(user, "/start"))
+            fuzz.feed(
+                api.make_callback(user, api.last_bot_message(user).message_id, "cons:geneva-2026")
+            )
+        consultation = sample_events().consultations["geneva-2026"]
+        for session in consultation.sessions[:3]:
+            fuzz.run(fuzz.services.agenda.toggle_star(VICTIM, consultation, session.id))
+        api.add_chat(GROUP, type="supergroup", title="<b>Delegates</b> '; --")
+        yield fuzz
+    finally:
+        loop.run_until_complete(context.__aexit__(None, None, None))
+        loop.close()
+
+
+def _message(bot: FuzzBot, user: int, text: str, name: str, where: str) -> dict[str, Any]:
+    if where == "group":
+        return bot.api.make_message(
+            user, text, first_name=name, chat_id=GROUP, chat_type="supergroup"
+        )
+    data = bot.api.make_message(user, text, first_name=name or "\u200f")
+    if where == "edited":
+        message = data.pop("message")
+        message["edit_date"] = message["date"] + 1
+        data["edited_message"] = message
+    elif where == "channel":
+        message = data.pop("message")
+        message.pop("from", None)
+        message["chat"] = {"id": -100999, "type": "channel", "title": name or "channel"}
+        data["channel_post"] = message
+    return data
+
+
+action = st.one_of(
+    st.tuples(
+        st.just("message"),
+        st.sampled_from(FUZZERS),
+        texts,
+        texts,
+        st.sampled_from(["private", "private", "group", "edited", "channel"]),
+    ),
+    st.tuples(st.just("button"), st.sampled_from(FUZZERS), callback_data, st.booleans()),
+    st.tuples(st.just("document"), st.sampled_from(FUZZERS), texts, st.binary(max_size=200)),
+)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(actions=st.lists(action, min_size=1, max_size=5))
+def test_random_updates_break_nothing(bot: FuzzBot, actions: list[tuple[Any, ...]]) -> None:
+    victim_before = bot.run(bot.services.agenda.personal(VICTIM, _geneva()))
+    for kind, user, *rest in actions:
+        bot.clock.advance(seconds=3)  # mostly below the flood limit; bursts still happen
+        if kind == "message":
+            text, name, where = rest
+            bot.feed(_message(bot, user, text[:4096] or ".", name[:64], where))
+        elif kind == "button":
+            data, stale = rest
+            mine = bot.api.bot_messages(user)
+            if not mine:
+                continue
+            target = mine[0] if stale else mine[-1]
+            bot.feed(bot.api.make_callback(user, target.message_id, data, check_button=False))
+        else:
+            caption, content = rest
+            bot.feed(
+                bot.api.make_document_message(
+                    user, "agenda.ics", content, caption=caption[:1024] or None
+                )
+            )
+    assert bot.raised == []
+    assert [f"{c.method}: {c.error}" for c in bot.api.calls if not c.ok] == []
+    for user in FUZZERS:
+        profile = bot.run(bot.services.people.profile(user))
+        assert not profile.roles, f"{user} gained {profile.roles}"
+    assert bot.run(bot.services.agenda.personal(VICTIM, _geneva())) == victim_before
+    # Group chats and channels get no chatter from the bot.
+    assert bot.api.bot_messages(GROUP) == []
+
+
+def _geneva() -> Any:
+    return sample_events().consultations["geneva-2026"]
