@@ -20,5 +20,7 @@ RUN pip install . \
 
 USER bot
 VOLUME ["/var/lib/consultations-bot"]
+# The webhook server (webhook mode only): updates on the WEBHOOK_URL path, GET /healthz.
+EXPOSE 8080
 ENTRYPOINT ["python", "-m", "bot"]
 CMD ["run"]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot import ask_command, backup_command, feedback_commands, import_command
 from bot.config import Config, ConfigError
 from bot.services.event_data import EventData, EventDataError, load_event_data
 
@@ -116,14 +117,74 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             env_keys=args.env_keys,
         )
         return cmd_chat(chat_args, config)
-    from bot.app import build_application
-
     events = _load(config.data_dir)
     if events is None:
         return 1
-    application = build_application(config, events)
+    return serve(args, config, events)
+
+
+def serve(args: argparse.Namespace, config: Config, events: EventData) -> int:
+    """Webhook mode with --webhook or WEBHOOK_URL, long polling otherwise; stops on SIGTERM."""
+    import secrets
+
+    from telegram.request import HTTPXRequest
+
+    from bot.app import build_application
+    from bot.webhook import PollingWatchdog, WatchedRequest, run_polling, run_webhook
+
+    url = getattr(args, "webhook", None) or config.webhook_url
+    if url:
+        application = build_application(
+            config, events, request=HTTPXRequest(connection_pool_size=32)
+        )
+        logger.info(
+            "Starting the bot with a webhook (%d consultations)", len(events.consultations)
+        )
+        run_webhook(
+            application,
+            url=url,
+            # Without a configured secret, a fresh one each start: Telegram learns it anew.
+            secret=config.webhook_secret or secrets.token_urlsafe(32),
+            listen=getattr(args, "listen", None) or config.webhook_listen,
+            port=getattr(args, "port", None) or config.port,
+        )
+        return 0
+    watchdog = PollingWatchdog()
+    application = build_application(
+        config,
+        events,
+        request=HTTPXRequest(connection_pool_size=32),
+        get_updates_request=WatchedRequest(watchdog),
+    )
     logger.info("Starting the bot with long polling (%d consultations)", len(events.consultations))
-    application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    run_polling(application, watchdog)
+    return 0
+
+
+def cmd_reload(args: argparse.Namespace, config: Config) -> int:
+    """Validate the data, then ask the running bot to reload it and print what it did."""
+    import time
+    import uuid
+
+    from bot.services.programme import ReloadRequests
+
+    if _load(config.data_dir) is None:
+        print("Nothing was reloaded; the running bot keeps its programme.", file=sys.stderr)
+        return 1
+    requests = ReloadRequests(config.database_path.parent)
+    token = uuid.uuid4().hex
+    requests.ask(token)
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline:
+        answer = requests.answer_for(token)
+        if answer is not None:
+            print("\n".join(answer))
+            return 0 if answer and answer[0] == "Reloaded." else 1
+        time.sleep(0.2)
+    print(
+        f"The data is valid and a reload is requested in {requests.request_file}; "
+        "no running bot answered yet (it checks every 2 seconds and reloads when it starts)."
+    )
     return 0
 
 
@@ -132,7 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot", description="IOM–NGO Humanitarian Consultations participant bot."
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the bot (the console chat when no token is set)")
+    run = commands.add_parser("run", help="run the bot (the console chat when no token is set)")
+    run.add_argument("--webhook", metavar="URL", help="webhook mode at this public https URL")
+    run.add_argument("--listen", help="address the webhook server binds (default 0.0.0.0)")
+    run.add_argument("--port", type=int, help="port the webhook server binds (default 8080)")
     chat = commands.add_parser("chat", help="chat with the bot in this terminal, no Telegram")
     chat.add_argument("--lang", choices=["en", "fr", "es", "ar"], help="your client language")
     chat.add_argument("--user", type=int, default=1001, help="your Telegram user id")
@@ -141,8 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--at", help="pretend the clock reads this local time, e.g. 2026-12-08T10:15"
     )
+    reload = commands.add_parser(
+        "reload", help="validate the event data and have the running bot reload it"
+    )
+    reload.add_argument(
+        "--wait", type=float, default=10.0, help="seconds to wait for the bot's answer"
+    )
     check = commands.add_parser("check", help="validate the event data files")
     check.add_argument("dir", nargs="?", help="data directory (default: DATA_DIR or data/)")
+    import_command.add_parser(commands)
+    backup_command.add_parser(commands)
+    ask_command.add_parser(commands)
+    feedback_commands.add_parsers(commands)
     return parser
 
 
@@ -161,6 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = args.command == "chat" or (args.command in (None, "run") and not config.token)
     configure_logging(config.token, logging.WARNING if console else logging.INFO)
     handlers = {"run": cmd_run, "chat": cmd_chat, "check": cmd_check, None: cmd_run}
+    handlers["import"] = import_command.run
+    handlers["backup"] = backup_command.run
+    handlers["ask"] = ask_command.run
+    handlers["reload"] = cmd_reload
+    handlers.update(feedback_commands.HANDLERS)
     return handlers[args.command](args, config)
 
 

@@ -14,13 +14,25 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotApplication, BotContext, Services
 from bot.handlers import register
+from bot.handlers.outbox import MeteredSends
+from bot.handlers.reminders import build_delivery, start_delivery
 from bot.handlers.start import command_menu
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.services.agenda import Agenda
+from bot.services.delivery import SendMeter
 from bot.services.event_data import EventData
+from bot.services.feedback import Feedback
+from bot.services.flood import FloodControl
+from bot.services.helpdesk import Helpdesk
+from bot.services.matcher import Matchers
 from bot.services.people import People
+from bot.services.programme import Programme
+from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.database import Database
+from bot.storage.feedback import FeedbackStore
+from bot.storage.helpdesk import HelpdeskStore
+from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
 
 logger = logging.getLogger(__name__)
@@ -39,26 +51,47 @@ def build_application(
     """The bot's Application; `request` replaces the network (tests and the console chat)."""
     compile_catalogs()
     clock = clock or SystemClock()
+    meter = SendMeter(clock)
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         database = await Database.open(config.database_path)
+        programme = Programme(events)
         people = People(
             UserStore(database.connection),
-            events,
+            programme,
             clock,
             organisers=config.organisers,
             moderators=config.moderators,
             default_consultation=config.default_consultation,
         )
+        # Feedback reads the programme in use through the services (a reload swaps it).
+        feedback = Feedback(
+            FeedbackStore(database.connection),
+            UserStore(database.connection),
+            lambda: application.bot_data["services"].events,
+            clock,
+        )
+        await feedback.start()
+        reminders, delivery, reloader = build_delivery(
+            config, programme, people, database, clock, meter
+        )
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
             db=database,
-            events=events,
+            programme=programme,
             people=people,
             agenda=Agenda(BookmarkStore(database.connection), clock),
+            reminders=reminders,
+            delivery=delivery,
+            reloader=reloader,
+            updates=UpdateLedger(UpdateLog(database.connection), clock),
+            flood=FloodControl(clock),
+            feedback=feedback,
+            helpdesk=Helpdesk(HelpdeskStore(database.connection), clock, Matchers()),
         )
         await publish_commands(application)
+        await start_delivery(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)
@@ -71,6 +104,7 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .rate_limiter(MeteredSends(meter))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)

@@ -28,6 +28,12 @@ class OffsetClock:
     def now(self) -> datetime:
         return datetime.now(UTC) + self._offset
 
+    def advance(self, **kwargs: float) -> None:
+        """Jump ahead (the console's /wait)."""
+        from datetime import timedelta
+
+        self._offset += timedelta(**kwargs)
+
 
 class ManualClock:
     """A clock that only moves when told to (tests)."""

@@ -48,6 +48,28 @@ def _ids(name: str, raw: str) -> frozenset[int]:
     return frozenset(result)
 
 
+def _chat_id(name: str, raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: '{raw}' is not a Telegram chat id") from None
+
+
+def _port(raw: str) -> int:
+    if not raw.strip():
+        return 8080
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ConfigError(f"PORT: '{raw}' is not a port number") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"PORT: {port} is not between 1 and 65535")
+    return port
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -56,6 +78,11 @@ class Config:
     organisers: frozenset[int] = frozenset()
     moderators: frozenset[int] = frozenset()
     default_consultation: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    webhook_listen: str = "0.0.0.0"
+    port: int = 8080
+    helpdesk_chat_id: int | None = None
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -75,4 +102,9 @@ class Config:
             organisers=_ids("ORGANISER_IDS", values.get("ORGANISER_IDS", "")),
             moderators=_ids("MODERATOR_IDS", values.get("MODERATOR_IDS", "")),
             default_consultation=values.get("DEFAULT_CONSULTATION") or None,
+            webhook_url=values.get("WEBHOOK_URL", "").strip() or None,
+            webhook_secret=values.get("WEBHOOK_SECRET", "").strip() or None,
+            webhook_listen=values.get("WEBHOOK_LISTEN") or "0.0.0.0",
+            port=_port(values.get("PORT", "")),
+            helpdesk_chat_id=_chat_id("HELPDESK_CHAT_ID", values.get("HELPDESK_CHAT_ID", "")),
         )

@@ -69,6 +69,13 @@ class ConsoleChat:
             write(f" saved to {target}\n")
             if message.caption:
                 write(to_terminal(message.caption, color=self.color) + "\n")
+        elif message.kind == "photo" and message.photo is not None:
+            self.downloads.mkdir(parents=True, exist_ok=True)
+            target = self.downloads / (message.photo.filename or "photo.png")
+            target.write_bytes(message.photo.content)
+            write(f"🖼 image ({len(message.photo.content)} bytes) saved to {target}\n")
+            if message.caption:
+                write(to_terminal(message.caption, color=self.color) + "\n")
         elif message.kind == "venue" and message.venue is not None:
             venue = message.venue
             write(f"📍 {venue.get('title')}\n   {venue.get('address')}\n")
@@ -99,6 +106,24 @@ class ConsoleChat:
             if lowered and lowered in str(button.get("text", "")).casefold():
                 return message_id, button
         return None
+
+
+_DURATION = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+async def wait_in_console(text: str, clock: Clock, out: TextIO) -> None:
+    """/wait 6m: move the pretend clock ahead, then let the reminders that fell due go out."""
+    parts = text.split()
+    match = _DURATION.match(parts[1]) if len(parts) == 2 else None
+    if match is None or not isinstance(clock, OffsetClock):
+        out.write("(usage: /wait 6m, with s, m, h or d; needs --at)\n")
+        return
+    clock.advance(**{_UNITS[match.group(2)]: float(match.group(1))})
+    out.write(f"(the clock now reads {clock.now():%Y-%m-%d %H:%M} UTC)\n")
+    out.flush()
+    # The delivery job ticks every quarter second; give it time to send what is due.
+    await asyncio.sleep(1.5)
 
 
 def parse_at(text: str, events: EventData, consultation_id: str | None) -> datetime:
@@ -136,9 +161,13 @@ async def run_console(
         downloads=config.database_path.parent / "console-downloads",
     )
     api.on_bot_message.append(chat.on_message)
+    # The delegate's chat with the bot exists from earlier runs: reminders may reach it at once.
+    api.add_chat(user_id, first_name=first_name)
     language_code = lang or "en"
     async with running(application):
         services = application.bot_data["services"]
+        # This fake server numbers its updates from 1 again: the ids of earlier runs mean nothing.
+        await services.updates.forget_all()
         await services.people.profile(user_id, first_name)
         if consultation_id:
             await services.people.set_consultation(user_id, consultation_id)
@@ -162,6 +191,9 @@ async def run_console(
                 out.write(f"\nyou> {text}\n")
             if text.strip() in ("/quit", "/exit"):
                 break
+            if text.split()[0] == "/wait":
+                await wait_in_console(text, clock, out)
+                continue
             if text.startswith("!"):
                 found = chat.find_button(text[1:])
                 chat.new_turn()

@@ -10,8 +10,15 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.agenda import Agenda
+from bot.services.delivery import Delivery
 from bot.services.event_data import Consultation, EventData
+from bot.services.feedback import Feedback
+from bot.services.flood import FloodControl
+from bot.services.helpdesk import Helpdesk
 from bot.services.people import People, Profile
+from bot.services.programme import Programme, Reloader
+from bot.services.reminders import Reminders
+from bot.services.update_ledger import UpdateLedger
 from bot.storage.database import Database
 
 
@@ -20,9 +27,21 @@ class Services:
     config: Config
     clock: Clock
     db: Database
-    events: EventData
+    programme: Programme
     people: People
     agenda: Agenda
+    reminders: Reminders
+    delivery: Delivery
+    reloader: Reloader
+    updates: UpdateLedger
+    flood: FloodControl
+    feedback: Feedback
+    helpdesk: Helpdesk
+
+    @property
+    def events(self) -> EventData:
+        """The programme in use now (a reload swaps it)."""
+        return self.programme.current
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):

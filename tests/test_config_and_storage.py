@@ -61,7 +61,8 @@ async def test_data_survives_closing_and_reopening(tmp_path: Path) -> None:
     assert await BookmarkStore(database.connection).session_ids(42, "geneva-2026") == {"opening"}
     async with database.connection.execute("PRAGMA journal_mode") as cursor:
         row = await cursor.fetchone()
-    assert row is not None and row[0] == "wal"
+    assert row is not None
+    assert row[0] == "wal"
     assert await database.schema_version() >= 1
     await database.close()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import mimetypes
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -40,6 +41,10 @@ _NOT_MODIFIED = (
     "same as a current content and reply markup of the message"
 )
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
+# Shared by every fake server in the process, as Telegram never repeats an update id: a bot
+# restarted on the same database (a test of a restart) must not see its old ids again.
+_UPDATE_IDS = itertools.count(1)
+
 _WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
     "the webhook first"
@@ -61,6 +66,8 @@ _CHAT_ACTIONS = frozenset(
 )
 # Methods that deliver something to a chat, and so fail for a user who blocked the bot.
 _DELIVERING_PREFIXES = ("send", "copy", "forward", "edit")
+# Methods that count towards Telegram's sending limits (when the fake enforces them).
+_RATE_LIMITED_PREFIXES = ("send", "copy", "forward")
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _MEDIA_KINDS = frozenset({"document", "photo"})
 _VENUE_FIELDS = (
@@ -189,6 +196,8 @@ class FakeBotApi:
         bot_first_name: str = "Consultations Test Bot",
         clock: Callable[[], datetime] | None = None,
         spec: BotApiSpec | None = None,
+        rate_limit: tuple[int, float] | None = None,
+        per_chat_limit: tuple[int, float] | None = None,
     ) -> None:
         self.bot_id = bot_id
         self.bot_username = bot_username
@@ -212,9 +221,15 @@ class FakeBotApi:
         self._pending_queries: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = {}
         self._blocked: set[int] = set()
+        # Telegram's sending limits, as (messages, seconds) windows; None: unlimited.
+        self.rate_limit = rate_limit
+        self.per_chat_limit = per_chat_limit
+        self.throttled = 0  # calls answered 429 because a limit was exceeded
+        self._sent_at: deque[datetime] = deque()
+        self._sent_to: dict[int, deque[datetime]] = {}
         self._updates: list[JSONDict] = []
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        self._update_ids = itertools.count(1)
+        self._update_ids = _UPDATE_IDS
         self._file_seq = itertools.count(1)
         self._query_seq = itertools.count(1)
         self._handlers: dict[str, Handler] = {
@@ -274,6 +289,7 @@ class FakeBotApi:
             self._raise_injected_fault(name)
             self.spec.validate_call(method, params)
             self._check_blocked(name, params)
+            self._check_rate(name, params)
             if name == "getUpdates":
                 result = await self._get_updates(params)
             elif name in self._handlers:
@@ -628,6 +644,32 @@ class FakeBotApi:
         chat_id = params["chat_id"]
         if isinstance(chat_id, int) and chat_id in self._blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+
+    def _check_rate(self, method: str, params: Mapping[str, Any]) -> None:
+        """Answer 429 with retry_after when a message would exceed a configured limit."""
+        if not method.startswith(_RATE_LIMITED_PREFIXES):
+            return
+        now = self._now()
+        chat_id = params.get("chat_id")
+        windows: list[tuple[deque[datetime], tuple[int, float]]] = []
+        if self.rate_limit is not None:
+            windows.append((self._sent_at, self.rate_limit))
+        if self.per_chat_limit is not None and isinstance(chat_id, int):
+            windows.append((self._sent_to.setdefault(chat_id, deque()), self.per_chat_limit))
+        for sent, (limit, seconds) in windows:
+            horizon = now - timedelta(seconds=seconds)
+            while sent and sent[0] <= horizon:
+                sent.popleft()
+            if len(sent) >= limit:
+                self.throttled += 1
+                wait = (sent[0] - horizon).total_seconds()
+                raise ApiError(
+                    429,
+                    f"Too Many Requests: retry after {max(1, math.ceil(wait))}",
+                    parameters={"retry_after": max(1, math.ceil(wait))},
+                )
+        for sent, _limit in windows:
+            sent.append(now)
 
     def _chat(self, chat_ref: int | str) -> FakeChat:
         if isinstance(chat_ref, str):

@@ -14,7 +14,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import agenda, fallback, logistics, start
+from bot.handlers import (
+    agenda,
+    ask,
+    fallback,
+    feedback,
+    guard,
+    logistics,
+    moderation,
+    reminders,
+    start,
+)
 from bot.handlers.errors import on_error
 from bot.handlers.profile import load_profile
 
@@ -49,7 +59,13 @@ MENU = {
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    guard.register(application)
     application.add_handler(TypeHandler(Update, load_profile), group=MIDDLEWARE_GROUP)
+    # Before any text handler: a comment being typed must not reach the free-text answers.
+    feedback.register(application)
+    moderation.register(application)
+    reminders.register(application)
+    ask.register(application)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     for data, callback in MENU.items():
@@ -63,7 +79,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(logistics.topic_button, pattern=r"^info:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE, fallback.unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT & PRIVATE, fallback.free_text))
+    application.add_handler(MessageHandler(filters.TEXT & PRIVATE, ask.answer_question))
     application.add_handler(
         MessageHandler(PRIVATE & ~filters.StatusUpdate.ALL, fallback.unsupported_message)
     )

@@ -185,6 +185,10 @@ async def session_button(update: Update, context: BotContext) -> None:
         return
     consultation, session = found
     await update.callback_query.answer()
+    # Opening a card while the session is on counts as attending: it gets the feedback prompt.
+    await context.services.feedback.record_card_open(
+        context.profile.user_id, consultation, session
+    )
     starred = await context.services.agenda.is_starred(
         context.profile.user_id, consultation, session.id
     )

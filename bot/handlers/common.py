@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -12,6 +14,8 @@ from bot.context import BotContext
 from bot.handlers.formatting import split_message
 
 logger = logging.getLogger(__name__)
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 async def reply(
@@ -51,9 +55,23 @@ async def show(
     if query is None or not isinstance(message, Message) or len(parts) > 1:
         await reply(update, context, text, markup)
         return
+    if _shows_already(message, text, markup):
+        # A double tap, or a repeat of the same button: the message is already right.
+        return
     try:
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as exc:
         # Pressing the same button twice asks for the same text: nothing to do.
         if "not modified" not in exc.message.lower():
             raise
+
+
+def _shows_already(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether the message already has this visible text and these buttons."""
+    visible = html.unescape(_TAG.sub("", text)).strip()
+    if (message.text or "").strip() != visible:
+        return False
+    current = message.reply_markup
+    if markup is None or current is None:
+        return markup is None and current is None
+    return current.inline_keyboard == markup.inline_keyboard

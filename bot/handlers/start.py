@@ -33,8 +33,15 @@ def command_menu() -> list[BotCommand]:
         BotCommand("calendar", _("My agenda as a calendar file")),
         BotCommand("venue", _("Venue, map and directions")),
         BotCommand("info", _("Practical information")),
+        BotCommand("feedback", _("Rate the sessions you attended")),
+        BotCommand("recommend", _("Send a recommendation")),
+        BotCommand("survey", _("The end-of-consultation survey")),
+        BotCommand("myfeedback", _("My feedback, to review or delete")),
         BotCommand("language", _("Change language")),
         BotCommand("consultation", _("Change consultation")),
+        BotCommand("settings", _("Reminders and morning digest")),
+        BotCommand("changes", _("Recent programme changes")),
+        BotCommand("ask_organisers", _("Ask the organisers a question")),
         BotCommand("help", _("What I can do")),
         BotCommand("forget", _("Delete my data")),
     ]
@@ -136,6 +143,11 @@ async def start(update: Update, context: BotContext) -> None:
     profile = context.profile
     if user is None or profile is None:
         return
+    if context.args and context.args[0].startswith("fb_"):
+        from bot.handlers.feedback import open_feedback_link  # feedback builds on this module
+
+        await open_feedback_link(update, context, context.args[0])
+        return
     returning = profile.language is not None
     if not returning:
         language = pick_language(user.language_code)
@@ -225,12 +237,22 @@ async def show_help(update: Update, context: BotContext) -> None:
         "/calendar — " + _("your agenda as a file for your phone's calendar"),
         "/venue — " + _("the venue on a map, with directions"),
         "/info — " + _("transport, visas, Wi-Fi, meals, accessibility, safety and more"),
+        "/ask_organisers — " + _("send a question to the organisers; a person answers"),
+        "/feedback — " + _("rate a session in one tap, and add a comment if you like"),
+        "/recommend — " + _("send a recommendation on a theme, at any time"),
+        "/survey — " + _("the short survey at the end of the consultation"),
+        "/myfeedback — " + _("see and delete the feedback you gave"),
         "/language — " + _("change language"),
         "/consultation — " + _("change consultation"),
+        "/settings — " + _("reminders before your sessions, and a morning digest"),
+        "/changes — " + _("recent changes to the programme"),
         "/forget — " + _("delete everything I store about you"),
         "",
         _("Times are shown in the consultation's local time."),
     ]
+    if context.profile is not None and context.profile.is_moderator:
+        moderators = _("moderators: session feedback, comments and exports")
+        lines[-2:-2] = ["", "/reviews — " + moderators]
     await reply(update, context, "\n".join(lines), main_menu())
 
 

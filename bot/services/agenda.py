@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,6 +28,8 @@ class Agenda:
     def __init__(self, bookmarks: BookmarkStore, clock: Clock) -> None:
         self._bookmarks = bookmarks
         self._clock = clock
+        # Called with the user id after their agenda changed (reminders are re-planned).
+        self.on_change: list[Callable[[int], Awaitable[None]]] = []
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -39,7 +42,7 @@ class Agenda:
 
     def default_day(self, consultation: Consultation) -> date:
         """Today when the consultation is on, else its first (or last, once over) day."""
-        today = self._clock.now().astimezone(consultation.timezone).date()
+        today = consultation.day_of(self._clock.now())
         if today < consultation.start:
             return consultation.start
         if today > consultation.end:
@@ -63,9 +66,13 @@ class Agenda:
         """Star or unstar a session; returns whether it is now starred."""
         self.session(consultation, session_id)
         if await self._bookmarks.remove(user_id, consultation.id, session_id):
-            return False
-        await self._bookmarks.add(user_id, consultation.id, session_id, self._clock.now())
-        return True
+            starred = False
+        else:
+            await self._bookmarks.add(user_id, consultation.id, session_id, self._clock.now())
+            starred = True
+        for listener in self.on_change:
+            await listener(user_id)
+        return starred
 
     async def personal(self, user_id: int, consultation: Consultation) -> list[PersonalItem]:
         """The starred sessions in time order, each with the starred sessions it overlaps."""

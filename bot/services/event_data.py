@@ -5,17 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+if TYPE_CHECKING:
+    from bot.services.survey_data import Survey
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar")
 SESSION_KINDS = ("plenary", "panel", "workshop", "side-event", "break", "other")
 CONSULTATION_KINDS = ("global", "regional")
 DEFAULT_REMINDERS = (timedelta(days=7), timedelta(days=1), timedelta(hours=1))
+DEFAULT_DIGEST_TIME = time(7, 30)
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
 _DURATION_RE = re.compile(r"^(\d+)\s*([dhm])$")
 FILES = ("consultation.yaml", "sessions.yaml", "logistics.yaml", "faq.yaml")
@@ -98,9 +102,15 @@ class Consultation:
     description: Text | None = None
     sample: bool = False
     reminders: tuple[timedelta, ...] = DEFAULT_REMINDERS
+    digest_time: time = DEFAULT_DIGEST_TIME
     sessions: tuple[Session, ...] = ()
     topics: tuple[Topic, ...] = ()
     faq: tuple[FaqEntry, ...] = ()
+    # None: feedback on a session closes at the end of the day after it.
+    feedback_window: timedelta | None = None
+    survey: Survey | None = None
+    # Sessions starting before this time of day still belong to the previous day (late nights).
+    day_change: timedelta = timedelta(0)
 
     def session(self, session_id: str) -> Session | None:
         return self._sessions_by_id.get(session_id)
@@ -113,8 +123,18 @@ class Consultation:
         count = (self.end - self.start).days + 1
         return [self.start + timedelta(days=i) for i in range(count)]
 
+    def day_of(self, moment: datetime) -> date:
+        """The consultation day a moment belongs to (before `day_change`, the previous day)."""
+        return (moment.astimezone(self.timezone) - self.day_change).date()
+
     def sessions_on(self, day: date) -> list[Session]:
-        return [s for s in self.sessions if s.start.astimezone(self.timezone).date() == day]
+        by_day: dict[date, list[Session]] | None = self.__dict__.get("_by_day")
+        if by_day is None:
+            by_day = {}
+            for s in self.sessions:
+                by_day.setdefault(self.day_of(s.start), []).append(s)
+            object.__setattr__(self, "_by_day", by_day)
+        return list(by_day.get(day, ()))
 
     def starts_at(self) -> datetime:
         """The first session's start, or 09:00 local on the first day."""
@@ -185,7 +205,14 @@ class _List(list[Any]):
     item_lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when installed: loading a 1,000-session programme is then 10x faster.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):
     pass
 
 
@@ -452,6 +479,8 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
     if start and end and end < start:
         chk.problem(chk.line_of(raw, "end"), "end", "the consultation ends before it starts")
     venue = _load_venue(chk, raw)
+    feedback_window = _parse_feedback_window(chk, raw)
+    day_change = _parse_day_change(chk, raw)
     reminders: list[timedelta] = []
     raw_reminders = raw.get("reminders", None)
     if raw_reminders is None:
@@ -469,6 +498,16 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
                 )
             else:
                 reminders.append(lead)
+    digest_time = DEFAULT_DIGEST_TIME
+    if raw.get("digest_time") is not None:
+        try:
+            digest_time = time.fromisoformat(str(raw["digest_time"]).strip())
+        except ValueError:
+            chk.problem(
+                chk.line_of(raw, "digest_time"),
+                "digest_time",
+                f"'{raw['digest_time']}' is not a local time such as \"07:30\"",
+            )
     if len(problems) > before or not (ident and name and zone and start and end and venue):
         return None
     return Consultation(
@@ -484,7 +523,41 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         venue=venue,
         sample=bool(raw.get("sample", False)),
         reminders=tuple(sorted(set(reminders), reverse=True)),
+        digest_time=digest_time,
+        feedback_window=feedback_window,
+        day_change=day_change,
     )
+
+
+def _parse_day_change(chk: _Checker, raw: Mapping[str, Any]) -> timedelta:
+    value = raw.get("day_change")
+    if value is None:
+        return timedelta(0)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 12 * 60:
+        return timedelta(minutes=value)  # YAML 1.1 reads an unquoted 04:00 as 240 (minutes)
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", str(value).strip())
+    if match and int(match.group(1)) < 12 and int(match.group(2)) < 60:
+        return timedelta(hours=int(match.group(1)), minutes=int(match.group(2)))
+    chk.problem(
+        chk.line_of(raw, "day_change"),
+        "day_change",
+        f"'day_change' must be a time before noon such as \"04:00\", not {value!r}",
+    )
+    return timedelta(0)
+
+
+def _parse_feedback_window(chk: _Checker, raw: Mapping[str, Any]) -> timedelta | None:
+    value = raw.get("feedback_window")
+    if value is None:
+        return None
+    window = _parse_duration(str(value))
+    if window is None:
+        chk.problem(
+            chk.line_of(raw, "feedback_window"),
+            "feedback_window",
+            f"'{value}' is not a duration such as 1d, 12h or 30m",
+        )
+    return window
 
 
 def _load_venue(chk: _Checker, raw: Mapping[str, Any]) -> Venue | None:
@@ -570,11 +643,12 @@ def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]
         if start and end:
             if end <= start:
                 chk.problem(chk.line_of(item, "end"), place, "'end' must be after 'start'")
-            elif not c.start <= start.date() <= c.end:
+            elif not c.start <= c.day_of(start) <= c.end:
                 chk.problem(
                     chk.line_of(item, "start"),
                     place,
-                    f"starts on {start.date()}, outside the consultation ({c.start} to {c.end})",
+                    f"starts on {c.day_of(start)}, outside the consultation "
+                    f"({c.start} to {c.end})",
                 )
         kind = str(item.get("kind", "other"))
         if kind not in SESSION_KINDS:
@@ -676,12 +750,16 @@ def _load_one(directory: Path, problems: list[DataProblem]) -> Consultation | No
     sessions = _load_sessions(directory, base, problems)
     topics = _load_topics(directory, base, problems)
     faq = _load_faq(directory, base, problems)
+    from bot.services.survey_data import load_survey  # survey_data builds on this module
+
+    survey = load_survey(directory, base, problems)
     return Consultation(
         **{
             **{f: getattr(base, f) for f in base.__dataclass_fields__},
             "sessions": tuple(sessions),
             "topics": tuple(topics),
             "faq": tuple(faq),
+            "survey": survey,
         }
     )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.errors import ConsultationNotFound
 from bot.services.event_data import EventData
+from bot.services.programme import Programme
 from bot.storage.users import UserStore
 
 ORGANISER = "organiser"
@@ -37,7 +39,7 @@ class People:
     def __init__(
         self,
         store: UserStore,
-        events: EventData,
+        events: EventData | Programme,
         clock: Clock,
         *,
         organisers: frozenset[int] = frozenset(),
@@ -45,11 +47,18 @@ class People:
         default_consultation: str | None = None,
     ) -> None:
         self._store = store
-        self.events = events
+        # A Programme follows reloads; plain EventData (tests) stays as given.
+        self._programme = events if isinstance(events, Programme) else Programme(events)
         self._clock = clock
         self._organisers = organisers
         self._moderators = moderators
         self._default_consultation = default_consultation
+        # Called with the user id after they chose a consultation (reminders are re-planned).
+        self.on_consultation_change: list[Callable[[int], Awaitable[None]]] = []
+
+    @property
+    def events(self) -> EventData:
+        return self._programme.current
 
     async def profile(self, user_id: int, first_name: str = "") -> Profile:
         """The delegate's profile, created on first contact."""
@@ -78,6 +87,8 @@ class People:
         if self.events.get(consultation_id) is None:
             raise ConsultationNotFound(consultation_id)
         await self._store.set_consultation(user_id, consultation_id, self._clock.now())
+        for listener in self.on_consultation_change:
+            await listener(user_id)
 
     async def mark_inactive(self, user_id: int) -> None:
         await self._store.set_active(user_id, False, self._clock.now())
