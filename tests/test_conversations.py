@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import icalendar
@@ -343,3 +344,38 @@ async def test_an_error_gets_a_polite_answer_in_the_users_language(harness: Harn
     await chat.send("/calendar")
     assert chat.text().startswith("عذرًا")
     harness.api.calls[:] = [c for c in harness.api.calls if c.method != "sendDocument"]
+
+
+async def test_now_is_paged_on_a_large_programme(harness: Harness) -> None:
+    """Forty rooms at once: /now shows a page at a time, with ▶ to the rest."""
+    from bot.services.event_data import Session, Text
+
+    current = harness.services.events
+    geneva = current.consultations["geneva-2026"]
+    start = harness.clock.now()
+    parallel = tuple(
+        Session(
+            id=f"room-{n}",
+            title=Text({"en": f"Parallel talk {n}"}, "en"),
+            start=start - timedelta(minutes=5),
+            end=start + timedelta(minutes=55),
+            room=Text({"en": f"Room {n}"}, "en"),
+        )
+        for n in range(40)
+    )
+    bigger = replace(
+        geneva, sessions=tuple(sorted(geneva.sessions + parallel, key=lambda s: s.start))
+    )
+    harness.services.programme.replace(
+        replace(current, consultations={**current.consultations, "geneva-2026": bigger})
+    )
+    chat = harness.chat(4242)
+    await harness.services.people.profile(4242, "Delegate")
+    await harness.services.people.set_consultation(4242, "geneva-2026")
+    await chat.send("/now")
+    first = chat.text()
+    assert "Page 1 of" in first
+    assert len(chat.last.buttons()) <= 11
+    await chat.press("▶")
+    assert "Page 2 of" in chat.text()
+    assert chat.text() != first

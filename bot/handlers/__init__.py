@@ -76,6 +76,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(agenda.agenda_day_button, pattern=r"^ag:d:"))
     application.add_handler(CallbackQueryHandler(agenda.session_button, pattern=r"^ag:s:"))
     application.add_handler(CallbackQueryHandler(agenda.star_button, pattern=r"^ag:t:"))
+    application.add_handler(CallbackQueryHandler(agenda.now_page_button, pattern=r"^ag:n:"))
     application.add_handler(CallbackQueryHandler(logistics.topic_button, pattern=r"^info:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE, fallback.unknown_command))

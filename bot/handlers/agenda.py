@@ -219,7 +219,12 @@ async def star_button(update: Update, context: BotContext) -> None:
     )
 
 
-async def _now_next(update: Update, context: BotContext, *, include_now: bool) -> None:
+NOW_PAGE_SIZE = 10
+
+
+async def _now_next(
+    update: Update, context: BotContext, *, include_now: bool, page: int = 0
+) -> None:
     consultation = await need_consultation(update, context)
     if consultation is None:
         return
@@ -227,33 +232,69 @@ async def _now_next(update: Update, context: BotContext, *, include_now: bool) -
         await update.callback_query.answer()
     result = context.services.agenda.now_and_next(consultation)
     starred = await _starred(context, consultation)
-    lines: list[str] = []
     moment = context.services.clock.now()
-    if include_now:
+    running = result.now if include_now else []
+    # A large programme (dozens of rooms) is paged like the agenda.
+    items = running + result.next
+    pages = max(1, -(-len(items) // NOW_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = items[page * NOW_PAGE_SIZE : (page + 1) * NOW_PAGE_SIZE]
+    shown_now = [s for s in shown if s in running]
+    shown_next = [s for s in shown if s not in running]
+    lines: list[str] = []
+    if include_now and (page == 0 or shown_now):
         lines.append("🔴 <b>" + _("On now") + "</b>")
-        if result.now:
-            lines.extend(
-                session_line(s, consultation, starred=s.id in starred) for s in result.now
-            )
+        if running:
+            lines.extend(session_line(s, consultation, starred=s.id in starred) for s in shown_now)
         else:
             lines.append(_("Nothing is on right now."))
         lines.append("")
-    lines.append("⏭ <b>" + _("Next") + "</b>")
-    if result.next:
-        first = result.next[0]
-        day = first.start.astimezone(consultation.timezone).date()
+    if shown_next or page == pages - 1:
+        lines.append("⏭ <b>" + _("Next") + "</b>")
+    if shown_next:
+        day = shown_next[0].start.astimezone(consultation.timezone).date()
         if day != moment.astimezone(consultation.timezone).date():
             lines.append(esc(day_long(day)))
-        lines.extend(session_line(s, consultation, starred=s.id in starred) for s in result.next)
-    elif moment.astimezone(consultation.timezone).date() > consultation.end:
-        lines.append(_("The consultation is over. Thank you for taking part!"))
-    else:
-        lines.append(_("No more sessions today."))
+        lines.extend(session_line(s, consultation, starred=s.id in starred) for s in shown_next)
+    elif page == pages - 1 and not result.next:
+        if moment.astimezone(consultation.timezone).date() > consultation.end:
+            lines.append(_("The consultation is over. Thank you for taking part!"))
+        else:
+            lines.append(_("No more sessions today."))
+    if pages > 1:
+        lines.append("")
+        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
     lines.append("")
     lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
-    shown = (result.now if include_now else []) + result.next
     rows = _session_buttons(shown, consultation, starred)
-    await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
+    if pages > 1:
+        flag = "1" if include_now else "0"
+        paging = []
+        if page > 0:
+            paging.append(InlineKeyboardButton("◀", callback_data=f"ag:n:{flag}:{page - 1}"))
+        if page < pages - 1:
+            paging.append(InlineKeyboardButton("▶", callback_data=f"ag:n:{flag}:{page + 1}"))
+        rows.append(paging)
+    markup = InlineKeyboardMarkup(rows) if rows else None
+    query_data = update.callback_query.data if update.callback_query else None
+    if (query_data or "").startswith("ag:n:"):
+        await show(update, context, "\n".join(lines), markup)
+    else:
+        await reply(update, context, "\n".join(lines), markup)
+
+
+async def now_page_button(update: Update, context: BotContext) -> None:
+    """ag:n:<1 with what is on now | 0 next only>:<page>"""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    try:
+        _prefix, _kind, flag, page_text = query.data.split(":")
+        page = int(page_text)
+    except ValueError:
+        await query.answer(_("This button is out of date."))
+        return
+    await _now_next(update, context, include_now=flag == "1", page=page)
 
 
 async def show_now(update: Update, context: BotContext) -> None:
