@@ -125,7 +125,13 @@ async def browse(data: Path, tmp: Path, days: int) -> dict[str, list[float]]:
     app = build_application(
         config, events, request=api.request(), get_updates_request=api.request(), clock=clock
     )
-    timings: dict[str, list[float]] = {"/agenda": [], "▶ page": [], "card": [], "/now": []}
+    timings: dict[str, list[float]] = {
+        "/agenda": [],
+        "▶ page": [],
+        "card": [],
+        "/now": [],
+        "search (free text)": [],
+    }
 
     async def feed(kind: str, data: dict[str, Any]) -> None:
         # A delegate taps about once a second: keep clear of the bot's flood control.
@@ -154,6 +160,8 @@ async def browse(data: Path, tmp: Path, days: int) -> dict[str, list[float]]:
             found = button(user, "Session")
             if found is not None:
                 await feed("card", api.make_callback(user, found[0], found[1]))
+            for question in (f"what is on in room {user % 40 + 1:02d} now?", f"session {user}"):
+                await feed("search (free text)", api.make_message(user, question))
             before = len(api.bot_messages(user))
             await feed("/now", api.make_message(user, "/now"))
             if user == 2001:
