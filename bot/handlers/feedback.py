@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -355,21 +356,37 @@ def _comment_saved_text(record: FeedbackRecord) -> str:
     return _("Your comment is saved, anonymously. Thank you!")
 
 
-async def sign_button(update: Update, context: BotContext) -> None:
-    """fb:sg:<id> signs a comment, fb:us:<id> makes it anonymous again."""
+_Signed = TypeVar("_Signed")
+
+
+async def _sign(
+    update: Update,
+    context: BotContext,
+    sign: Callable[[int, int, str | None], Awaitable[_Signed]],
+) -> _Signed | None:
+    """<ns>:sg:<id> signs the delegate's item with their name, <ns>:us:<id> unsigns it."""
     parts = _data_parts(update, 3)
     query = update.callback_query
     if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
-        return await _out_of_date(update)
+        await _out_of_date(update)
+        return None
     name = context.profile.first_name or str(context.profile.user_id)
     try:
-        record = await context.services.feedback.sign(
+        record = await sign(
             context.profile.user_id, int(parts[2]), name if parts[1] == "sg" else None
         )
     except FeedbackNotFound:
-        return await _out_of_date(update)
+        await _out_of_date(update)
+        return None
     await query.answer()
-    await show(update, context, _comment_saved_text(record), _comment_keyboard(record))
+    return record
+
+
+async def sign_button(update: Update, context: BotContext) -> None:
+    """fb:sg:<id> signs a comment, fb:us:<id> makes it anonymous again."""
+    record = await _sign(update, context, context.services.feedback.sign)
+    if record is not None:
+        await show(update, context, _comment_saved_text(record), _comment_keyboard(record))
 
 
 async def delete_button(update: Update, context: BotContext) -> None:
@@ -672,18 +689,9 @@ def _recommendation_keyboard(recommendation_id: int, *, signed: bool) -> InlineK
 
 async def sign_recommendation_button(update: Update, context: BotContext) -> None:
     """rc:sg:<id> / rc:us:<id>"""
-    parts = _data_parts(update, 3)
-    query = update.callback_query
-    if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
-        return await _out_of_date(update)
-    name = context.profile.first_name or str(context.profile.user_id)
-    try:
-        record = await context.services.feedback.sign_recommendation(
-            context.profile.user_id, int(parts[2]), name if parts[1] == "sg" else None
-        )
-    except FeedbackNotFound:
-        return await _out_of_date(update)
-    await query.answer()
+    record = await _sign(update, context, context.services.feedback.sign_recommendation)
+    if record is None:
+        return
     text = (
         _("Your recommendation is saved, signed {name}. Thank you!").format(
             name=esc(record.signer_name or "")
