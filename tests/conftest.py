@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -131,18 +132,35 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA))
 
 
-@pytest.fixture
-async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    api = FakeBotApi(clock=clock.now)
+def build_harness(
+    config: Config,
+    clock: ManualClock,
+    events: EventData | None = None,
+    api: FakeBotApi | None = None,
+) -> Harness:
+    """The real application over a fake Bot API; not started yet (see `started`)."""
+    api = api or FakeBotApi(clock=clock.now)
     app = build_application(
-        make_config(tmp_path),
-        sample_events(),
+        config,
+        events or sample_events(),
         request=api.request(),
         get_updates_request=api.request(),
         clock=clock,
     )
     harness = Harness(api, app, clock)
     api.on_bot_message.append(lambda message, event: harness.changed.append(message))
-    async with running(app):
+    return harness
+
+
+@asynccontextmanager
+async def started(harness: Harness) -> AsyncIterator[Harness]:
+    """Run the harness's application; on the way out, no Bot API call may have been rejected."""
+    async with running(harness.app):
         yield harness
     assert harness.errors() == []
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    async with started(build_harness(make_config(tmp_path), clock)) as running_harness:
+        yield running_harness

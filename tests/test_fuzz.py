@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
 
-from bot.app import build_application, running
+from bot.app import running
 from bot.clock import ManualClock
 from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi
-from tests.conftest import make_config, sample_events
+from tests.conftest import build_harness, make_config, sample_events
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FUZZERS = [3001, 3002, 3003]
@@ -111,14 +111,8 @@ def bot(tmp_path: Path) -> Iterator[FuzzBot]:
     loop = asyncio.new_event_loop()
     start = sample_events().consultations["geneva-2026"].sessions[3].start
     clock = ManualClock(start)
-    api = FakeBotApi(clock=clock.now)
-    app = build_application(
-        make_config(tmp_path),
-        sample_events(),
-        request=api.request(),
-        get_updates_request=api.request(),
-        clock=clock,
-    )
+    built = build_harness(make_config(tmp_path), clock)
+    api, app = built.api, built.app
     fuzz = FuzzBot(loop, api, app, clock)
 
     async def spy(update: object, context: Any) -> None:

@@ -9,12 +9,20 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application, running
 from bot.clock import ManualClock
 from bot.services.matcher import FAQ, GREETING, NONE, SESSIONS, THANKS_KIND, Matcher, words
 from bot.storage.database import Database
 from bot.storage.helpdesk import HelpdeskStore
-from tests.conftest import GENEVA, ORGANISER_ID, Chat, Harness, make_config, sample_events
+from tests.conftest import (
+    GENEVA,
+    ORGANISER_ID,
+    Chat,
+    Harness,
+    build_harness,
+    make_config,
+    sample_events,
+    started,
+)
 
 HELPDESK = -1001234567
 GENEVA_ID = "geneva-2026"
@@ -96,22 +104,10 @@ def test_sessions_by_topic_speaker_and_room_now() -> None:
 @pytest.fixture
 async def desk(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """The application with a helpdesk group configured."""
-    from bot.fakeapi import FakeBotApi
-
-    api = FakeBotApi(clock=clock.now)
-    api.add_chat(HELPDESK, type="supergroup", title="Organisers")
-    app = build_application(
-        make_config(tmp_path, helpdesk_chat_id=HELPDESK),
-        sample_events(),
-        request=api.request(),
-        get_updates_request=api.request(),
-        clock=clock,
-    )
-    harness = Harness(api, app, clock)
-    api.on_bot_message.append(lambda message, event: harness.changed.append(message))
-    async with running(app):
+    harness = build_harness(make_config(tmp_path, helpdesk_chat_id=HELPDESK), clock)
+    harness.api.add_chat(HELPDESK, type="supergroup", title="Organisers")
+    async with started(harness):
         yield harness
-    assert harness.errors() == []
 
 
 async def joined(harness: Harness, language_code: str = "en", user_id: int = 1001) -> Chat:

@@ -9,12 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import build_application, running
 from bot.clock import ManualClock
-from bot.fakeapi import FakeBotApi
 from bot.services.event_data import load_event_data
 from bot.services.importing import apply_import, plan_import
-from tests.conftest import ORGANISER_ID, Harness, make_config
+from tests.conftest import ORGANISER_ID, Harness, build_harness, make_config, started
 from tests.import_support import CONGRESS, make_consultation
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -26,19 +24,9 @@ async def congress(tmp_path: Path) -> AsyncIterator[Harness]:
     make_consultation(data, "congress", "Europe/Berlin", date(2014, 12, 27), date(2014, 12, 30))
     apply_import(plan_import(data, "congress", CONGRESS))
     clock = ManualClock(datetime(2014, 12, 27, 23, 50, tzinfo=BERLIN))
-    api = FakeBotApi(clock=clock.now)
-    app = build_application(
-        make_config(tmp_path, data_dir=data),
-        load_event_data(data),
-        request=api.request(),
-        get_updates_request=api.request(),
-        clock=clock,
-    )
-    harness = Harness(api, app, clock)
-    api.on_bot_message.append(lambda message, event: harness.changed.append(message))
-    async with running(app):
+    config = make_config(tmp_path, data_dir=data)
+    async with started(build_harness(config, clock, load_event_data(data))) as harness:
         yield harness
-    assert harness.errors() == []
 
 
 async def test_agenda_pages_through_a_congress_day_with_its_late_night_talks(

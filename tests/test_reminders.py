@@ -12,14 +12,24 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.app import build_application, running
+from bot.app import running
 from bot.clock import ManualClock
-from bot.context import BotApplication, Services
+from bot.context import Services
 from bot.fakeapi import FakeBotApi
 from bot.services.event_data import Consultation, Session, load_event_data
 from bot.storage.outbox import OutboxStore
 from bot.storage.users import UserStore
-from tests.conftest import GENEVA, ORGANISER_ID, ROOT, Chat, Harness, make_config, sample_events
+from tests.conftest import (
+    GENEVA,
+    ORGANISER_ID,
+    ROOT,
+    Chat,
+    Harness,
+    build_harness,
+    make_config,
+    sample_events,
+    started,
+)
 
 GENEVA_ID = "geneva-2026"
 TALK = "principles-partnership"  # 11:00 in the Main Hall, on the harness's day (now 10:15)
@@ -244,15 +254,9 @@ async def test_the_morning_digest_is_off_by_default_and_lists_the_day(harness: H
 @asynccontextmanager
 async def bot_on(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Services]:
     """The bot on the database in tmp_path: leaving the block stops it, as a restart would."""
-    app: BotApplication = build_application(
-        make_config(tmp_path),
-        sample_events(),
-        request=api.request(),
-        get_updates_request=api.request(),
-        clock=clock,
-    )
-    async with running(app):
-        yield app.bot_data["services"]
+    harness = build_harness(make_config(tmp_path), clock, api=api)
+    async with running(harness.app):
+        yield harness.services
 
 
 async def prepared(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> None:
@@ -321,19 +325,9 @@ async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]
     """A harness whose event data is a copy the test may edit and reload."""
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
-    api = FakeBotApi(clock=clock.now)
-    app = build_application(
-        make_config(tmp_path, data_dir=data),
-        load_event_data(data),
-        request=api.request(),
-        get_updates_request=api.request(),
-        clock=clock,
-    )
-    harness = Harness(api, app, clock)
-    api.on_bot_message.append(lambda message, event: harness.changed.append(message))
-    async with running(app):
+    config = make_config(tmp_path, data_dir=data)
+    async with started(build_harness(config, clock, load_event_data(data))) as harness:
         yield harness
-    assert harness.errors() == []
 
 
 def edit_session(harness: Harness, session_id: str, **changes: Any) -> None:

@@ -11,13 +11,11 @@ import aiohttp
 import pytest
 from telegram import Update
 
-from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Config, ConfigError
-from bot.fakeapi import FakeBotApi
 from bot.storage.backup import backup_database
 from bot.webhook import SECRET_HEADER, PollingWatchdog, WebhookServer, drain, health
-from tests.conftest import Harness, make_config, sample_events
+from tests.conftest import Harness, build_harness, make_config, sample_events
 
 SECRET = "s3cret-Token_for-tests"
 
@@ -83,15 +81,9 @@ async def test_healthz_reports_database_and_scheduler(harness: Harness, server: 
 
 async def test_stopping_processes_every_update_in_hand(tmp_path: Path) -> None:
     clock = ManualClock(sample_events().consultations["geneva-2026"].sessions[0].start)
-    api = FakeBotApi(clock=clock.now)
     config = make_config(tmp_path)
-    app = build_application(
-        config,
-        sample_events(),
-        request=api.request(),
-        get_updates_request=api.request(),
-        clock=clock,
-    )
+    built = build_harness(config, clock)
+    api, app = built.api, built.app
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
