@@ -76,3 +76,19 @@ async def test_deleting_a_user_removes_their_agenda(tmp_path: Path) -> None:
     assert await users.delete(7)
     assert await bookmarks.session_ids(7, "geneva-2026") == set()
     await database.close()
+
+
+async def test_touching_an_unchanged_user_writes_nothing(tmp_path: Path) -> None:
+    """The profile middleware touches the user on every update: only changes may cost a write."""
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    users = UserStore(database.connection)
+    await users.touch(9, "Lina", NOW, "fr")
+    before = database.connection.total_changes
+    record = await users.touch(9, "Lina", NOW)
+    assert database.connection.total_changes == before
+    assert record.client_language == "fr"
+    await users.touch(9, "Lina B.", NOW, "ar")
+    record = await users.touch(9, "Lina B.", NOW)
+    assert (record.first_name, record.client_language) == ("Lina B.", "ar")
+    assert database.connection.total_changes == before + 1
+    await database.close()

@@ -157,6 +157,19 @@ async def test_a_reminder_comes_in_the_recipients_language(harness: Harness) -> 
     assert "Salle : Grande salle" in text
 
 
+async def test_a_delegate_who_never_chose_a_language_is_reminded_in_the_clients(
+    harness: Harness,
+) -> None:
+    """No /start, no /language: the Arabic client's language is remembered for later messages."""
+    chat = harness.chat(1003, "ar")
+    await harness.services.people.profile(1003, "Delegate")
+    await harness.services.people.set_consultation(1003, GENEVA_ID)
+    await star(harness, chat, talk())
+    assert (await harness.services.people.profile(1003)).language is None
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert talk().title.get("ar") in chat.text()
+
+
 async def test_many_due_together_are_paced_and_each_sent_once(harness: Harness) -> None:
     people = [await joined(harness, 2000 + n) for n in range(35)]
     for chat in people:

@@ -91,7 +91,7 @@ def make_sender(
         user = await UserStore(services.db.connection).get(item.user_id)
         if user is None:
             return Outcome.skipped("user gone")
-        with use_language(user.language or DEFAULT):
+        with use_language(user.reading_language or DEFAULT):
             rendered = await render(services, item)
         if rendered is None:
             return Outcome.skipped("no longer relevant")

@@ -12,6 +12,9 @@ async def load_profile(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         return
-    profile = await context.services.people.profile(user.id, user.first_name or "")
+    client_language = pick_language(user.language_code) if user.language_code else None
+    profile = await context.services.people.profile(
+        user.id, user.first_name or "", client_language
+    )
     context.profile = profile
     set_language(profile.language or pick_language(user.language_code))

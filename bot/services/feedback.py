@@ -289,7 +289,7 @@ class Feedback:
             record = await self._users.get(user_id)
             if record is None or not record.active:
                 continue
-            language = record.language or consultation.default_language
+            language = record.reading_language or consultation.default_language
             prompts.append(Prompt(kind, consultation, session, user_id, language))
         return prompts
 

@@ -60,9 +60,11 @@ class People:
     def events(self) -> EventData:
         return self._programme.current
 
-    async def profile(self, user_id: int, first_name: str = "") -> Profile:
-        """The delegate's profile, created on first contact."""
-        record = await self._store.touch(user_id, first_name, self._clock.now())
+    async def profile(
+        self, user_id: int, first_name: str = "", client_language: str | None = None
+    ) -> Profile:
+        """The delegate's profile, created on first contact; `client_language` is remembered."""
+        record = await self._store.touch(user_id, first_name, self._clock.now(), client_language)
         roles = set(await self._store.roles(user_id))
         if user_id in self._organisers:
             roles.add(ORGANISER)

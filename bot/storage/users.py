@@ -17,14 +17,24 @@ class UserRecord:
     consultation_id: str | None
     first_name: str
     active: bool
+    client_language: str | None = None
+
+    @property
+    def reading_language(self) -> str | None:
+        """The language chosen with /language, else the client's."""
+        return self.language or self.client_language
 
 
-_GET = "SELECT user_id, language, consultation_id, first_name, active FROM users WHERE user_id = ?"
+_GET = """
+SELECT user_id, language, consultation_id, first_name, active, client_language
+FROM users WHERE user_id = ?
+"""
 _UPSERT = """
-INSERT INTO users (user_id, first_name, created_at, updated_at) VALUES (?, ?, ?, ?)
-ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name, active = 1,
-    updated_at = CASE WHEN users.first_name = excluded.first_name AND users.active = 1
-                      THEN users.updated_at ELSE excluded.updated_at END
+INSERT INTO users (user_id, first_name, client_language, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name,
+    client_language = COALESCE(excluded.client_language, users.client_language),
+    active = 1, updated_at = excluded.updated_at
 """
 _SET_LANGUAGE = "UPDATE users SET language = ?, updated_at = ? WHERE user_id = ?"
 _SET_CONSULTATION = "UPDATE users SET consultation_id = ?, updated_at = ? WHERE user_id = ?"
@@ -44,6 +54,7 @@ def _record(row: aiosqlite.Row) -> UserRecord:
         consultation_id=row["consultation_id"],
         first_name=row["first_name"],
         active=bool(row["active"]),
+        client_language=row["client_language"],
     )
 
 
@@ -56,10 +67,24 @@ class UserStore:
             row = await cursor.fetchone()
         return _record(row) if row else None
 
-    async def touch(self, user_id: int, first_name: str, now: datetime) -> UserRecord:
-        """Create the user on first contact; keep the name fresh and mark them active."""
+    async def touch(
+        self, user_id: int, first_name: str, now: datetime, client_language: str | None = None
+    ) -> UserRecord:
+        """Create the user on first contact; keep name and client language fresh, mark active.
+
+        Runs on every update, so it only writes when something changed.
+        """
+        name = first_name[:128]
+        record = await self.get(user_id)
+        if (
+            record is not None
+            and record.active
+            and record.first_name == name
+            and (client_language is None or record.client_language == client_language)
+        ):
+            return record
         stamp = to_iso(now)
-        await self._db.execute(_UPSERT, (user_id, first_name[:128], stamp, stamp))
+        await self._db.execute(_UPSERT, (user_id, name, client_language, stamp, stamp))
         record = await self.get(user_id)
         assert record is not None
         return record
