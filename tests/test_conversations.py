@@ -9,6 +9,7 @@ import icalendar
 import pytest
 
 from bot.services.event_data import Consultation, Session
+from bot.storage.users import UserStore
 from tests.conftest import GENEVA, Chat, Harness, sample_events
 
 GENEVA_ID = "geneva-2026"
@@ -379,3 +380,53 @@ async def test_now_is_paged_on_a_large_programme(harness: Harness) -> None:
     await chat.press("▶")
     assert "Page 2 of" in chat.text()
     assert chat.text() != first
+
+
+async def test_an_edited_message_gets_no_second_answer(harness: Harness) -> None:
+    chat = await joined(harness)
+    data = harness.api.make_message(1001, "/help")
+    message = data.pop("message")
+    message["edit_date"] = message["date"] + 5
+    before = len(chat.messages)
+    await harness.feed({**data, "edited_message": message})
+    assert len(chat.messages) == before
+
+
+def membership_update(harness: Harness, user_id: int, old: str, new: str) -> dict[str, object]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Delegate"}
+    bot_user = harness.api.bot_user()
+    date = int(harness.clock.now().timestamp())
+    return {
+        "update_id": 900_000 + user_id * 10 + ("kicked", "member").index(new),
+        "my_chat_member": {
+            "chat": {"id": user_id, "type": "private", "first_name": "Delegate"},
+            "from": user,
+            "date": date,
+            "old_chat_member": {"status": old, "user": bot_user, "until_date": 0},
+            "new_chat_member": {"status": new, "user": bot_user, "until_date": 0},
+        },
+    }
+
+
+async def test_blocking_the_bot_marks_the_delegate_inactive_until_they_return(
+    harness: Harness,
+) -> None:
+    await joined(harness)
+    store = UserStore(harness.services.db.connection)
+    await harness.feed(membership_update(harness, 1001, "member", "kicked"))
+    record = await store.get(1001)
+    assert record is not None
+    assert not record.active
+    await harness.feed(membership_update(harness, 1001, "kicked", "member"))
+    record = await store.get(1001)
+    assert record is not None
+    assert record.active
+
+
+async def test_a_failing_button_still_gets_an_apology(harness: Harness) -> None:
+    chat = await joined(harness, "fr")
+    await chat.send("/agenda")
+    harness.api.fail_next("editMessageText", error_code=400, description="Bad Request: boom")
+    await chat.press(first_talk(geneva()).title.get("fr")[:20])
+    assert chat.text().startswith("Désolé")
+    harness.api.calls[:] = [c for c in harness.api.calls if c.ok]

@@ -21,6 +21,7 @@ from bot.handlers import (
     feedback,
     guard,
     logistics,
+    membership,
     moderation,
     reminders,
     start,
@@ -61,6 +62,7 @@ MENU = {
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     guard.register(application)
     application.add_handler(TypeHandler(Update, load_profile), group=MIDDLEWARE_GROUP)
+    membership.register(application)
     # Before any text handler: a comment being typed must not reach the free-text answers.
     feedback.register(application)
     moderation.register(application)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -19,9 +20,11 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     if update.effective_chat.type != "private":
         return
-    try:
-        if update.callback_query:
+    if update.callback_query:
+        # Most handlers answered the press before failing; a second answer is refused.
+        with suppress(TelegramError):
             await update.callback_query.answer()
+    try:
         await context.bot.send_message(
             update.effective_chat.id,
             _("Sorry, something went wrong on my side. Please try again in a moment."),

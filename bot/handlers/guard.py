@@ -29,12 +29,15 @@ async def guard_update(update: Update, context: BotContext) -> None:
     if not await services.updates.first_delivery(update.update_id):
         logger.info("Skipping update %d: it was processed before", update.update_id)
         raise ApplicationHandlerStop
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        # An edit is not a new question: answering it again would repeat replies and tickets.
+        raise ApplicationHandlerStop
     user = update.effective_user
     if user is None or user.is_bot:
         return
     if update.callback_query is not None:
         kind = "button"
-    elif update.message is not None or update.edited_message is not None:
+    elif update.message is not None:
         kind = "message"
     else:
         return

@@ -10,7 +10,8 @@ from bot.i18n import pick_language, set_language
 
 async def load_profile(update: Update, context: BotContext) -> None:
     user = update.effective_user
-    if user is None or user.is_bot:
+    if user is None or user.is_bot or update.my_chat_member is not None:
+        # Blocking the bot is not contact: it must not mark the delegate active again.
         return
     client_language = pick_language(user.language_code) if user.language_code else None
     profile = await context.services.people.profile(
