@@ -196,7 +196,7 @@ async def test_overlapping_picks_are_flagged(harness: Harness) -> None:
     chat = await joined(harness, "fr")
     a, b = overlapping_pair(geneva())
     for session in (a, b):
-        await harness.services.agenda.toggle_star(1001, geneva(), session.id)
+        await harness.services.agenda.set_star(1001, geneva(), session.id, starred=True)
     await chat.send("/my")
     text = chat.text()
     assert "Chevauche" in text
@@ -208,7 +208,7 @@ async def test_calendar_file_has_each_session_in_the_consultations_zone(harness:
     chat = await joined(harness, "es")
     a, b = overlapping_pair(geneva())
     for session in (a, b):
-        await harness.services.agenda.toggle_star(1001, geneva(), session.id)
+        await harness.services.agenda.set_star(1001, geneva(), session.id, starred=True)
     await chat.send("/calendar")
     document = chat.last.document
     assert document is not None
@@ -310,7 +310,7 @@ async def test_stale_or_forged_buttons_are_answered_not_crashed(harness: Harness
 
 async def test_forget_deletes_the_delegates_data(harness: Harness) -> None:
     chat = await joined(harness)
-    await harness.services.agenda.toggle_star(1001, geneva(), first_talk(geneva()).id)
+    await harness.services.agenda.set_star(1001, geneva(), first_talk(geneva()).id, starred=True)
     await chat.send("/forget")
     await chat.press("Yes, delete my data")
     assert "deleted" in chat.text()
@@ -321,7 +321,7 @@ async def test_forget_deletes_the_delegates_data(harness: Harness) -> None:
 async def test_a_delegate_never_sees_another_delegates_agenda(harness: Harness) -> None:
     alice = await joined(harness, user_id=2001)
     bob = await joined(harness, user_id=2002)
-    await harness.services.agenda.toggle_star(2001, geneva(), first_talk(geneva()).id)
+    await harness.services.agenda.set_star(2001, geneva(), first_talk(geneva()).id, starred=True)
     await bob.send("/my")
     assert "Your agenda is empty" in bob.text()
     await alice.send("/my")
@@ -340,7 +340,7 @@ async def test_long_text_is_split_below_telegrams_limit(harness: Harness) -> Non
 
 async def test_an_error_gets_a_polite_answer_in_the_users_language(harness: Harness) -> None:
     chat = await joined(harness, "ar")
-    await harness.services.agenda.toggle_star(1001, geneva(), first_talk(geneva()).id)
+    await harness.services.agenda.set_star(1001, geneva(), first_talk(geneva()).id, starred=True)
     harness.api.fail_next("sendDocument", error_code=400, description="Bad Request: boom")
     await chat.send("/calendar")
     assert chat.text().startswith("عذرًا")
@@ -430,3 +430,22 @@ async def test_a_failing_button_still_gets_an_apology(harness: Harness) -> None:
     await chat.press(first_talk(geneva()).title.get("fr")[:20])
     assert chat.text().startswith("Désolé")
     harness.api.calls[:] = [c for c in harness.api.calls if c.ok]
+
+
+async def test_tapping_add_twice_keeps_the_session_in_the_agenda(harness: Harness) -> None:
+    chat = await joined(harness)
+    talk = first_talk(geneva())
+    await chat.send("/agenda")
+    await chat.press(talk.title.get("en")[:20])
+    card = chat.last
+    await chat.press_data(card.message_id, f"ag:t:{talk.id}:1")
+    # The same (old) button pressed again, as a double tap would.
+    await chat.press_data(card.message_id, f"ag:t:{talk.id}:1", check=False)
+    assert await harness.services.agenda.starred_ids(1001, geneva()) == {talk.id}
+
+
+async def test_after_the_consultation_the_agenda_opens_on_its_last_day(harness: Harness) -> None:
+    chat = await joined(harness)
+    harness.clock.set(harness.clock.now() + timedelta(days=30))
+    await chat.send("/agenda")
+    assert "Wednesday, December 9, 2026" in chat.text()

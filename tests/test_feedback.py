@@ -46,7 +46,7 @@ async def joined(harness: Harness, user_id: int = 1001, language_code: str = "en
 
 async def star(harness: Harness, chat: Chat, session_id: str) -> None:
     """Star a session through the programme, as a delegate does."""
-    await harness.services.agenda.toggle_star(chat.user_id, geneva(), session_id)
+    await harness.services.agenda.set_star(chat.user_id, geneva(), session_id, starred=True)
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

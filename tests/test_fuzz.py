@@ -129,7 +129,7 @@ def bot(tmp_path: Path) -> Iterator[FuzzBot]:
             )
         consultation = sample_events().consultations["geneva-2026"]
         for session in consultation.sessions[:3]:
-            fuzz.run(fuzz.services.agenda.toggle_star(VICTIM, consultation, session.id))
+            fuzz.run(fuzz.services.agenda.set_star(VICTIM, consultation, session.id, starred=True))
         api.add_chat(GROUP, type="supergroup", title="<b>Delegates</b> '; --")
         yield fuzz
     finally:

@@ -277,7 +277,7 @@ async def prepared(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> None:
     async with bot_on(tmp_path, clock, api) as services:
         await services.people.profile(1001, "Delegate")
         await services.people.set_consultation(1001, GENEVA_ID)
-        await services.agenda.toggle_star(1001, geneva(), TALK)
+        await services.agenda.set_star(1001, geneva(), TALK, starred=True)
 
 
 def sent_reminders(api: FakeBotApi) -> int:

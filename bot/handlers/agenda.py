@@ -54,8 +54,7 @@ def _session_buttons(
 async def _starred(context: BotContext, consultation: Consultation) -> set[str]:
     if context.profile is None:
         return set()
-    items = await context.services.agenda.personal(context.profile.user_id, consultation)
-    return {item.session.id for item in items}
+    return await context.services.agenda.starred_ids(context.profile.user_id, consultation)
 
 
 async def _day_page(
@@ -148,10 +147,12 @@ def _card_keyboard(
     session: Session, consultation: Consultation, starred: bool
 ) -> InlineKeyboardMarkup:
     star = (
-        InlineKeyboardButton("★ " + _("Remove from my agenda"), callback_data=f"ag:t:{session.id}")
+        InlineKeyboardButton(
+            "★ " + _("Remove from my agenda"), callback_data=f"ag:t:{session.id}:0"
+        )
         if starred
         else InlineKeyboardButton(
-            "⭐ " + _("Add to my agenda"), callback_data=f"ag:t:{session.id}"
+            "⭐ " + _("Add to my agenda"), callback_data=f"ag:t:{session.id}:1"
         )
     )
     day = consultation.day_of(session.start)
@@ -170,7 +171,8 @@ async def _session_from_query(
     if query is None or query.data is None:
         return None
     consultation = context.consultation
-    session_id = query.data.split(":", 2)[-1]
+    # ag:s:<session> or ag:t:<session>:<1 to add | 0 to remove>; ids hold no ':'.
+    session_id = query.data.split(":")[2] if query.data.count(":") >= 2 else ""
     session = consultation.session(session_id) if consultation else None
     if consultation is None or session is None:
         await query.answer(_("This session is no longer in the programme."), show_alert=True)
@@ -201,14 +203,18 @@ async def session_button(update: Update, context: BotContext) -> None:
 
 
 async def star_button(update: Update, context: BotContext) -> None:
-    """ag:t:<session>: add to or remove from the personal agenda."""
+    """ag:t:<session>:<1|0>: add to or remove from the personal agenda.
+
+    The wanted state travels in the button, so a double tap or an old card cannot undo it.
+    """
     found = await _session_from_query(update, context)
     query = update.callback_query
-    if found is None or query is None or context.profile is None:
+    if found is None or query is None or query.data is None or context.profile is None:
         return
     consultation, session = found
-    starred = await context.services.agenda.toggle_star(
-        context.profile.user_id, consultation, session.id
+    starred = query.data.endswith(":1")
+    await context.services.agenda.set_star(
+        context.profile.user_id, consultation, session.id, starred
     )
     await query.answer(_("Added to your agenda.") if starred else _("Removed from your agenda."))
     await show(

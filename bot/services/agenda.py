@@ -46,7 +46,7 @@ class Agenda:
         if today < consultation.start:
             return consultation.start
         if today > consultation.end:
-            return consultation.start
+            return consultation.end
         return today
 
     def now_and_next(self, consultation: Consultation) -> NowNext:
@@ -62,17 +62,23 @@ class Agenda:
     async def is_starred(self, user_id: int, consultation: Consultation, session_id: str) -> bool:
         return await self._bookmarks.has(user_id, consultation.id, session_id)
 
-    async def toggle_star(self, user_id: int, consultation: Consultation, session_id: str) -> bool:
-        """Star or unstar a session; returns whether it is now starred."""
+    async def set_star(
+        self, user_id: int, consultation: Consultation, session_id: str, starred: bool
+    ) -> None:
+        """Add a session to the personal agenda or remove it; doing it twice changes nothing."""
         self.session(consultation, session_id)
-        if await self._bookmarks.remove(user_id, consultation.id, session_id):
-            starred = False
+        if starred:
+            changed = await self._bookmarks.add(
+                user_id, consultation.id, session_id, self._clock.now()
+            )
         else:
-            await self._bookmarks.add(user_id, consultation.id, session_id, self._clock.now())
-            starred = True
-        for listener in self.on_change:
-            await listener(user_id)
-        return starred
+            changed = await self._bookmarks.remove(user_id, consultation.id, session_id)
+        if changed:
+            for listener in self.on_change:
+                await listener(user_id)
+
+    async def starred_ids(self, user_id: int, consultation: Consultation) -> set[str]:
+        return await self._bookmarks.session_ids(user_id, consultation.id)
 
     async def personal(self, user_id: int, consultation: Consultation) -> list[PersonalItem]:
         """The starred sessions in time order, each with the starred sessions it overlaps."""
