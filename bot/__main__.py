@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import ask_command, backup_command, feedback_commands, import_command
 from bot.config import Config, ConfigError
+from bot.i18n import SUPPORTED
 from bot.services.event_data import EventData, EventDataError, load_event_data
 
 logger = logging.getLogger("bot")
@@ -198,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", help="address the webhook server binds (default 0.0.0.0)")
     run.add_argument("--port", type=int, help="port the webhook server binds (default 8080)")
     chat = commands.add_parser("chat", help="chat with the bot in this terminal, no Telegram")
-    chat.add_argument("--lang", choices=["en", "fr", "es", "ar"], help="your client language")
+    chat.add_argument("--lang", choices=SUPPORTED, help="your client language")
     chat.add_argument("--user", type=int, default=1001, help="your Telegram user id")
     chat.add_argument("--name", default="Delegate", help="your first name")
     chat.add_argument("--consultation", help="the consultation you attend (its id)")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock
 from bot.config import Config
+from bot.i18n import SUPPORTED
 from bot.services.event_data import EventData, EventDataError, load_event_data
 from bot.services.exports import format_for, render
 from bot.services.feedback import Feedback, Table
@@ -32,7 +33,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     qr.add_argument("--out", required=True, help="directory for the images")
     qr.add_argument("--consultation", help="only this consultation (default: all)")
     qr.add_argument("--format", choices=QR_FORMATS, default="png", help="png (default) or svg")
-    qr.add_argument("--lang", choices=["en", "fr", "es", "ar"], help="language of the titles")
+    qr.add_argument("--lang", choices=SUPPORTED, help="language of the titles")
     qr.add_argument(
         "--bot", help="the bot's username, as in t.me/<username> (default: BOT_USERNAME)"
     )

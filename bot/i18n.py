@@ -99,7 +99,3 @@ def isolate(text: str) -> str:
     if _current.get() in RTL and text:
         return f"{_FSI}{text}{_PDI}"
     return text
-
-
-def is_rtl() -> bool:
-    return _current.get() in RTL

@@ -449,3 +449,12 @@ async def test_after_the_consultation_the_agenda_opens_on_its_last_day(harness: 
     harness.clock.set(harness.clock.now() + timedelta(days=30))
     await chat.send("/agenda")
     assert "Wednesday, December 9, 2026" in chat.text()
+
+
+async def test_help_and_the_command_menu_list_the_same_commands(harness: Harness) -> None:
+    from bot.handlers.start import command_menu
+
+    chat = await joined(harness, "es")
+    await chat.send("/help")
+    listed = {line.split(" ")[0] for line in chat.text().splitlines() if line.startswith("/")}
+    assert listed == {f"/{c.command}" for c in command_menu()} - {"/help"}

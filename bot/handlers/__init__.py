@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.context import BotContext
 from bot.handlers import (
     agenda,
     ask,
@@ -28,6 +29,7 @@ from bot.handlers import (
 )
 from bot.handlers.errors import on_error
 from bot.handlers.profile import load_profile
+from bot.i18n import _
 
 MIDDLEWARE_GROUP = -1
 
@@ -89,9 +91,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_error_handler(on_error)
 
 
-async def stale_button(update: Update, context: Any) -> None:
+async def stale_button(update: Update, context: BotContext) -> None:
     """A button whose data no handler knows (an old message, or forged data)."""
-    from bot.i18n import _
-
     if update.callback_query:
         await update.callback_query.answer(_("This button is out of date."))

@@ -37,7 +37,6 @@ async def reply(
             part,
             parse_mode=ParseMode.HTML,
             reply_markup=markup if last else None,
-            link_preview_options=None,
         )
     return sent
 

@@ -20,11 +20,3 @@ async def unsupported_message(update: Update, context: BotContext) -> None:
         context,
         _("I can only read text messages. Send /help to see what I can do."),
     )
-
-
-async def free_text(update: Update, context: BotContext) -> None:
-    await reply(
-        update,
-        context,
-        _("I did not understand that. Send /help to see what I can do, or use the menu."),
-    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from babel.dates import (
@@ -144,10 +143,6 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     if current.strip():
         parts.append(current)
     return parts or [text[:limit]]
-
-
-def bullet_list(items: Iterable[str]) -> str:
-    return "\n".join(f"• {item}" for item in items)
 
 
 def moment(value: datetime, consultation: Consultation) -> str:

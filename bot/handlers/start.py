@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 
+from babel.dates import format_interval
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -15,36 +16,85 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.handlers.common import reply, show
-from bot.handlers.formatting import day_short, esc
-from bot.i18n import LANGUAGE_NAMES, SUPPORTED, _, current_language, pick_language, set_language
+from bot.handlers.formatting import esc
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    N_,
+    SUPPORTED,
+    _,
+    current_language,
+    isolate,
+    pick_language,
+    set_language,
+)
 from bot.services.event_data import Consultation
 
 LANG_PREFIX = "lang:"
 CONSULTATION_PREFIX = "cons:"
 
 
+# Each command once: its entry in Telegram's command menu and its line in /help, in this order.
+COMMANDS: tuple[tuple[str, str, str | None], ...] = (
+    (
+        "agenda",
+        N_("Programme by day"),
+        N_("the programme day by day; open a session and tap ⭐ to keep it"),
+    ),
+    ("now", N_("What is on now and next"), N_("what is on now and next")),
+    ("next", N_("The next sessions"), N_("the next sessions")),
+    ("my", N_("My personal agenda"), N_("your personal agenda, with clashes flagged")),
+    (
+        "calendar",
+        N_("My agenda as a calendar file"),
+        N_("your agenda as a file for your phone's calendar"),
+    ),
+    ("venue", N_("Venue, map and directions"), N_("the venue on a map, with directions")),
+    (
+        "info",
+        N_("Practical information"),
+        N_("transport, visas, Wi-Fi, meals, accessibility, safety and more"),
+    ),
+    (
+        "ask_organisers",
+        N_("Ask the organisers a question"),
+        N_("send a question to the organisers; a person answers"),
+    ),
+    (
+        "feedback",
+        N_("Rate the sessions you attended"),
+        N_("rate a session in one tap, and add a comment if you like"),
+    ),
+    (
+        "recommend",
+        N_("Send a recommendation"),
+        N_("send a recommendation on a theme, at any time"),
+    ),
+    (
+        "survey",
+        N_("The end-of-consultation survey"),
+        N_("the short survey at the end of the consultation"),
+    ),
+    (
+        "myfeedback",
+        N_("My feedback, to review or delete"),
+        N_("see and delete the feedback you gave"),
+    ),
+    ("language", N_("Change language"), N_("change language")),
+    ("consultation", N_("Change consultation"), N_("change consultation")),
+    (
+        "settings",
+        N_("Reminders and morning digest"),
+        N_("reminders before your sessions, and a morning digest"),
+    ),
+    ("changes", N_("Recent programme changes"), N_("recent changes to the programme")),
+    ("help", N_("What I can do"), None),
+    ("forget", N_("Delete my data"), N_("delete everything I store about you")),
+)
+
+
 def command_menu() -> list[BotCommand]:
     """The command menu in the current language."""
-    return [
-        BotCommand("agenda", _("Programme by day")),
-        BotCommand("now", _("What is on now and next")),
-        BotCommand("next", _("The next sessions")),
-        BotCommand("my", _("My personal agenda")),
-        BotCommand("calendar", _("My agenda as a calendar file")),
-        BotCommand("venue", _("Venue, map and directions")),
-        BotCommand("info", _("Practical information")),
-        BotCommand("feedback", _("Rate the sessions you attended")),
-        BotCommand("recommend", _("Send a recommendation")),
-        BotCommand("survey", _("The end-of-consultation survey")),
-        BotCommand("myfeedback", _("My feedback, to review or delete")),
-        BotCommand("language", _("Change language")),
-        BotCommand("consultation", _("Change consultation")),
-        BotCommand("settings", _("Reminders and morning digest")),
-        BotCommand("changes", _("Recent programme changes")),
-        BotCommand("ask_organisers", _("Ask the organisers a question")),
-        BotCommand("help", _("What I can do")),
-        BotCommand("forget", _("Delete my data")),
-    ]
+    return [BotCommand(name, _(menu)) for name, menu, _help in COMMANDS]
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -80,8 +130,7 @@ def main_menu() -> InlineKeyboardMarkup:
 
 def consultation_label(consultation: Consultation) -> str:
     lang = current_language()
-    first, last = day_short(consultation.start), day_short(consultation.end)
-    dates = first if first == last else f"{first} – {last}"
+    dates = format_interval(consultation.start, consultation.end, "MMMEd", locale=lang)
     return f"{consultation.name.get(lang)} ({dates})"
 
 
@@ -118,7 +167,7 @@ async def need_consultation(update: Update, context: BotContext) -> Consultation
 
 
 def welcome_text(context: BotContext, *, returning: bool) -> str:
-    name = esc(context.profile.first_name) if context.profile else ""
+    name = esc(isolate(context.profile.first_name)) if context.profile else ""
     if returning:
         text = _("Welcome back, {name}!").format(name=name)
     else:
@@ -227,29 +276,9 @@ async def set_consultation_button(update: Update, context: BotContext) -> None:
 
 async def show_help(update: Update, context: BotContext) -> None:
     """/help: everything, briefly."""
-    lines = [
-        "<b>" + _("What I can do") + "</b>",
-        "",
-        "/agenda — " + _("the programme day by day; open a session and tap ⭐ to keep it"),
-        "/now — " + _("what is on now and next"),
-        "/next — " + _("the next sessions"),
-        "/my — " + _("your personal agenda, with clashes flagged"),
-        "/calendar — " + _("your agenda as a file for your phone's calendar"),
-        "/venue — " + _("the venue on a map, with directions"),
-        "/info — " + _("transport, visas, Wi-Fi, meals, accessibility, safety and more"),
-        "/ask_organisers — " + _("send a question to the organisers; a person answers"),
-        "/feedback — " + _("rate a session in one tap, and add a comment if you like"),
-        "/recommend — " + _("send a recommendation on a theme, at any time"),
-        "/survey — " + _("the short survey at the end of the consultation"),
-        "/myfeedback — " + _("see and delete the feedback you gave"),
-        "/language — " + _("change language"),
-        "/consultation — " + _("change consultation"),
-        "/settings — " + _("reminders before your sessions, and a morning digest"),
-        "/changes — " + _("recent changes to the programme"),
-        "/forget — " + _("delete everything I store about you"),
-        "",
-        _("Times are shown in the consultation's local time."),
-    ]
+    lines = ["<b>" + _("What I can do") + "</b>", ""]
+    lines += [f"/{name} — {_(text)}" for name, _menu, text in COMMANDS if text]
+    lines += ["", _("Times are shown in the consultation's local time.")]
     if context.profile is not None and context.profile.is_moderator:
         moderators = _("moderators: session feedback, comments and exports")
         lines[-2:-2] = ["", "/reviews — " + moderators]
@@ -270,8 +299,9 @@ async def forget(update: Update, context: BotContext) -> None:
         update,
         context,
         _(
-            "This deletes your language and consultation choices and your personal agenda. "
-            "Are you sure?"
+            "This deletes everything I store about you: your language and consultation "
+            "choices, your personal agenda, reminders and settings, your feedback, survey "
+            "answers and recommendations, and your questions to the organisers. Are you sure?"
         ),
         keyboard,
     )
