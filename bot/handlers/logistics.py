@@ -58,7 +58,7 @@ async def topic_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     lang = current_language()
-    text = f"{topic.icon} <b>{esc(topic.title.get(lang))}</b>\n\n{esc(topic.text.get(lang))}"
+    text = f"{esc(topic.icon)} <b>{esc(topic.title.get(lang))}</b>\n\n{esc(topic.text.get(lang))}"
     back = InlineKeyboardMarkup(
         [[InlineKeyboardButton("« " + _("All topics"), callback_data=f"{INFO_PREFIX}menu")]]
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -13,7 +14,7 @@ from bot.handlers.common import reply, show
 from bot.handlers.feedback import stars
 from bot.handlers.formatting import esc, moment, time_range
 from bot.handlers.start import need_consultation
-from bot.i18n import _, current_language, ngettext
+from bot.i18n import _, current_language, isolate, ngettext
 from bot.services.charts import rating_histogram
 from bot.services.errors import NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation
@@ -51,7 +52,8 @@ async def _moderated_consultation(update: Update, context: BotContext) -> Consul
 def _average(review: SessionReview) -> str:
     if review.stats.average is None:
         return "—"
-    return f"{review.stats.average:.1f}★"
+    average = format_decimal(review.stats.average, "0.0", locale=current_language())
+    return f"{isolate(average)}★"
 
 
 def _figures(review: SessionReview) -> str:
@@ -187,7 +189,7 @@ async def session_review_button(update: Update, context: BotContext) -> None:
 def _comment_lines(number: int, record: FeedbackRecord, consultation: Consultation) -> list[str]:
     rating = stars(record.rating) if record.rating is not None else "—"
     author = (
-        _("signed: {name}").format(name=esc(record.signer_name or ""))
+        _("signed: {name}").format(name=esc(isolate(record.signer_name or "")))
         if record.signed
         else (_("anonymous"))
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import replace
 
 from babel.dates import format_interval
 from telegram import (
@@ -266,7 +267,7 @@ async def set_consultation_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button is out of date."))
         return
     await context.services.people.set_consultation(user.id, consultation.id)
-    context.profile = await context.services.people.profile(user.id, user.first_name)
+    context.profile = replace(context.profile, consultation_id=consultation.id)
     await query.answer()
     text = _("You are set for <b>{name}</b>. What would you like to see?").format(
         name=esc(consultation.name.get(current_language()))
