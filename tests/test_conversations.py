@@ -458,3 +458,13 @@ async def test_help_and_the_command_menu_list_the_same_commands(harness: Harness
     await chat.send("/help")
     listed = {line.split(" ")[0] for line in chat.text().splitlines() if line.startswith("/")}
     assert listed == {f"/{c.command}" for c in command_menu()} - {"/help"}
+
+
+async def test_a_menu_button_before_choosing_a_consultation_is_answered(harness: Harness) -> None:
+    chat = harness.chat(language_code="fr")
+    replies = await chat.send("/start")
+    menu = next(m for m in replies if "menu:now" in m.callback_data())
+    answered = len(harness.api.calls_to("answerCallbackQuery"))
+    await chat.press_data(menu.message_id, "menu:now")
+    assert len(harness.api.calls_to("answerCallbackQuery")) == answered + 1
+    assert "Quelle consultation" in chat.text()

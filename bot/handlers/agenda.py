@@ -127,7 +127,6 @@ async def agenda_day_button(update: Update, context: BotContext) -> None:
         return
     consultation = await need_consultation(update, context)
     if consultation is None:
-        await query.answer()
         return
     try:
         _prefix, _kind, day_text, page_text = query.data.split(":")

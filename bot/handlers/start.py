@@ -162,6 +162,9 @@ async def need_consultation(update: Update, context: BotContext) -> Consultation
     """The user's consultation, or None after asking them to choose one."""
     consultation = context.consultation
     if consultation is None:
+        if update.callback_query:
+            # The press is answered here, so its spinner stops whichever button it was.
+            await update.callback_query.answer()
         await reply(update, context, _("First, tell me which consultation you are attending."))
         await ask_consultation(update, context)
     return consultation
