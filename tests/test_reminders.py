@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -16,8 +18,10 @@ from bot.app import running
 from bot.clock import ManualClock
 from bot.context import Services
 from bot.fakeapi import FakeBotApi
+from bot.services.delivery import Outcome
 from bot.services.event_data import Consultation, Session, load_event_data
-from bot.storage.outbox import OutboxStore
+from bot.storage.change_log import Notices
+from bot.storage.outbox import OutboxItem, OutboxStore, Planned
 from bot.storage.users import UserStore
 from tests.conftest import (
     GENEVA,
@@ -249,7 +253,8 @@ async def test_the_morning_digest_is_off_by_default_and_lists_the_day(harness: H
     await star(harness, chat, protection)
     day2 = datetime(2026, 12, 9, 7, 30, tzinfo=GENEVA)
     await harness.services.reminders.plan()
-    assert [r.kind for r in await harness.services.delivery.store.for_user(1001)] == ["reminder"]
+    rows = await harness.services.delivery.store.for_user(1001)
+    assert [r.kind for r in rows if not r.kind.endswith("_prompt")] == ["reminder"]
     await chat.send("/settings")
     await chat.press("Turn the morning digest on")
     assert "Morning digest: on, at 07:30" in chat.text()
@@ -306,7 +311,7 @@ async def test_a_restart_sends_each_reminder_at_most_once(
             clock.advance(seconds=2)
     assert sent_reminders(api) == expected
     async with bot_on(tmp_path, clock, api) as services:
-        (row,) = await services.delivery.store.for_user(1001)
+        (row,) = [r for r in await services.delivery.store.for_user(1001) if r.kind == "reminder"]
         assert row.state == ("sent" if expected else "expired")
 
 
@@ -318,14 +323,15 @@ async def test_a_crash_while_sending_leaves_it_unknown_and_never_resent(
     clock.set(talk().start - timedelta(minutes=10))
     async with bot_on(tmp_path, clock, api) as services:
         store: OutboxStore = services.delivery.store
-        (row,) = await store.for_user(1001)
+        (row,) = [r for r in await store.for_user(1001) if r.kind == "reminder"]
         # Claimed and maybe sent, then the process died before recording the outcome.
         assert await store.claim([row.id], clock.now()) == {row.id}
         services.delivery.send = None  # the crash: nothing more happens in this run
     for _ in range(2):
         async with bot_on(tmp_path, clock, api) as services:
             await services.delivery.process_due(clock.now())
-            (row,) = await services.delivery.store.for_user(1001)
+            rows = await services.delivery.store.for_user(1001)
+            (row,) = [r for r in rows if r.kind == "reminder"]
             assert row.state == "unknown"
     assert sent_reminders(api) == 0
 
@@ -456,3 +462,134 @@ async def test_changes_is_empty_before_any_change(harness: Harness) -> None:
     chat = await joined(harness)
     await chat.send("/changes")
     assert "No changes to the programme so far." in chat.text()
+
+
+async def test_a_reload_records_its_changes_and_their_messages_together(
+    editable: Harness,
+) -> None:
+    """A failure while writing a reload's changes leaves neither the batch nor its messages."""
+    harness = editable
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    await deliver(harness)  # nothing to send: the sender waits for the next planned row
+    edit_session(harness, TALK, room={"en": "Room 2", "fr": "Salle 2"})
+    reloader = harness.services.reloader
+
+    def crash(batch_id: int) -> list[Planned]:
+        raise RuntimeError("the bot stopped while writing")
+
+    async def prepare(consultation: Consultation, changes: object) -> Notices:
+        return crash
+
+    reloader.notices.append(prepare)
+    with pytest.raises(RuntimeError):
+        await reloader.reload("test")
+    assert await reloader.history.recent(GENEVA_ID) == []
+    assert harness.services.events.get(GENEVA_ID).session(TALK).room.get("en") == "Main Hall"  # type: ignore[union-attr]
+    reloader.notices.remove(prepare)
+    result = await reloader.reload("test")
+    assert result.notified == 1
+    (batch,) = await reloader.history.recent(GENEVA_ID)
+    assert await harness.services.delivery.store.get(f"change:{batch.id}:1001") is not None
+    await deliver(harness)
+    assert "Room: Main Hall → Room 2" in chat.text()
+
+
+# --- the outbox's storage -----------------------------------------------------------------
+
+
+async def test_a_failed_outbox_write_never_undoes_another_handlers_write(
+    harness: Harness,
+) -> None:
+    """Writes on the shared connection while a transaction runs are not part of it."""
+    await joined(harness, 1001)
+    await joined(harness, 1002)
+    store = harness.services.delivery.store
+    now = harness.clock.now()
+    nobody = Planned("test", "test:nobody", 424242, now, now)  # no such delegate: refused
+    outcome = await asyncio.gather(
+        store.plan([Planned("test", "test:1001", 1001, now, now), nobody], now),
+        harness.services.people.set_language(1002, "fr"),
+        return_exceptions=True,
+    )
+    assert isinstance(outcome[0], sqlite3.IntegrityError)
+    assert await store.get("test:1001") is None  # the plan is all or nothing
+    user = await harness.services.people.get(1002)
+    assert user is not None
+    assert user.language == "fr"
+
+
+async def test_a_claim_is_one_statement_that_claims_each_row_once(harness: Harness) -> None:
+    await joined(harness, 1001)
+    await joined(harness, 1002)
+    store = harness.services.delivery.store
+    now = harness.clock.now()
+    await store.plan([Planned("test", f"test:{n}", 1001, now, now) for n in range(3)], now)
+    ids = [row.id for row in await store.for_user(1001) if row.kind == "test"]
+    first, _saved, second = await asyncio.gather(
+        store.claim(ids, now),
+        harness.services.people.set_language(1002, "ar"),
+        store.claim(ids, now),
+    )
+    assert (first, second) == (set(ids), set())
+    user = await harness.services.people.get(1002)
+    assert user is not None
+    assert user.language == "ar"
+
+
+async def test_a_message_skipped_when_due_stays_skipped_after_planning(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    delivery = harness.services.delivery
+    send = delivery.send
+
+    async def not_worth_it(item: OutboxItem) -> Outcome:
+        return Outcome.skipped("no longer relevant")
+
+    delivery.send = not_worth_it
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    delivery.send = send
+    await harness.services.reminders.plan()
+    await deliver(harness, talk().start - timedelta(minutes=9))
+    assert reminders_to(harness, 1001) == []
+    (row,) = [r for r in await delivery.store.for_user(1001) if r.kind == "reminder"]
+    assert row.state == "skipped"
+    progress = await delivery.store.progress(f"session:{GENEVA_ID}:{TALK}")
+    assert (progress["skipped"], progress["pending"], progress["sent"]) == (1, 0, 0)
+
+
+async def test_a_delegate_who_comes_back_is_reminded_again(harness: Harness) -> None:
+    """Leaving (blocking the bot) cancels what was planned; writing again plans it anew."""
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    await harness.services.people.mark_inactive(1001)
+    (row,) = [
+        r for r in await harness.services.delivery.store.for_user(1001) if r.kind == "reminder"
+    ]
+    assert row.state == "cancelled"
+    await chat.send("/agenda")
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert len(reminders_to(harness, 1001)) == 1
+
+
+async def test_idle_ticks_skip_the_database_until_something_is_planned(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = harness.services.delivery.store
+    looks: list[datetime] = []
+    candidates = store.candidates
+
+    async def counted(now: datetime, limit: int) -> list[OutboxItem]:
+        looks.append(now)
+        return await candidates(now, limit)
+
+    monkeypatch.setattr(store, "candidates", counted)
+    for _ in range(5):
+        assert await deliver(harness) == []
+    assert len(looks) == 1
+    chat = await joined(harness)
+    await star(harness, chat, talk())  # planned: the sender looks again
+    assert await deliver(harness) == []
+    assert len(looks) == 2
+    await deliver(harness, talk().start - timedelta(minutes=10))
+    assert len(reminders_to(harness, 1001)) == 1

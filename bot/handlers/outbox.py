@@ -18,7 +18,6 @@ from bot.context import Services
 from bot.i18n import DEFAULT, use_language
 from bot.services.delivery import BLOCKED, Outcome, SendMeter, outbox_send
 from bot.storage.outbox import OutboxItem
-from bot.storage.users import UserStore
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ def make_sender(
         render = RENDERERS.get(item.kind)
         if render is None:
             return Outcome.permanent(f"no renderer for {item.kind}")
-        user = await UserStore(services.db.connection).get(item.user_id)
+        user = await services.people.get(item.user_id)
         if user is None:
             return Outcome.skipped("user gone")
         with use_language(user.reading_language or DEFAULT):

@@ -25,6 +25,7 @@ from bot.services.delivery import Delivery, SendMeter
 from bot.services.event_data import Consultation, EventData
 from bot.services.people import People
 from bot.services.programme import (
+    ChangeHistory,
     Programme,
     Reloader,
     ReloadRequests,
@@ -263,7 +264,7 @@ def change_lines(record: ChangeRecord, consultation: Consultation) -> list[str]:
 @renderer(CHANGE)
 async def render_change(services: Services, item: OutboxItem) -> Rendered | None:
     consultation = services.events.get(item.consultation_id)
-    batch = await ChangeLogStore(services.db.connection).batch(int(item.payload["batch"]))
+    batch = await services.reloader.history.batch(int(item.payload["batch"]))
     if consultation is None or batch is None:
         return None
     wanted = set(item.payload.get("sessions", []))
@@ -392,7 +393,7 @@ async def show_changes(update: Update, context: BotContext) -> None:
     consultation = await need_consultation(update, context)
     if consultation is None:
         return
-    batches = await ChangeLogStore(context.services.db.connection).recent(consultation.id)
+    batches = await context.services.reloader.history.recent(consultation.id)
     lang = current_language()
     lines = ["📢 <b>" + _("Programme changes") + "</b> — " + esc(consultation.name.get(lang))]
     if not batches:
@@ -485,7 +486,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 # --- start-up and the repeating jobs --------------------------------------------------------
 
 TICK_SECONDS = 0.1
-REPLAN_SECONDS = 60.0
+# Stars, settings, consultation choices, delegates arriving or leaving and reloads re-plan at
+# once; this full re-plan is only a safety net (it takes about a second per 50,000 delegates).
+REPLAN_SECONDS = 3600.0
 RELOAD_POLL_SECONDS = 2.0
 
 
@@ -507,13 +510,14 @@ def build_delivery(
         default_consultation=config.default_consultation,
     )
     delivery = Delivery(outbox, people, clock, meter)
-    reloader = Reloader(programme, config.data_dir, ChangeLogStore(database.connection), clock)
+    history = ChangeHistory(ChangeLogStore(database.connection))
+    reloader = Reloader(programme, config.data_dir, history, clock)
 
     async def replan(_events: EventData) -> None:
         await reminders.plan()
 
     reloader.after_swap.append(replan)
-    reloader.notify.append(reminders.notify_changes)
+    reloader.notices.append(reminders.change_notices)
     return reminders, delivery, reloader
 
 
@@ -529,6 +533,7 @@ async def start_delivery(application: Application[Any, Any, Any, Any, Any, Any])
 
     services.agenda.on_change.append(replan_user)
     services.people.on_consultation_change.append(replan_user)
+    services.people.on_active_change.append(replan_user)
     requests = ReloadRequests(services.config.database_path.parent)
     requests.skip_existing()
     application.bot_data["reload_requests"] = requests

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.services.people import People
-from bot.storage.outbox import CANCELLED, FAILED, SENT, UNKNOWN, OutboxItem, OutboxStore
+from bot.storage.outbox import FAILED, SENT, UNKNOWN, OutboxItem, OutboxStore
+from bot.storage.outbox import SKIPPED as SKIPPED_STATE
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ class Outcome:
 
 
 Send = Callable[[OutboxItem], Awaitable[Outcome]]
-Progress = Callable[[str], Awaitable[None]]
+
+# Rows past their expiry are never sent (the query leaves them out); marking them expired is
+# bookkeeping, done this often.
+EXPIRE_EVERY = timedelta(minutes=1)
 
 
 class SendMeter:
@@ -141,11 +145,14 @@ class Delivery:
         self.meter = meter
         self.limits = limits or Limits()
         self.send = send
-        self.on_progress: list[Progress] = []
         self._lock = asyncio.Lock()
         self._paused_until: datetime | None = None
         self._in_flight = 0
         self._last_call: datetime | None = None
+        self._expired_at: datetime | None = None
+        # Nothing was sendable: (the store's plan count then, the next row's time or None).
+        # Ticks are skipped until that time, or until rows are planned.
+        self._idle: tuple[int, datetime | None] | None = None
 
     @property
     def store(self) -> OutboxStore:
@@ -206,12 +213,21 @@ class Delivery:
             if now < self._paused_until:
                 return 0
             self._paused_until = None
-        await self._store.expire(now)
+        if (
+            self._expired_at is None
+            or not self._expired_at <= now < self._expired_at + EXPIRE_EVERY
+        ):
+            await self._store.expire(now)
+            self._expired_at = now
+        if self._sleeping(now):
+            return 0
+        plans = self._store.plans
         budget = self._budget(now)
         if budget <= 0:
             return 0
         rows = await self._store.candidates(now, budget * 4 + 20)
         if not rows:
+            self._idle = (plans, await self._store.next_wake(now))
             return 0
         if any(r.due_at > now for r in rows) and not await self._must_start_early(now):
             rows = [r for r in rows if r.due_at <= now]
@@ -249,11 +265,17 @@ class Delivery:
                     )
                 break
         self.meter.prune(now)
-        subjects = {r.subject for r in chosen if r.subject}
-        for subject in sorted(subjects):
-            for listener in self.on_progress:
-                await listener(subject)
         return sent
+
+    def _sleeping(self, now: datetime) -> bool:
+        """Whether the last look found nothing sendable and nothing changed since."""
+        if self._idle is None:
+            return False
+        plans, until = self._idle
+        if plans == self._store.plans and (until is None or now < until):
+            return True
+        self._idle = None
+        return False
 
     async def _send_one(self, row: OutboxItem) -> Outcome:
         assert self.send is not None
@@ -285,7 +307,7 @@ class Delivery:
             await self._store.retry(row.id, outcome.reason, pause, now, counts=False)
             return 0
         if outcome.status == SKIPPED:
-            await self._store.finish(row.id, CANCELLED, outcome.reason, now)
+            await self._store.finish(row.id, SKIPPED_STATE, outcome.reason, now)
             return 0
         if outcome.status == UNKNOWN_OUTCOME:
             await self._store.finish(row.id, UNKNOWN, outcome.reason, now)

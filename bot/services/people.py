@@ -9,7 +9,7 @@ from bot.clock import Clock
 from bot.services.errors import ConsultationNotFound
 from bot.services.event_data import EventData
 from bot.services.programme import Programme
-from bot.storage.users import UserStore
+from bot.storage.users import UserRecord, UserStore
 
 ORGANISER = "organiser"
 MODERATOR = "moderator"
@@ -55,6 +55,9 @@ class People:
         self._default_consultation = default_consultation
         # Called with the user id after they chose a consultation (reminders are re-planned).
         self.on_consultation_change: list[Callable[[int], Awaitable[None]]] = []
+        # Called with the user id when a delegate arrives (new, or back after being marked
+        # inactive) or is marked inactive: what the bot sends them on its own changes.
+        self.on_active_change: list[Callable[[int], Awaitable[None]]] = []
 
     @property
     def events(self) -> EventData:
@@ -64,7 +67,12 @@ class People:
         self, user_id: int, first_name: str = "", client_language: str | None = None
     ) -> Profile:
         """The delegate's profile, created on first contact; `client_language` is remembered."""
-        record = await self._store.touch(user_id, first_name, self._clock.now(), client_language)
+        record, arrived = await self._store.visit(
+            user_id, first_name, self._clock.now(), client_language
+        )
+        if arrived:
+            for listener in self.on_active_change:
+                await listener(user_id)
         roles = set(await self._store.roles(user_id))
         if user_id in self._organisers:
             roles.add(ORGANISER)
@@ -92,8 +100,14 @@ class People:
         for listener in self.on_consultation_change:
             await listener(user_id)
 
+    async def get(self, user_id: int) -> UserRecord | None:
+        """The stored delegate, without creating or touching anything (None: unknown)."""
+        return await self._store.get(user_id)
+
     async def mark_inactive(self, user_id: int) -> None:
         await self._store.set_active(user_id, False, self._clock.now())
+        for listener in self.on_active_change:
+            await listener(user_id)
 
     async def forget(self, user_id: int) -> bool:
         """Delete everything stored about the delegate."""

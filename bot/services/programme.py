@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock
@@ -17,7 +19,15 @@ from bot.services.event_data import (
     Session,
     load_event_data,
 )
-from bot.storage.change_log import ChangeLogStore, ChangeRecord, SessionSnapshot
+from bot.storage.change_log import (
+    ChangeBatch,
+    ChangeLogStore,
+    ChangeRecord,
+    Notices,
+    Recorded,
+    SessionSnapshot,
+)
+from bot.storage.outbox import Planned
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +73,49 @@ class ReloadResult:
         return sum(c.notified for c in self.changed)
 
 
-# Called after the swap with each consultation's batch: plans the change messages and re-plans
-# reminders. Returns how many delegates will be told.
-Notify = Callable[[Consultation, int, tuple[SessionChange, ...]], Awaitable[int]]
+# Called before a consultation's changes are recorded: prepares the messages about them, as a
+# function of the batch id, so that the batch and its messages are written together.
+PrepareNotices = Callable[[Consultation, tuple[SessionChange, ...]], Awaitable[Notices]]
+
+
+class ChangeHistory:
+    """The programme's change history. A batch never changes once written, so the latest ones
+    are kept in memory: a change message to 2,000 delegates reads its batch once."""
+
+    def __init__(self, store: ChangeLogStore, *, keep: int = 32) -> None:
+        self._store = store
+        self._keep = keep
+        self._batches: OrderedDict[int, ChangeBatch] = OrderedDict()
+
+    async def record(
+        self,
+        consultation_id: str,
+        source: str,
+        changes: Sequence[ChangeRecord],
+        now: datetime,
+        notices: Notices | None = None,
+    ) -> Recorded:
+        """Write a batch and the messages about it, all or nothing."""
+        return await self._store.add(consultation_id, source, changes, now, notices)
+
+    async def batch(self, batch_id: int) -> ChangeBatch | None:
+        found = self._batches.get(batch_id)
+        if found is None:
+            found = await self._store.batch(batch_id)
+            if found is None:
+                return None
+            self._remember(found)
+        self._batches.move_to_end(batch_id)
+        return found
+
+    async def recent(self, consultation_id: str, limit: int = 5) -> list[ChangeBatch]:
+        """The consultation's newest batches first."""
+        return await self._store.recent(consultation_id, limit)
+
+    def _remember(self, batch: ChangeBatch) -> None:
+        self._batches[batch.id] = batch
+        while len(self._batches) > self._keep:
+            self._batches.popitem(last=False)
 
 
 def snapshot(session: Session, consultation: Consultation) -> SessionSnapshot:
@@ -84,9 +134,9 @@ class Reloader:
 
     programme: Programme
     data_dir: Path
-    log: ChangeLogStore
+    history: ChangeHistory
     clock: Clock
-    notify: list[Notify] = field(default_factory=list)
+    notices: list[PrepareNotices] = field(default_factory=list)
     after_swap: list[Callable[[EventData], Awaitable[None]]] = field(default_factory=list)
 
     async def reload(self, source: str) -> ReloadResult:
@@ -101,7 +151,7 @@ class Reloader:
         """Swap in already-validated data (a reload, or an import)."""
         old = self.programme.current
         now = self.clock.now()
-        batches: list[tuple[Consultation, int, tuple[SessionChange, ...]]] = []
+        changed: list[ConsultationChanges] = []
         for consultation in new.consultations.values():
             before = old.get(consultation.id)
             if before is None:
@@ -118,17 +168,16 @@ class Reloader:
                 )
                 for c in changes
             ]
-            batch_id = await self.log.add(consultation.id, source, records, now)
-            batches.append((consultation, batch_id, changes))
+            prepared = [await prepare(consultation, changes) for prepare in self.notices]
+            recorded = await self.history.record(
+                consultation.id, source, records, now, _together(prepared)
+            )
+            changed.append(
+                ConsultationChanges(consultation.id, recorded.batch_id, changes, recorded.notices)
+            )
         self.programme.replace(new)
         for callback in self.after_swap:
             await callback(new)
-        changed: list[ConsultationChanges] = []
-        for consultation, batch_id, changes in batches:
-            notified = 0
-            for notify in self.notify:
-                notified += await notify(consultation, batch_id, changes)
-            changed.append(ConsultationChanges(consultation.id, batch_id, changes, notified))
         result = ReloadResult(
             changed=tuple(changed),
             added_consultations=tuple(c for c in new.consultations if old.get(c) is None),
@@ -141,6 +190,13 @@ class Reloader:
             result.notified,
         )
         return result
+
+
+def _together(parts: list[Notices]) -> Notices:
+    def rows(batch_id: int) -> list[Planned]:
+        return [row for part in parts for row in part(batch_id)]
+
+    return rows
 
 
 def notable(changes: tuple[SessionChange, ...]) -> tuple[SessionChange, ...]:

@@ -15,7 +15,6 @@ VALUES (?, ?, ?, ?)
 _REMOVE = "DELETE FROM bookmarks WHERE user_id = ? AND consultation_id = ? AND session_id = ?"
 _LIST = "SELECT session_id FROM bookmarks WHERE user_id = ? AND consultation_id = ?"
 _HAS = "SELECT 1 FROM bookmarks WHERE user_id = ? AND consultation_id = ? AND session_id = ?"
-_HOLDERS = "SELECT user_id FROM bookmarks WHERE consultation_id = ? AND session_id = ?"
 
 
 class BookmarkStore:
@@ -40,8 +39,3 @@ class BookmarkStore:
         async with self._db.execute(_LIST, (user_id, consultation_id)) as cursor:
             rows = await cursor.fetchall()
         return {row["session_id"] for row in rows}
-
-    async def holders(self, consultation_id: str, session_id: str) -> list[int]:
-        async with self._db.execute(_HOLDERS, (consultation_id, session_id)) as cursor:
-            rows = await cursor.fetchall()
-        return [row["user_id"] for row in rows]

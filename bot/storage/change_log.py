@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import from_iso, to_iso
-from bot.storage.outbox import transaction
+from bot.storage.database import from_iso, in_transaction, to_iso
+from bot.storage.outbox import Planned, add_rows, note_planned
 
 
 @dataclass(frozen=True)
@@ -65,18 +66,54 @@ _ADD_BATCH = "INSERT INTO change_batches (consultation_id, source, created_at) V
 _ADD_CHANGE = """
 INSERT INTO session_changes (batch_id, session_id, kinds, old, new) VALUES (?, ?, ?, ?, ?)
 """
-_RECENT = """
-SELECT id, consultation_id, source, created_at FROM change_batches
-WHERE consultation_id = ? ORDER BY id DESC LIMIT ?
+_WITH_CHANGES = """
+SELECT b.id, b.consultation_id, b.source, b.created_at, c.session_id, c.kinds, c.old, c.new
+FROM ({batches}) b LEFT JOIN session_changes c ON c.batch_id = b.id
+ORDER BY b.id DESC, c.rowid
 """
-_BATCH = "SELECT id, consultation_id, source, created_at FROM change_batches WHERE id = ?"
-_CHANGES = """
-SELECT session_id, kinds, old, new FROM session_changes WHERE batch_id = ? ORDER BY rowid
-"""
+_RECENT = _WITH_CHANGES.format(
+    batches="SELECT * FROM change_batches WHERE consultation_id = ? ORDER BY id DESC LIMIT ?"
+)
+_BATCH = _WITH_CHANGES.format(batches="SELECT * FROM change_batches WHERE id = ?")
+
+# Given the new batch's id, the messages that tell delegates about it.
+Notices = Callable[[int], Sequence[Planned]]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    batch_id: int
+    notices: int  # messages planned about it
 
 
 def _snapshot(text: str | None) -> SessionSnapshot | None:
     return SessionSnapshot.from_json(json.loads(text)) if text else None
+
+
+def _batches(rows: Iterable[aiosqlite.Row]) -> list[ChangeBatch]:
+    """Rows of batches joined to their changes (newest batch first) as batches."""
+    found: dict[int, tuple[aiosqlite.Row, list[ChangeRecord]]] = {}
+    for r in rows:
+        _first, changes = found.setdefault(r["id"], (r, []))
+        if r["session_id"] is not None:
+            changes.append(
+                ChangeRecord(
+                    r["session_id"],
+                    frozenset(r["kinds"].split(",")),
+                    _snapshot(r["old"]),
+                    _snapshot(r["new"]),
+                )
+            )
+    return [
+        ChangeBatch(
+            row["id"],
+            row["consultation_id"],
+            row["source"],
+            from_iso(row["created_at"]),
+            tuple(changes),
+        )
+        for row, changes in found.values()
+    ]
 
 
 class ChangeLogStore:
@@ -84,57 +121,44 @@ class ChangeLogStore:
         self._db = connection
 
     async def add(
-        self, consultation_id: str, source: str, changes: Sequence[ChangeRecord], now: datetime
-    ) -> int:
-        """Record one batch of changes; returns its id."""
-        async with transaction(self._db):
-            cursor = await self._db.execute(_ADD_BATCH, (consultation_id, source, to_iso(now)))
+        self,
+        consultation_id: str,
+        source: str,
+        changes: Sequence[ChangeRecord],
+        now: datetime,
+        notices: Notices | None = None,
+    ) -> Recorded:
+        """Record one batch of changes and the messages about it, all or nothing."""
+        values = [
+            (
+                c.session_id,
+                ",".join(sorted(c.kinds)),
+                json.dumps(c.old.to_json()) if c.old else None,
+                json.dumps(c.new.to_json()) if c.new else None,
+            )
+            for c in changes
+        ]
+
+        def write(connection: sqlite3.Connection) -> Recorded:
+            cursor = connection.execute(_ADD_BATCH, (consultation_id, source, to_iso(now)))
             batch_id = cursor.lastrowid
             assert batch_id is not None
-            await self._db.executemany(
-                _ADD_CHANGE,
-                [
-                    (
-                        batch_id,
-                        c.session_id,
-                        ",".join(sorted(c.kinds)),
-                        json.dumps(c.old.to_json()) if c.old else None,
-                        json.dumps(c.new.to_json()) if c.new else None,
-                    )
-                    for c in changes
-                ],
-            )
-        return batch_id
+            connection.executemany(_ADD_CHANGE, [(batch_id, *v) for v in values])
+            rows = notices(batch_id) if notices else ()
+            add_rows(connection, rows, now)
+            return Recorded(batch_id, len(rows))
 
-    async def _changes(self, batch_id: int) -> tuple[ChangeRecord, ...]:
-        async with self._db.execute(_CHANGES, (batch_id,)) as cursor:
-            rows = await cursor.fetchall()
-        return tuple(
-            ChangeRecord(
-                r["session_id"],
-                frozenset(r["kinds"].split(",")),
-                _snapshot(r["old"]),
-                _snapshot(r["new"]),
-            )
-            for r in rows
-        )
-
-    async def _batch(self, row: aiosqlite.Row) -> ChangeBatch:
-        return ChangeBatch(
-            row["id"],
-            row["consultation_id"],
-            row["source"],
-            from_iso(row["created_at"]),
-            await self._changes(row["id"]),
-        )
+        recorded = await in_transaction(self._db, write)
+        if recorded.notices:
+            note_planned(self._db)
+        return recorded
 
     async def batch(self, batch_id: int) -> ChangeBatch | None:
         async with self._db.execute(_BATCH, (batch_id,)) as cursor:
-            row = await cursor.fetchone()
-        return await self._batch(row) if row else None
+            found = _batches(await cursor.fetchall())
+        return found[0] if found else None
 
     async def recent(self, consultation_id: str, limit: int = 5) -> list[ChangeBatch]:
-        """The newest batches first."""
+        """The newest batches first (one query)."""
         async with self._db.execute(_RECENT, (consultation_id, limit)) as cursor:
-            rows = await cursor.fetchall()
-        return [await self._batch(row) for row in rows]
+            return _batches(await cursor.fetchall())

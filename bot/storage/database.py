@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar, cast
 
 import aiosqlite
 
 logger = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+T = TypeVar("T")
 
 
 def to_iso(moment: datetime) -> str:
@@ -32,6 +37,33 @@ def _migrations() -> list[tuple[int, str]]:
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+async def in_transaction(
+    connection: aiosqlite.Connection, work: Callable[[sqlite3.Connection], T]
+) -> T:
+    """Run `work` (plain sqlite3 calls, no awaiting) as one write transaction of its own.
+
+    The connection is shared by every handler and job. aiosqlite runs the calls it is given one
+    at a time on its own thread; a transaction made of several awaited calls would take in the
+    statements other coroutines issue meanwhile, and its ROLLBACK would undo them. So the whole
+    transaction is handed over as one call: nothing can slip in between its statements.
+    """
+
+    def run() -> T:
+        raw = connection._conn  # the sqlite3 connection, used only on aiosqlite's thread
+        raw.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(raw)
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+        return result
+
+    # aiosqlite's queue of calls for its thread; it has no public way to run a function there.
+    submit = cast(Callable[[Callable[[], T]], Awaitable[T]], connection._execute)
+    return await submit(run)
 
 
 class Database:
@@ -65,6 +97,10 @@ class Database:
             await self.connection.executescript(
                 f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
             )
+
+    async def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` as one write transaction that no other statement joins (see in_transaction)."""
+        return await in_transaction(self.connection, work)
 
     async def schema_version(self) -> int:
         async with self.connection.execute("PRAGMA user_version") as cursor:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import from_iso, to_iso
+from bot.storage.database import from_iso, in_transaction, to_iso
 
 PENDING = "pending"
 SENDING = "sending"
@@ -21,8 +20,9 @@ SENT = "sent"
 FAILED = "failed"
 EXPIRED = "expired"
 CANCELLED = "cancelled"
+SKIPPED = "skipped"  # not worth sending when its time came; planning never revives it
 UNKNOWN = "unknown"
-STATES = (PENDING, SENDING, SENT, FAILED, EXPIRED, CANCELLED, UNKNOWN)
+STATES = (PENDING, SENDING, SENT, FAILED, EXPIRED, CANCELLED, SKIPPED, UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,8 @@ _COLUMNS = (
     "id, kind, key, user_id, consultation_id, subject, payload, due_at, not_before, expires_at, "
     "state, attempts, reason, sent_at"
 )
-# A pending or cancelled row takes the new plan; a row being sent or done keeps its state.
+# A pending or cancelled row takes the new plan; a row being sent or done (skipped included)
+# keeps its state.
 _UPSERT = """
 INSERT INTO outbox (kind, key, user_id, consultation_id, subject, payload, due_at, not_before,
                     expires_at, created_at, updated_at)
@@ -101,19 +102,36 @@ _EXPIRE = """
 UPDATE outbox SET state = 'expired', reason = 'too late to be useful', updated_at = ?
 WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?
 """
-_CANDIDATES = f"""
+# Rows past their expiry are left out here, so the expiry sweep need not run every tick.
+_SENDABLE = """
+state = 'pending' AND not_before <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+AND (expires_at IS NULL OR expires_at > ?)
+"""
+# Sendable rows come in two parts, each on the index that finds them without reading the rest:
+# those already due in due order (a burst of 50,000 stops after the first few), then, when
+# these are few, those allowed to leave early (by not_before: few, as the window is minutes).
+_CANDIDATES_DUE = f"""
 SELECT {_COLUMNS} FROM outbox
-WHERE state = 'pending' AND not_before <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+WHERE state = 'pending' AND due_at <= ? AND +not_before <= ?
+  AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (expires_at IS NULL OR expires_at > ?)
 ORDER BY due_at, id LIMIT ?
 """
-_UPCOMING_DUES = """
-SELECT due_at FROM outbox
-WHERE state = 'pending' AND not_before <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-ORDER BY due_at LIMIT ?
+_CANDIDATES_EARLY = f"""
+SELECT {_COLUMNS} FROM outbox WHERE {_SENDABLE} AND +due_at > ? ORDER BY due_at, id LIMIT ?
 """
+_UPCOMING_DUES = f"SELECT due_at FROM outbox WHERE {_SENDABLE} ORDER BY due_at LIMIT ?"
+# When the next pending row may become sendable (both parts use an index).
+_NEXT_WAKE = """
+SELECT (SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND not_before > ?) AS planned,
+       (SELECT MIN(next_attempt_at) FROM outbox
+        WHERE state = 'pending' AND next_attempt_at > ?) AS retry
+"""
+# One statement: nothing else can interleave, and a row claimed twice is claimed once. The ids
+# come as one JSON array; `+state` keeps SQLite on the primary key rather than a state index.
 _CLAIM = """
 UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
-WHERE id = ? AND state = 'pending'
+WHERE id IN (SELECT value FROM json_each(?)) AND +state = 'pending'
+RETURNING id
 """
 _FINISH = """
 UPDATE outbox SET state = ?, reason = ?, sent_at = ?, updated_at = ?
@@ -126,28 +144,17 @@ WHERE id = ? AND state = 'sending'
 """
 _GET = f"SELECT {_COLUMNS} FROM outbox WHERE key = ?"
 _BY_USER = f"SELECT {_COLUMNS} FROM outbox WHERE user_id = ? ORDER BY due_at, id"
-_BY_KIND = f"SELECT {_COLUMNS} FROM outbox WHERE kind = ? ORDER BY due_at, id"
 _COUNT_SUBJECT = "SELECT state, COUNT(*) AS n FROM outbox WHERE subject = ? GROUP BY state"
-_REASONS_SUBJECT = """
-SELECT reason, COUNT(*) AS n FROM outbox WHERE subject = ? AND state = ? GROUP BY reason
-"""
 
 
-_LOCKS: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
+# Counts, per connection, the writes that may make a row sendable sooner: the delivery service
+# sleeps until the next row's time unless this count changed meanwhile.
+_PLANS: weakref.WeakKeyDictionary[aiosqlite.Connection, int] = weakref.WeakKeyDictionary()
 
 
-@asynccontextmanager
-async def transaction(connection: aiosqlite.Connection) -> AsyncIterator[None]:
-    """One write transaction at a time on the shared connection (others' statements autocommit)."""
-    lock = _LOCKS.setdefault(connection, asyncio.Lock())
-    async with lock:
-        await connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            await connection.execute("ROLLBACK")
-            raise
-        await connection.execute("COMMIT")
+def note_planned(connection: aiosqlite.Connection) -> None:
+    """Rows were written by other means (the change log's transaction): wake the sender."""
+    _PLANS[connection] = _PLANS.get(connection, 0) + 1
 
 
 def _item(row: aiosqlite.Row) -> OutboxItem:
@@ -185,9 +192,20 @@ def _values(row: Planned, stamp: str) -> tuple[Any, ...]:
     )
 
 
+def add_rows(connection: sqlite3.Connection, rows: Sequence[Planned], now: datetime) -> None:
+    """Insert rows whose key is new, inside a transaction the caller runs (in_transaction)."""
+    stamp = to_iso(now)
+    connection.executemany(_INSERT_NEW, [_values(r, stamp) for r in rows])
+
+
 class OutboxStore:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
+
+    @property
+    def plans(self) -> int:
+        """Grows with every write that may make a row sendable sooner (any store instance)."""
+        return _PLANS.get(self._db, 0)
 
     async def plan(self, rows: Sequence[Planned], now: datetime) -> None:
         """Create or re-time rows (one transaction); a cancelled row comes back when planned."""
@@ -215,8 +233,12 @@ class OutboxStore:
     async def _write_many(self, sql: str, values: list[tuple[Any, ...]]) -> None:
         if not values:
             return
-        async with transaction(self._db):
-            await self._db.executemany(sql, values)
+
+        def write(connection: sqlite3.Connection) -> None:
+            connection.executemany(sql, values)
+
+        await in_transaction(self._db, write)
+        note_planned(self._db)
 
     async def pending_keys(self, kind: str, user_id: int | None = None) -> dict[str, int]:
         """key -> id of the kind's pending rows (for one user when given)."""
@@ -245,27 +267,37 @@ class OutboxStore:
     async def candidates(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Pending rows that may be sent now, earliest due first."""
         stamp = to_iso(now)
-        async with self._db.execute(_CANDIDATES, (stamp, stamp, limit)) as cursor:
-            rows = await cursor.fetchall()
+        params = (stamp, stamp, stamp, stamp, limit)
+        async with self._db.execute(_CANDIDATES_DUE, params) as cursor:
+            rows = list(await cursor.fetchall())
+        if len(rows) < limit:
+            params = (stamp, stamp, stamp, stamp, limit - len(rows))
+            async with self._db.execute(_CANDIDATES_EARLY, params) as cursor:
+                rows.extend(await cursor.fetchall())
         return [_item(row) for row in rows]
 
     async def upcoming_dues(self, now: datetime, limit: int) -> list[datetime]:
         """Due times of the rows that may be sent now, earliest first."""
         stamp = to_iso(now)
-        async with self._db.execute(_UPCOMING_DUES, (stamp, stamp, limit)) as cursor:
+        async with self._db.execute(_UPCOMING_DUES, (stamp, stamp, stamp, limit)) as cursor:
             rows = await cursor.fetchall()
         return [from_iso(row["due_at"]) for row in rows]
 
+    async def next_wake(self, now: datetime) -> datetime | None:
+        """The earliest moment after `now` a pending row may become sendable (None: none)."""
+        stamp = to_iso(now)
+        async with self._db.execute(_NEXT_WAKE, (stamp, stamp)) as cursor:
+            row = await cursor.fetchone()
+        moments = [from_iso(row[name]) for name in ("planned", "retry") if row and row[name]]
+        return min(moments, default=None)
+
     async def claim(self, ids: Sequence[int], now: datetime) -> set[int]:
         """Mark rows as being sent, committed before any is sent; returns those claimed."""
-        stamp = to_iso(now)
-        claimed: set[int] = set()
-        async with transaction(self._db):
-            for ident in ids:
-                cursor = await self._db.execute(_CLAIM, (stamp, ident))
-                if cursor.rowcount:
-                    claimed.add(ident)
-        return claimed
+        if not ids:
+            return set()
+        async with self._db.execute(_CLAIM, (to_iso(now), json.dumps(list(ids)))) as cursor:
+            rows = await cursor.fetchall()
+        return {row["id"] for row in rows}
 
     async def finish(self, ident: int, state: str, reason: str | None, now: datetime) -> None:
         sent_at = to_iso(now) if state == SENT else None
@@ -278,6 +310,7 @@ class OutboxStore:
         await self._db.execute(
             _RETRY, (reason, to_iso(at), to_iso(now), 0 if counts else 1, ident)
         )
+        note_planned(self._db)
 
     async def get(self, key: str) -> OutboxItem | None:
         async with self._db.execute(_GET, (key,)) as cursor:
@@ -289,11 +322,6 @@ class OutboxStore:
             rows = await cursor.fetchall()
         return [_item(row) for row in rows]
 
-    async def of_kind(self, kind: str) -> list[OutboxItem]:
-        async with self._db.execute(_BY_KIND, (kind,)) as cursor:
-            rows = await cursor.fetchall()
-        return [_item(row) for row in rows]
-
     async def progress(self, subject: str) -> dict[str, int]:
         """How many rows of a subject (e.g. broadcast:12) are in each state."""
         async with self._db.execute(_COUNT_SUBJECT, (subject,)) as cursor:
@@ -301,8 +329,3 @@ class OutboxStore:
         counts = dict.fromkeys(STATES, 0)
         counts.update({row["state"]: row["n"] for row in rows})
         return counts
-
-    async def reasons(self, subject: str, state: str = FAILED) -> dict[str, int]:
-        async with self._db.execute(_REASONS_SUBJECT, (subject, state)) as cursor:
-            rows = await cursor.fetchall()
-        return {row["reason"] or "": row["n"] for row in rows}

@@ -74,6 +74,13 @@ class UserStore:
 
         Runs on every update, so it only writes when something changed.
         """
+        record, _arrived = await self.visit(user_id, first_name, now, client_language)
+        return record
+
+    async def visit(
+        self, user_id: int, first_name: str, now: datetime, client_language: str | None = None
+    ) -> tuple[UserRecord, bool]:
+        """As `touch`; also whether the user arrived: new, or back after being inactive."""
         name = first_name[:128]
         record = await self.get(user_id)
         if (
@@ -82,12 +89,13 @@ class UserStore:
             and record.first_name == name
             and (client_language is None or record.client_language == client_language)
         ):
-            return record
+            return record, False
+        arrived = record is None or not record.active
         stamp = to_iso(now)
         await self._db.execute(_UPSERT, (user_id, name, client_language, stamp, stamp))
         record = await self.get(user_id)
         assert record is not None
-        return record
+        return record, arrived
 
     async def set_language(self, user_id: int, language: str, now: datetime) -> None:
         await self._db.execute(_SET_LANGUAGE, (language, to_iso(now), user_id))
