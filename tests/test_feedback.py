@@ -5,22 +5,44 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import shutil
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 
+from bot.app import running
 from bot.clock import ManualClock
-from bot.fakeapi import FakeMessage
-from bot.handlers.feedback import dispatch_prompts
-from bot.services.event_data import Consultation, EventDataError, load_consultation
+from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.services.event_data import (
+    Consultation,
+    EventDataError,
+    load_consultation,
+    load_event_data,
+)
 from bot.services.exports import to_csv
-from bot.services.feedback import Feedback, FeedbackNotOpen, Prompt, Table
+from bot.services.feedback import Feedback, FeedbackNotOpen, Table
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
+from bot.storage.outbox import OutboxItem
 from bot.storage.users import UserStore
-from tests.conftest import GENEVA, MODERATOR_ID, ROOT, Chat, Harness, sample_events
+from tests.conftest import (
+    GENEVA,
+    MODERATOR_ID,
+    ORGANISER_ID,
+    ROOT,
+    Chat,
+    Harness,
+    build_harness,
+    make_config,
+    sample_events,
+    started,
+)
 
 GENEVA_ID = "geneva-2026"
 
@@ -54,7 +76,13 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 async def dispatch(harness: Harness) -> int:
-    return await dispatch_prompts(harness.app.bot, harness.services)
+    """One tick of the outbox (which sends prompts with everything else); how many went."""
+    return await harness.services.delivery.process_due(harness.clock.now())
+
+
+async def prompt_rows(harness: Harness, user_id: int) -> list[OutboxItem]:
+    rows = await harness.services.delivery.store.for_user(user_id)
+    return [r for r in rows if r.kind in ("fb_prompt", "survey_prompt")]
 
 
 def prompts_to(chat: Chat) -> list[FakeMessage]:
@@ -129,12 +157,104 @@ async def test_blocked_delegates_are_marked_and_not_retried(harness: Harness) ->
     await star(harness, chat, "opening")
     harness.api.block_user(chat.user_id)
     harness.clock.set(at(8, 10, 31))
-    assert await dispatch(harness) == 1
     assert await dispatch(harness) == 0
+    harness.clock.advance(minutes=5)
+    assert await dispatch(harness) == 0
+    refused = [c for c in harness.api.calls_to("sendMessage") if not c.ok]
+    assert len(refused) == 1  # tried once, never again
     record = await UserStore(harness.services.db.connection).get(chat.user_id)
     assert record is not None
     assert not record.active
     harness.api.calls.clear()  # the 403 was expected, not a bug
+
+
+async def test_a_prompt_refused_with_429_is_sent_after_the_pause(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, "opening")
+    harness.api.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 5",
+        retry_after=5,
+    )
+    harness.clock.set(at(8, 10, 31))
+    assert await dispatch(harness) == 0
+    assert prompts_to(chat) == []
+    harness.clock.advance(seconds=6)
+    assert await dispatch(harness) == 1
+    harness.clock.advance(seconds=6)
+    assert await dispatch(harness) == 0
+    assert len(prompts_to(chat)) == 1
+    harness.api.calls.clear()  # the 429 was expected, not a bug
+
+
+async def test_a_prompt_lost_to_a_network_error_is_retried(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, "opening")
+    harness.api.fail_next("sendMessage", error_code=502, description="Bad Gateway")
+    harness.clock.set(at(8, 10, 31))
+    assert await dispatch(harness) == 0
+    harness.clock.advance(minutes=1)
+    assert await dispatch(harness) == 1
+    assert len(prompts_to(chat)) == 1
+    harness.api.calls.clear()  # the 502 was expected, not a bug
+
+
+async def test_no_prompt_once_rated_and_none_after_unstarring(harness: Harness) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, "opening")
+    await star(harness, chat, "principles-partnership")
+    harness.clock.set(at(8, 11, 40))  # feedback opens with the session: rated before it ends
+    await harness.services.feedback.rate(chat.user_id, geneva(), "principles-partnership", 5)
+    await harness.services.agenda.set_star(chat.user_id, geneva(), "opening", starred=False)
+    harness.clock.set(at(8, 12, 45))
+    await dispatch(harness)
+    assert prompts_to(chat) == []
+    states = {r.key: r.state for r in await prompt_rows(harness, chat.user_id)}
+    assert states[f"fb_prompt:{GENEVA_ID}:opening:{chat.user_id}"] == "cancelled"
+    rated = states[f"fb_prompt:{GENEVA_ID}:principles-partnership:{chat.user_id}"]
+    assert rated in ("cancelled", "skipped")  # dropped when its time came
+
+
+async def test_a_moved_session_moves_its_prompt(tmp_path: Path, clock: ManualClock) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    config = make_config(tmp_path, data_dir=data)
+    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+        chat = await joined(harness)
+        await star(harness, chat, "principles-partnership")  # 11:00-12:30
+        path = data / GENEVA_ID / "sessions.yaml"
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in raw["sessions"]:
+            if entry["id"] == "principles-partnership":
+                entry.update(start="2026-12-08T13:00", end="2026-12-08T14:00")
+        path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+        boss = await joined(harness, ORGANISER_ID)
+        await boss.send("/reload")
+        assert "Programme reloaded." in boss.text()
+        harness.clock.set(at(8, 12, 35))
+        await dispatch(harness)
+        assert prompts_to(chat) == []
+        harness.clock.set(at(8, 14, 1))
+        await dispatch(harness)
+        assert len(prompts_to(chat)) == 1
+
+
+async def test_a_card_opened_during_the_session_plans_its_prompt_at_once(
+    harness: Harness,
+) -> None:
+    chat = await joined(harness)
+    await star(harness, chat, "principles-partnership")
+    await harness.services.agenda.set_star(
+        chat.user_id, geneva(), "principles-partnership", starred=False
+    )  # its prompt is cancelled...
+    harness.clock.set(at(8, 11, 30))
+    await chat.send("/now")
+    await step(harness)
+    await chat.press("Principles")  # ...and comes back: they were there
+    (row,) = [r for r in await prompt_rows(harness, chat.user_id) if r.kind == "fb_prompt"]
+    assert row.state == "pending"
+    assert row.due_at == geneva().session("principles-partnership").end
 
 
 async def test_comment_is_anonymous_by_default_and_can_be_signed(harness: Harness) -> None:
@@ -162,6 +282,25 @@ async def test_comment_is_anonymous_by_default_and_can_be_signed(harness: Harnes
     record = await harness.services.feedback.own(1001, geneva(), "opening")
     assert record is not None
     assert record.comment == "Great panel, <b>too short</b>"
+
+
+async def test_sending_survey_again_keeps_the_written_answer(harness: Harness) -> None:
+    chat = await joined(harness)
+    harness.clock.set(at(9, 17, 50))
+    await chat.send("/survey")
+    await step(harness)
+    await chat.press("4★")
+    await step(harness)
+    await chat.press("Workshops")
+    assert "Type your answer" in chat.text()
+    await step(harness)
+    await chat.send("/survey")  # lost the message, or came back later
+    assert "Type your answer" in chat.text()
+    await step(harness)
+    await chat.send("More time for questions")
+    assert "Thank you for answering the survey" in chat.text()
+    answers = await harness.services.feedback.my_answers(chat.user_id, geneva())
+    assert {a.question_id: a.answer for a in answers}["improve"] == "More time for questions"
 
 
 async def test_a_command_cancels_a_comment_in_progress(harness: Harness) -> None:
@@ -199,8 +338,8 @@ async def test_the_window_closes_at_the_end_of_the_next_day(harness: Harness) ->
     await chat.press("3★")
     assert "Your rating" in chat.text()
     harness.clock.set(at(10, 0, 1))
-    await chat.press("4★")
-    assert "closed" in chat.text()
+    changed = await chat.press("4★")  # (the survey invitation may arrive meanwhile)
+    assert any("closed" in (m.plain_text() or "") for m in changed)
     record = await harness.services.feedback.own(1001, geneva(), "opening")
     assert record is not None
     assert record.rating == 3
@@ -511,36 +650,110 @@ async def feedback_service(tmp_path: Path, clock: ManualClock) -> tuple[Feedback
     return Feedback(store, users, sample_events(), clock), database
 
 
-async def test_prompts_due_and_claim_then_send(tmp_path: Path, clock: ManualClock) -> None:
-    feedback, database = await feedback_service(tmp_path, clock)
-    users = UserStore(database.connection)
-    for user_id in (1, 2):
-        await users.touch(user_id, "x", clock.now())
-    await users.set_language(2, "ar", clock.now())
-    await database.connection.execute(
-        "INSERT INTO bookmarks VALUES (1, ?, 'opening', ?), (2, ?, 'opening', ?)",
-        (GENEVA_ID, "2026-12-08T08:00:00+00:00", GENEVA_ID, "2026-12-08T08:00:00+00:00"),
-    )
-    assert await feedback.prompts_due(at(8, 10, 29)) == []
+@asynccontextmanager
+async def bot_on(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Harness]:
+    """The bot on the database in tmp_path: leaving the block stops it, as a restart would."""
+    harness = build_harness(make_config(tmp_path), clock, api=api)
+    async with running(harness.app):
+        yield harness
+    assert harness.errors() == []
+
+
+async def test_each_prompt_is_sent_once_across_restarts_in_the_readers_language(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    api = FakeBotApi(clock=clock.now)
+    api.make_message(1001, "/start")  # the delegate has a chat with the bot
+    async with bot_on(tmp_path, clock, api) as harness:
+        await harness.services.people.profile(1001, "Delegate")
+        await harness.services.people.set_language(1001, "fr")
+        await harness.services.people.set_consultation(1001, GENEVA_ID)
+        await harness.services.agenda.set_star(1001, geneva(), "opening", starred=True)
     clock.set(at(8, 10, 31))
-    due = await feedback.prompts_due(clock.now())
-    assert [(p.user_id, p.language, p.target) for p in due] == [
-        (1, "en", "opening"),
-        (2, "ar", "opening"),
-    ]
-    sent: list[Prompt] = []
+    for _ in range(3):  # restart again and again
+        async with bot_on(tmp_path, clock, api) as harness:
+            await harness.services.delivery.process_due(clock.now())
+            clock.advance(seconds=2)
+            await harness.services.delivery.process_due(clock.now())
+    prompts = [m for m in api.bot_messages(1001) if "🔔" in (m.plain_text() or "")]
+    assert len(prompts) == 1
+    assert "Comment s'est passée cette session ?" in (prompts[0].plain_text() or "")
 
-    async def send(prompt: Prompt) -> str:
-        sent.append(prompt)
-        return "sent"
 
-    assert await feedback.dispatch_due(clock.now(), send, limit=1) == 1
-    assert await feedback.dispatch_due(clock.now(), send) == 1
-    assert await feedback.dispatch_due(clock.now(), send) == 0
-    assert [p.user_id for p in sent] == [1, 2]
-    # A restart (a new service over the same database) does not send them again.
-    again = Feedback(FeedbackStore(database.connection), users, sample_events(), clock)
-    assert await again.dispatch_due(clock.now(), send) == 0
+def _database_before_007(path: Path) -> None:
+    """A database as the bot left it before prompts moved to the outbox."""
+    connection = sqlite3.connect(path)
+    for script in sorted((ROOT / "bot" / "storage" / "migrations").glob("00[1-6]_*.sql")):
+        connection.executescript(script.read_text(encoding="utf-8"))
+    stamp = "2026-12-08T09:31:00+00:00"
+    connection.executescript(
+        f"""
+        PRAGMA user_version = 6;
+        INSERT INTO users (user_id, created_at, updated_at) VALUES
+            (1, '{stamp}', '{stamp}'), (2, '{stamp}', '{stamp}'), (3, '{stamp}', '{stamp}');
+        INSERT INTO feedback_prompts VALUES
+            ('session', '{GENEVA_ID}', 'opening', 1, '{stamp}', '{stamp}', 'sent'),
+            ('session', '{GENEVA_ID}', 'opening', 2, '{stamp}', '{stamp}', 'blocked'),
+            ('session', '{GENEVA_ID}', 'opening', 3, '{stamp}', NULL, NULL),
+            ('session', '{GENEVA_ID}', 'opening', 99, '{stamp}', '{stamp}', 'sent'),
+            ('survey', '{GENEVA_ID}', '', 1, '{stamp}', '{stamp}', 'sent');
+        INSERT INTO feedback_dispatched VALUES ('session', '{GENEVA_ID}', 'opening', '{stamp}');
+        """
+    )
+    connection.commit()
+    connection.close()
+
+
+async def test_migration_carries_sent_prompts_into_the_outbox(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    _database_before_007(path)
+    database = await Database.open(path)
+    async with database.connection.execute(
+        "SELECT key, state, payload, sent_at IS NOT NULL AS sent FROM outbox ORDER BY key"
+    ) as cursor:
+        rows = [tuple(row) for row in await cursor.fetchall()]
+    async with database.connection.execute(
+        "SELECT name FROM sqlite_master WHERE name LIKE 'feedback_%'"
+    ) as cursor:
+        tables = {row[0] for row in await cursor.fetchall()}
+    await database.close()
+    assert rows == [
+        (f"fb_prompt:{GENEVA_ID}:opening:1", "sent", '{"session": "opening"}', 1),
+        (f"fb_prompt:{GENEVA_ID}:opening:2", "failed", '{"session": "opening"}', 0),
+        (f"fb_prompt:{GENEVA_ID}:opening:3", "unknown", '{"session": "opening"}', 0),
+        (f"survey_prompt:{GENEVA_ID}:1", "sent", "{}", 1),
+    ]  # user 99 forgot themselves: nothing to keep
+    assert "feedback_prompts" not in tables
+    assert "feedback_dispatched" not in tables
+    assert "feedback_awaiting" in tables
+
+
+async def test_due_prompts_are_dropped_when_no_longer_useful(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    feedback, database = await feedback_service(tmp_path, clock)
+    await UserStore(database.connection).touch(1, "x", clock.now())
+    consultation = geneva()
+    assert await feedback.session_to_prompt(1, consultation, "opening") is None  # not over
+    clock.set(at(8, 10, 31))
+    assert await feedback.session_to_prompt(1, consultation, "opening") is not None
+    assert await feedback.session_to_prompt(1, consultation, "no-such-session") is None
+    coffee = next(s for s in consultation.sessions if s.kind == "break")
+    clock.set(coffee.end + timedelta(minutes=1))
+    assert await feedback.session_to_prompt(1, consultation, coffee.id) is None  # not rated
+    clock.set(at(8, 10, 31))
+    await feedback.rate(1, consultation, "opening", None)  # "I did not attend" is an answer
+    assert await feedback.session_to_prompt(1, consultation, "opening") is None
+    window = feedback.survey_window(consultation)
+    assert window is not None
+    assert await feedback.survey_to_prompt(1, consultation) is None  # not open yet
+    clock.set(window[0])
+    assert await feedback.survey_to_prompt(1, consultation) is not None
+    await feedback.answer(1, consultation, "overall", "4")
+    assert await feedback.survey_to_prompt(1, consultation) is None  # already started it
+    assert await feedback.survey_to_prompt(2, consultation) is not None
+    clock.set(window[1])
+    assert await feedback.survey_to_prompt(2, consultation) is None  # closed
     await database.close()
 
 

@@ -7,9 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -21,32 +19,30 @@ from telegram.ext import (
 from bot.context import BotContext, Services
 from bot.handlers.common import reply, show
 from bot.handlers.formatting import esc, moment, time_range
+from bot.handlers.outbox import Rendered, renderer
 from bot.handlers.start import need_consultation
-from bot.i18n import _, current_language, ngettext, pick_language, set_language, use_language
+from bot.i18n import _, current_language, ngettext, pick_language, set_language
 from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation, Session
 from bot.services.feedback import (
-    BLOCKED,
     COMMENT,
-    FAILED,
     LINK_PREFIX,
     OTHER_THEME,
     RECOMMENDATION,
-    SENT,
-    SESSION,
+    SESSION_PROMPT,
+    SURVEY_PROMPT,
     SURVEY_TEXT,
     FeedbackNotFound,
     FeedbackNotOpen,
-    Prompt,
     SurveyNotOpen,
 )
 from bot.services.survey_data import Question
 from bot.storage.feedback import FeedbackRecord
+from bot.storage.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
-TICK_SECONDS = 1.0
 BUTTON_TITLE = 44
 OUT_OF_DATE = "This button is out of date."
 
@@ -462,12 +458,6 @@ async def capture_text(update: Update, context: BotContext) -> None:
         )
 
 
-async def stop_capture(update: Update, context: BotContext) -> None:
-    """Any command cancels a comment in progress, so later text is not taken for one."""
-    if context.profile is not None:
-        await context.services.feedback.stop_expecting(context.profile.user_id)
-
-
 # --- the survey ---------------------------------------------------------------------------
 
 
@@ -795,60 +785,44 @@ async def show_my_feedback(update: Update, context: BotContext) -> None:
 # --- prompts after sessions and at the end of the consultation ----------------------------
 
 
-async def send_prompt(bot: Bot, services: Services, prompt: Prompt) -> str:
-    """Send one prompt in the recipient's language. Kept alone so it can move onto the shared
-    delivery engine later."""
-    with use_language(prompt.language):
-        if prompt.kind == SESSION and prompt.session is not None:
-            text = "🔔 " + rating_text(services, prompt.consultation, prompt.session, None)
-            markup = rating_keyboard(prompt.session, None)
-        else:
-            survey = prompt.consultation.survey
-            intro = survey.intro.get(prompt.language) if survey and survey.intro else ""
-            text = (
-                "📝 <b>"
-                + _("The consultation is over: thank you for taking part!")
-                + "</b>\n\n"
-                + (esc(intro) + "\n\n" if intro else "")
-                + _("Would you answer a few short questions? It takes a minute.")
-            )
-            markup = InlineKeyboardMarkup(
-                [[InlineKeyboardButton("📝 " + _("Start the survey"), callback_data="sv:go")]]
-            )
-    try:
-        await bot.send_message(
-            prompt.user_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
-    except Forbidden:
-        await services.people.mark_inactive(prompt.user_id)
-        return BLOCKED
-    except TelegramError:
-        logger.warning("Could not send a %s prompt to %s", prompt.kind, prompt.user_id)
-        return FAILED
-    return SENT
+@renderer(SESSION_PROMPT)
+async def render_session_prompt(services: Services, item: OutboxItem) -> Rendered | None:
+    """After a session: rate it in one tap (none if it is gone, closed or already rated)."""
+    consultation = services.events.get(item.consultation_id)
+    if consultation is None:
+        return None
+    session = await services.feedback.session_to_prompt(
+        item.user_id, consultation, str(item.payload.get("session", ""))
+    )
+    if session is None:
+        return None
+    return Rendered(
+        "🔔 " + rating_text(services, consultation, session, None),
+        rating_keyboard(session, None),
+    )
 
 
-async def prompt_tick(context: BotContext) -> None:
-    """Every second: send the prompts that became due, exactly once."""
-    services: Services | None = context.bot_data.get("services")
-    if services is not None:
-        await dispatch_prompts(context.bot, services)
-
-
-async def dispatch_prompts(bot: Bot, services: Services) -> int:
-    """Send the due prompts (each exactly once); returns how many were sent."""
-
-    async def send(prompt: Prompt) -> str:
-        return await send_prompt(bot, services, prompt)
-
-    return await services.feedback.dispatch_due(services.clock.now(), send)
-
-
-def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(
-            prompt_tick, interval=TICK_SECONDS, first=TICK_SECONDS, name="feedback-prompts"
-        )
+@renderer(SURVEY_PROMPT)
+async def render_survey_prompt(services: Services, item: OutboxItem) -> Rendered | None:
+    """When the consultation ends: the invitation to the survey (none once it is closed)."""
+    consultation = services.events.get(item.consultation_id)
+    if consultation is None:
+        return None
+    survey = await services.feedback.survey_to_prompt(item.user_id, consultation)
+    if survey is None:
+        return None
+    intro = survey.intro.get(current_language()) if survey.intro else ""
+    text = (
+        "📝 <b>"
+        + _("The consultation is over: thank you for taking part!")
+        + "</b>\n\n"
+        + (esc(intro) + "\n\n" if intro else "")
+        + _("Would you answer a few short questions? It takes a minute.")
+    )
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("📝 " + _("Start the survey"), callback_data="sv:go")]]
+    )
+    return Rendered(text, markup)
 
 
 # --- registration -------------------------------------------------------------------------
@@ -878,8 +852,6 @@ CALLBACKS = {
     r"^rc:new$": show_recommend,
 }
 
-STOP_CAPTURE_GROUP = 1
-
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Call before the fallback and free-text handlers: typed comments must reach us first."""
@@ -892,7 +864,3 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     for pattern, button in CALLBACKS.items():
         application.add_handler(CallbackQueryHandler(button, pattern=pattern))
-    application.add_handler(
-        MessageHandler(filters.COMMAND & PRIVATE, stop_capture), group=STOP_CAPTURE_GROUP
-    )
-    schedule(application)

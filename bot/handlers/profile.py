@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import filters
 
 from bot.context import BotContext
 from bot.i18n import pick_language, set_language
+
+_PRIVATE_COMMAND = filters.COMMAND & filters.ChatType.PRIVATE
 
 
 async def load_profile(update: Update, context: BotContext) -> None:
@@ -19,3 +22,7 @@ async def load_profile(update: Update, context: BotContext) -> None:
     )
     context.profile = profile
     set_language(profile.language or pick_language(user.language_code))
+    if _PRIVATE_COMMAND.check_update(update):
+        # A command leaves the comment or answer being typed, before the command runs: one
+        # that asks for text itself (/survey at a written question) then keeps its own.
+        await context.services.feedback.stop_expecting(user.id)

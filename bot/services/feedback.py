@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -19,26 +19,25 @@ from bot.storage.feedback import (
     SessionStats,
     SurveyAnswer,
 )
+from bot.storage.outbox import Planned
 from bot.storage.users import UserStore
 
 logger = logging.getLogger(__name__)
 
-SESSION = "session"
-SURVEY = "survey"
 COMMENT = "comment"
 SURVEY_TEXT = "survey_text"
 RECOMMENDATION = "recommendation"
 TEXT_LIMIT = 2000
 AWAIT_FOR = timedelta(minutes=30)
-PROMPTS_PER_TICK = 25
 LINK_PREFIX = "fb_"
 OTHER_THEME = "other"
 SORT_WORST = "w"
 SORT_TIME = "t"
 
-SENT = "sent"
-BLOCKED = "blocked"
-FAILED = "failed"
+# Outbox kinds: "how was this session?" after each one a delegate starred or opened while it
+# was on, and the survey when the consultation ends.
+SESSION_PROMPT = "fb_prompt"
+SURVEY_PROMPT = "survey_prompt"
 
 
 class FeedbackNotOpen(DomainError):
@@ -63,21 +62,6 @@ class FeedbackNotFound(DomainError):
 
 
 @dataclass(frozen=True)
-class Prompt:
-    """One message to send: rate a session that ended, or answer the survey."""
-
-    kind: str
-    consultation: Consultation
-    session: Session | None
-    user_id: int
-    language: str
-
-    @property
-    def target(self) -> str:
-        return self.session.id if self.session else ""
-
-
-@dataclass(frozen=True)
 class SessionReview:
     session: Session
     stats: SessionStats
@@ -96,6 +80,66 @@ def feedback_link(bot_username: str, session: Session) -> str:
     return f"https://t.me/{bot_username}?start={LINK_PREFIX}{session.id}"
 
 
+def feedback_window(consultation: Consultation, session: Session) -> tuple[datetime, datetime]:
+    """When feedback on the session opens (its start) and closes."""
+    if consultation.feedback_window is not None:
+        return session.start, session.end + consultation.feedback_window
+    local_end = session.end.astimezone(consultation.timezone)
+    closes = datetime.combine(local_end.date() + timedelta(days=2), time(0), consultation.timezone)
+    return session.start, closes
+
+
+def survey_window(consultation: Consultation) -> tuple[datetime, datetime] | None:
+    """From the end of the last session for the survey's `open_for`; None without a survey."""
+    survey = consultation.survey
+    if survey is None or not survey.questions:
+        return None
+    ends = max(
+        (s.end for s in consultation.sessions),
+        default=datetime.combine(consultation.end, time(18), consultation.timezone),
+    )
+    return ends, ends + survey.open_for
+
+
+def session_prompt_key(consultation_id: str, session_id: str, user_id: int) -> str:
+    return f"{SESSION_PROMPT}:{consultation_id}:{session_id}:{user_id}"
+
+
+def session_prompt(consultation: Consultation, session: Session, user_id: int) -> Planned | None:
+    """The outbox row asking one delegate how a session was, when it ends (none for breaks)."""
+    if session.kind == "break":
+        return None
+    return Planned(
+        kind=SESSION_PROMPT,
+        key=session_prompt_key(consultation.id, session.id, user_id),
+        user_id=user_id,
+        due_at=session.end,
+        not_before=session.end,
+        expires_at=feedback_window(consultation, session)[1],
+        consultation_id=consultation.id,
+        subject=f"{SESSION_PROMPT}:{consultation.id}:{session.id}",
+        payload={"session": session.id},
+    )
+
+
+def survey_prompt(consultation: Consultation, user_id: int) -> Planned | None:
+    """The outbox row inviting one delegate to the survey when the consultation ends."""
+    window = survey_window(consultation)
+    if window is None:
+        return None
+    opens, closes = window
+    return Planned(
+        kind=SURVEY_PROMPT,
+        key=f"{SURVEY_PROMPT}:{consultation.id}:{user_id}",
+        user_id=user_id,
+        due_at=opens,
+        not_before=opens,
+        expires_at=closes,
+        consultation_id=consultation.id,
+        subject=f"{SURVEY_PROMPT}:{consultation.id}",
+    )
+
+
 class Feedback:
     """Everything delegates give back after sessions, and what moderators read of it."""
 
@@ -111,7 +155,6 @@ class Feedback:
         self._events = events
         self._clock = clock
         self._awaiting: dict[int, Awaiting] = {}
-        self._done: set[tuple[str, str, str]] | None = None
 
     @property
     def events(self) -> EventData:
@@ -126,13 +169,7 @@ class Feedback:
 
     def window(self, consultation: Consultation, session: Session) -> tuple[datetime, datetime]:
         """When feedback on the session opens (its start) and closes."""
-        if consultation.feedback_window is not None:
-            return session.start, session.end + consultation.feedback_window
-        local_end = session.end.astimezone(consultation.timezone)
-        closes = datetime.combine(
-            local_end.date() + timedelta(days=2), time(0), consultation.timezone
-        )
-        return session.start, closes
+        return feedback_window(consultation, session)
 
     def is_open(self, consultation: Consultation, session: Session) -> bool:
         opens, closes = self.window(consultation, session)
@@ -221,8 +258,9 @@ class Feedback:
     ) -> None:
         """Remember who opened a session's card while it was on: they get its prompt."""
         now = self._clock.now()
-        if session.start <= now < session.end and session.kind != "break":
-            await self._store.record_card_open(user_id, consultation.id, session.id, now)
+        prompt = session_prompt(consultation, session, user_id)
+        if session.start <= now < session.end and prompt is not None:
+            await self._store.record_card_open(user_id, consultation.id, session.id, prompt, now)
 
     # --- the next text message is... -------------------------------------------------------
 
@@ -244,93 +282,32 @@ class Feedback:
         if self._awaiting.pop(user_id, None) is not None:
             await self._store.stop_awaiting(user_id)
 
-    # --- prompts after sessions and at the end --------------------------------------------
+    # --- prompts after sessions and at the end (sent through the outbox) -------------------
 
     def survey_window(self, consultation: Consultation) -> tuple[datetime, datetime] | None:
-        survey = consultation.survey
-        if survey is None or not survey.questions:
+        return survey_window(consultation)
+
+    async def session_to_prompt(
+        self, user_id: int, consultation: Consultation, session_id: str
+    ) -> Session | None:
+        """The session a due prompt asks about, or None when the prompt is no longer worth
+        sending: the session is gone, a break, not over or closed, or the delegate answered."""
+        session = consultation.session(session_id)
+        if session is None or session.kind == "break" or self._clock.now() < session.end:
             return None
-        ends = max(
-            (s.end for s in consultation.sessions),
-            default=datetime.combine(consultation.end, time(18), consultation.timezone),
-        )
-        return ends, ends + survey.open_for
+        if not self.is_open(consultation, session):
+            return None
+        if await self._store.own(user_id, consultation.id, session.id) is not None:
+            return None
+        return session
 
-    async def _targets_due(self, now: datetime) -> list[tuple[str, Consultation, Session | None]]:
-        if self._done is None:
-            self._done = await self._store.dispatched()
-        due: list[tuple[str, Consultation, Session | None]] = []
-        for consultation in self.events.consultations.values():
-            for session in consultation.sessions:
-                if session.kind == "break" or session.end > now:
-                    continue
-                if (SESSION, consultation.id, session.id) in self._done:
-                    continue
-                if now < self.window(consultation, session)[1]:
-                    due.append((SESSION, consultation, session))
-            window = self.survey_window(consultation)
-            due_survey = window is not None and window[0] <= now < window[1]
-            if due_survey and (SURVEY, consultation.id, "") not in self._done:
-                due.append((SURVEY, consultation, None))
-        return due
-
-    async def _pending(
-        self, kind: str, consultation: Consultation, session: Session | None
-    ) -> list[Prompt]:
-        target = session.id if session else ""
-        if session is not None:
-            audience = await self._store.session_audience(consultation.id, session.id)
-            audience -= await self._store.responders(consultation.id, session.id)
-        else:
-            audience = set(await self._store.consultation_audience(consultation.id))
-        audience -= await self._store.prompted(kind, consultation.id, target)
-        prompts = []
-        for user_id in sorted(audience):
-            record = await self._users.get(user_id)
-            if record is None or not record.active:
-                continue
-            language = record.reading_language or consultation.default_language
-            prompts.append(Prompt(kind, consultation, session, user_id, language))
-        return prompts
-
-    async def prompts_due(self, now: datetime) -> list[Prompt]:
-        """Prompts not yet sent for sessions that ended (and surveys of ended consultations)."""
-        prompts: list[Prompt] = []
-        for kind, consultation, session in await self._targets_due(now):
-            prompts.extend(await self._pending(kind, consultation, session))
-        return prompts
-
-    async def dispatch_due(
-        self,
-        now: datetime,
-        send: Callable[[Prompt], Awaitable[str]],
-        limit: int = PROMPTS_PER_TICK,
-    ) -> int:
-        """Send due prompts exactly once: claim each in SQLite, then send; returns how many."""
-        sent = 0
-        for kind, consultation, session in await self._targets_due(now):
-            pending = await self._pending(kind, consultation, session)
-            for prompt in pending:
-                if sent >= limit:
-                    return sent
-                if not await self._store.claim(
-                    kind, consultation.id, prompt.target, prompt.user_id, now
-                ):
-                    continue
-                try:
-                    outcome = await send(prompt)
-                except Exception:
-                    logger.exception("Could not send a %s prompt to %s", kind, prompt.user_id)
-                    outcome = FAILED
-                await self._store.mark_sent(
-                    kind, consultation.id, prompt.target, prompt.user_id, outcome, now
-                )
-                sent += 1
-            target = session.id if session else ""
-            await self._store.mark_dispatched(kind, consultation.id, target, now)
-            assert self._done is not None
-            self._done.add((kind, consultation.id, target))
-        return sent
+    async def survey_to_prompt(self, user_id: int, consultation: Consultation) -> Survey | None:
+        """The survey to invite the delegate to, or None: closed, or they already started it."""
+        if consultation.survey is None or not self.survey_open(consultation):
+            return None
+        if await self._store.own_answers(user_id, consultation.id):
+            return None
+        return consultation.survey
 
     # --- survey ---------------------------------------------------------------------------
 

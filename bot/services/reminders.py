@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.services.changes import SessionChange
 from bot.services.event_data import Consultation, EventData
+from bot.services.feedback import SESSION_PROMPT, SURVEY_PROMPT, session_prompt, survey_prompt
 from bot.services.programme import Programme, notable
+from bot.storage.change_log import Notices
 from bot.storage.outbox import OutboxStore, Planned
 from bot.storage.settings import SettingsStore
 
@@ -22,7 +24,7 @@ REMINDER = "reminder"
 COUNTDOWN = "countdown"
 DIGEST = "digest"
 CHANGE = "change"
-PLANNED_KINDS = (REMINDER, COUNTDOWN, DIGEST)
+PLANNED_KINDS = (REMINDER, COUNTDOWN, DIGEST, SESSION_PROMPT, SURVEY_PROMPT)
 
 LEAD_CHOICES = (0, 5, 10, 15, 30)  # minutes; 0 is off
 DEFAULT_LEAD = 10
@@ -124,6 +126,15 @@ class Reminders:
                     payload={"session": session.id, "lead": lead},
                 )
             )
+        # "How was it?" after each session a delegate starred or opened while it was on.
+        for seen in await self._settings.attending(user_id):
+            consultation = events.get(seen.consultation_id)
+            session = consultation.session(seen.session_id) if consultation else None
+            if consultation is None or session is None:
+                continue
+            prompt = session_prompt(consultation, session, seen.user_id)
+            if prompt is not None:
+                rows.append(prompt)
         for person in await self._settings.registered(user_id):
             consultation = self._consultation_of(events, person.consultation_id)
             if consultation is None:
@@ -131,6 +142,9 @@ class Reminders:
             rows.extend(self._countdown(consultation, person.user_id))
             if person.digest:
                 rows.extend(self._digests(consultation, person.user_id))
+            survey = survey_prompt(consultation, person.user_id)
+            if survey is not None:
+                rows.append(survey)
         return rows
 
     def _countdown(self, consultation: Consultation, user_id: int) -> list[Planned]:
@@ -196,10 +210,11 @@ class Reminders:
 
     # -- agenda changes ----------------------------------------------------------------------
 
-    async def notify_changes(
-        self, consultation: Consultation, batch_id: int, changes: tuple[SessionChange, ...]
-    ) -> int:
-        """One message per delegate who starred a changed session; reminders follow the data."""
+    async def change_notices(
+        self, consultation: Consultation, changes: tuple[SessionChange, ...]
+    ) -> Notices:
+        """One message per delegate who starred a changed session (reminders follow the data),
+        as a function of the batch id: the change log writes them with the batch."""
         now = self._clock.now()
         relevant = notable(changes)
         holders = await self._settings.holders(consultation.id)
@@ -207,19 +222,21 @@ class Reminders:
         for change in relevant:
             for user in sorted(holders.get(change.session_id, ())):
                 affected.setdefault(user, []).append(change.session_id)
-        rows = [
-            Planned(
-                kind=CHANGE,
-                key=f"{CHANGE}:{batch_id}:{user}",
-                user_id=user,
-                due_at=now,
-                not_before=now,
-                expires_at=now + CHANGE_VALID,
-                consultation_id=consultation.id,
-                subject=f"{CHANGE}:{batch_id}",
-                payload={"batch": batch_id, "sessions": sessions},
-            )
-            for user, sessions in sorted(affected.items())
-        ]
-        await self._outbox.add(rows, now)
-        return len(rows)
+
+        def rows(batch_id: int) -> list[Planned]:
+            return [
+                Planned(
+                    kind=CHANGE,
+                    key=f"{CHANGE}:{batch_id}:{user}",
+                    user_id=user,
+                    due_at=now,
+                    not_before=now,
+                    expires_at=now + CHANGE_VALID,
+                    consultation_id=consultation.id,
+                    subject=f"{CHANGE}:{batch_id}",
+                    payload={"batch": batch_id, "sessions": sessions},
+                )
+                for user, sessions in sorted(affected.items())
+            ]
+
+        return rows

@@ -1,4 +1,4 @@
-"""Feedback: session ratings and comments, card opens, prompts, survey answers, recommendations."""
+"""Feedback: session ratings and comments, card opens, survey answers, recommendations."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.storage.database import from_iso, to_iso
+from bot.storage.outbox import OutboxStore, Planned
 
 
 @dataclass(frozen=True)
@@ -117,31 +118,8 @@ SELECT rating, COUNT(*) AS n FROM session_feedback
 WHERE consultation_id = ? AND session_id = ? AND rating IS NOT NULL GROUP BY rating
 """
 
-_RATED = "SELECT user_id FROM session_feedback WHERE consultation_id = ? AND session_id = ?"
 _OPEN_CARD = """
 INSERT OR IGNORE INTO card_opens (user_id, consultation_id, session_id, opened_at)
-VALUES (?, ?, ?, ?)
-"""
-_OPENERS = "SELECT user_id FROM card_opens WHERE consultation_id = ? AND session_id = ?"
-_HOLDERS = "SELECT user_id FROM bookmarks WHERE consultation_id = ? AND session_id = ?"
-_ATTENDEES = """
-SELECT user_id FROM users WHERE consultation_id = ? AND active = 1 ORDER BY user_id
-"""
-
-_CLAIM = """
-INSERT OR IGNORE INTO feedback_prompts (kind, consultation_id, target, user_id, claimed_at)
-VALUES (?, ?, ?, ?, ?)
-"""
-_PROMPTED = (
-    "SELECT user_id FROM feedback_prompts WHERE kind = ? AND consultation_id = ? AND target = ?"
-)
-_SENT = """
-UPDATE feedback_prompts SET sent_at = ?, outcome = ?
-WHERE kind = ? AND consultation_id = ? AND target = ? AND user_id = ?
-"""
-_DISPATCHED = "SELECT kind, consultation_id, target FROM feedback_dispatched"
-_MARK_DISPATCHED = """
-INSERT OR IGNORE INTO feedback_dispatched (kind, consultation_id, target, done_at)
 VALUES (?, ?, ?, ?)
 """
 
@@ -325,60 +303,20 @@ class FeedbackStore:
             counts[int(row["rating"])] = int(row["n"])
         return counts
 
-    # --- who to prompt --------------------------------------------------------------------
+    # --- who is asked after a session ---------------------------------------------------
 
     async def record_card_open(
-        self, user_id: int, consultation_id: str, session_id: str, now: datetime
-    ) -> None:
-        await self._db.execute(_OPEN_CARD, (user_id, consultation_id, session_id, to_iso(now)))
-
-    async def session_audience(self, consultation_id: str, session_id: str) -> set[int]:
-        """Delegates who starred the session or opened its card while it was on."""
-        holders = await self._all(_HOLDERS, (consultation_id, session_id))
-        openers = await self._all(_OPENERS, (consultation_id, session_id))
-        return {row["user_id"] for row in holders} | {row["user_id"] for row in openers}
-
-    async def responders(self, consultation_id: str, session_id: str) -> set[int]:
-        """Delegates who already gave feedback on the session."""
-        return {row["user_id"] for row in await self._all(_RATED, (consultation_id, session_id))}
-
-    async def consultation_audience(self, consultation_id: str) -> list[int]:
-        return [row["user_id"] for row in await self._all(_ATTENDEES, (consultation_id,))]
-
-    async def prompted(self, kind: str, consultation_id: str, target: str) -> set[int]:
-        rows = await self._all(_PROMPTED, (kind, consultation_id, target))
-        return {row["user_id"] for row in rows}
-
-    async def claim(
-        self, kind: str, consultation_id: str, target: str, user_id: int, now: datetime
-    ) -> bool:
-        """Claim one prompt before sending it; False when it was already claimed."""
-        cursor = await self._db.execute(
-            _CLAIM, (kind, consultation_id, target, user_id, to_iso(now))
-        )
-        return cursor.rowcount > 0
-
-    async def mark_sent(
         self,
-        kind: str,
-        consultation_id: str,
-        target: str,
         user_id: int,
-        outcome: str,
+        consultation_id: str,
+        session_id: str,
+        prompt: Planned,
         now: datetime,
     ) -> None:
-        await self._db.execute(
-            _SENT, (to_iso(now), outcome, kind, consultation_id, target, user_id)
-        )
-
-    async def dispatched(self) -> set[tuple[str, str, str]]:
-        rows = await self._all(_DISPATCHED, ())
-        return {(row["kind"], row["consultation_id"], row["target"]) for row in rows}
-
-    async def mark_dispatched(
-        self, kind: str, consultation_id: str, target: str, now: datetime
-    ) -> None:
-        await self._db.execute(_MARK_DISPATCHED, (kind, consultation_id, target, to_iso(now)))
+        """Log the card open and plan its prompt now, not at the next re-plan: one cancelled by
+        unstarring comes back; one already sent stays sent."""
+        await self._db.execute(_OPEN_CARD, (user_id, consultation_id, session_id, to_iso(now)))
+        await OutboxStore(self._db).plan([prompt], now)
 
     # --- typed input ----------------------------------------------------------------------
 
