@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.ask_texts import not_sure_answer, small_talk_answer
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
-from bot.services.event_data import Consultation, EventDataError, load_event_data
-from bot.services.matcher import GREETING, SESSIONS, THANKS_KIND, Matcher
+from bot.services.event_data import Consultation
+from bot.services.matcher import SESSIONS, Matcher
 
 
 def add_parser(commands: Any) -> None:
@@ -42,18 +43,9 @@ def answer(matcher: Matcher, question: str, lang: str) -> dict[str, Any]:
                 for s in match.sessions
             ]
             text = "\n".join(lines) or _("Nothing is on right now.")
-        elif match.kind == GREETING:
-            text = _(
-                "Hello! Ask me anything about the consultation, in your own words: "
-                "for example “Where is lunch?” or “What is on now?”."
-            )
-        elif match.kind == THANKS_KIND:
-            text = _("You are welcome! Ask me anything else any time.")
         else:
-            text = match.text(lang) or _(
-                "I am not sure I know the answer to that, and I would rather not guess. "
-                "Shall I ask the organisers? A person will answer you here."
-            )
+            # The bot's own words, so the command and the chat cannot drift apart.
+            text = small_talk_answer(match.kind) or match.text(lang) or not_sure_answer()
     return {
         "faq_id": match.answer_id,
         "session_ids": [s.id for s in match.sessions],
@@ -64,11 +56,11 @@ def answer(matcher: Matcher, question: str, lang: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from bot.__main__ import _load
+
     data_dir = Path(args.data) if args.data else config.data_dir
-    try:
-        events = load_event_data(data_dir)
-    except EventDataError as exc:
-        print(f"The event data in {data_dir} is invalid:\n{exc}", file=sys.stderr)
+    events = _load(data_dir)
+    if events is None:
         return 1
     consultation_id = args.consultation or config.default_consultation
     consultation = events.get(consultation_id) or (

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.extract import extract_from_file
 
 from bot.clock import ManualClock
+from bot.handlers.ask import IDENTITY_QUESTION
+from bot.services.helpdesk import question_key
 from bot.services.matcher import FAQ, GREETING, NONE, SESSIONS, THANKS_KIND, Matcher, words
 from bot.storage.database import Database
 from bot.storage.helpdesk import HelpdeskStore
@@ -282,7 +286,9 @@ async def test_tickets_and_relayed_replies_survive_a_restart(tmp_path: Path) -> 
     await database.connection.execute(
         "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
     )
-    question_id = await store.add_question(1, GENEVA_ID, "en", "q?", None, "none", 0.0, NOW)
+    question_id = await store.add_question(
+        1, GENEVA_ID, "en", "q?", None, "none", 0.0, NOW, key="q"
+    )
     question = await store.question(question_id)
     assert question is not None
     ticket = await store.add_ticket(question, None, NOW)
@@ -299,3 +305,245 @@ async def test_tickets_and_relayed_replies_survive_a_restart(tmp_path: Path) -> 
     assert await store.ticket_for_message(HELPDESK, 78) == found
     assert await store.add_reply(ticket.id, HELPDESK, 78, ORGANISER_ID, "Olga", "a", NOW) is None
     await database.close()
+
+
+# --- Review mends -------------------------------------------------------------------------
+
+OTHER_GROUP = -1009999
+
+
+def relay_failures_seen(harness: Harness, method: str = "sendMessage") -> None:
+    """Forget the deliveries a test made fail on purpose (the fixture rejects any failed call)."""
+    harness.api.calls[:] = [c for c in harness.api.calls if c.ok or c.method != method]
+
+
+async def filed(harness: Harness, chat: Chat, question: str) -> int:
+    """File a question with the helpdesk; returns the id of its message in the group."""
+    await chat.send(f"/ask_organisers {question}")
+    await chat.press("🕶")  # "Stay anonymous", in any language
+    return harness.api.bot_messages(HELPDESK)[-1].message_id
+
+
+async def in_group(harness: Harness, user_id: int, text: str, chat_id: int = HELPDESK) -> None:
+    data = harness.api.make_message(
+        user_id, text, chat_id=chat_id, chat_type="supergroup", first_name="Olga"
+    )
+    await harness.feed(data)
+
+
+def test_the_identity_question_is_extracted_for_translation() -> None:
+    found = {
+        message
+        for _line, message, _comments, _context in extract_from_file(
+            "python", "bot/handlers/ask.py", keywords={"_": None, "N_": None}
+        )
+    }
+    assert IDENTITY_QUESTION in found
+
+
+async def test_the_identity_question_is_asked_in_the_delegates_language(desk: Harness) -> None:
+    chat = await joined(desk, "fr")
+    await chat.send("/ask_organisers Puis-je venir avec un collègue ?")
+    assert chat.text() == (
+        "Les organisateurs verront votre question. Peuvent-ils aussi voir votre nom, "
+        "ou préférez-vous rester anonyme ?"
+    )
+
+
+async def test_an_answer_to_a_delegate_who_blocked_the_bot_leaves_the_ticket_open(
+    desk: Harness,
+) -> None:
+    chat = await joined(desk)
+    posted = await filed(desk, chat, "is there parking")
+    desk.api.block_user(1001)
+    before = len(chat.messages)
+    await organiser_says(desk, "Yes, level -2.", posted)
+    relay_failures_seen(desk)
+    assert "blocked the bot" in group_messages(desk)[-1]
+    assert "Sent to the delegate" not in group_messages(desk)[-1]
+    assert len(chat.messages) == before
+    ticket = await HelpdeskStore(desk.services.db.connection).ticket(1)
+    assert ticket is not None
+    assert ticket.status == "open"
+
+    # Once the delegate is back, /answer delivers it, as the answer and not a follow-up.
+    desk.api.unblock_user(1001)
+    organiser = desk.chat(ORGANISER_ID, "en")
+    await organiser.send("/answer 1 Yes, level -2.")
+    assert "Sent to the delegate" in organiser.text()
+    assert "organisers answered" in chat.text()
+    assert "Yes, level -2." in chat.text()
+    ticket = await HelpdeskStore(desk.services.db.connection).ticket(1)
+    assert ticket is not None
+    assert ticket.status == "answered"
+
+
+async def test_any_delivery_failure_is_reported_to_the_group(desk: Harness) -> None:
+    chat = await joined(desk)
+    posted = await filed(desk, chat, "is there parking")
+    desk.api.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    await organiser_says(desk, "Yes, level -2.", posted)
+    relay_failures_seen(desk)
+    report = group_messages(desk)[-1]
+    assert "could not be delivered" in report
+    assert "not found" in report.lower()
+    assert "/answer 1" in report
+    organiser = desk.chat(ORGANISER_ID, "en")
+    await organiser.send("/helpdesk")
+    assert "is there parking" in organiser.text()
+
+
+async def test_a_failed_follow_up_leaves_the_answered_ticket_answered(desk: Harness) -> None:
+    chat = await joined(desk)
+    posted = await filed(desk, chat, "is there parking")
+    await organiser_says(desk, "Yes, level -2.", posted)
+    desk.api.fail_next("sendMessage", error_code=400, description="Bad Request: chat not found")
+    await organiser_says(desk, "It closes at 20:00.", posted)
+    relay_failures_seen(desk)
+    assert "could not be delivered" in group_messages(desk)[-1]
+    ticket = await HelpdeskStore(desk.services.db.connection).ticket(1)
+    assert ticket is not None
+    assert ticket.status == "answered"
+    # The retry is the first follow-up the delegate sees.
+    await organiser_says(desk, "It closes at 20:00.", posted)
+    assert "follow-up" in chat.text()
+
+
+async def test_a_non_text_reply_to_a_ticket_is_not_silently_dropped(desk: Harness) -> None:
+    chat = await joined(desk)
+    posted = await filed(desk, chat, "where do i park")
+    before = len(chat.messages)
+    data = desk.api.make_message(
+        ORGANISER_ID,
+        "placeholder",
+        chat_id=HELPDESK,
+        chat_type="supergroup",
+        reply_to_message_id=posted,
+    )
+    del data["message"]["text"]
+    data["message"]["location"] = {"latitude": 46.2227, "longitude": 6.1372}
+    await desk.feed(data)
+    assert "only text replies are relayed" in group_messages(desk)[-1]
+    assert len(chat.messages) == before
+    ticket = await HelpdeskStore(desk.services.db.connection).ticket(1)
+    assert ticket is not None
+    assert ticket.status == "open"
+
+
+async def test_replies_are_counted_and_a_half_recorded_reply_is_impossible(
+    tmp_path: Path,
+) -> None:
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    connection = database.connection
+    store = HelpdeskStore(connection)
+    await connection.execute(
+        "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
+    )
+    question_id = await store.add_question(
+        1, GENEVA_ID, "en", "q?", None, "none", 0.0, NOW, key="q"
+    )
+    question = await store.question(question_id)
+    assert question is not None
+    ticket = await store.add_ticket(question, None, NOW)
+
+    # The ticket cannot be marked answered: the reply must not be kept either.
+    await connection.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON helpdesk_tickets "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.add_reply(ticket.id, HELPDESK, 10, ORGANISER_ID, "Olga", "a", NOW)
+    assert not connection.in_transaction
+    await connection.execute("DROP TRIGGER refuse")
+    reopened = await store.ticket(ticket.id)
+    assert reopened is not None
+    assert reopened.status == "open"
+
+    # The same group message is relayed when it comes again, and counted once.
+    assert await store.add_reply(ticket.id, HELPDESK, 10, ORGANISER_ID, "Olga", "a", NOW) == 1
+    assert await store.add_reply(ticket.id, HELPDESK, 11, ORGANISER_ID, "Olga", "b", NOW) == 2
+    assert await store.add_reply(ticket.id, HELPDESK, 11, ORGANISER_ID, "Olga", "b", NOW) is None
+    answered = await store.ticket(ticket.id)
+    assert answered is not None
+    assert answered.status == "answered"
+    assert answered.answered_by_name == "Olga"
+
+    # An undelivered follow-up does not count and does not reopen the ticket...
+    await store.undelivered(HELPDESK, 11)
+    assert await store.add_reply(ticket.id, HELPDESK, 12, ORGANISER_ID, "Olga", "b", NOW) == 2
+    still = await store.ticket(ticket.id)
+    assert still is not None
+    assert still.status == "answered"
+    # ...but with nothing delivered at all, the ticket is open again.
+    for message_id in (10, 12):
+        await store.undelivered(HELPDESK, message_id)
+    reopened = await store.ticket(ticket.id)
+    assert reopened is not None
+    assert reopened.status == "open"
+    assert reopened.answered_by_name is None
+    assert not connection.in_transaction
+    await database.close()
+
+
+def test_questions_are_grouped_by_the_matchers_normalisation() -> None:
+    assert question_key("Où est le déjeuner ?") == question_key("OÙ EST LE DEJEUNER")
+    assert question_key("أَيْنَ الغـــداء؟") == question_key("اين الغداء")
+    assert question_key("🙂") == "🙂"
+
+
+async def test_gaps_count_a_question_once_whatever_its_accents_and_case(desk: Harness) -> None:
+    chat = await joined(desk, "fr")
+    await chat.send("/ask_organisers Où est le déjeuner ?")
+    await chat.send("/ask_organisers OÙ EST LE DEJEUNER")
+    organiser = await joined(desk, user_id=ORGANISER_ID)
+    await organiser.send("/gaps")
+    text = organiser.text()
+    assert "(×2)" in text
+    assert text.lower().count("le dejeuner") + text.lower().count("le déjeuner") == 1
+
+
+async def test_downvoted_answers_are_grouped_the_same_way(desk: Harness) -> None:
+    chat = await joined(desk)
+    for question in ("Où est le déjeuner ?", "OÙ EST LE DEJEUNER"):
+        await chat.send(question)
+        await chat.press("👎")
+    gaps = await HelpdeskStore(desk.services.db.connection).downvoted(GENEVA_ID, 10)
+    assert [(g.answer_id, g.count) for g in gaps] == [("lunch-location", 2)]
+
+
+@pytest.mark.parametrize("command", ["/helpdesk", "/answer 1 hello", "/gaps"])
+async def test_organiser_commands_are_silent_in_other_groups(desk: Harness, command: str) -> None:
+    chat = await joined(desk)
+    await filed(desk, chat, "a question")
+    desk.api.add_chat(OTHER_GROUP, type="supergroup", title="Delegates' lounge")
+    await in_group(desk, 1001, command, OTHER_GROUP)
+    await in_group(desk, ORGANISER_ID, command, OTHER_GROUP)
+    await in_group(desk, 4242, command)  # not an organiser, in the helpdesk group
+    assert desk.api.bot_messages(OTHER_GROUP) == []
+    assert len(desk.api.bot_messages(HELPDESK)) == 1  # the ticket only
+    ticket = await HelpdeskStore(desk.services.db.connection).ticket(1)
+    assert ticket is not None
+    assert ticket.status == "open"
+
+
+async def test_organiser_commands_work_in_the_helpdesk_group(desk: Harness) -> None:
+    chat = await joined(desk, "fr")
+    await filed(desk, chat, "Puis-je venir avec un collègue ?")
+    await in_group(desk, ORGANISER_ID, "/helpdesk")
+    listing = group_messages(desk)[-1]
+    assert "Puis-je venir" in listing
+    assert "French" in listing
+    assert "· fr ·" not in listing
+
+    # No consultation picker posted into the group.
+    await in_group(desk, ORGANISER_ID, "/gaps")
+    last = desk.api.bot_messages(HELPDESK)[-1]
+    assert "private chat" in (last.plain_text() or "")
+    assert last.buttons() == []
+    await joined(desk, user_id=ORGANISER_ID)
+    await in_group(desk, ORGANISER_ID, "/gaps")
+    assert "Puis-je venir avec un collègue ? (×1)" in group_messages(desk)[-1]
+
+    await in_group(desk, ORGANISER_ID, "/answer 1 Oui, inscrivez-le à l'accueil.")
+    assert "Sent to the delegate" in group_messages(desk)[-1]
+    assert "Oui, inscrivez-le" in chat.text()

@@ -7,18 +7,19 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.ask_texts import not_sure_answer, small_talk_answer
 from bot.context import BotContext
 from bot.handlers.common import reply
 from bot.handlers.formatting import esc, language_name, moment, session_card, session_line
 from bot.handlers.start import need_consultation
-from bot.i18n import DEFAULT, _, current_language, ngettext, use_language
+from bot.i18n import DEFAULT, N_, _, current_language, isolate, ngettext, use_language
 from bot.services.event_data import Consultation
 from bot.services.helpdesk import HelpdeskError, NotOrganiser, Relay
-from bot.services.matcher import GREETING, SESSIONS, THANKS_KIND, Match
+from bot.services.matcher import SESSIONS, Match
 from bot.storage.helpdesk import TicketRecord
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(ask_button, pattern=r"^ask:t:"))
     application.add_handler(CallbackQueryHandler(identity_button, pattern=r"^ask:[na]:"))
     application.add_handler(
-        MessageHandler(GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND, group_reply)
+        MessageHandler(
+            GROUPS & filters.REPLY & ~filters.COMMAND & ~filters.StatusUpdate.ALL, group_reply
+        )
     )
 
 
@@ -70,7 +73,11 @@ def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list
     sessions = list(match.sessions)
     lines: list[str] = []
     if match.when is not None:
-        room = esc(match.room) if match.room else None
+        room = None
+        if match.room:
+            # The sessions found are all in the room asked about: name it in the reader's language.
+            named = sessions[0].room.get(lang) if sessions and sessions[0].room else match.room
+            room = esc(isolate(named))
         if match.when == "now":
             title = _("On now in {room}").format(room=room) if room else _("On now")
         else:
@@ -102,18 +109,9 @@ async def answer_question(update: Update, context: BotContext) -> None:
     lang = current_language()
     asked = await context.services.helpdesk.ask(user.id, consultation, lang, message.text)
     match = asked.match
-    if match.kind == GREETING:
-        await reply(
-            update,
-            context,
-            _(
-                "Hello! Ask me anything about the consultation, in your own words: "
-                "for example “Where is lunch?” or “What is on now?”."
-            ),
-        )
-        return
-    if match.kind == THANKS_KIND:
-        await reply(update, context, _("You are welcome! Ask me anything else any time."))
+    small_talk = small_talk_answer(match.kind)
+    if small_talk is not None:
+        await reply(update, context, small_talk)
         return
     question_id = asked.question_id
     assert question_id is not None
@@ -124,18 +122,13 @@ async def answer_question(update: Update, context: BotContext) -> None:
     answer = match.text(lang)
     if answer is None:
         await reply(
-            update,
-            context,
-            _(
-                "I am not sure I know the answer to that, and I would rather not guess. "
-                "Shall I ask the organisers? A person will answer you here."
-            ),
-            InlineKeyboardMarkup([[_ask_button(question_id)]]),
+            update, context, not_sure_answer(), InlineKeyboardMarkup([[_ask_button(question_id)]])
         )
         return
     text = esc(answer)
     if match.topic is not None:
-        text = f"{match.topic.icon} <b>{esc(match.topic.title.get(lang))}</b>\n\n{text}"
+        title = esc(isolate(match.topic.title.get(lang)))
+        text = f"{esc(match.topic.icon)} <b>{title}</b>\n\n{text}"
     await reply(update, context, "💡 " + text, _answer_keyboard(question_id))
 
 
@@ -179,7 +172,7 @@ def _identity_keyboard(question_id: int) -> InlineKeyboardMarkup:
     )
 
 
-IDENTITY_QUESTION = (
+IDENTITY_QUESTION = N_(
     "The organisers will see your question. May they also see your name, or would you rather "
     "stay anonymous?"
 )
@@ -299,6 +292,25 @@ async def _refuse(update: Update, context: BotContext) -> None:
     await reply(update, context, _("Only organisers can use this command."))
 
 
+async def _organiser_here(update: Update, context: BotContext) -> bool:
+    """Organisers' commands work in a private chat or in the helpdesk group.
+
+    Anywhere else they are ignored, and in a group a non-organiser gets no public refusal.
+    """
+    chat = update.effective_chat
+    profile = context.profile
+    if chat is None or profile is None:
+        return False
+    private = chat.type == ChatType.PRIVATE
+    if not private and chat.id != context.services.config.helpdesk_chat_id:
+        return False
+    if not profile.is_organiser:
+        if private:
+            await _refuse(update, context)
+        return False
+    return True
+
+
 async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
     """Send an organiser's reply to the delegate, in the delegate's language."""
     ticket = relay.ticket
@@ -310,14 +322,20 @@ async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
         text = f"{head}\n<i>{esc(ticket.question)}</i>\n\n{esc(relay.text)}"
     try:
         await context.bot.send_message(ticket.user_id, text, parse_mode=ParseMode.HTML)
-    except Forbidden:
-        await reply(
-            update,
-            context,
-            _(
+    except TelegramError as exc:
+        # Tell the organisers, or they would believe the delegate has the answer.
+        logger.warning("Could not relay the answer to ticket %d: %s", ticket.id, exc)
+        await context.services.helpdesk.undelivered(relay)
+        if isinstance(exc, Forbidden):
+            failure = _(
                 "Ticket #{number}: the delegate has blocked the bot; the answer was not delivered."
-            ).format(number=ticket.id),
-        )
+            ).format(number=ticket.id)
+        else:
+            failure = _(
+                "Ticket #{number}: the answer could not be delivered ({reason}). "
+                "Send /answer {number} followed by the text to try again."
+            ).format(number=ticket.id, reason=esc(exc.message))
+        await reply(update, context, "⚠️ " + failure)
         return
     await reply(
         update,
@@ -337,7 +355,17 @@ async def group_reply(update: Update, context: BotContext) -> None:
         return
     helpdesk = context.services.helpdesk
     ticket = await helpdesk.ticket_for_message(chat.id, message.reply_to_message.message_id)
-    if ticket is None or not message.text:
+    if ticket is None:
+        return
+    if not message.text:
+        await reply(
+            update,
+            context,
+            _(
+                "Ticket #{number}: only text replies are relayed to the delegate; "
+                "this message was not sent."
+            ).format(number=ticket.id),
+        )
         return
     relay = await helpdesk.reply(profile, ticket, chat.id, message.message_id, message.text)
     if relay is not None:
@@ -351,8 +379,7 @@ async def answer_ticket(update: Update, context: BotContext) -> None:
     profile = context.profile
     if message is None or chat is None or profile is None:
         return
-    if not profile.is_organiser:
-        await _refuse(update, context)
+    if not await _organiser_here(update, context):
         return
     args = context.args or []
     number = args[0].lstrip("#") if args else ""
@@ -379,8 +406,7 @@ async def answer_ticket(update: Update, context: BotContext) -> None:
 async def show_helpdesk(update: Update, context: BotContext) -> None:
     """/helpdesk: open tickets, oldest first."""
     profile = context.profile
-    if profile is None or not profile.is_organiser:
-        await _refuse(update, context)
+    if profile is None or not await _organiser_here(update, context):
         return
     tickets, total = await context.services.helpdesk.open_tickets(profile)
     if not tickets:
@@ -395,11 +421,11 @@ async def show_helpdesk(update: Update, context: BotContext) -> None:
     for ticket in tickets:
         consultation = context.services.events.get(ticket.consultation_id)
         asked = moment(ticket.created_at, consultation) if consultation else ""
-        who = esc(ticket.display_name) if ticket.display_name else _("anonymous")
+        who = esc(isolate(ticket.display_name)) if ticket.display_name else _("anonymous")
         question = ticket.question if len(ticket.question) <= 200 else ticket.question[:199] + "…"
-        lines.append(
-            f"<b>#{ticket.id}</b> · {esc(asked)} · {esc(ticket.language)} · {who}\n{esc(question)}"
-        )
+        number = isolate(f"#{ticket.id}")
+        language = esc(language_name(ticket.language))
+        lines.append(f"<b>{number}</b> · {esc(asked)} · {language} · {who}\n{esc(question)}")
     lines.append("")
     lines.append(
         "<i>" + _("Answer with /answer followed by the ticket number and your text.") + "</i>"
@@ -410,10 +436,20 @@ async def show_helpdesk(update: Update, context: BotContext) -> None:
 async def show_gaps(update: Update, context: BotContext) -> None:
     """/gaps: questions the bot could not answer and answers voted 👎, to improve the FAQ."""
     profile = context.profile
-    if profile is None or not profile.is_organiser:
-        await _refuse(update, context)
+    chat = update.effective_chat
+    if profile is None or chat is None or not await _organiser_here(update, context):
         return
-    consultation = await need_consultation(update, context)
+    if chat.type == ChatType.PRIVATE:
+        consultation = await need_consultation(update, context)
+    else:
+        # No consultation picker in the group: it is chosen in the private chat.
+        consultation = context.consultation
+        if consultation is None:
+            await reply(
+                update,
+                context,
+                _("Choose your consultation in a private chat with me, then send /gaps again."),
+            )
     if consultation is None:
         return
     gaps = await context.services.helpdesk.gaps(profile, consultation)

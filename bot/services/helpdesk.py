@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.event_data import Consultation
-from bot.services.matcher import NONE, SESSIONS, Match, Matchers
+from bot.services.matcher import NONE, SESSIONS, Match, Matchers, normalise, words
 from bot.services.people import Profile
 from bot.storage.helpdesk import GapRecord, HelpdeskStore, QuestionRecord, TicketRecord
 
@@ -46,6 +46,8 @@ class Relay:
     ticket: TicketRecord
     number: int
     text: str
+    chat_id: int
+    message_id: int
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Helpdesk:
             match.kind,
             match.score,
             self._clock.now(),
+            key=question_key(text),
         )
         return Asked(question_id, match)
 
@@ -90,15 +93,17 @@ class Helpdesk:
         self, user_id: int, consultation: Consultation, language: str, text: str
     ) -> int:
         """A question meant for the organisers (/ask_organisers); returns its id."""
+        text = text.strip()[:MAX_QUESTION]
         return await self._store.add_question(
             user_id,
             consultation.id,
             language,
-            text.strip()[:MAX_QUESTION],
+            text,
             None,
             "direct",
             0.0,
             self._clock.now(),
+            key=question_key(text),
         )
 
     async def _own_question(self, user_id: int, question_id: int) -> QuestionRecord:
@@ -158,7 +163,11 @@ class Helpdesk:
         )
         if number is None:
             return None
-        return Relay(ticket, number, text)
+        return Relay(ticket, number, text, chat_id, message_id)
+
+    async def undelivered(self, relay: Relay) -> None:
+        """The reply could not reach the delegate: a ticket with no answer delivered reopens."""
+        await self._store.undelivered(relay.chat_id, relay.message_id)
 
     async def open_tickets(self, organiser: Profile) -> tuple[list[TicketRecord], int]:
         """Open tickets, oldest first (at most a screenful), and how many are open in all."""
@@ -171,6 +180,11 @@ class Helpdesk:
             await self._store.unanswered(consultation.id, GAPS_LIMIT),
             await self._store.downvoted(consultation.id, GAPS_LIMIT),
         )
+
+
+def question_key(text: str) -> str:
+    """The form questions are grouped by: "Où est le déjeuner ?" and "OU EST LE DEJEUNER" agree."""
+    return " ".join(words(text)) or normalise(text).strip()
 
 
 def _require_organiser(profile: Profile) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.database import from_iso, to_iso
+from bot.storage.database import from_iso, in_transaction, to_iso
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,9 @@ class GapRecord:
 
 _ADD_QUESTION = """
 INSERT INTO helpdesk_questions
-    (user_id, consultation_id, language, question, answer_id, kind, score, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    (user_id, consultation_id, language, question, question_key, answer_id, kind, score,
+     created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _GET_QUESTION = """
 SELECT id, user_id, consultation_id, language, question, answer_id, kind
@@ -94,18 +96,30 @@ UPDATE helpdesk_tickets SET status = 'answered', answered_at = ?, answered_by = 
     answered_by_name = ?
 WHERE id = ? AND status = 'open'
 """
-_COUNT_REPLIES = "SELECT COUNT(*) FROM helpdesk_replies WHERE ticket_id = ?"
+_COUNT_REPLIES = "SELECT COUNT(*) FROM helpdesk_replies WHERE ticket_id = ? AND delivered = 1"
+_UNDELIVERED = """
+UPDATE helpdesk_replies SET delivered = 0 WHERE group_chat_id = ? AND group_message_id = ?
+RETURNING ticket_id
+"""
+# The ticket is open again unless an earlier answer did reach the delegate.
+_REOPEN = """
+UPDATE helpdesk_tickets SET status = 'open', answered_at = NULL, answered_by = NULL,
+    answered_by_name = NULL
+WHERE id = ? AND NOT EXISTS (
+    SELECT 1 FROM helpdesk_replies WHERE ticket_id = helpdesk_tickets.id AND delivered = 1
+)
+"""
 _UNANSWERED = """
 SELECT question, NULL AS answer_id, COUNT(*) AS n, MAX(created_at) AS last_asked
 FROM helpdesk_questions
 WHERE consultation_id = ? AND kind IN ('none', 'direct')
-GROUP BY lower(trim(question)) ORDER BY n DESC, last_asked DESC LIMIT ?
+GROUP BY question_key ORDER BY n DESC, last_asked DESC LIMIT ?
 """
 _DOWNVOTED = """
 SELECT q.question, q.answer_id, COUNT(*) AS n, MAX(q.created_at) AS last_asked
 FROM helpdesk_votes v JOIN helpdesk_questions q ON q.id = v.question_id
 WHERE q.consultation_id = ? AND v.helpful = 0
-GROUP BY q.answer_id, lower(trim(q.question)) ORDER BY n DESC, last_asked DESC LIMIT ?
+GROUP BY q.answer_id, q.question_key ORDER BY n DESC, last_asked DESC LIMIT ?
 """
 
 
@@ -145,10 +159,23 @@ class HelpdeskStore:
         kind: str,
         score: float,
         now: datetime,
+        *,
+        key: str,
     ) -> int:
+        """Store a question; `key` is its normalised form, by which the FAQ gaps are grouped."""
         cursor = await self._db.execute(
             _ADD_QUESTION,
-            (user_id, consultation_id, language, question, answer_id, kind, score, to_iso(now)),
+            (
+                user_id,
+                consultation_id,
+                language,
+                question,
+                key,
+                answer_id,
+                kind,
+                score,
+                to_iso(now),
+            ),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -230,17 +257,34 @@ class HelpdeskStore:
         text: str,
         now: datetime,
     ) -> int | None:
-        """Record a reply once; returns how many replies the ticket has, None if seen before."""
-        cursor = await self._db.execute(
-            _ADD_REPLY,
-            (chat_id, message_id, ticket_id, organiser_id, organiser_name, text, to_iso(now)),
-        )
-        if cursor.rowcount == 0:
-            return None
-        await self._db.execute(_ANSWERED, (to_iso(now), organiser_id, organiser_name, ticket_id))
-        async with self._db.execute(_COUNT_REPLIES, (ticket_id,)) as counted:
-            row = await counted.fetchone()
-        return int(row[0]) if row else 1
+        """Record a reply once and mark the ticket answered, in one transaction.
+
+        Returns how many delivered replies the ticket now has (this one included), None when
+        this group message was recorded before.
+        """
+        stamp = to_iso(now)
+
+        def work(db: sqlite3.Connection) -> int | None:
+            added = db.execute(
+                _ADD_REPLY,
+                (chat_id, message_id, ticket_id, organiser_id, organiser_name, text, stamp),
+            )
+            if added.rowcount == 0:
+                return None
+            db.execute(_ANSWERED, (stamp, organiser_id, organiser_name, ticket_id))
+            row = db.execute(_COUNT_REPLIES, (ticket_id,)).fetchone()
+            return int(row[0]) if row else 1
+
+        return await in_transaction(self._db, work)
+
+    async def undelivered(self, chat_id: int, message_id: int) -> None:
+        """The reply never reached the delegate: keep it, but reopen a ticket left unanswered."""
+
+        def work(db: sqlite3.Connection) -> None:
+            for row in db.execute(_UNDELIVERED, (chat_id, message_id)).fetchall():
+                db.execute(_REOPEN, (row[0],))
+
+        await in_transaction(self._db, work)
 
     async def unanswered(self, consultation_id: str, limit: int) -> list[GapRecord]:
         async with self._db.execute(_UNANSWERED, (consultation_id, limit)) as cursor:

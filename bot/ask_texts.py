@@ -1,0 +1,26 @@
+"""The bot's own words in free-text answers, shared by the chat and `python -m bot ask`."""
+
+from __future__ import annotations
+
+from bot.i18n import _
+from bot.services.matcher import GREETING, THANKS_KIND
+
+
+def small_talk_answer(kind: str) -> str | None:
+    """The answer to a greeting or to thanks; None for a real question."""
+    if kind == GREETING:
+        return _(
+            "Hello! Ask me anything about the consultation, in your own words: "
+            "for example “Where is lunch?” or “What is on now?”."
+        )
+    if kind == THANKS_KIND:
+        return _("You are welcome! Ask me anything else any time.")
+    return None
+
+
+def not_sure_answer() -> str:
+    """The honest abstention, when no organisers' text answers the question."""
+    return _(
+        "I am not sure I know the answer to that, and I would rather not guess. "
+        "Shall I ask the organisers? A person will answer you here."
+    )
