@@ -866,3 +866,14 @@ def test_cli_export_role_and_qr(
     svg = (qr_dir / f"{GENEVA_ID}-opening.svg").read_text(encoding="utf-8")
     assert "<text" in svg
     assert "Opening" in svg
+
+
+async def test_a_recommendation_for_a_theme_that_closed_meanwhile_says_so(
+    harness: Harness,
+) -> None:
+    chat = await joined(harness, language_code="fr")
+    # The delegate chose a theme that a reload has since removed.
+    await harness.services.feedback.expect(1001, "recommendation", geneva(), "no-such-theme")
+    await chat.send("Des fonds pour les ONG locales")
+    assert chat.text().startswith("Ce thème n'est plus ouvert")
+    assert (await harness.services.feedback.recommendation_table(geneva())).rows == []

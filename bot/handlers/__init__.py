@@ -27,9 +27,9 @@ from bot.handlers import (
     reminders,
     start,
 )
+from bot.handlers.common import out_of_date
 from bot.handlers.errors import on_error
 from bot.handlers.profile import load_profile
-from bot.i18n import _
 
 MIDDLEWARE_GROUP = -1
 
@@ -94,4 +94,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 async def stale_button(update: Update, context: BotContext) -> None:
     """A button whose data no handler knows (an old message, or forged data)."""
     if update.callback_query:
-        await update.callback_query.answer(_("This button is out of date."))
+        await out_of_date(update)

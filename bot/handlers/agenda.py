@@ -8,7 +8,7 @@ from babel.dates import format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.context import BotContext
-from bot.handlers.common import reply, show
+from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import (
     day_long,
     day_short,
@@ -16,6 +16,7 @@ from bot.handlers.formatting import (
     join_list,
     session_card,
     session_line,
+    shorten,
     zone_note,
 )
 from bot.handlers.start import need_consultation
@@ -24,16 +25,13 @@ from bot.services.calendar import build_ics, ics_filename
 from bot.services.event_data import Consultation, Session
 
 PAGE_SIZE = 8
-BUTTON_TITLE = 40
 
 
 def _button_label(session: Session, consultation: Consultation, starred: bool) -> str:
     start = format_time(
         session.start, "HH:mm", tzinfo=consultation.timezone, locale=current_language()
     )
-    title = session.title.get(current_language())
-    if len(title) > BUTTON_TITLE:
-        title = title[: BUTTON_TITLE - 1].rstrip() + "…"
+    title = shorten(session.title.get(current_language()))
     return f"{'⭐ ' if starred else ''}{start} · {title}"
 
 
@@ -133,10 +131,10 @@ async def agenda_day_button(update: Update, context: BotContext) -> None:
         day = date.fromisoformat(day_text)
         page = int(page_text)
     except ValueError:
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     if day not in consultation.days():
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await query.answer()
     await _day_page(update, context, consultation, day, page)
@@ -297,7 +295,7 @@ async def now_page_button(update: Update, context: BotContext) -> None:
         _prefix, _kind, flag, page_text = query.data.split(":")
         page = int(page_text)
     except ValueError:
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await _now_next(update, context, include_now=flag == "1", page=page)
 

@@ -13,8 +13,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.ask_texts import not_sure_answer, small_talk_answer
 from bot.context import BotContext
-from bot.handlers.common import reply
-from bot.handlers.formatting import esc, language_name, moment, session_card, session_line
+from bot.handlers.common import out_of_date, reply
+from bot.handlers.formatting import esc, language_name, moment, session_card, session_line, shorten
 from bot.handlers.start import need_consultation
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, ngettext, use_language
 from bot.services.event_data import Consultation
@@ -91,7 +91,7 @@ def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list
         return session_card(sessions[0], consultation, starred=False), []
     lines.extend(session_line(s, consultation) for s in sessions)
     buttons = [
-        [InlineKeyboardButton(s.title.get(lang)[:60], callback_data=f"ag:s:{s.id}")]
+        [InlineKeyboardButton(shorten(s.title.get(lang), 60), callback_data=f"ag:s:{s.id}")]
         for s in sessions
     ]
     return "\n".join(lines), buttons
@@ -143,7 +143,7 @@ async def vote_button(update: Update, context: BotContext) -> None:
         question_id = int(raw_id)
         await context.services.helpdesk.vote(user.id, question_id, raw_vote == "1")
     except (ValueError, HelpdeskError):
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     if raw_vote == "1":
         await query.answer(_("Thank you for your feedback!"))
@@ -188,7 +188,7 @@ async def ask_button(update: Update, context: BotContext) -> None:
         question_id = int(query.data.removeprefix(f"{PREFIX}t:"))
         await context.services.helpdesk.question(user.id, question_id)
     except (ValueError, HelpdeskError):
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await query.answer()
     await reply(update, context, _(IDENTITY_QUESTION), _identity_keyboard(question_id))
@@ -228,7 +228,7 @@ async def identity_button(update: Update, context: BotContext) -> None:
         name = (user.full_name or user.first_name) if choice == "n" else None
         ticket, new = await context.services.helpdesk.open_ticket(user.id, int(raw_id), name)
     except (ValueError, HelpdeskError):
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await query.answer()
     message = query.message
@@ -422,7 +422,7 @@ async def show_helpdesk(update: Update, context: BotContext) -> None:
         consultation = context.services.events.get(ticket.consultation_id)
         asked = moment(ticket.created_at, consultation) if consultation else ""
         who = esc(isolate(ticket.display_name)) if ticket.display_name else _("anonymous")
-        question = ticket.question if len(ticket.question) <= 200 else ticket.question[:199] + "…"
+        question = shorten(ticket.question, 200)
         number = isolate(f"#{ticket.id}")
         language = esc(language_name(ticket.language))
         lines.append(f"<b>{number}</b> · {esc(asked)} · {language} · {who}\n{esc(question)}")

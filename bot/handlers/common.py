@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.handlers.formatting import split_message
+from bot.i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +75,18 @@ def _shows_already(message: Message, text: str, markup: InlineKeyboardMarkup | N
     if markup is None or current is None:
         return markup is None and current is None
     return current.inline_keyboard == markup.inline_keyboard
+
+
+def callback_parts(update: Update, count: int) -> list[str] | None:
+    """The pressed button's data split at ':', when it has exactly `count` parts."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return None
+    parts = query.data.split(":")
+    return parts if len(parts) == count else None
+
+
+async def out_of_date(update: Update) -> None:
+    """Answer a press whose button no longer fits what the bot knows (old message, forged data)."""
+    if update.callback_query:
+        await update.callback_query.answer(_("This button is out of date."))

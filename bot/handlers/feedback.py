@@ -17,8 +17,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, Services
-from bot.handlers.common import reply, show
-from bot.handlers.formatting import esc, moment, time_range
+from bot.handlers.common import callback_parts, out_of_date, reply, show
+from bot.handlers.formatting import esc, moment, shorten, time_range
 from bot.handlers.outbox import Rendered, renderer
 from bot.handlers.start import need_consultation
 from bot.i18n import _, current_language, ngettext, pick_language, set_language
@@ -43,12 +43,6 @@ from bot.storage.outbox import OutboxItem
 logger = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE
-BUTTON_TITLE = 44
-OUT_OF_DATE = "This button is out of date."
-
-
-def _short(title: str, limit: int = BUTTON_TITLE) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
 def _title(session: Session) -> str:
@@ -57,19 +51,6 @@ def _title(session: Session) -> str:
 
 def stars(rating: int) -> str:
     return "★" * rating + "☆" * (5 - rating)
-
-
-def _data_parts(update: Update, count: int) -> list[str] | None:
-    query = update.callback_query
-    if query is None or query.data is None:
-        return None
-    parts = query.data.split(":")
-    return parts if len(parts) == count else None
-
-
-async def _out_of_date(update: Update) -> None:
-    if update.callback_query:
-        await update.callback_query.answer(_(OUT_OF_DATE))
 
 
 # --- the rating card ----------------------------------------------------------------------
@@ -196,7 +177,7 @@ async def show_feedback(update: Update, context: BotContext) -> None:
     rows = []
     for session, record in items:
         mark = "✅ " if record is not None else ""
-        label = f"{mark}{time_range(session, consultation)} · {_short(_title(session), 32)}"
+        label = f"{mark}{time_range(session, consultation)} · {shorten(_title(session), 32)}"
         rows.append([InlineKeyboardButton(label, callback_data=f"fb:o:{session.id}")])
     text = (
         "⭐ <b>"
@@ -209,9 +190,9 @@ async def show_feedback(update: Update, context: BotContext) -> None:
 
 async def open_button(update: Update, context: BotContext) -> None:
     """fb:o:<session>"""
-    parts = _data_parts(update, 3)
+    parts = callback_parts(update, 3)
     if parts is None:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     found = await _session_for(update, context, parts[2])
     if found is None or update.callback_query is None:
         return
@@ -248,18 +229,18 @@ def is_feedback_link(payload: str) -> bool:
 
 async def rate_button(update: Update, context: BotContext) -> None:
     """fb:r:<session>:<n> — one tap."""
-    parts = _data_parts(update, 4)
+    parts = callback_parts(update, 4)
     query = update.callback_query
     if parts is None or query is None or not parts[3].isdigit() or not 1 <= int(parts[3]) <= 5:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     await _rate(update, context, parts[2], int(parts[3]))
 
 
 async def not_attended_button(update: Update, context: BotContext) -> None:
     """fb:x:<session>"""
-    parts = _data_parts(update, 3)
+    parts = callback_parts(update, 3)
     if parts is None:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     await _rate(update, context, parts[2], None)
 
 
@@ -283,9 +264,9 @@ async def _rate(update: Update, context: BotContext, session_id: str, rating: in
 
 async def comment_button(update: Update, context: BotContext) -> None:
     """fb:c:<session>: the next text message is the comment."""
-    parts = _data_parts(update, 3)
+    parts = callback_parts(update, 3)
     if parts is None:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     found = await _session_for(update, context, parts[2])
     query = update.callback_query
     if found is None or query is None or context.profile is None:
@@ -361,10 +342,10 @@ async def _sign(
     sign: Callable[[int, int, str | None], Awaitable[_Signed]],
 ) -> _Signed | None:
     """<ns>:sg:<id> signs the delegate's item with their name, <ns>:us:<id> unsigns it."""
-    parts = _data_parts(update, 3)
+    parts = callback_parts(update, 3)
     query = update.callback_query
     if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
-        await _out_of_date(update)
+        await out_of_date(update)
         return None
     name = context.profile.first_name or str(context.profile.user_id)
     try:
@@ -372,7 +353,7 @@ async def _sign(
             context.profile.user_id, int(parts[2]), name if parts[1] == "sg" else None
         )
     except FeedbackNotFound:
-        await _out_of_date(update)
+        await out_of_date(update)
         return None
     await query.answer()
     return record
@@ -387,14 +368,14 @@ async def sign_button(update: Update, context: BotContext) -> None:
 
 async def delete_button(update: Update, context: BotContext) -> None:
     """fb:del:<id>: delete one's rating and comment on a session."""
-    parts = _data_parts(update, 3)
+    parts = callback_parts(update, 3)
     query = update.callback_query
     if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     try:
         await context.services.feedback.delete(context.profile.user_id, int(parts[2]))
     except FeedbackNotFound:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     await query.answer(_("Deleted."))
     await show_my_feedback(update, context)
 
@@ -448,7 +429,11 @@ async def capture_text(update: Update, context: BotContext) -> None:
         try:
             saved = await feedback.recommend(profile.user_id, consultation, awaiting.target, text)
         except FeedbackNotFound:
-            await reply(update, context, _(OUT_OF_DATE))
+            await reply(
+                update,
+                context,
+                _("This theme is no longer open. Send /recommend to choose another one."),
+            )
             return
         await reply(
             update,
@@ -513,7 +498,7 @@ async def _ask(
         rows.extend(
             [
                 InlineKeyboardButton(
-                    _short(option.text.get(current_language())),
+                    shorten(option.text.get(current_language())),
                     callback_data=f"sv:a:{index}:{number}",
                 )
             ]
@@ -555,7 +540,7 @@ async def survey_button(update: Update, context: BotContext) -> None:
     data = query.data if query else None
     consultation = context.consultation
     if query is None or data is None or consultation is None or context.profile is None:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     parts = data.split(":")
     survey = consultation.survey
     try:
@@ -567,7 +552,7 @@ async def survey_button(update: Update, context: BotContext) -> None:
             number = int(parts[3])
             value = question.options[number].id if question.kind == "choice" else str(number)
     except (ValueError, IndexError):
-        return await _out_of_date(update)
+        return await out_of_date(update)
     feedback = context.services.feedback
     await feedback.stop_expecting(context.profile.user_id)
     try:
@@ -579,7 +564,7 @@ async def survey_button(update: Update, context: BotContext) -> None:
         await query.answer(_survey_closed(consultation, error), show_alert=True)
         return
     except ValueError:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     await query.answer()
     await _ask_next(update, context, consultation, question.id)
 
@@ -593,7 +578,7 @@ async def delete_answers_button(update: Update, context: BotContext) -> None:
     try:
         await context.services.feedback.delete_answers(context.profile.user_id, consultation)
     except FeedbackNotFound:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     await query.answer(_("Deleted."))
     await show_my_feedback(update, context)
 
@@ -610,7 +595,7 @@ async def show_recommend(update: Update, context: BotContext) -> None:
         await update.callback_query.answer()
     lang = current_language()
     rows = [
-        [InlineKeyboardButton(_short(t.title.get(lang)), callback_data=f"rc:t:{t.id}")]
+        [InlineKeyboardButton(shorten(t.title.get(lang)), callback_data=f"rc:t:{t.id}")]
         for t in context.services.feedback.themes(consultation)
     ]
     rows.append([InlineKeyboardButton(_("Other"), callback_data=f"rc:t:{OTHER_THEME}")])
@@ -630,15 +615,15 @@ async def show_recommend(update: Update, context: BotContext) -> None:
 
 async def theme_button(update: Update, context: BotContext) -> None:
     """rc:t:<theme>"""
-    parts = _data_parts(update, 3)
+    parts = callback_parts(update, 3)
     query = update.callback_query
     consultation = context.consultation
     if parts is None or query is None or consultation is None or context.profile is None:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     theme_id = parts[2]
     theme = context.services.feedback.theme(consultation, theme_id)
     if theme is None and theme_id != OTHER_THEME:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     await query.answer()
     await context.services.feedback.expect(
         context.profile.user_id, RECOMMENDATION, consultation, theme_id
@@ -694,16 +679,16 @@ async def sign_recommendation_button(update: Update, context: BotContext) -> Non
 
 async def delete_recommendation_button(update: Update, context: BotContext) -> None:
     """rc:del:<id>"""
-    parts = _data_parts(update, 3)
+    parts = callback_parts(update, 3)
     query = update.callback_query
     if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     try:
         await context.services.feedback.delete_recommendation(
             context.profile.user_id, int(parts[2])
         )
     except FeedbackNotFound:
-        return await _out_of_date(update)
+        return await out_of_date(update)
     await query.answer(_("Deleted."))
     await show_my_feedback(update, context)
 
@@ -751,7 +736,7 @@ async def show_my_feedback(update: Update, context: BotContext) -> None:
             rows.append(
                 [
                     InlineKeyboardButton(
-                        "🗑 " + _short(title, 40), callback_data=f"fb:del:{record.id}"
+                        "🗑 " + shorten(title, 40), callback_data=f"fb:del:{record.id}"
                     )
                 ]
             )
@@ -773,7 +758,7 @@ async def show_my_feedback(update: Update, context: BotContext) -> None:
             rows.append(
                 [
                     InlineKeyboardButton(
-                        "🗑 " + _short(item.text, 40), callback_data=f"rc:del:{item.id}"
+                        "🗑 " + shorten(item.text, 40), callback_data=f"rc:del:{item.id}"
                     )
                 ]
             )

@@ -29,6 +29,14 @@ KIND_ICONS = {
 }
 
 
+BUTTON_TEXT = 40
+
+
+def shorten(text: str, limit: int = BUTTON_TEXT) -> str:
+    """Fit a title on a phone button: cut at `limit` characters with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def esc(text: str) -> str:
     return html.escape(text, quote=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers.common import reply, show
+from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import esc
 from bot.handlers.start import need_consultation
 from bot.i18n import _, current_language
@@ -54,7 +54,7 @@ async def topic_button(update: Update, context: BotContext) -> None:
         return
     topic = consultation.topic(topic_id) if consultation else None
     if topic is None:
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await query.answer()
     lang = current_language()

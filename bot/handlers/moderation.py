@@ -10,9 +10,9 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import reply, show
+from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.feedback import stars
-from bot.handlers.formatting import esc, moment, time_range
+from bot.handlers.formatting import esc, moment, shorten, time_range
 from bot.handlers.start import need_consultation
 from bot.i18n import _, current_language, isolate, ngettext
 from bot.services.charts import rating_histogram
@@ -108,7 +108,7 @@ async def _reviews_page(
     for number, review in enumerate(shown, page * SESSIONS_PER_PAGE + 1):
         title = review.session.title.get(lang)
         lines.append(f"{number}. <b>{esc(title)}</b>\n    {_average(review)} · {_figures(review)}")
-        short = title if len(title) <= 30 else title[:29].rstrip() + "…"
+        short = shorten(title, 30)
         rows.append(
             [
                 InlineKeyboardButton(
@@ -141,7 +141,7 @@ async def reviews_button(update: Update, context: BotContext) -> None:
         return
     parts = query.data.split(":")
     if len(parts) != 4 or parts[2] not in (SORT_WORST, SORT_TIME) or not parts[3].isdigit():
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await query.answer()
     await _reviews_page(update, context, consultation, parts[2], int(parts[3]))
@@ -278,7 +278,7 @@ async def comments_button(update: Update, context: BotContext) -> None:
         return
     parts = query.data.split(":")
     if len(parts) != 4 or not parts[3].isdigit():
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     try:
         await query.answer()
@@ -296,7 +296,7 @@ async def hide_button(update: Update, context: BotContext) -> None:
         return
     parts = query.data.split(":")
     if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     hidden = parts[1] == "h"
     feedback = context.services.feedback
@@ -328,7 +328,7 @@ async def export_button(update: Update, context: BotContext) -> None:
         return
     parts = query.data.split(":")
     if len(parts) != 4 or parts[2] not in EXPORT_KINDS or parts[3] not in ("csv", "xlsx"):
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await query.answer()
     kind, fmt = EXPORT_KINDS[parts[2]], parts[3]

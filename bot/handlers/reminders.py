@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import BotContext, Services
-from bot.handlers.common import reply, show
+from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import day_long, esc, moment, session_line, when, zone_note
 from bot.handlers.outbox import Rendered, make_sender, renderer
 from bot.handlers.start import need_consultation
@@ -371,7 +371,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
         else:
             raise ValueError(query.data)
     except ValueError:
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await query.answer(_("Saved."))
     text, markup = await _settings_view(context, user_id)

@@ -16,7 +16,7 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.context import BotContext
-from bot.handlers.common import reply, show
+from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import esc
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -230,7 +230,7 @@ async def set_language_button(update: Update, context: BotContext) -> None:
         return
     code = query.data.removeprefix(LANG_PREFIX)
     if code not in SUPPORTED:
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await context.services.people.set_language(user.id, code)
     set_language(code)
@@ -267,7 +267,7 @@ async def set_consultation_button(update: Update, context: BotContext) -> None:
         return
     consultation = context.services.events.get(query.data.removeprefix(CONSULTATION_PREFIX))
     if consultation is None:
-        await query.answer(_("This button is out of date."))
+        await out_of_date(update)
         return
     await context.services.people.set_consultation(user.id, consultation.id)
     context.profile = replace(context.profile, consultation_id=consultation.id)
