@@ -468,3 +468,14 @@ async def test_a_menu_button_before_choosing_a_consultation_is_answered(harness:
     await chat.press_data(menu.message_id, "menu:now")
     assert len(harness.api.calls_to("answerCallbackQuery")) == answered + 1
     assert "Quelle consultation" in chat.text()
+
+
+async def test_asking_what_is_on_now_agrees_with_the_now_command(harness: Harness) -> None:
+    chat = await joined(harness)
+    coffee = next(s for s in geneva().sessions if s.kind == "break")
+    harness.clock.set(coffee.start + timedelta(minutes=5))
+    await chat.send("what is on now?")
+    asked = chat.text()
+    await chat.send("/now")
+    assert coffee.title.get("en") in asked
+    assert coffee.title.get("en") in chat.text()

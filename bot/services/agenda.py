@@ -8,14 +8,8 @@ from datetime import date, datetime
 
 from bot.clock import Clock
 from bot.services.errors import SessionNotFound
-from bot.services.event_data import Consultation, Session
+from bot.services.event_data import Consultation, NowNext, Session, now_and_next
 from bot.storage.bookmarks import BookmarkStore
-
-
-@dataclass(frozen=True)
-class NowNext:
-    now: list[Session]
-    next: list[Session]
 
 
 @dataclass(frozen=True)
@@ -50,14 +44,7 @@ class Agenda:
         return today
 
     def now_and_next(self, consultation: Consultation) -> NowNext:
-        moment = self._clock.now()
-        running = [s for s in consultation.sessions if s.start <= moment < s.end]
-        upcoming = [s for s in consultation.sessions if s.start > moment]
-        following: list[Session] = []
-        if upcoming:
-            first = upcoming[0].start
-            following = [s for s in upcoming if s.start == first]
-        return NowNext(running, following)
+        return now_and_next(consultation.sessions, self._clock.now())
 
     async def is_starred(self, user_id: int, consultation: Consultation, session_id: str) -> bool:
         return await self._bookmarks.has(user_id, consultation.id, session_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -162,11 +162,31 @@ class EventData:
             return None
         return self.consultations.get(consultation_id)
 
+    def resolve(self, chosen: str | None, default: str | None = None) -> Consultation | None:
+        """The delegate's consultation: the chosen one, else the configured default, else the
+        only one there is."""
+        return self.get(chosen) or self.get(default) or self.only()
+
     def only(self) -> Consultation | None:
         """The single consultation when there is exactly one."""
         if len(self.consultations) == 1:
             return next(iter(self.consultations.values()))
         return None
+
+
+@dataclass(frozen=True)
+class NowNext:
+    now: list[Session]
+    next: list[Session]
+
+
+def now_and_next(sessions: Iterable[Session], moment: datetime) -> NowNext:
+    """The sessions (in programme order) running at `moment`, and those starting next."""
+    ordered = list(sessions)
+    running = [s for s in ordered if s.start <= moment < s.end]
+    upcoming = [s for s in ordered if s.start > moment]
+    following = [s for s in upcoming if s.start == upcoming[0].start] if upcoming else []
+    return NowNext(running, following)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,14 @@ from functools import lru_cache
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from bot.services.event_data import Consultation, FaqEntry, Session, Text, Topic
+from bot.services.event_data import (
+    Consultation,
+    FaqEntry,
+    Session,
+    Text,
+    Topic,
+    now_and_next,
+)
 from bot.services.matcher_lexicon import CONCEPTS, FUNCTION_WORDS, GREETINGS, THANKS
 
 # --- Tuning (chosen on the tuning half of bench/eval/questions.jsonl only) ----------------
@@ -413,19 +420,21 @@ class Matcher:
         return best, best_score
 
     def _now_next(self, tokens: list[str], asked_rooms: set[str], now: datetime) -> Match:
-        sessions = [s for s in self.consultation.sessions if s.kind != "break"]
+        # "What is on now?" answers like /now (a coffee break included); a room has no breaks.
+        sessions = list(self.consultation.sessions)
         if asked_rooms:
-            sessions = [s for s in sessions if asked_rooms <= self._rooms.get(s.id, frozenset())]
+            sessions = [
+                s
+                for s in sessions
+                if s.kind != "break" and asked_rooms <= self._rooms.get(s.id, frozenset())
+            ]
         room = None
         if asked_rooms and sessions and sessions[0].room is not None:
             room = sessions[0].room.get(self.consultation.default_language)
-        wants_next = any(w in _NEXT for w in tokens)
-        if wants_next:
-            upcoming = [s for s in sessions if s.start > now]
-            chosen = [s for s in upcoming if s.start == upcoming[0].start] if upcoming else []
-            return Match(SESSIONS, 1.0, sessions=tuple(chosen), when="next", room=room)
-        running = [s for s in sessions if s.start <= now < s.end]
-        return Match(SESSIONS, 1.0, sessions=tuple(running), when="now", room=room)
+        found = now_and_next(sessions, now)
+        if any(w in _NEXT for w in tokens):
+            return Match(SESSIONS, 1.0, sessions=tuple(found.next), when="next", room=room)
+        return Match(SESSIONS, 1.0, sessions=tuple(found.now), when="now", room=room)
 
 
 def _small_talk(tokens: list[str]) -> str | None:

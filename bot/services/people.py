@@ -78,17 +78,10 @@ class People:
             roles.add(ORGANISER)
         if user_id in self._moderators:
             roles.add(MODERATOR)
-        consultation_id = record.consultation_id
-        if self.events.get(consultation_id) is None:
-            consultation_id = self._fallback_consultation()
+        # With one consultation, or a configured default, nobody has to choose.
+        consultation = self.events.resolve(record.consultation_id, self._default_consultation)
+        consultation_id = consultation.id if consultation else None
         return Profile(user_id, record.language, consultation_id, frozenset(roles), first_name)
-
-    def _fallback_consultation(self) -> str | None:
-        """With one consultation, or a configured default, nobody has to choose."""
-        if self._default_consultation and self.events.get(self._default_consultation):
-            return self._default_consultation
-        only = self.events.only()
-        return only.id if only else None
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._store.set_language(user_id, language, self._clock.now())

@@ -93,13 +93,7 @@ class Reminders:
     # -- planning ----------------------------------------------------------------------------
 
     def _consultation_of(self, events: EventData, chosen: str | None) -> Consultation | None:
-        """As People does: the chosen one, else the configured default, else the only one."""
-        found = events.get(chosen)
-        if found is not None:
-            return found
-        if self._default_consultation and events.get(self._default_consultation):
-            return events.get(self._default_consultation)
-        return events.only()
+        return events.resolve(chosen, self._default_consultation)
 
     async def wanted(self, user_id: int | None = None) -> list[Planned]:
         """Every row the data, bookmarks and settings call for (for one delegate when given)."""
