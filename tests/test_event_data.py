@@ -179,3 +179,18 @@ def test_the_bundled_sample_data_is_valid() -> None:
         for session in consultation.sessions:
             for lang in ("en", "fr", "es", "ar"):
                 assert lang in session.title.values, (consultation.id, session.id, lang)
+
+
+def test_every_sample_consultation_has_a_survey_in_all_its_languages() -> None:
+    events = load_event_data(Path(__file__).resolve().parent.parent / "data")
+    for consultation in events.consultations.values():
+        survey = consultation.survey
+        assert survey is not None, consultation.id
+        assert 3 <= len(survey.questions) <= 6
+        assert {q.kind for q in survey.questions} == {"rating", "choice", "text"}
+        texts = [survey.intro] if survey.intro else []
+        texts += [q.text for q in survey.questions]
+        texts += [o.text for q in survey.questions for o in q.options]
+        texts += [t.title for t in survey.themes]
+        for text in texts:
+            assert set(text.values) == set(consultation.languages), (consultation.id, text)

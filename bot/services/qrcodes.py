@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import unicodedata
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -12,7 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import arabic_reshaper
 import segno
+from bidi import get_display
 from matplotlib.figure import Figure
 
 from bot.services.event_data import Consultation, Session
@@ -29,8 +32,46 @@ class QrCard:
     link: str
 
 
+MAX_LINES = 4
+# DejaVu Sans ships with matplotlib and has the Arabic presentation forms the shaping produces.
+FONT = "DejaVu Sans"
+
+
 def _lines(title: str) -> list[str]:
-    return textwrap.wrap(title, WRAP)[:4] or [title]
+    """The title wrapped in reading order (words kept whole), at most MAX_LINES, "…" if cut."""
+    lines = textwrap.wrap(title, WRAP, break_long_words=False) or [title]
+    if len(lines) > MAX_LINES:
+        lines = lines[:MAX_LINES]
+        lines[-1] = lines[-1].rstrip(" .,:;،؛") + "…"
+    return lines
+
+
+def is_rtl(text: str) -> bool:
+    """Whether the text reads right to left: its first strong character is Arabic or Hebrew."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
+def visual(line: str, *, rtl: bool | None = None) -> str:
+    """One line as matplotlib must draw it: Arabic letters joined and laid out right to left.
+
+    matplotlib neither shapes nor reorders text, so the line is shaped (presentation forms)
+    and put in display order here; lines without right-to-left letters are left as they are.
+    Wrap first, then call this per line: reordering applies within a line.
+    """
+    if not _has_rtl(line):
+        return line
+    base = is_rtl(line) if rtl is None else rtl
+    return str(get_display(arabic_reshaper.reshape(line), base_dir="R" if base else "L"))
 
 
 def card_png(link: str, title: str, caption: str) -> bytes:
@@ -41,10 +82,18 @@ def card_png(link: str, title: str, caption: str) -> bytes:
     axes = figure.add_axes((0.08, 0.14, 0.84, 0.63))
     axes.imshow(matrix, cmap="gray", interpolation="nearest", vmin=0, vmax=1)
     axes.set_axis_off()
+    rtl = is_rtl(title)
     figure.text(
-        0.5, 0.95, "\n".join(_lines(title)), ha="center", va="top", fontsize=13, fontweight="bold"
+        0.5,
+        0.95,
+        "\n".join(visual(line, rtl=rtl) for line in _lines(title)),
+        ha="center",
+        va="top",
+        fontsize=13,
+        fontweight="bold",
+        fontfamily=FONT,
     )
-    figure.text(0.5, 0.08, caption, ha="center", va="center", fontsize=12)
+    figure.text(0.5, 0.08, visual(caption), ha="center", va="center", fontsize=12, fontfamily=FONT)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", facecolor="white")
     return buffer.getvalue()
@@ -58,11 +107,15 @@ def card_svg(link: str, title: str, caption: str) -> str:
     code = qr.svg_inline(scale=scale, border=border, omitsize=False)
     lines = _lines(title)
     top = 30 + 26 * len(lines)
-    width, height = max(size, 360), top + size + 50
+    # Wide enough for WRAP characters of bold 20px text (about 12px each) with a margin.
+    width, height = max(size, 12 * WRAP + 60), top + size + 50
     x = (width - size) // 2
+    # SVG renderers shape and reorder text themselves: keep it in reading order (selectable,
+    # searchable) and only state the base direction of right-to-left titles.
+    title_dir = _svg_direction(title)
     texts = "".join(
         f'<text x="{width // 2}" y="{34 + 26 * i}" text-anchor="middle" font-size="20" '
-        f'font-weight="bold" font-family="sans-serif">{escape(line)}</text>'
+        f'font-weight="bold" font-family="sans-serif"{title_dir}>{escape(line)}</text>'
         for i, line in enumerate(lines)
     )
     return (
@@ -71,8 +124,12 @@ def card_svg(link: str, title: str, caption: str) -> str:
         f"{texts}"
         f'<g transform="translate({x},{top})">{code}</g>'
         f'<text x="{width // 2}" y="{top + size + 30}" text-anchor="middle" font-size="16" '
-        f'font-family="sans-serif">{escape(caption)}</text></svg>'
+        f'font-family="sans-serif"{_svg_direction(caption)}>{escape(caption)}</text></svg>'
     )
+
+
+def _svg_direction(text: str) -> str:
+    return ' direction="rtl" unicode-bidi="embed"' if is_rtl(text) else ""
 
 
 def write_cards(
