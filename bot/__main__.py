@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot import ask_command, backup_command, feedback_commands, import_command
+from bot import (
+    ask_command,
+    backup_command,
+    broadcast_command,
+    feedback_commands,
+    import_command,
+)
 from bot.config import Config, ConfigError
 from bot.i18n import SUPPORTED
 from bot.services.event_data import EventData, EventDataError, load_event_data
@@ -218,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_command.add_parser(commands)
     ask_command.add_parser(commands)
     feedback_commands.add_parsers(commands)
+    broadcast_command.add_parsers(commands)
     return parser
 
 
@@ -241,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers["ask"] = ask_command.run
     handlers["reload"] = cmd_reload
     handlers.update(feedback_commands.HANDLERS)
+    handlers.update(broadcast_command.HANDLERS)
     return handlers[args.command](args, config)
 
 

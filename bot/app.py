@@ -14,11 +14,13 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotApplication, BotContext, Services
 from bot.handlers import register
+from bot.handlers.broadcast import start_broadcasts
 from bot.handlers.outbox import MeteredSends
 from bot.handlers.reminders import build_delivery, start_delivery
 from bot.handlers.start import command_menu
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.services.agenda import Agenda
+from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import SendMeter
 from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
@@ -29,9 +31,11 @@ from bot.services.people import People
 from bot.services.programme import Programme
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
+from bot.storage.broadcasts import BroadcastStore
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
+from bot.storage.outbox import OutboxStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
 
@@ -89,9 +93,19 @@ def build_application(
             flood=FloodControl(clock),
             feedback=feedback,
             helpdesk=Helpdesk(HelpdeskStore(database.connection), clock, Matchers()),
+            broadcasts=Broadcasts(
+                BroadcastStore(database.connection),
+                OutboxStore(database.connection),
+                lambda: programme.current,
+                clock,
+                organisers=config.organisers,
+                moderators=config.moderators,
+                default_consultation=config.default_consultation,
+            ),
         )
         await publish_commands(application)
         await start_delivery(application)
+        await start_broadcasts(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)

@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.agenda import Agenda
+from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import Delivery
 from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
@@ -37,6 +38,7 @@ class Services:
     flood: FloodControl
     feedback: Feedback
     helpdesk: Helpdesk
+    broadcasts: Broadcasts
 
     @property
     def events(self) -> EventData:

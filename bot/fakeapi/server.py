@@ -523,6 +523,30 @@ class FakeBotApi:
         message.caption = caption
         return {"update_id": next(self._update_ids), "message": self.message_json(message)}
 
+    def make_photo_message(
+        self,
+        user_id: int,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        first_name: str = "Test",
+        language_code: str | None = "en",
+    ) -> JSONDict:
+        """An Update with a photo from a user, in their private chat with the bot."""
+        message = self._user_message(
+            user_id,
+            first_name=first_name,
+            language_code=language_code,
+            chat_id=None,
+            chat_type="private",
+            username=None,
+            reply_to_message_id=None,
+            kind="photo",
+        )
+        message.photo = self._store_file(Upload("photo.jpg", "image/jpeg", content))
+        message.caption = caption
+        return {"update_id": next(self._update_ids), "message": self.message_json(message)}
+
     def make_callback(
         self,
         user_id: int,

@@ -18,6 +18,7 @@ from bot.context import BotContext
 from bot.handlers import (
     agenda,
     ask,
+    broadcast,
     fallback,
     feedback,
     guard,
@@ -67,6 +68,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     membership.register(application)
     # Before any text handler: a comment being typed must not reach the free-text answers.
     feedback.register(application)
+    broadcast.register(application)
     moderation.register(application)
     reminders.register(application)
     ask.register(application)

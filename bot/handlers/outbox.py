@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, BaseRateLimiter
@@ -26,8 +26,12 @@ _DELIVERING = ("send", "copy", "forward")
 
 @dataclass(frozen=True)
 class Rendered:
+    """A message as its recipient sees it: HTML text, or a photo or document with it as caption."""
+
     text: str
     markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None  # a file_id
+    document: str | None = None  # a file_id
 
 
 # kind -> renderer; returns None when the row is no longer worth sending (then cancelled).
@@ -77,6 +81,29 @@ class MeteredSends(BaseRateLimiter[None]):
                 self.meter.record(chat if isinstance(chat, int) else None)
 
 
+async def send_rendered(bot: Bot, chat_id: int, rendered: Rendered) -> Message:
+    """Send a rendered message: as text, or as a photo or document with the text as caption."""
+    if rendered.photo is not None:
+        return await bot.send_photo(
+            chat_id,
+            rendered.photo,
+            caption=rendered.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=rendered.markup,
+        )
+    if rendered.document is not None:
+        return await bot.send_document(
+            chat_id,
+            rendered.document,
+            caption=rendered.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=rendered.markup,
+        )
+    return await bot.send_message(
+        chat_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
+    )
+
+
 def make_sender(
     application: Application[Any, Any, Any, Any, Any, Any],
 ) -> Callable[[OutboxItem], Awaitable[Outcome]]:
@@ -95,12 +122,7 @@ def make_sender(
         if rendered is None:
             return Outcome.skipped("no longer relevant")
         try:
-            await application.bot.send_message(
-                item.user_id,
-                rendered.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=rendered.markup,
-            )
+            await send_rendered(application.bot, item.user_id, rendered)
         except Forbidden:
             return Outcome.blocked()
         except RetryAfter as exc:

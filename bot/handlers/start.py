@@ -286,6 +286,11 @@ async def show_help(update: Update, context: BotContext) -> None:
     if context.profile is not None and context.profile.is_moderator:
         moderators = _("moderators: session feedback, comments and exports")
         lines[-2:-2] = ["", "/reviews — " + moderators]
+    if context.profile is not None and context.profile.is_organiser:
+        lines[-2:-2] = [
+            "/broadcast — " + _("organisers: an announcement to delegates, in their languages"),
+            "/broadcasts — " + _("organisers: announcements sent and scheduled, with delivery"),
+        ]
     await reply(update, context, "\n".join(lines), main_menu())
 
 
