@@ -7,18 +7,25 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    # Whether the clock moves on its own (real time): waiting on it makes sense.
+    ticking: bool
+
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
         ...
 
 
 class SystemClock:
+    ticking = True
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
 
 class OffsetClock:
     """Real time shifted so that it read `start` when created (the console's --at)."""
+
+    ticking = True
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
@@ -37,6 +44,8 @@ class OffsetClock:
 
 class ManualClock:
     """A clock that only moves when told to (tests)."""
+
+    ticking = False
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:

@@ -180,7 +180,7 @@ async def test_many_due_together_are_paced_and_each_sent_once(harness: Harness) 
         await star(harness, chat, talk())
     due = talk().start - timedelta(minutes=10)
     first = await deliver(harness, due)
-    assert 0 < len(first) < 30  # about 30 a second, one left for replies
+    assert 0 < len(first) <= 30  # at most 30 a second, replies included
     second = await deliver(harness, due + timedelta(seconds=1))
     assert len(first) + len(second) == 35
     assert all(len(reminders_to(harness, chat.user_id)) == 1 for chat in people)

@@ -15,6 +15,7 @@ import re
 import time
 from typing import Any
 
+from babel.dates import format_time
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -172,6 +173,17 @@ def _when(services: Services, record: BroadcastRecord, value: Any) -> str:
     return moment(value, consultation)
 
 
+def _ended(services: Services, record: BroadcastRecord, started: Any, ended: Any) -> str:
+    """The end, as a time only when it is the same day as the start."""
+    consultation = _zone_consultation(services, record)
+    if consultation is None:
+        return ""
+    zone = consultation.timezone
+    if started.astimezone(zone).date() == ended.astimezone(zone).date():
+        return isolate(format_time(ended.astimezone(zone), "HH:mm", locale=current_language()))
+    return moment(ended, consultation)
+
+
 # --- who may ----------------------------------------------------------------------------------
 
 
@@ -205,7 +217,7 @@ def _text_prompt(language: str, record: BroadcastRecord) -> tuple[str, InlineKey
         lines.append(_("Writing in another language? Choose it:"))
         others = [
             InlineKeyboardButton(
-                language_name(code), callback_data=f"{PREFIX}{record.id}:t:{code}"
+                LANGUAGE_NAMES[code], callback_data=f"{PREFIX}{record.id}:t:{code}"
             )
             for code in SUPPORTED
             if code != language
@@ -861,7 +873,7 @@ def report_text(services: Services, report: Report) -> str:
         span = _("Started {when}").format(when=esc(_when(services, record, record.started_at)))
         if record.finished_at is not None:
             span += " · " + _("ended {when}").format(
-                when=esc(_when(services, record, record.finished_at))
+                when=esc(_ended(services, record, record.started_at, record.finished_at))
             )
         lines.append("🕘 " + span)
     return "\n".join(lines)

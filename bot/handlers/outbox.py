@@ -52,7 +52,8 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
 class MeteredSends(BaseRateLimiter[None]):
     """Counts every message the bot sends (replies included) for the outbox's pacer.
 
-    It never delays a call: replies to delegates go at once; the outbox sends less instead.
+    Replies to delegates go at once, unless the last second's messages reached Telegram's limit:
+    then a reply waits for the next free slot, ahead of the outbox (which sends less).
     """
 
     def __init__(self, meter: SendMeter) -> None:
@@ -73,12 +74,22 @@ class MeteredSends(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if not endpoint.startswith(_DELIVERING):
+            return await callback(*args, **kwargs)
+        chat = data.get("chat_id")
+        calls = outbox_send.get()
+        if calls is None:  # a reply to a delegate: first in line for the next free slot
+            await self.meter.wait_for_slot()
+            self.meter.hold(1)
+            held = True
+        else:  # the outbox held a slot for its row's (first) call
+            held = calls[0] == 0
+            calls[0] += 1
         try:
             return await callback(*args, **kwargs)
         finally:
-            if endpoint.startswith(_DELIVERING) and not outbox_send.get():
-                chat = data.get("chat_id")
-                self.meter.record(chat if isinstance(chat, int) else None)
+            # Counted from its answer on: never earlier than Telegram counted it.
+            self.meter.record(chat if isinstance(chat, int) else None, held=held)
 
 
 async def send_rendered(bot: Bot, chat_id: int, rendered: Rendered) -> Message:

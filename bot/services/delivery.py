@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -31,8 +32,9 @@ PERMANENT = "permanent"
 SKIPPED = "skipped"
 UNKNOWN_OUTCOME = "unknown"
 
-# Set while the delivery service sends, so the meter does not count those sends twice.
-outbox_send: ContextVar[bool] = ContextVar("outbox_send", default=False)
+# Set while the delivery service sends one row: the call it makes takes the slot held for it
+# (the box counts the calls made, so that a row sent without a call gives its slot back).
+outbox_send: ContextVar[list[int] | None] = ContextVar("outbox_send", default=None)
 
 
 @dataclass(frozen=True)
@@ -78,21 +80,71 @@ Send = Callable[[OutboxItem], Awaitable[Outcome]]
 # Rows past their expiry are never sent (the query leaves them out); marking them expired is
 # bookkeeping, done this often.
 EXPIRE_EVERY = timedelta(minutes=1)
+FOLLOW_FOR = 1.0  # seconds a tick keeps sending while there is more
 
 
 class SendMeter:
-    """Every message the bot sent over the last second, replies included: the pacer's budget."""
+    """Every message the bot sent over the last second, replies included: the pacer's budget.
 
-    def __init__(self, clock: Clock, window: float = 1.0) -> None:
+    A message holds a slot from the moment it is chosen (an outbox row) or allowed (a reply)
+    until Telegram answers; then it counts in the window from that moment, never earlier than
+    Telegram counted it. Replies to delegates come first: one that would go over the limit
+    waits for the next free slot, and while it waits the outbox takes no new slot.
+    """
+
+    def __init__(self, clock: Clock, window: float = 1.0, limit: int = 30) -> None:
         self._clock = clock
         self._window = timedelta(seconds=window)
+        self.limit = limit
+        self.waiting = 0  # replies waiting for a slot
+        self.held = 0  # slots the outbox holds for calls about to start
         self._sent: deque[datetime] = deque()
         self._last_by_chat: dict[int, datetime] = {}
 
-    def record(self, chat_id: int | None, at: datetime | None = None) -> None:
-        """A message left (record after the call returns: Telegram saw it no later)."""
-        moment = at or self._clock.now()
+    def used(self, now: datetime) -> int:
+        """Messages in the window, and slots held for those about to leave."""
+        return self.recent(now) + self.held
+
+    def until_below(self, now: datetime, count: int) -> float:
+        """Seconds until fewer than `count` messages, held slots included, are in the window."""
+        count -= self.held
+        recent = self.recent(now)
+        if recent < count:
+            return 0.0
+        if count <= 0:
+            return 0.005  # the held calls are about to start: look again then
+        leaving = self._sent[recent - count]
+        return max((leaving + self._window - now).total_seconds(), 0.0)
+
+    async def wait_for_slot(self, longest: float = 1.0) -> None:
+        """A reply waits here, at most `longest` seconds, until it fits under the limit."""
+        if not self._clock.ticking:
+            return
+        self.waiting += 1
+        try:
+            waited = 0.0
+            while waited < longest:
+                wait = self.until_below(self._clock.now(), self.limit)
+                if wait <= 0:
+                    return
+                wait = min(max(wait, 0.002), longest - waited)
+                await asyncio.sleep(wait)
+                waited += wait
+        finally:
+            self.waiting -= 1
+
+    def hold(self, count: int) -> None:
+        self.held += count
+
+    def release(self, count: int = 1) -> None:
+        self.held = max(0, self.held - count)
+
+    def record(self, chat_id: int | None, *, held: bool = False) -> None:
+        """A message was answered now; `held`: it gives back the slot held while in flight."""
+        moment = self._clock.now()
         self._sent.append(moment)
+        if held:
+            self.release()
         if chat_id is not None:
             self._last_by_chat[chat_id] = moment
 
@@ -117,7 +169,9 @@ class Limits:
     """Telegram's: about 30 messages a second overall and one a second per chat."""
 
     per_second: int = 30
-    reserve: int = 1  # left for replies to delegates, which never wait for the outbox
+    # Left for replies to delegates. None needed: a reply that would go over the limit waits
+    # for the next free slot, and the outbox sends nothing while one waits (SendMeter).
+    reserve: int = 0
     per_chat_interval: float = 1.0
     concurrency: int = 10  # sends in flight at once; small, so replies are not starved
     max_attempts: int = 5
@@ -146,8 +200,8 @@ class Delivery:
         self.limits = limits or Limits()
         self.send = send
         self._lock = asyncio.Lock()
+        self._following = False
         self._paused_until: datetime | None = None
-        self._in_flight = 0
         self._last_call: datetime | None = None
         self._expired_at: datetime | None = None
         # Nothing was sendable: (the store's plan count then, the next row's time or None).
@@ -169,9 +223,15 @@ class Delivery:
             logger.warning("%d outbox messages were being sent when the bot stopped", count)
         return count
 
+    def _room(self, now: datetime) -> int:
+        """Slots free for the outbox now (none while a reply to a delegate waits for one)."""
+        if self.meter.waiting:
+            return 0
+        return self.limits.per_second - self.limits.reserve - self.meter.used(now)
+
     def _budget(self, now: datetime) -> int:
         allowed = self.limits.per_second - self.limits.reserve
-        budget = allowed - self.meter.recent(now) - self._in_flight
+        budget = self._room(now)
         # Spread the second's budget over the ticks: a share in proportion to the time since
         # the last one, so sends flow steadily instead of in one burst a second.
         if self._last_call is not None:
@@ -196,10 +256,40 @@ class Delivery:
         return False
 
     async def tick(self) -> int:
-        """The repeating job: skip if the previous tick is still sending."""
-        if self._lock.locked():
+        """The repeating job: skip if the previous tick is still sending.
+
+        While there is more to send, the tick follows the window for up to a second: it sleeps
+        until the next slot frees and sends again, so the outbox keeps to the allowed rate
+        instead of losing the rest of each repeat interval.
+        """
+        if self._lock.locked() or self._following:
             return 0
-        return await self.process_due()
+        sent = total = await self.process_due()
+        if not self._clock.ticking:
+            return total
+        self._following = True
+        try:
+            return total + await self._follow(sent)
+        finally:
+            self._following = False
+
+    async def _follow(self, sent: int) -> int:
+        total = 0
+        started = time.monotonic()
+        allowed = self.limits.per_second - self.limits.reserve
+        while (
+            self.send is not None
+            and self._paused_until is None
+            and self._idle is None
+            and time.monotonic() - started < FOLLOW_FOR
+        ):
+            wait = self.meter.until_below(self._clock.now(), allowed)
+            if wait <= 0 and not sent:
+                wait = 0.05  # room, but nothing could go (a chat's own pace): look again soon
+            await asyncio.sleep(min(max(wait, 0.003), 0.1))
+            sent = await self.process_due()
+            total += sent
+        return total
 
     async def process_due(self, now: datetime | None = None) -> int:
         """Send what is due (at most one second's budget); returns how many were sent."""
@@ -231,6 +321,9 @@ class Delivery:
             return 0
         if any(r.due_at > now for r in rows) and not await self._must_start_early(now):
             rows = [r for r in rows if r.due_at <= now]
+        # Replies may have taken slots while the rows were read: count again, with no await
+        # between this count and holding the slots.
+        budget = min(budget, self._room(self._clock.now()))
         chosen: list[OutboxItem] = []
         chats: set[int] = set()
         for row in rows:
@@ -242,23 +335,22 @@ class Delivery:
             chosen.append(row)
         if not chosen:
             return 0
+        self.meter.hold(len(chosen))
         claimed = await self._store.claim([r.id for r in chosen], now)
+        self.meter.release(sum(1 for r in chosen if r.id not in claimed))
         chosen = [r for r in chosen if r.id in claimed]
         sent = 0
         size = self.limits.concurrency
         for start in range(0, len(chosen), size):
             chunk = chosen[start : start + size]
-            self._in_flight += len(chunk)
-            try:
-                outcomes = await asyncio.gather(*(self._send_one(r) for r in chunk))
-            finally:
-                self._in_flight -= len(chunk)
+            outcomes = await asyncio.gather(*(self._send_one(r) for r in chunk))
             for row, outcome in zip(chunk, outcomes, strict=True):
                 sent += await self._record(row, outcome)
             # Let the delegates' updates run between chunks.
             await asyncio.sleep(0)
             if self._paused_until is not None:
                 # Telegram asked for a pause: give the rest of the claim back untouched.
+                self.meter.release(len(chosen[start + size :]))
                 for row in chosen[start + size :]:
                     await self._store.retry(
                         row.id, "rate limited", self._paused_until, now, counts=False
@@ -279,15 +371,17 @@ class Delivery:
 
     async def _send_one(self, row: OutboxItem) -> Outcome:
         assert self.send is not None
-        token = outbox_send.set(True)
+        calls = [0]
+        token = outbox_send.set(calls)
         try:
             return await self.send(row)
         except Exception as exc:  # a bug in rendering must not stop the outbox
             logger.exception("Could not send outbox row %s", row.key)
             return Outcome.transient(type(exc).__name__)
         finally:
-            self.meter.record(row.user_id)
             outbox_send.reset(token)
+            if not calls[0]:
+                self.meter.release()  # nothing went to Telegram: the held slot is free again
 
     async def _record(self, row: OutboxItem, outcome: Outcome) -> int:
         now = self._clock.now()
