@@ -225,8 +225,9 @@ def trial(number: int, recipients: int, limit: int, rng: random.Random) -> tuple
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "READY"
-    # A random moment from the queueing to the expected end of the sending.
-    time.sleep(rng.uniform(0.0, recipients / limit + 2.0))
+    # A random moment from the queueing (the bot starts it within 2 s) to the expected end.
+    pause = rng.uniform(0.0, 2.0 + recipients / limit + 1.0)
+    time.sleep(pause)
     process.send_signal(signal.SIGKILL)
     process.wait()
     delivered_before = len(log.read_text().split()) if log.exists() else 0
@@ -247,7 +248,7 @@ def trial(number: int, recipients: int, limit: int, rng: random.Random) -> tuple
     duplicates = sum(1 for u in users if counts.get(u, 0) > 1 and u not in unknown)
     losses = sum(1 for u in users if counts.get(u, 0) == 0 and u not in unknown)
     print(
-        f"trial {number:2}: killed after {delivered_before} deliveries; "
+        f"trial {number:2}: killed at {pause:.2f} s, after {delivered_before} deliveries; "
         f"rows {len(states)}; sent {sum(s == 'sent' for s in states.values())}; "
         f"unknown {len(unknown)}; duplicates {duplicates}; losses {losses}",
         flush=True,

@@ -110,6 +110,7 @@ def build_application(
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
+            await services.delivery.stop()
             await services.db.close()
 
     builder = (
@@ -120,6 +121,10 @@ def build_application(
         .post_shutdown(post_shutdown)
         .rate_limiter(MeteredSends(meter))
     )
+    if config.api_base_url:
+        builder = builder.base_url(f"{config.api_base_url}/bot").base_file_url(
+            f"{config.api_base_url}/file/bot"
+        )
     if request is not None:
         builder = builder.request(request).get_updates_request(get_updates_request or request)
     application = builder.build()

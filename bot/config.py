@@ -70,6 +70,16 @@ def _port(raw: str) -> int:
     return port
 
 
+def _base_url(raw: str) -> str | None:
+    """`http://host:port` (a trailing /bot is dropped: PTB appends it, and the token)."""
+    url = raw.strip().rstrip("/").removesuffix("/bot")
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_API_BASE_URL: '{raw}' is not an http(s) URL")
+    return url
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -83,6 +93,8 @@ class Config:
     webhook_listen: str = "0.0.0.0"
     port: int = 8080
     helpdesk_chat_id: int | None = None
+    # Another Bot API server (a local telegram-bot-api, or the tests' fake): scheme://host:port
+    api_base_url: str | None = None
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -107,4 +119,5 @@ class Config:
             webhook_listen=values.get("WEBHOOK_LISTEN") or "0.0.0.0",
             port=_port(values.get("PORT", "")),
             helpdesk_chat_id=_chat_id("HELPDESK_CHAT_ID", values.get("HELPDESK_CHAT_ID", "")),
+            api_base_url=_base_url(values.get("TELEGRAM_API_BASE_URL", "")),
         )

@@ -367,3 +367,29 @@ def test_slots_held_for_sends_in_flight_count_until_telegram_answers() -> None:
     assert meter.used(clock.now()) == 3
     clock.advance(seconds=1)
     assert meter.used(clock.now()) == 1  # the sent ones left the window; one is still held
+
+
+async def test_the_report_counts_those_who_blocked_the_bot_and_they_are_not_retried(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    harness = build_harness(make_config(tmp_path), clock)
+    async with running(harness.app):
+        reached = await delegate(harness, 2001, "en", starred=False)
+        gone = await delegate(harness, 2002, "fr", starred=False)
+        harness.api.block_user(gone.user_id)
+        org = await organiser(harness)
+        await org.send("/broadcast")
+        await org.send("Dinner is at 19:30.")
+        await org.press("Preview")
+        await org.press("Send now to 3 delegates")
+        await deliver(harness)
+        report = report_of(org)
+        assert "Sent to 2 of 3 delegates." in report
+        assert "Not delivered: 1" in report
+        assert "blocked the bot: 1" in report
+        assert reached.text().endswith("Dinner is at 19:30.")
+        user = await harness.services.people.get(gone.user_id)
+        assert user is not None
+        assert not user.active  # marked inactive: later broadcasts leave them out
+        assert await harness.services.broadcasts.count(Audience("all"), None) == 2
+    assert [e for e in harness.errors() if "blocked" not in e] == []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -80,7 +79,6 @@ Send = Callable[[OutboxItem], Awaitable[Outcome]]
 # Rows past their expiry are never sent (the query leaves them out); marking them expired is
 # bookkeeping, done this often.
 EXPIRE_EVERY = timedelta(minutes=1)
-FOLLOW_FOR = 1.0  # seconds a tick keeps sending while there is more
 
 
 class SendMeter:
@@ -200,7 +198,8 @@ class Delivery:
         self.limits = limits or Limits()
         self.send = send
         self._lock = asyncio.Lock()
-        self._following = False
+        self._follower: asyncio.Task[None] | None = None
+        self._stopping = False
         self._paused_until: datetime | None = None
         self._last_call: datetime | None = None
         self._expired_at: datetime | None = None
@@ -256,40 +255,51 @@ class Delivery:
         return False
 
     async def tick(self) -> int:
-        """The repeating job: skip if the previous tick is still sending.
+        """The repeating job: skip if the previous tick, or the follower, is still sending.
 
-        While there is more to send, the tick follows the window for up to a second: it sleeps
-        until the next slot frees and sends again, so the outbox keeps to the allowed rate
-        instead of losing the rest of each repeat interval.
+        While there is more to send, a follower task keeps sending as the window frees, instead
+        of waiting for the next tick each time (which would lose part of every second).
         """
-        if self._lock.locked() or self._following:
+        if self._lock.locked() or self._follower is not None or self._stopping:
             return 0
-        sent = total = await self.process_due()
-        if not self._clock.ticking:
-            return total
-        self._following = True
-        try:
-            return total + await self._follow(sent)
-        finally:
-            self._following = False
+        sent = await self.process_due()
+        if self._clock.ticking and self._more_to_send():
+            self._follower = asyncio.create_task(self._follow(sent), name="outbox:follow")
+        return sent
 
-    async def _follow(self, sent: int) -> int:
-        total = 0
-        started = time.monotonic()
-        allowed = self.limits.per_second - self.limits.reserve
-        while (
+    def _more_to_send(self) -> bool:
+        return (
             self.send is not None
             and self._paused_until is None
             and self._idle is None
-            and time.monotonic() - started < FOLLOW_FOR
-        ):
-            wait = self.meter.until_below(self._clock.now(), allowed)
-            if wait <= 0 and not sent:
-                wait = 0.05  # room, but nothing could go (a chat's own pace): look again soon
-            await asyncio.sleep(min(max(wait, 0.003), 0.1))
-            sent = await self.process_due()
-            total += sent
-        return total
+            and not self._stopping
+        )
+
+    async def _follow(self, sent: int) -> None:
+        """Send as slots free, until nothing is sendable, Telegram asks to pause, or stop()."""
+        allowed = self.limits.per_second - self.limits.reserve
+        try:
+            while self._more_to_send():
+                wait = self.meter.until_below(self._clock.now(), allowed)
+                if wait <= 0 and not sent:
+                    wait = 0.05  # room, but nothing could go (a chat's own pace): look again
+                await asyncio.sleep(min(max(wait, 0.003), 0.1))
+                if self._stopping:
+                    break
+                sent = await self.process_due()
+        except Exception:  # the next tick takes over
+            logger.exception("The outbox follower stopped")
+        finally:
+            self._follower = None
+
+    async def stop(self) -> None:
+        """At shutdown: let the sends in hand finish, start no more."""
+        self._stopping = True
+        follower = self._follower
+        if follower is not None:
+            await follower
+        async with self._lock:
+            pass
 
     async def process_due(self, now: datetime | None = None) -> int:
         """Send what is due (at most one second's budget); returns how many were sent."""

@@ -9,14 +9,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import arabic_reshaper
 import segno
 from bidi import get_display
-from matplotlib.figure import Figure
 
 from bot.services.event_data import Consultation, Session
 from bot.services.feedback import feedback_link
@@ -76,6 +71,12 @@ def visual(line: str, *, rtl: bool | None = None) -> str:
 
 def card_png(link: str, title: str, caption: str) -> bytes:
     """The code with the session title above it and the caption below."""
+    # Imported here: matplotlib costs ~1 s at start-up, and only the card commands draw.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     qr = segno.make(link, error="m")
     matrix = [[1 - int(bool(v)) for v in row] for row in qr.matrix_iter(scale=1, border=4)]
     figure = Figure(figsize=(4.2, 5.6), dpi=200)
