@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,23 @@ def add_parser(commands: Any) -> None:
     ask.add_argument("--lang", choices=SUPPORTED, default="en", help="the language to answer in")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--batch", help='a file of JSON lines {"lang": L, "text": Q}; - for stdin')
+    ask.add_argument(
+        "--at",
+        help="answer as if the clock read this local time, e.g. 2026-12-08T10:15 "
+        '(for "what is on now?")',
+    )
 
 
 def _time(consultation: Consultation, moment: Any) -> str:
     return str(moment.astimezone(consultation.timezone).strftime("%H:%M"))
 
 
-def answer(matcher: Matcher, question: str, lang: str) -> dict[str, Any]:
-    """The bot's answer as the JSON object the command prints."""
+def answer(
+    matcher: Matcher, question: str, lang: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The bot's answer as the JSON object the command prints (at `now`, default the time now)."""
     consultation = matcher.consultation
-    match = matcher.match(question, SystemClock().now())
+    match = matcher.match(question, now or SystemClock().now())
     with use_language(lang):
         if match.kind == SESSIONS:
             lines = [
@@ -70,6 +78,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
         known = ", ".join(events.consultations)
         print(f"Unknown consultation '{args.consultation}' (known: {known})", file=sys.stderr)
         return 2
+    now: datetime | None = None
+    if args.at:
+        from bot.console import parse_at
+
+        try:
+            now = parse_at(args.at, events, consultation.id)
+        except ValueError:
+            print(f"--at: '{args.at}' is not a time like 2026-12-08T10:15", file=sys.stderr)
+            return 2
     compile_catalogs()
     matcher = Matcher(consultation)
     if args.batch:
@@ -81,7 +98,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 try:
                     item = json.loads(line)
                     lang = item.get("lang") if item.get("lang") in SUPPORTED else args.lang
-                    result = answer(matcher, str(item["text"]), lang)
+                    result = answer(matcher, str(item["text"]), lang, now)
                 except (ValueError, KeyError, TypeError, AttributeError):
                     print(
                         f'{args.batch}:{number}: expected {{"lang": L, "text": Q}}',
@@ -93,7 +110,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not args.question:
         print("Give a question, or --batch FILE.", file=sys.stderr)
         return 2
-    result = answer(matcher, args.question, args.lang)
+    result = answer(matcher, args.question, args.lang, now)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:

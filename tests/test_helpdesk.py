@@ -547,3 +547,49 @@ async def test_organiser_commands_work_in_the_helpdesk_group(desk: Harness) -> N
     await in_group(desk, ORGANISER_ID, "/answer 1 Oui, inscrivez-le à l'accueil.")
     assert "Sent to the delegate" in group_messages(desk)[-1]
     assert "Oui, inscrivez-le" in chat.text()
+
+
+async def test_an_answered_ticket_says_so_in_the_group_with_who_and_when(
+    desk: Harness, clock: ManualClock
+) -> None:
+    chat = await joined(desk, "fr")
+    posted = await filed(desk, chat, "Puis-je venir avec mon chien ?")
+    ticket_message = desk.api.bot_messages(HELPDESK)[0]
+    assert ticket_message.message_id == posted
+    assert "Answered by" not in (ticket_message.plain_text() or "")
+
+    clock.set(datetime(2026, 12, 8, 10, 42, tzinfo=GENEVA))
+    await organiser_says(desk, "Seulement les chiens d'assistance.", posted)
+    assert "Seulement les chiens d'assistance." in chat.text()
+    assert "Les organisateurs ont répondu à votre question" in chat.text()
+    ticket_message = desk.api.bot_messages(HELPDESK)[0]
+    assert ticket_message.edited
+    shown = ticket_message.plain_text() or ""
+    # In the group's language and the consultation's time zone, whatever the delegate's.
+    assert "✅ Ticket #1" in shown
+    assert "Answered by Olga, Tuesday, December 8, 2026 · 10:42" in shown
+    assert "Puis-je venir avec mon chien ?" in shown
+    assert "follow-up" in shown
+    assert "/answer 1" not in shown
+
+
+async def test_a_ticket_answered_with_the_command_is_marked_in_the_group(desk: Harness) -> None:
+    chat = await joined(desk)
+    posted = await filed(desk, chat, "is there parking")
+    organiser = desk.chat(ORGANISER_ID, "en")
+    await organiser.send("/answer 1 No, take tram 15.")
+    assert "No, take tram 15." in chat.text()
+    shown = desk.api.bot_messages(HELPDESK)[0]
+    assert shown.message_id == posted
+    assert "Answered by" in (shown.plain_text() or "")
+
+
+async def test_an_undelivered_answer_does_not_mark_the_ticket_answered(desk: Harness) -> None:
+    chat = await joined(desk)
+    posted = await filed(desk, chat, "is there parking")
+    desk.api.block_user(1001)
+    await organiser_says(desk, "Yes, level -2.", posted)
+    relay_failures_seen(desk)
+    shown = desk.api.bot_messages(HELPDESK)[0]
+    assert not shown.edited
+    assert "Answered by" not in (shown.plain_text() or "")

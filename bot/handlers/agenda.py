@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import format_time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import (
+    clock_time,
     day_long,
     day_short,
     esc,
@@ -28,9 +28,7 @@ PAGE_SIZE = 8
 
 
 def _button_label(session: Session, consultation: Consultation, starred: bool) -> str:
-    start = format_time(
-        session.start, "HH:mm", tzinfo=consultation.timezone, locale=current_language()
-    )
+    start = clock_time(session.start, consultation.timezone)
     title = shorten(session.title.get(current_language()))
     return f"{'⭐ ' if starred else ''}{start} · {title}"
 

@@ -249,25 +249,57 @@ async def identity_button(update: Update, context: BotContext) -> None:
 
 
 def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
+    """The ticket as the helpdesk group sees it; once answered it says by whom and when."""
     consultation = context.services.events.get(ticket.consultation_id)
     who = esc(ticket.display_name) if ticket.display_name else _("an anonymous delegate")
     where = esc(consultation.name.get(DEFAULT)) if consultation else esc(ticket.consultation_id)
-    return "\n".join(
-        [
-            "🙋 <b>" + _("Ticket #{number}").format(number=ticket.id) + "</b>",
-            _("From: {who}").format(who=who),
-            _("Language: {language}").format(language=esc(language_name(ticket.language))),
-            _("Consultation: {name}").format(name=where),
-            "",
-            esc(ticket.question),
-            "",
-            "<i>"
-            + _(
-                "Reply to this message to answer, or send /answer {number} followed by the text."
-            ).format(number=ticket.id)
-            + "</i>",
-        ]
-    )
+    lines = [
+        ("✅" if ticket.status == "answered" else "🙋")
+        + " <b>"
+        + _("Ticket #{number}").format(number=ticket.id)
+        + "</b>",
+        _("From: {who}").format(who=who),
+        _("Language: {language}").format(language=esc(language_name(ticket.language))),
+        _("Consultation: {name}").format(name=where),
+        "",
+        esc(ticket.question),
+        "",
+    ]
+    if ticket.status == "answered" and ticket.answered_at is not None:
+        when = moment(ticket.answered_at, consultation) if consultation else ""
+        lines.append(
+            "<b>"
+            + _("Answered by {name}, {when}").format(
+                name=esc(isolate(ticket.answered_by_name or "?")), when=esc(when)
+            )
+            + "</b>"
+        )
+        hint = _("Reply to this message to send the delegate a follow-up.")
+    else:
+        hint = _(
+            "Reply to this message to answer, or send /answer {number} followed by the text."
+        ).format(number=ticket.id)
+    lines.append(f"<i>{hint}</i>")
+    return "\n".join(lines)
+
+
+async def _mark_answered(context: BotContext, ticket_id: int) -> None:
+    """Edit the ticket's message in the helpdesk group: answered, by whom, when."""
+    ticket = await context.services.helpdesk.ticket_record(ticket_id)
+    if ticket is None or ticket.group_chat_id is None or ticket.group_message_id is None:
+        return
+    with use_language(DEFAULT):
+        text = _ticket_text(ticket, context)
+    try:
+        await context.bot.edit_message_text(
+            text,
+            chat_id=ticket.group_chat_id,
+            message_id=ticket.group_message_id,
+            parse_mode=ParseMode.HTML,
+        )
+    except TelegramError as exc:
+        # The message was deleted in the group: nothing left to mark.
+        logger.info("Could not mark ticket %d answered in the group: %s", ticket.id, exc)
 
 
 async def _post_ticket(context: BotContext, ticket: TicketRecord) -> None:
@@ -342,6 +374,9 @@ async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
         context,
         _("✅ Sent to the delegate (ticket #{number}).").format(number=ticket.id),
     )
+    if relay.number == 1:
+        # Follow-ups change nothing the group's view shows.
+        await _mark_answered(context, ticket.id)
 
 
 async def group_reply(update: Update, context: BotContext) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from functools import lru_cache
 
 from babel.dates import (
     format_date,
@@ -41,28 +42,58 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+# Babel's formatting, remembered: a programme has a few dozen days and times, and every agenda,
+# card and button shows them again. The results depend only on the arguments (an instant, the
+# zone it is shown in, the pattern and the language), all hashable.
+FORMATS_KEPT = 4096
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _date(day: date, pattern: str, lang: str) -> str:
+    return format_date(day, pattern, locale=lang)
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _skeleton(skeleton: str, day: date, lang: str) -> str:
+    return format_skeleton(skeleton, day, locale=lang)
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _interval(start: datetime, end: datetime, skeleton: str, zone: tzinfo, lang: str) -> str:
+    return format_interval(start, end, skeleton, tzinfo=zone, locale=lang)
+
+
+@lru_cache(maxsize=FORMATS_KEPT)
+def _time(value: datetime, pattern: str, zone: tzinfo, lang: str) -> str:
+    return format_time(value, pattern, tzinfo=zone, locale=lang)
+
+
+@lru_cache(maxsize=64)
+def _zone_location(zone: tzinfo, lang: str) -> str:
+    return get_timezone_location(zone, locale=lang)
+
+
 def day_long(day: date) -> str:
-    return format_date(day, "full", locale=current_language())
+    return _date(day, "full", current_language())
 
 
 def day_short(day: date) -> str:
-    return format_skeleton("MMMEd", day, locale=current_language())
+    return _skeleton("MMMEd", day, current_language())
+
+
+def clock_time(value: datetime, zone: tzinfo) -> str:
+    """09:00: the time of `value` in `zone` (not isolated)."""
+    return _time(value, "HH:mm", zone, current_language())
 
 
 def time_range(session: Session, consultation: Consultation) -> str:
     """09:00 – 10:30 in the consultation's time zone."""
-    text = format_interval(
-        session.start,
-        session.end,
-        "Hm",
-        tzinfo=consultation.timezone,
-        locale=current_language(),
-    )
+    text = _interval(session.start, session.end, "Hm", consultation.timezone, current_language())
     return isolate(text)
 
 
 def zone_note(consultation: Consultation) -> str:
-    location = get_timezone_location(consultation.timezone, locale=current_language())
+    location = _zone_location(consultation.timezone, current_language())
     return _("All times are local: {zone}.").format(zone=location)
 
 
@@ -156,5 +187,5 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 def moment(value: datetime, consultation: Consultation) -> str:
     """A date and time in the consultation's zone."""
     local = value.astimezone(consultation.timezone)
-    clock = format_time(local, "HH:mm", locale=current_language())
+    clock = clock_time(value, consultation.timezone)
     return f"{day_long(local.date())} · {isolate(clock)}"

@@ -346,25 +346,23 @@ class Delivery:
         if not chosen:
             return 0
         self.meter.hold(len(chosen))
-        claimed = await self._store.claim([r.id for r in chosen], now)
-        self.meter.release(sum(1 for r in chosen if r.id not in claimed))
-        chosen = [r for r in chosen if r.id in claimed]
         sent = 0
         size = self.limits.concurrency
         for start in range(0, len(chosen), size):
+            # Claimed a chunk at a time, just before sending: a crash leaves at most one chunk
+            # in `sending` (then `unknown`, never resent); the rest stays pending.
             chunk = chosen[start : start + size]
+            claimed = await self._store.claim([r.id for r in chunk], now)
+            self.meter.release(sum(1 for r in chunk if r.id not in claimed))
+            chunk = [r for r in chunk if r.id in claimed]
             outcomes = await asyncio.gather(*(self._send_one(r) for r in chunk))
             for row, outcome in zip(chunk, outcomes, strict=True):
                 sent += await self._record(row, outcome)
             # Let the delegates' updates run between chunks.
             await asyncio.sleep(0)
             if self._paused_until is not None:
-                # Telegram asked for a pause: give the rest of the claim back untouched.
+                # Telegram asked for a pause: the rest was never claimed; it waits as pending.
                 self.meter.release(len(chosen[start + size :]))
-                for row in chosen[start + size :]:
-                    await self._store.retry(
-                        row.id, "rate limited", self._paused_until, now, counts=False
-                    )
                 break
         self.meter.prune(now)
         return sent

@@ -135,6 +135,10 @@ class Helpdesk:
     async def ticket_for_message(self, chat_id: int, message_id: int) -> TicketRecord | None:
         return await self._store.ticket_for_message(chat_id, message_id)
 
+    async def ticket_record(self, ticket_id: int) -> TicketRecord | None:
+        """A ticket as stored now (status, who answered when), for the helpdesk group's view."""
+        return await self._store.ticket(ticket_id)
+
     async def ticket(self, organiser: Profile, ticket_id: int) -> TicketRecord:
         _require_organiser(organiser)
         ticket = await self._store.ticket(ticket_id)

@@ -5,8 +5,9 @@ the programme. It never writes an answer. Questions are normalised (case, accent
 forms, diacritics and tatweel), stemmed with Snowball in each language, mapped to shared conference
 concepts (`matcher_lexicon`) and scored BM25-style against every language's phrasing of each entry,
 so a question in one language finds an entry written in another. Typos are mended with rapidfuzz
-against the index's own vocabulary. When too little of the question is covered by the best entry,
-the matcher abstains.
+against the index's own vocabulary (one typo, two in long words, never the first letter). When too
+little of the question is covered by the best entry, the matcher abstains: a common word the index
+does not know (python-stop-words) does not count against it, a rare one does ("is there a gym").
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from datetime import datetime
 from functools import lru_cache
 
 import snowballstemmer
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from stop_words import get_stop_words
 
 from bot.services.event_data import (
     Consultation,
@@ -36,9 +39,9 @@ from bot.services.matcher_lexicon import CONCEPTS, FUNCTION_WORDS, GREETINGS, TH
 # --- Tuning (chosen on the tuning half of bench/eval/questions.jsonl only) ----------------
 
 K1 = 1.2
-B = 0.5
+B = 0.3
 QUESTION_WEIGHT = 1.0
-KEYWORD_WEIGHT = 1.0
+KEYWORD_WEIGHT = 2.0
 ANSWER_WEIGHT = 0.25
 ANSWER_CREDIT = 0.5
 TOPIC_PENALTY = 0.85
@@ -47,9 +50,11 @@ MIN_SCORE = 2.5
 SESSION_SHARE = 0.75
 MAX_SESSIONS = 5
 FUZZY_MIN_LENGTH = 5
-FUZZY_CUTOFF = 80
+FUZZY_LONG = 9  # from this length a word may have two typos, below it one
 SESSION_WITHOUT_CUE = 0.8
 CONCEPT_BONUS = 1.0
+STOPWORD_SHARE = 0.3  # a common word that is no concept counts this share of its weight
+UNKNOWN_SHARE = 0.8  # a word the index does not know weighs this share of the rarest word's weight
 
 # --- Normalisation ------------------------------------------------------------------------
 
@@ -63,6 +68,8 @@ _WORD = re.compile(r"\w+")
 _HYPHENATED = re.compile(r"\w+(?:[-‐‑]\w+)+")
 # Filled below from the lexicon: hyphenated words that are one word ("wi-fi" is "wifi").
 _KNOWN_JOINED: set[str] = set()
+# Filled below from the lexicon: words also typed in two ("check in", "wi fi", "per diem").
+_COMPOUNDS: set[str] = set()
 _ARABIC_WORD = re.compile("[\u0600-\u06ff]")
 
 _STEMMERS = {
@@ -85,7 +92,14 @@ def words(text: str) -> list[str]:
     A hyphenated word is kept whole when the whole is a known word ("wi-fi", "check-in"),
     else split ("peut-on", "rez-de-chaussée").
     """
-    return _WORD.findall(_HYPHENATED.sub(_join, normalise(text).replace("_", " ")))
+    found = _WORD.findall(_HYPHENATED.sub(_join, normalise(text).replace("_", " ")))
+    joined: list[str] = []
+    for word in found:
+        if joined and joined[-1] + word in _COMPOUNDS:
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
 
 
 def _join(found: re.Match[str]) -> str:
@@ -101,8 +115,11 @@ def _is_arabic(word: str) -> bool:
 def _forms(word: str) -> frozenset[str]:
     """The word itself and its stems (each Latin language's, or the Arabic one)."""
     if _is_arabic(word):
-        stem = _STEMMERS["ar"].stemWord(word)
-        return frozenset({word.translate(_ARABIC_ENDINGS), stem.translate(_ARABIC_ENDINGS)})
+        found = {word, _STEMMERS["ar"].stemWord(word)}
+        if len(word) >= 5 and word[0] == "ب" and word[1] in "يتنا":
+            # Levantine and Egyptian mark the present with b-: "بتتسجل" is "تتسجل".
+            found |= {word[1:], _STEMMERS["ar"].stemWord(word[1:])}
+        return frozenset(form.translate(_ARABIC_ENDINGS) for form in found)
     if word.isdigit() or len(word) < 3:
         return frozenset({word})
     return frozenset({word} | {_STEMMERS[lang].stemWord(word) for lang in ("en", "fr", "es")})
@@ -114,6 +131,8 @@ def _build_concepts() -> dict[str, frozenset[str]]:
         for member in members:
             if re.search(r"\w[-‐‑]\w", member):
                 _KNOWN_JOINED.add(_JOINED.sub("", normalise(member)))
+            elif " " not in member and not _is_arabic(member) and len(member) >= 4:
+                _COMPOUNDS.add(normalise(member))
     for concept, members in CONCEPTS.items():
         for member in members:
             parts = words(member)
@@ -128,6 +147,12 @@ _CONCEPTS_BY_FORM = _build_concepts()
 _FUNCTION = frozenset(w for item in FUNCTION_WORDS for w in words(item))
 _GREETINGS = frozenset(w for item in GREETINGS for w in words(item))
 _THANKS = frozenset(w for item in THANKS for w in words(item))
+# Common words of the four languages (python-stop-words): one the index does not know says
+# nothing about what the question is on ("is there SOMEWHERE to pray"), so it is not counted
+# against the coverage; an unknown word that is not common is the subject ("is there a GYM").
+_STOPWORDS = frozenset(
+    w for lang in ("en", "fr", "es", "ar") for item in get_stop_words(lang) for w in words(item)
+)
 _THANKS_CORE = frozenset(words("thanks thank thx ty cheers merci gracias شكرا مشكور جزيلا"))
 _GREETING_CORE = frozenset(
     words("hi hello hey hiya bonjour bonsoir salut coucou hola buenos buenas مرحبا اهلا السلام")
@@ -144,7 +169,9 @@ def terms(word: str) -> frozenset[str]:
     return forms | concepts
 
 
-_NOW = frozenset(words("now currently maintenant actuellement ahora ahorita الان حاليا الحين"))
+_NOW = frozenset(
+    words("now currently maintenant actuellement ahora ahorita الان حاليا الحين هلق دلوقتي")
+)
 _NEXT = frozenset(
     words(
         "next upcoming later prochain prochaine prochaines suivant suivante apres siguiente "
@@ -157,7 +184,8 @@ _SESSION_CUES = frozenset(
         "speaking presents presenting who moderates moderator programme program agenda "
         "seance session atelier pleniere intervenant intervenants intervient parle qui "
         "sesion taller plenaria ponente ponentes panelistas habla quien quienes "
-        "جلسه الجلسه ورشه ورشة متحدث المتحدثين المتحدثون يتحدث يتكلم من"
+        "جلسه الجلسه ورشه ورشة متحدث المتحدثين المتحدثون يتحدث يتكلم من مين يحكي بيحكي "
+        "بيتكلم بتتكلم بيقدم"
     )
 )
 _INTENT = _NOW | _NEXT | _SESSION_CUES
@@ -293,9 +321,10 @@ class Matcher:
                 self._postings[term].append((index, weight, term in doc.primary))
         vocabulary = {w for d in docs for w in d.tf if not w.startswith("#")}
         vocabulary |= set(_CONCEPTS_BY_FORM)
-        self._by_length: dict[int, list[str]] = defaultdict(list)
+        # Spelling candidates by first letter and length: a typo rarely hits the first letter.
+        self._spellings: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word in sorted(vocabulary):
-            self._by_length[len(word)].append(word)
+            self._spellings[word[0], len(word)].append(word)
         self._room_words = frozenset(w for room in self._rooms.values() for w in room)
 
     def __len__(self) -> int:
@@ -304,14 +333,19 @@ class Matcher:
     # -- query -------------------------------------------------------------------------
 
     def _mend(self, word: str) -> frozenset[str]:
-        """Terms of a word the index does not know: those of its closest known spelling."""
+        """Terms of a word the index does not know: those of its closest known spelling.
+
+        One typo (a letter missing, extra, wrong or two letters swapped) in a word of 5 to 8
+        letters, two in a longer one; never on the first letter.
+        """
         found = terms(word)
         if any(t in self._idf for t in found) or len(word) < FUZZY_MIN_LENGTH:
             return found
         candidates: list[str] = []
         for size in range(len(word) - 1, len(word) + 2):
-            candidates.extend(self._by_length.get(size, ()))
-        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            candidates.extend(self._spellings.get((word[0], size), ()))
+        typos = 2 if len(word) >= FUZZY_LONG else 1
+        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=typos)
         if best is None:
             return found
         return terms(best[0])
@@ -347,8 +381,13 @@ class Matcher:
             for index, value in best.items():
                 scores[index] += value
                 hits[index][position] = credit.get(index, ANSWER_CREDIT)
-        content = [i for i, word in enumerate(tokens) if word not in _NOT_CONTENT]
-        weights = {i: self._weight(token_terms[i]) for i in content}
+        content = [
+            i
+            for i, word in enumerate(tokens)
+            if word not in _NOT_CONTENT
+            and not (word in _STOPWORDS and not any(t in self._idf for t in token_terms[i]))
+        ]
+        weights = {i: self._weight(token_terms[i], tokens[i]) for i in content}
         total = sum(weights.values())
 
         def coverage(index: int) -> float:
@@ -402,9 +441,14 @@ class Matcher:
             return Match(doc.kind, round(best_answer_score, 3), faq=doc.faq, topic=doc.topic)
         return Match(NONE, round(max(best_answer_score, best_session_score), 3))
 
-    def _weight(self, candidates: frozenset[str]) -> float:
+    def _weight(self, candidates: frozenset[str], word: str) -> float:
+        """How much a question word counts towards coverage: rare words most, common ones less."""
         known = [self._idf[t] for t in candidates if t in self._idf]
-        return max(known) if known else self._unknown_idf
+        if not known:
+            return UNKNOWN_SHARE * self._unknown_idf
+        if word in _STOPWORDS and not any(t.startswith("#") for t in candidates):
+            return STOPWORD_SHARE * max(known)
+        return max(known)
 
     def _best(self, scores: dict[int, float], kinds: tuple[str, ...]) -> tuple[int | None, float]:
         best: int | None = None

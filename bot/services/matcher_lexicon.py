@@ -1061,3 +1061,108 @@ FUNCTION_WORDS: frozenset[str] = frozenset(
         "ممكن",
     }
 )
+
+# More of the words delegates type on a phone for the same concepts: short forms, regional and
+# colloquial words (Latin American Spanish, Levantine, Gulf and Egyptian Arabic), unaccented and
+# transliterated forms. Kept apart so the list above stays the core vocabulary.
+_COLLOQUIAL: dict[str, str] = {
+    "internet": "net web wifis connected connecting reseaux connecte internets conecto conexiones "
+    "النت الوايفاي ويفي وايرلس الشبكه",
+    "password": "pw pwd motdepasse contrasenia codigo الباسورد السر السري سري كلمه",
+    "eat": "lunchtime dine hungry sandwich canteen cafeteria catering dejeune bouffer cantine "
+    "restauration almuerzan almorzamos comemos cantina almorzar نتغدى نتغدا اتغدى اتغدا ناكل "
+    "وجبات الوجبه غدوة",
+    "registration": "signin accredited accreditations enregistrer registrarme registrarse "
+    "acreditaciones acreditar الاعتماد اعتماد سجل اسجل نسجل",
+    "badge": "nametag namecard carnet pase identificacion بادج البادج الباج باج البطاقه كارت "
+    "الكارت",
+    "lost": "gone stolen misplace egare egaree paume perdue vole extravie extravio robaron "
+    "robado perdio perdida perdiste ضيعت ضايع ضايعه راحت انسرق سرق فقد اضعت ضيع",
+    "broken": "torn ripped wet cracked faded dechire danado estropeado mojado انكسر مكسور خربان "
+    "خربت تلف ممزق انقطع",
+    "new": "replace reprint duplicate remplacer refaire reemplazo reponer otro ثانيه غيرها تانيه",
+    "interpretation": "interpreters translate translated simultaneous earpiece interprete "
+    "interpretes simultanee simultanea receptor canales ترجمه مترجم مترجمين الترجمه سماعه "
+    "السماعه قنوات القناه هيدفون",
+    "start": "starting kickoff beginning commencent debute demarre commencer comenzar empezar "
+    "arranca empiezan comienzan يبلش تبلش بيبدا بتبدا الافتتاح",
+    "plenary": "plenaries plenieres plenarias العامه",
+    "visa": "visas invite permit visado visados consulat consulado carta الفيزا التاشيره فيزه "
+    "السفاره القنصليه دعوه",
+    "airport": "gva cointrin airpot aeropuerto",
+    "transport": "cab uber metro tramway transit colectivo micro تكسي الباص مواصلات المواصلات "
+    "ترام قطار القطار توصيله توصيل",
+    "cloakroom": "leave drop deposit laisser deposer dejar اترك احط "
+    "jacket jackets backpack suitcases storage consigne vestiaires sac sacs blouson "
+    "veste guardarropas mochila chaqueta maletas abrigos consigna الشنطه شنطه الجاكيت جاكيت "
+    "جاكيته المعطف الحقيبه امانات الامانات",
+    "prayer": "salah salat namaz masjid worship mosquee mezquita orar rezo capilla chapelle "
+    "multifaith interfaith مسجد المسجد جامع المصلى نصلي صلاه الصلاه وضوء الوضوء قبله القبله",
+    "quiet": "nap relax quieter reposer tranquille silencieux silencieuse descansar tranquilo "
+    "relajarme silenciosa هادي هدوء ارتاح",
+    "children": "toddler infant infants babysitter babysitting nanny daycare breastfeed "
+    "breastfeeding nursing pumping parents bebes allaiter allaitement nounou ninera lactancia "
+    "amamantar hijo hija رضاعه الرضاعه ارضاع رضيع ابني بنتي ولادي اولاد الاولاد حضانه جليسه",
+    "slides": "pptx pdf keynote usb diaporama laminas عرضي الشرائح باوربوينت بوربوينت التقديمي",
+    "report": "outcomes conclusions results findings resultats resultados conclusiones نتائج "
+    "النتائج الخلاصه التوصيات",
+    "allowance": "reimbursed refund refunded expenses frais rembourse rembourses defraiement "
+    "reembolsan reembolsar gastos pasaje بدل مصاريف المصاريف استرداد",
+    "dress": "outfit formal casual tie jeans costume cravate habille formel decontracte traje "
+    "corbata vestirse atuendo لبس اللبس رسمي بدله كرافته هدوم الهدوم",
+    "weather": "freezing chilly umbrella snowing raining degrees neiger pleuvoir pluie degres "
+    "nevar nieva llover grados مطر تمطر ثلج تثلج درجه الجو جو البرد",
+    "health": "covid19 corona coronavirus pcr symptoms vaccinated sanitizer cubrebocas barbijo "
+    "vacunado كمامه فحص تطعيم",
+    "emergency": "unwell injured hurt collapsed faint fainted clinic blesse malaise evanoui samu "
+    "urgences herido desmayo urgencias emergencia ambulancia clinica الاسعاف اسعافات الاسعافات "
+    "دكتور الدكتور تعبان طارئ طارئه نجده",
+    "lostfound": "wallet keys scarf trouve perdus encontre encontro olvidado cartera billetera "
+    "llaves محفظه مفاتيح لقيت وجدت المفقودات",
+    "phone": "cellphone smartphone cell laptop tablet tel celu تلفون تلفوني التلفون موبايلي "
+    "لابتوب",
+    "wheelchair": "step steps lifts elevators ramps stairs mobility deaf blind captions rampe "
+    "rampa sordo "
+    "escaleras درج منحدر اعاقه اصم",
+    "side_event": "bilateral bilaterals bilaterale ثنائي ثنائيه",
+    "photo": "pics pictures photographies fotografia fotografiar صوره يصورني تصويري كاميرا",
+    "recording": "مسجل مسجله يتسجل بتتسجل تتسجل filmed streamed livestreamed replay filmee "
+    "filme retransmission diffusion "
+    "grabar graban grabado grabados transmite transmitido بث مباشر يوتيوب",
+    "certificate": "participation attended asistencia comprobante شهاده الشهاده اثبات",
+    "parking": "drive driving carpark garage parked parquear parqueo aparcamiento conducir "
+    "stationner سياره السياره باركينغ اصف",
+    "charging": "chargers outlet outlets power sockets chargeur prises enchufes toma الشاحن "
+    "الشحن فيش فيشه كهربا بريزه",
+    "coffee": "cup tasse taza فنجان كوب snacks refreshments water collation boissons cafecito "
+    "refrigerio bocadillos agua "
+    "قهوه بريك مياه",
+    "print": "prints printout photocopy copies scan photocopie copias imprimo fotocopia طباعه "
+    "الطابعه برنت",
+    "contact": "hotline helpline organisateur organizador المنظم",
+    "reception": "dinner gala diner cena عشاء العشاء حفله",
+    "hotel": "hostel airbnb فنادق الفنادق",
+    "rates": "rate rates discount discounted preferential cheaper tarif tarifs preferentiel "
+    "reduction tarifa tarifas descuento preferencial خصم سعر بسعر اسعار تخفيض",
+    "when": "timing امتى ايمتى وقتيش",
+    "where": "whereabouts located location adonde وينو وينه",
+    "free": "paid payant gratuite gratuito pago cobran ببلاش مجانا فلوس ادفع الدفع",
+    "venue": "centre center premises centro space spot area espace espacio zona",
+}
+CONCEPTS = {
+    concept: (*CONCEPTS.get(concept, ()), *_COLLOQUIAL.get(concept, "").split())
+    for concept in {**CONCEPTS, **_COLLOQUIAL}
+}
+
+# Filler that says nothing about the subject, as typed in chats.
+_FILLER = (
+    "im ive dont cant wanna gonna got get just still also really know tell guys anyone someone "
+    "somewhere anywhere possible like ok pls thx "
+    "jai j c koi kwa stp svp ya y quon on faut dois veux voudrais aidez moi truc besoin "
+    "porfa porfavor favor alguien algun alguna necesito quiero tengo oye "
+    "شو ايش بدي ابغى ابي عايز عاوز محتاج احتاج لو سمحت يا فيه شي اشي عشان علشان لازم ولا هاد "
+    "هاي هذا هذه شوي شويه بس كمان رح راح منين كيفاش ازاي اذا ايه انا احنا نحن عند عندي بقدر اقدر "
+    "يعني طيب "
+    "required mandatory obligatoire obligatorio مطلوب ضروري"
+)
+FUNCTION_WORDS = FUNCTION_WORDS | frozenset(_FILLER.split())

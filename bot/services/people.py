@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.services.errors import ConsultationNotFound
@@ -14,6 +15,11 @@ from bot.storage.users import UserRecord, UserStore
 ORGANISER = "organiser"
 MODERATOR = "moderator"
 ROLES = (ORGANISER, MODERATOR)
+
+# Roles granted or removed from the command line (another process) apply within this delay.
+ROLES_REFRESH = timedelta(seconds=30)
+# Delegates whose stored row is remembered, so that an update from them reads no row.
+KNOWN_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,14 @@ class People:
         # Called with the user id when a delegate arrives (new, or back after being marked
         # inactive) or is marked inactive: what the bot sends them on its own changes.
         self.on_active_change: list[Callable[[int], Awaitable[None]]] = []
+        # The row last stored for each delegate who wrote lately: only this process writes
+        # the users table, and every write below drops the delegate from here.
+        self._known: dict[int, UserRecord] = {}
+        # Counts those writes: a row read while one was under way is not remembered.
+        self._writes = 0
+        # The roles table, read again at most every ROLES_REFRESH.
+        self._stored_roles: dict[int, frozenset[str]] = {}
+        self._roles_read_at: datetime | None = None
 
     @property
     def events(self) -> EventData:
@@ -67,13 +81,17 @@ class People:
         self, user_id: int, first_name: str = "", client_language: str | None = None
     ) -> Profile:
         """The delegate's profile, created on first contact; `client_language` is remembered."""
-        record, arrived = await self._store.visit(
-            user_id, first_name, self._clock.now(), client_language
-        )
-        if arrived:
-            for listener in self.on_active_change:
-                await listener(user_id)
-        roles = set(await self._store.roles(user_id))
+        now = self._clock.now()
+        record = self._known.get(user_id)
+        if record is None or not record.is_current(first_name, client_language):
+            writes = self._writes
+            record, arrived = await self._store.visit(user_id, first_name, now, client_language)
+            if writes == self._writes:
+                self._remember(record)
+            if arrived:
+                for listener in self.on_active_change:
+                    await listener(user_id)
+        roles = set(await self._roles(user_id, now))
         if user_id in self._organisers:
             roles.add(ORGANISER)
         if user_id in self._moderators:
@@ -83,13 +101,37 @@ class People:
         consultation_id = consultation.id if consultation else None
         return Profile(user_id, record.language, consultation_id, frozenset(roles), first_name)
 
+    def _remember(self, record: UserRecord) -> None:
+        self._known.pop(record.user_id, None)
+        if len(self._known) >= KNOWN_LIMIT:
+            # The delegate remembered longest ago goes first.
+            del self._known[next(iter(self._known))]
+        self._known[record.user_id] = record
+
+    def _changed(self, user_id: int) -> None:
+        """After a write to the delegate's row: read it again on their next update."""
+        self._writes += 1
+        self._known.pop(user_id, None)
+
+    async def _roles(self, user_id: int, now: datetime) -> frozenset[str]:
+        read_at = self._roles_read_at
+        if read_at is None or not timedelta(0) <= now - read_at < ROLES_REFRESH:
+            stored: dict[int, set[str]] = {}
+            for holder, role in await self._store.all_roles():
+                stored.setdefault(holder, set()).add(role)
+            self._stored_roles = {holder: frozenset(roles) for holder, roles in stored.items()}
+            self._roles_read_at = now
+        return self._stored_roles.get(user_id, frozenset())
+
     async def set_language(self, user_id: int, language: str) -> None:
         await self._store.set_language(user_id, language, self._clock.now())
+        self._changed(user_id)
 
     async def set_consultation(self, user_id: int, consultation_id: str) -> None:
         if self.events.get(consultation_id) is None:
             raise ConsultationNotFound(consultation_id)
         await self._store.set_consultation(user_id, consultation_id, self._clock.now())
+        self._changed(user_id)
         for listener in self.on_consultation_change:
             await listener(user_id)
 
@@ -99,9 +141,12 @@ class People:
 
     async def mark_inactive(self, user_id: int) -> None:
         await self._store.set_active(user_id, False, self._clock.now())
+        self._changed(user_id)
         for listener in self.on_active_change:
             await listener(user_id)
 
     async def forget(self, user_id: int) -> bool:
         """Delete everything stored about the delegate."""
-        return await self._store.delete(user_id)
+        deleted = await self._store.delete(user_id)
+        self._changed(user_id)
+        return deleted

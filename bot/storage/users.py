@@ -9,6 +9,9 @@ import aiosqlite
 
 from bot.storage.database import to_iso
 
+# Characters of a first name kept.
+NAME_LIMIT = 128
+
 
 @dataclass(frozen=True)
 class UserRecord:
@@ -23,6 +26,14 @@ class UserRecord:
     def reading_language(self) -> str | None:
         """The language chosen with /language, else the client's."""
         return self.language or self.client_language
+
+    def is_current(self, first_name: str, client_language: str | None) -> bool:
+        """Active, with this name and client language stored: a visit has nothing to write."""
+        return (
+            self.active
+            and self.first_name == first_name[:NAME_LIMIT]
+            and (client_language is None or self.client_language == client_language)
+        )
 
 
 _GET = """
@@ -81,14 +92,9 @@ class UserStore:
         self, user_id: int, first_name: str, now: datetime, client_language: str | None = None
     ) -> tuple[UserRecord, bool]:
         """As `touch`; also whether the user arrived: new, or back after being inactive."""
-        name = first_name[:128]
+        name = first_name[:NAME_LIMIT]
         record = await self.get(user_id)
-        if (
-            record is not None
-            and record.active
-            and record.first_name == name
-            and (client_language is None or record.client_language == client_language)
-        ):
+        if record is not None and record.is_current(name, client_language):
             return record, False
         arrived = record is None or not record.active
         stamp = to_iso(now)
