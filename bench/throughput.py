@@ -40,14 +40,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram import Message, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi, FakeRequest
@@ -139,6 +146,7 @@ async def feed(
     meter: Meter,
     make: Callable[[int, dict[str, Any]], dict[str, Any]] | None = None,
     profiler: Any = None,
+    calls_out: TextIO | None = None,
 ) -> dict[str, Any]:
     """Process the updates; returns CPU and wall seconds of the measured ones (after warm-up)."""
     cpu = wall = 0.0
@@ -150,17 +158,24 @@ async def feed(
             fake_cpu_at_start = meter.cpu
             if profiler is not None:
                 profiler.enable()
+        first_call = len(meter.api.calls)
         cpu_start, wall_start = time.process_time(), time.perf_counter()
         await app.process_update(Update.de_json(data, app.bot))
-        walls.append(time.perf_counter() - wall_start)
+        cpu_spent = time.process_time() - cpu_start
+        wall_spent = time.perf_counter() - wall_start
+        walls.append(wall_spent)
+        if calls_out is not None:
+            # Written out as they come: kept in memory, they would swell the bot's peak RSS.
+            made = [(c.method, c.params) for c in meter.api.calls[first_call:] if c.ok]
+            calls_out.write(json.dumps([m for m in made if _replayable(*m)]) + "\n")
         if index % 100 == 99:
             # The fake records every call for tests to inspect; kept, they would be counted
             # in the bot's peak RSS. Rejected calls are counted first.
             meter.rejected += sum(not call.ok for call in meter.api.calls)
             meter.api.calls.clear()
         if index >= WARM_UP:
-            cpu += time.process_time() - cpu_start
-            wall += time.perf_counter() - wall_start
+            cpu += cpu_spent
+            wall += wall_spent
     if profiler is not None:
         profiler.disable()
     measured = sorted(walls[WARM_UP:])
@@ -178,7 +193,9 @@ async def feed(
 # -- this bot ---------------------------------------------------------------------------------
 
 
-async def run_this_bot(count: int, delegates: int, profiler: Any = None) -> dict[str, Any]:
+async def run_this_bot(
+    count: int, delegates: int, calls_path: Path, profiler: Any = None
+) -> dict[str, Any]:
     from bot.app import build_application, running
     from bot.config import Config
     from bot.services.event_data import load_event_data
@@ -254,7 +271,8 @@ async def run_this_bot(count: int, delegates: int, profiler: Any = None) -> dict
                 return data
 
         pending: list[tuple[int, str]] = []
-        figures = await feed(app, [{}] * count, meter, next_update, profiler)
+        with calls_path.open("w", encoding="utf-8") as calls:
+            figures = await feed(app, [{}] * count, meter, next_update, profiler, calls)
         walls = figures.pop("walls")
         result.update(figures)
         # The first free-text question builds the question matcher (lazily, in warm-up).
@@ -370,6 +388,80 @@ async def run_echo_bot(recorded: list[dict[str, Any]]) -> dict[str, Any]:
     return result
 
 
+# -- the same answers, without the bot's logic: the floor -------------------------------------
+
+REPLAYED = ("sendMessage", "editMessageText", "answerCallbackQuery")
+
+
+def _replayable(method: str, params: dict[str, Any]) -> bool:
+    return method in REPLAYED and all(
+        isinstance(v, str | int | float | bool | dict | list) for v in params.values()
+    )
+
+
+async def run_replay_bot(recorded: list[dict[str, Any]], made: list[str]) -> dict[str, Any]:
+    """A PTB bot that answers each update with exactly the Bot API calls this bot made for it
+    (same texts, HTML and keyboards), with no database, no i18n and no logic: what answering
+    costs in python-telegram-bot and the fake Bot API alone."""
+    api = FakeBotApi(clock=ManualClock(AT).now)
+    meter = Meter(api)
+    started = time.perf_counter()
+    app = (
+        Application.builder()
+        .token("1:replay")
+        .request(MeteredRequest(api, meter))
+        .get_updates_request(MeteredRequest(api, meter))
+        .build()
+    )
+    position = {"index": 0}
+
+    async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        for method, params in json.loads(made[position["index"]]):
+            params = dict(params)
+            if method == "answerCallbackQuery":
+                if update.callback_query is None:
+                    continue
+                params["callback_query_id"] = update.callback_query.id
+                await context.bot.do_api_request(method, api_kwargs=params)
+                continue
+            if method == "editMessageText":
+                mine = api.bot_messages(int(params["chat_id"]))
+                if not mine:
+                    continue
+                params["message_id"] = mine[-1].message_id
+            await context.bot.do_api_request(method, api_kwargs=params, return_type=Message)
+
+    app.add_handler(TypeHandler(Update, replay))
+    await app.initialize()
+    await app.start()
+    result: dict[str, Any] = {"startup_s": time.perf_counter() - started}
+
+    def same_update(index: int, step: dict[str, Any]) -> dict[str, Any]:
+        position["index"] = index
+        if "text" in step:
+            return api.make_message(step["user"], step["text"], language_code=step["lang"])
+        mine = api.bot_messages(step["user"])
+        return api.make_callback(
+            step["user"],
+            mine[-1].message_id if mine else 1,
+            step["data"],
+            language_code=step["lang"],
+            check_button=False,
+        )
+
+    try:
+        figures = await feed(app, recorded, meter, same_update)
+        figures.pop("walls")
+        result.update(figures)
+    finally:
+        await app.stop()
+        await app.shutdown()
+    result["rejected_calls"] = meter.rejected + sum(not call.ok for call in api.calls)
+    result["api_calls"] = meter.calls
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
 # -- cold start -------------------------------------------------------------------------------
 
 
@@ -478,31 +570,50 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=6000)
     parser.add_argument("--delegates", type=int, default=10_000)
-    parser.add_argument("--child", choices=["bot", "echo"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["bot", "echo", "replay"], help=argparse.SUPPRESS)
     parser.add_argument("--record", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile", metavar="FILE", help="cProfile this bot into FILE")
     args = parser.parse_args()
     if args.child == "bot":
         # --profile: cProfile of the measured updates only (not the set-up nor the warm-up).
         profiler = cProfile.Profile() if args.profile else None
-        result = asyncio.run(run_this_bot(args.updates, args.delegates, profiler))
+        result = asyncio.run(
+            run_this_bot(
+                args.updates, args.delegates, args.record.with_name("calls.jsonl"), profiler
+            )
+        )
         if profiler is not None:
             profiler.dump_stats(args.profile)
         args.record.write_text(json.dumps(result.pop("sent")), encoding="utf-8")
         print(json.dumps(result))
         return
-    if args.child == "echo":
+    if args.child in ("echo", "replay"):
         recorded = json.loads(args.record.read_text(encoding="utf-8"))
-        print(json.dumps(asyncio.run(run_echo_bot(recorded))))
+        if args.child == "echo":
+            figures = asyncio.run(run_echo_bot(recorded))
+        else:
+            made = args.record.with_name("calls.jsonl").read_text(encoding="utf-8")
+            figures = asyncio.run(run_replay_bot(recorded, made.splitlines()))
+        print(json.dumps(figures))
         return
     args.record = Path(tempfile.mkdtemp(prefix="bench-throughput-")) / "updates.json"
     try:
         bot = child("bot", args)
         echo_bot = child("echo", args)
+        replay_bot = child("replay", args)
     finally:
         shutil.rmtree(args.record.parent, ignore_errors=True)
     args.cold_start = cold_start()
     report(args, bot, echo_bot)
+    measured = args.updates - WARM_UP
+    floor, theirs = per_update(replay_bot, measured), per_update(echo_bot, measured)
+    print(
+        f"floor: a PTB bot replaying this bot's {replay_bot['api_calls']} Bot API calls "
+        f"(same texts, HTML, keyboards; no logic, no database): {floor['cpu_us']:.0f} CPU µs "
+        f"per update = {floor['cpu_us'] / theirs['cpu_us']:.2f}× echo "
+        f"(of which fake API {floor['fake_us']:.0f} µs; rejected calls "
+        f"{replay_bot['rejected_calls']})"
+    )
 
 
 if __name__ == "__main__":

@@ -393,3 +393,13 @@ async def test_the_report_counts_those_who_blocked_the_bot_and_they_are_not_retr
         assert not user.active  # marked inactive: later broadcasts leave them out
         assert await harness.services.broadcasts.count(Audience("all"), None) == 2
     assert [e for e in harness.errors() if "blocked" not in e] == []
+
+
+async def test_a_reply_lost_to_a_network_error_is_sent_again(harness: Harness) -> None:
+    chat = await delegate(harness, 2001, "en", starred=False)
+    harness.api.fail_next("sendMessage", error_code=502, description="Bad Gateway")
+    await chat.send("/now")
+    assert "Next" in chat.text()
+    sends = harness.api.calls_to("sendMessage")
+    assert [call.ok for call in sends] == [False, True]  # the 502, then the reply
+    harness.api.calls.clear()  # the 502 was expected, not a bug

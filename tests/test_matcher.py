@@ -45,3 +45,57 @@ def test_words_typed_in_two_are_joined_when_the_lexicon_knows_them_whole() -> No
 def test_levantine_present_tense_prefix_is_understood(matcher: Matcher) -> None:
     # "بتتسجل" (is it recorded) is the b- present of "تتسجل".
     assert matcher.match("الجلسات بتتسجل؟", NOW).answer_id == "recordings"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("can i bring my toddler along", "childcare"),
+        ("est-ce que je peux amener mon bébé", "childcare"),
+        ("where should i put my backpack", "cloakroom"),
+        ("dónde puedo dejar mi mochila", "cloakroom"),
+    ],
+)
+def test_everyday_framing_verbs_do_not_block_an_answer(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    # "bring", "amener", "put", "dejar" are in no FAQ entry: they frame the question.
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+def test_a_framing_verb_does_not_make_an_unknown_subject_answerable(matcher: Matcher) -> None:
+    assert matcher.match("can i bring my surfboard", NOW).kind == NONE
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("وين بحط الشنطة والجاكيت", "cloakroom"),
+        ("بدي اتواصل بالمنظمين", "contact-organisers"),
+    ],
+)
+def test_arabic_words_with_a_clitic_are_found(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+def test_a_three_letter_stem_shared_across_languages_names_no_concept(matcher: Matcher) -> None:
+    # "como" (Spanish "how") and "comer" (to eat) share the stem "com": not a lunch question.
+    found = matcher.match("como hay que vestirse", NOW)
+    assert found.answer_id == "dress-code"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how do i listen in arabic", "interpretation-channels"),
+        ("do we have to pay for the meal", "lunch-location"),
+        ("je suis musulman, où prier ?", "prayer-room"),
+        ("necesito cargar la batería de mi celu", "charging-phones"),
+    ],
+)
+def test_everyday_synonyms_in_every_language(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    assert matcher.match(question, NOW).answer_id == expected

@@ -4,6 +4,7 @@ leaves room under Telegram's limits for replies to delegates."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ class MeteredSends(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if not endpoint.startswith(_DELIVERING):
-            return await callback(*args, **kwargs)
+            if endpoint == "getUpdates":  # polling retries on its own
+                return await callback(*args, **kwargs)
+            return await _with_retries(callback, args, kwargs)
         chat = data.get("chat_id")
         calls = outbox_send.get()
         if calls is None:  # a reply to a delegate: first in line for the next free slot
@@ -86,10 +89,42 @@ class MeteredSends(BaseRateLimiter[None]):
             held = calls[0] == 0
             calls[0] += 1
         try:
+            if calls is None:
+                return await _with_retries(callback, args, kwargs)
             return await callback(*args, **kwargs)
         finally:
             # Counted from its answer on: never earlier than Telegram counted it.
             self.meter.record(chat if isinstance(chat, int) else None, held=held)
+
+
+REPLY_ATTEMPTS = 3
+REPLY_LONGEST_WAIT = 5.0  # seconds: a longer retry_after is left to fail
+
+
+async def _with_retries(
+    callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+    args: Any,
+    kwargs: dict[str, Any],
+) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    """A reply to a delegate, tried again after a network error (0.5 s, then 1 s) or a short
+    429; never after a timeout, which may have delivered it (a second copy would be a double)."""
+    for attempt in range(1, REPLY_ATTEMPTS + 1):
+        try:
+            return await callback(*args, **kwargs)
+        except (TimedOut, BadRequest):
+            raise  # may have arrived; or refused for good (BadRequest is a NetworkError in PTB)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+            if attempt == REPLY_ATTEMPTS or seconds > REPLY_LONGEST_WAIT:
+                raise
+            await asyncio.sleep(seconds)
+        except NetworkError as exc:
+            if attempt == REPLY_ATTEMPTS:
+                raise
+            logger.warning("A reply failed (%s); trying again", exc.message)
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
 
 
 async def send_rendered(bot: Bot, chat_id: int, rendered: Rendered) -> Message:

@@ -34,9 +34,15 @@ from bot.services.event_data import (
     Topic,
     now_and_next,
 )
-from bot.services.matcher_lexicon import CONCEPTS, FUNCTION_WORDS, GREETINGS, THANKS
+from bot.services.matcher_lexicon import (
+    COMMON_WORDS,
+    CONCEPTS,
+    FUNCTION_WORDS,
+    GREETINGS,
+    THANKS,
+)
 
-# --- Tuning (chosen on the tuning half of bench/eval/questions.jsonl only) ----------------
+# --- Tuning (thresholds cross-validated by `bench/eval_matcher.py --cv`) ------------------
 
 K1 = 1.2
 B = 0.3
@@ -46,10 +52,11 @@ ANSWER_WEIGHT = 0.25
 ANSWER_CREDIT = 0.5
 TOPIC_PENALTY = 0.85
 MIN_COVERAGE = 0.55
-MIN_SCORE = 2.5
+MIN_SCORE = 1.5
 SESSION_SHARE = 0.75
 MAX_SESSIONS = 5
 FUZZY_MIN_LENGTH = 5
+SHORT_STEM = 4  # a shorter Latin stem names no concept on its own
 FUZZY_LONG = 9  # from this length a word may have two typos, below it one
 SESSION_WITHOUT_CUE = 0.8
 CONCEPT_BONUS = 1.0
@@ -119,10 +126,26 @@ def _forms(word: str) -> frozenset[str]:
         if len(word) >= 5 and word[0] == "ب" and word[1] in "يتنا":
             # Levantine and Egyptian mark the present with b-: "بتتسجل" is "تتسجل".
             found |= {word[1:], _STEMMERS["ar"].stemWord(word[1:])}
+        bare = _without_clitic(word)
+        if bare != word:
+            found |= {bare, _STEMMERS["ar"].stemWord(bare)}
         return frozenset(form.translate(_ARABIC_ENDINGS) for form in found)
     if word.isdigit() or len(word) < 3:
         return frozenset({word})
     return frozenset({word} | {_STEMMERS[lang].stemWord(word) for lang in ("en", "fr", "es")})
+
+
+# Arabic writes "and", "with", "for", "like" and "so" onto the next word: "والجاكيت",
+# "بالمنظمين", "للتسجيل". Longest first; the rest must stay a word of three letters or more.
+_CLITICS = ("وبال", "وال", "بال", "فال", "كال", "لل", "و", "ف", "ب", "ل")
+
+
+def _without_clitic(word: str) -> str:
+    for clitic in _CLITICS:
+        rest = word[len(clitic) :]
+        if word.startswith(clitic) and len(rest) >= (3 if clitic.endswith("ال") else 4):
+            return "ال" + rest if clitic.endswith("ال") or clitic == "لل" else rest
+    return word
 
 
 def _build_concepts() -> dict[str, frozenset[str]]:
@@ -153,6 +176,22 @@ _THANKS = frozenset(w for item in THANKS for w in words(item))
 _STOPWORDS = frozenset(
     w for lang in ("en", "fr", "es", "ar") for item in get_stop_words(lang) for w in words(item)
 )
+_COMMON = _STOPWORDS | frozenset(w for item in COMMON_WORDS for w in words(item))
+_COMMON_STEMS = frozenset(
+    form for word in _COMMON if not _is_arabic(word) for form in _forms(word) if len(form) >= 4
+)
+
+
+@lru_cache(maxsize=65536)
+def is_common(word: str) -> bool:
+    """Whether `word` is an everyday word (a stop-word or a framing verb) rather than a subject."""
+    if word in _COMMON:
+        return True
+    return not _is_arabic(word) and any(
+        form in _COMMON_STEMS for form in _forms(word) if form != word
+    )
+
+
 _THANKS_CORE = frozenset(words("thanks thank thx ty cheers merci gracias شكرا مشكور جزيلا"))
 _GREETING_CORE = frozenset(
     words("hi hello hey hiya bonjour bonsoir salut coucou hola buenos buenas مرحبا اهلا السلام")
@@ -165,7 +204,10 @@ def terms(word: str) -> frozenset[str]:
     forms = _forms(word)
     concepts: set[str] = set()
     for form in forms:
-        concepts |= _CONCEPTS_BY_FORM.get(form, frozenset())
+        if form == word or len(form) >= SHORT_STEM or _is_arabic(form):
+            # A stem of three letters is shared by unrelated words across languages
+            # ("como" and "comer" are both "com"): only the word itself names a concept then.
+            concepts |= _CONCEPTS_BY_FORM.get(form, frozenset())
     return forms | concepts
 
 
@@ -385,7 +427,7 @@ class Matcher:
             i
             for i, word in enumerate(tokens)
             if word not in _NOT_CONTENT
-            and not (word in _STOPWORDS and not any(t in self._idf for t in token_terms[i]))
+            and not (is_common(word) and not any(t in self._idf for t in token_terms[i]))
         ]
         weights = {i: self._weight(token_terms[i], tokens[i]) for i in content}
         total = sum(weights.values())
@@ -446,7 +488,7 @@ class Matcher:
         known = [self._idf[t] for t in candidates if t in self._idf]
         if not known:
             return UNKNOWN_SHARE * self._unknown_idf
-        if word in _STOPWORDS and not any(t.startswith("#") for t in candidates):
+        if is_common(word) and not any(t.startswith("#") for t in candidates):
             return STOPWORD_SHARE * max(known)
         return max(known)
 

@@ -1149,9 +1149,36 @@ _COLLOQUIAL: dict[str, str] = {
     "free": "paid payant gratuite gratuito pago cobran ببلاش مجانا فلوس ادفع الدفع",
     "venue": "centre center premises centro space spot area espace espacio zona",
 }
+# Further everyday ways of naming the same subjects, in all four languages: inflections,
+# messaging-app words, language names (delegates ask for "the Arabic" meaning interpretation).
+_WIDER: dict[str, str] = {
+    "contact": "whatsapp telegram mail courriel correo appeler ecrire llamar escribir "
+    "ايميل الايميل البريد واتساب اكلم نكلم كلم",
+    "charging": "recharge recharger batteries chargeurs cargadores cargo شواحن الشواحن",
+    "lostfound": "belongings umbrella parapluie paraguas affaires pertenencias اغراض اغراضي "
+    "مظله شمسيه",
+    "wheelchair": "accessible accessibility disabled disability handicap handicape fauteuil "
+    "accesibilidad discapacidad ruedas متحرك كرسي ذوي",
+    "free": "pay payer paye payant payer pagar pagas pagamos ادفع ندفع",
+    "slides": "upload uploader subir subo presentation presentacion ارفع",
+    "allowance": "sponsored sponsorship parraine parrainage patrocinado patrocinio beca becado "
+    "funded financement financiado ممول تمويل",
+    "phone": "iphone android cel",
+    "prayer": "pray praying muslim muslims musulman musulmans musulmanes rezar oracion "
+    "mosque prieres priere اصلي نصلي صلي",
+    "dress": "wear wearing porter tenue vetements ropa ملابس البس",
+    "weather": "cold froid frio rain pleut llueve temperature temperatura الطقس طقس برد",
+    "interpretation": "arabic arabe french francais frances english anglais ingles spanish "
+    "espagnol espanol language languages langue langues idioma idiomas العربي العربيه "
+    "الفرنسي الانجليزي الانكليزي الاسباني لغه اللغه",
+}
 CONCEPTS = {
-    concept: (*CONCEPTS.get(concept, ()), *_COLLOQUIAL.get(concept, "").split())
-    for concept in {**CONCEPTS, **_COLLOQUIAL}
+    concept: (
+        *CONCEPTS.get(concept, ()),
+        *_COLLOQUIAL.get(concept, "").split(),
+        *_WIDER.get(concept, "").split(),
+    )
+    for concept in {**CONCEPTS, **_COLLOQUIAL, **_WIDER}
 }
 
 # Filler that says nothing about the subject, as typed in chats.
@@ -1166,3 +1193,44 @@ _FILLER = (
     "required mandatory obligatoire obligatorio مطلوب ضروري"
 )
 FUNCTION_WORDS = FUNCTION_WORDS | frozenset(_FILLER.split())
+
+# Everyday words that frame a question without being its subject: "can I BRING my baby",
+# "where do I PUT my jacket", "is it OK to COME in jeans". The matcher counts them like common
+# words: one the index does not know does not make the question out of scope. Inflections are
+# found through their stems; words that name a conference subject belong in CONCEPTS instead.
+_COMMON = (
+    # English
+    "come coming came go going went bring brought take took taken put leave left give "
+    "find found look looking see seen use using make made do doing done say said ask "
+    "asked try trying keep let allowed allow able supposed expected arrive arriving "
+    "arrived arrival reach back again still yet already ever even only also too very "
+    "quite right ok okay good best nice fine kind sort thing things stuff way place "
+    "spot somewhere anywhere everywhere around nearby near close inside outside "
+    "today tonight tomorrow yesterday morning afternoon evening day days week time "
+    "people person everyone everybody anybody guy guys folks one ones other others "
+    "first last happen happens happening work works working problem issue help dying "
+    "exactly actually basically probably maybe perhaps quick quickly hey hmm lol btw "
+    # French
+    "venir viens vient venu aller vais va allons vont apporter amener emmener prendre "
+    "prends mettre mets laisse trouver trouve chercher cherche voir faire fais fait "
+    "dire dis demander essayer pouvoir peux pouvons doit devons arriver arrive arrivee "
+    "encore deja aussi tres bien bon bonne chose truc machin endroit lieu coin "
+    "quelque part ici la-bas aujourd hui demain hier matin soir apres-midi jour "
+    "journee semaine gens personne quelqu tout tous toute toutes autre autres premier "
+    "dernier marche probleme souci aide vraiment juste alors donc bref genre "
+    # Spanish
+    "venir vengo viene ir voy vamos van traer traigo llevar llevo tomar poner pongo "
+    "dejar dejo encontrar buscar busco ver hacer hago dice decir preguntar pedir "
+    "intentar poder podemos debo debemos llegar llego llegando llegada todavia ya "
+    "tambien muy bien bueno buena cosa cosas lugar sitio parte aqui alla alli hoy "
+    "manana ayer tarde noche dia semana gente persona todos todo toda otra otro "
+    "primero ultimo funciona problema ayuda realmente pues entonces che wey chamba "
+    # Arabic (MSA and dialects)
+    "اجي اجا جاي تيجي يجي نجي اروح يروح نروح روح اجيب جيب يجيب نجيب احط حط نحط اخذ "
+    "اخد ناخد اعمل نعمل يعمل اسوي نسوي سوي الاقي القى لقى الاقيه اشوف نشوف شاف "
+    "اقول قول اسال نسال اوصل نوصل وصلت اوصل وصل بعد لسه لسا خلاص كمان برضه جدا "
+    "كتير كثير مره حلو تمام كويس منيح زين شي حاجه حاجات مكان محل هون هنا هناك "
+    "النهارده اليوم بكره بكرا غدا امبارح الصبح المسا اليوم يوم ناس حد احد حدا واحد "
+    "كل الكل تاني غير اول اخر مشكله مساعده فعلا بحط بنحط بروح بجيب بعمل بسوي بلاقي بشوف"
+)
+COMMON_WORDS: frozenset[str] = frozenset(_COMMON.split())
