@@ -234,7 +234,8 @@ async def test_stopping_a_running_announcement_sends_no_more(harness: Harness) -
     await deliver(harness, rounds=5)
     counts = await harness.services.delivery.store.progress(subject_of(1))
     assert 0 < counts["sent"] < 61
-    assert counts["sent"] + counts["cancelled"] == 61
+    # Cancelled while pending, or skipped when its turn came (claimed just before the stop).
+    assert counts["sent"] + counts["cancelled"] + counts["skipped"] == 61
     received = [call for call in harness.api.calls_to("sendMessage") if announced(call, "terrace")]
     assert len(received) == counts["sent"] + 1  # and the organiser's preview
     await org.send("/broadcasts")
@@ -294,6 +295,9 @@ async def test_a_crash_while_sending_resumes_and_never_sends_twice(
         await org.send("/broadcast")
         await org.send("Registration desk closes at 17:00.")
         await org.press("Preview")
+        assert harness.app.job_queue is not None
+        for job in harness.app.job_queue.jobs():
+            job.enabled = False  # the test sends, and crashes, by itself
         await org.press("Send now to 41 delegates")
         await harness.services.delivery.process_due()
         store = harness.services.delivery.store

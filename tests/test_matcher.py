@@ -99,3 +99,34 @@ def test_everyday_synonyms_in_every_language(
     matcher: Matcher, question: str, expected: str
 ) -> None:
     assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "my grandmother's hip is bad, is the venue wheelchair accessible with a lift and "
+            "ramps",
+            "accessibility-wheelchair",
+        ),
+        (
+            "sorry to bother, the wifi password for the guest network keeps getting refused on "
+            "my old tablet",
+            "wifi-password",
+        ),
+        (
+            "desperately searching a printer to print my boarding documents before the flight",
+            "printing",
+        ),
+    ],
+)
+def test_a_long_question_meeting_an_entry_on_several_words_is_answered(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    # Most of these words are in no entry, but the entry's own words are there, several of them.
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+def test_one_known_word_among_unknown_subjects_still_means_abstaining(matcher: Matcher) -> None:
+    found = matcher.match("is there a gym with a sauna and a swimming pool at the hotel", NOW)
+    assert found.kind == NONE

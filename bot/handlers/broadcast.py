@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, Services
-from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.common import ExpectedInput, out_of_date, reply, show
 from bot.handlers.formatting import day_short, esc, language_name, moment, shorten
 from bot.handlers.outbox import Rendered, renderer, send_rendered
 from bot.i18n import (
@@ -1088,28 +1088,15 @@ async def start_broadcasts(application: Application[Any, Any, Any, Any, Any, Any
         )
 
 
-class _Awaiting(filters.MessageFilter):
-    """Messages from an organiser whose draft waits for a text, a file or a time."""
-
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(name="broadcast_awaiting")
-        self._application = application
-
-    def filter(self, message: Message) -> bool:
-        services: Services | None = self._application.bot_data.get("services")
-        user = message.from_user
-        if services is None or user is None:
-            return False
-        return services.broadcasts.expected(user.id) is not None
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("broadcast", start_broadcast, filters=PRIVATE))
     application.add_handler(CommandHandler("broadcasts", list_broadcasts, filters=PRIVATE))
     content = filters.TEXT | filters.PHOTO | filters.Document.ALL
+    # Messages from an organiser whose draft waits for a text, a file or a time.
+    awaiting = ExpectedInput(
+        application, "broadcast_awaiting", lambda s, user: s.broadcasts.expected(user)
+    )
     application.add_handler(
-        MessageHandler(
-            PRIVATE & ~filters.COMMAND & content & _Awaiting(application), receive_input
-        )
+        MessageHandler(PRIVATE & ~filters.COMMAND & content & awaiting, receive_input)
     )
     application.add_handler(CallbackQueryHandler(broadcast_button, pattern=rf"^{PREFIX}\d+:"))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.ext import Application, filters
 
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.handlers.formatting import split_message
 from bot.i18n import _
 
@@ -90,3 +93,28 @@ async def out_of_date(update: Update) -> None:
     """Answer a press whose button no longer fits what the bot knows (old message, forged data)."""
     if update.callback_query:
         await update.callback_query.answer(_("This button is out of date."))
+
+
+class ExpectedInput(filters.MessageFilter):
+    """Matches only messages a feature asked the sender for (a comment, a draft's text…).
+
+    `expected(services, user_id)` says, synchronously, whether the sender's next message is
+    awaited; a message filter cannot await.
+    """
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        name: str,
+        expected: Callable[[Services, int], object | None],
+    ) -> None:
+        super().__init__(name=name)
+        self._application = application
+        self._expected = expected
+
+    def filter(self, message: Message) -> bool:
+        services: Services | None = self._application.bot_data.get("services")
+        user = message.from_user
+        if services is None or user is None:
+            return False
+        return self._expected(services, user.id) is not None

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, Services
-from bot.handlers.common import callback_parts, out_of_date, reply, show
+from bot.handlers.common import ExpectedInput, callback_parts, out_of_date, reply, show
 from bot.handlers.formatting import esc, moment, shorten, time_range
 from bot.handlers.outbox import Rendered, renderer
 from bot.handlers.start import need_consultation
@@ -381,21 +381,6 @@ async def delete_button(update: Update, context: BotContext) -> None:
 
 
 # --- typed text: comment, survey answer, recommendation -----------------------------------
-
-
-class AwaitingText(filters.MessageFilter):
-    """Matches only when the sender's next text was asked for (a comment, an answer...)."""
-
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        super().__init__(name="AwaitingText")
-        self._application = application
-
-    def filter(self, message: Message) -> bool:
-        services: Services | None = self._application.bot_data.get("services")
-        user = message.from_user
-        if services is None or user is None:
-            return False
-        return services.feedback.expected(user.id) is not None
 
 
 async def capture_text(update: Update, context: BotContext) -> None:
@@ -838,11 +823,16 @@ CALLBACKS = {
 }
 
 
+def _awaiting_text(application: Application[Any, Any, Any, Any, Any, Any]) -> ExpectedInput:
+    """The sender's next text was asked for (a comment, a survey answer, a recommendation)."""
+    return ExpectedInput(application, "AwaitingText", lambda s, user: s.feedback.expected(user))
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Call before the fallback and free-text handlers: typed comments must reach us first."""
     application.add_handler(
         MessageHandler(
-            filters.TEXT & ~filters.COMMAND & PRIVATE & AwaitingText(application), capture_text
+            filters.TEXT & ~filters.COMMAND & PRIVATE & _awaiting_text(application), capture_text
         )
     )
     for name, callback in COMMANDS.items():

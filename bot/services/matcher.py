@@ -8,6 +8,8 @@ so a question in one language finds an entry written in another. Typos are mende
 against the index's own vocabulary (one typo, two in long words, never the first letter). When too
 little of the question is covered by the best entry, the matcher abstains: a common word the index
 does not know (python-stop-words) does not count against it, a rare one does ("is there a gym").
+A question that meets the entry's own wording on several distinct words needs less coverage: the
+words left over are then more likely a new way of putting it than a new subject.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ ANSWER_CREDIT = 0.5
 TOPIC_PENALTY = 0.85
 MIN_COVERAGE = 0.55
 MIN_SCORE = 1.5
+# A question that meets an entry's own wording on several distinct words is answered at a lower
+# coverage: the words left over are then more likely a new way of framing it than a new subject.
+RELAXED_COVERAGE = 0.35
+RELAXED_HITS = 3
 SESSION_SHARE = 0.75
 MAX_SESSIONS = 5
 FUZZY_MIN_LENGTH = 5
@@ -60,7 +66,7 @@ SHORT_STEM = 4  # a shorter Latin stem names no concept on its own
 FUZZY_LONG = 9  # from this length a word may have two typos, below it one
 SESSION_WITHOUT_CUE = 0.8
 CONCEPT_BONUS = 1.0
-STOPWORD_SHARE = 0.3  # a common word that is no concept counts this share of its weight
+STOPWORD_SHARE = 0.15  # a common word that is no concept counts this share of its weight
 UNKNOWN_SHARE = 0.8  # a word the index does not know weighs this share of the rarest word's weight
 
 # --- Normalisation ------------------------------------------------------------------------
@@ -451,8 +457,15 @@ class Matcher:
 
         answer_ok = (
             best_answer is not None
-            and answer_coverage >= MIN_COVERAGE
             and best_answer_score >= MIN_SCORE
+            and (
+                answer_coverage >= MIN_COVERAGE
+                or (
+                    answer_coverage >= RELAXED_COVERAGE
+                    and len({tokens[i] for i in content if hits[best_answer].get(i) == 1.0})
+                    >= RELAXED_HITS
+                )
+            )
         )
         session_ok = (
             best_session is not None
@@ -469,7 +482,7 @@ class Matcher:
                 for i, score in scores.items()
                 if self._docs[i].kind == SESSIONS
                 and score >= SESSION_SHARE * best_session_score
-                and coverage(i) >= MIN_COVERAGE
+                and (i == best_session or coverage(i) >= MIN_COVERAGE)
             ]
             chosen.sort(key=lambda pair: -pair[0])
             sessions = tuple(s for _, s in chosen[:MAX_SESSIONS] if s is not None)

@@ -1192,7 +1192,14 @@ _FILLER = (
     "يعني طيب "
     "required mandatory obligatoire obligatorio مطلوب ضروري"
 )
-FUNCTION_WORDS = FUNCTION_WORDS | frozenset(_FILLER.split())
+# Grammar words of spoken Arabic (Levantine, Gulf, Egyptian, Maghrebi) and texting contractions:
+# "mine", "which", "inside", "there is", the question particle. They carry no subject.
+_DIALECT = (
+    "اللي تبعي تبعك تبعنا تبعكم تبعه جوا جوه وانا حابب وش ليش كده هيك هيدا هيدي دي ده "
+    "ديالي ديالك ديال كاين كاينة واش بزاف "
+    "pa qq qqch qqn"
+)
+FUNCTION_WORDS = FUNCTION_WORDS | frozenset(_FILLER.split()) | frozenset(_DIALECT.split())
 
 # Everyday words that frame a question without being its subject: "can I BRING my baby",
 # "where do I PUT my jacket", "is it OK to COME in jeans". The matcher counts them like common
