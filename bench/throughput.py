@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Message, Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -341,102 +342,32 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer()
 
 
-async def run_echo_bot(recorded: list[dict[str, Any]]) -> dict[str, Any]:
+async def run_plain_bot(
+    recorded: list[dict[str, Any]],
+    handlers: Callable[[FakeBotApi, dict[str, int]], list[BaseHandler[Any, Any, Any]]],
+) -> dict[str, Any]:
+    """A bare Application with `handlers`, fed the recorded updates (same users, texts and
+    callback data); `handlers` gets the fake API and {"index": the update's number}."""
     api = FakeBotApi(clock=ManualClock(AT).now)
     meter = Meter(api)
     rss_before = peak_rss_mb()
     started = time.perf_counter()
     app = (
         Application.builder()
-        .token("1:echo")
+        .token("1:plain")
         .request(MeteredRequest(api, meter))
         .get_updates_request(MeteredRequest(api, meter))
         .build()
     )
-    app.add_handler(MessageHandler(filters.TEXT, echo))
-    app.add_handler(CallbackQueryHandler(answer))
+    position = {"index": 0}
+    app.add_handlers(handlers(api, position))
     await app.initialize()
     await app.start()
     result: dict[str, Any] = {"startup_s": time.perf_counter() - started}
 
     def same_update(index: int, step: dict[str, Any]) -> dict[str, Any]:
         # The same text or callback data from the same user; a press is under the bot's last
-        # message in that chat (the echo bot shows no buttons, so the data is not checked).
-        if "text" in step:
-            return api.make_message(step["user"], step["text"], language_code=step["lang"])
-        last = api.bot_messages(step["user"])[-1]
-        return api.make_callback(
-            step["user"],
-            last.message_id,
-            step["data"],
-            language_code=step["lang"],
-            check_button=False,
-        )
-
-    try:
-        figures = await feed(app, recorded, meter, same_update)
-        figures.pop("walls")
-        result.update(figures)
-    finally:
-        await app.stop()
-        await app.shutdown()
-    result["rejected_calls"] = meter.rejected + sum(not call.ok for call in api.calls)
-    result["api_calls"] = meter.calls
-    result["by_method"] = meter.by_method
-    result["rss_before_mb"] = rss_before
-    result["peak_rss_mb"] = peak_rss_mb()
-    return result
-
-
-# -- the same answers, without the bot's logic: the floor -------------------------------------
-
-REPLAYED = ("sendMessage", "editMessageText", "answerCallbackQuery")
-
-
-def _replayable(method: str, params: dict[str, Any]) -> bool:
-    return method in REPLAYED and all(
-        isinstance(v, str | int | float | bool | dict | list) for v in params.values()
-    )
-
-
-async def run_replay_bot(recorded: list[dict[str, Any]], made: list[str]) -> dict[str, Any]:
-    """A PTB bot that answers each update with exactly the Bot API calls this bot made for it
-    (same texts, HTML and keyboards), with no database, no i18n and no logic: what answering
-    costs in python-telegram-bot and the fake Bot API alone."""
-    api = FakeBotApi(clock=ManualClock(AT).now)
-    meter = Meter(api)
-    started = time.perf_counter()
-    app = (
-        Application.builder()
-        .token("1:replay")
-        .request(MeteredRequest(api, meter))
-        .get_updates_request(MeteredRequest(api, meter))
-        .build()
-    )
-    position = {"index": 0}
-
-    async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        for method, params in json.loads(made[position["index"]]):
-            params = dict(params)
-            if method == "answerCallbackQuery":
-                if update.callback_query is None:
-                    continue
-                params["callback_query_id"] = update.callback_query.id
-                await context.bot.do_api_request(method, api_kwargs=params)
-                continue
-            if method == "editMessageText":
-                mine = api.bot_messages(int(params["chat_id"]))
-                if not mine:
-                    continue
-                params["message_id"] = mine[-1].message_id
-            await context.bot.do_api_request(method, api_kwargs=params, return_type=Message)
-
-    app.add_handler(TypeHandler(Update, replay))
-    await app.initialize()
-    await app.start()
-    result: dict[str, Any] = {"startup_s": time.perf_counter() - started}
-
-    def same_update(index: int, step: dict[str, Any]) -> dict[str, Any]:
+        # message in that chat (these bots show no buttons of their own: data is not checked).
         position["index"] = index
         if "text" in step:
             return api.make_message(step["user"], step["text"], language_code=step["lang"])
@@ -458,8 +389,58 @@ async def run_replay_bot(recorded: list[dict[str, Any]], made: list[str]) -> dic
         await app.shutdown()
     result["rejected_calls"] = meter.rejected + sum(not call.ok for call in api.calls)
     result["api_calls"] = meter.calls
+    result["by_method"] = meter.by_method
+    result["rss_before_mb"] = rss_before
     result["peak_rss_mb"] = peak_rss_mb()
     return result
+
+
+async def run_echo_bot(recorded: list[dict[str, Any]]) -> dict[str, Any]:
+    return await run_plain_bot(
+        recorded,
+        lambda _api, _position: [
+            MessageHandler(filters.TEXT, echo),
+            CallbackQueryHandler(answer),
+        ],
+    )
+
+
+# -- the same answers, without the bot's logic: the floor -------------------------------------
+
+REPLAYED = ("sendMessage", "editMessageText", "answerCallbackQuery")
+
+
+def _replayable(method: str, params: dict[str, Any]) -> bool:
+    return method in REPLAYED and all(
+        isinstance(v, str | int | float | bool | dict | list) for v in params.values()
+    )
+
+
+async def run_replay_bot(recorded: list[dict[str, Any]], made: list[str]) -> dict[str, Any]:
+    """A PTB bot that answers each update with exactly the Bot API calls this bot made for it
+    (same texts, HTML and keyboards), with no database, no i18n and no logic: what answering
+    costs in python-telegram-bot and the fake Bot API alone."""
+
+    def handlers(api: FakeBotApi, position: dict[str, int]) -> list[BaseHandler[Any, Any, Any]]:
+        async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            for method, params in json.loads(made[position["index"]]):
+                params = dict(params)
+                if method == "answerCallbackQuery":
+                    if update.callback_query is None:
+                        continue
+                    params["callback_query_id"] = update.callback_query.id
+                    await context.bot.do_api_request(method, api_kwargs=params)
+                    continue
+                if method == "editMessageText":
+                    mine = api.bot_messages(int(params["chat_id"]))
+                    if not mine:
+                        continue
+                    params["message_id"] = mine[-1].message_id
+                await context.bot.do_api_request(method, api_kwargs=params, return_type=Message)
+
+        return [TypeHandler(Update, replay)]
+
+    return await run_plain_bot(recorded, handlers)
 
 
 # -- cold start -------------------------------------------------------------------------------
