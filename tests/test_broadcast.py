@@ -94,7 +94,7 @@ async def compose_for_session(org: Chat) -> None:
     await org.press("Français")
     assert "Send the announcement's text in French" in org.text()
     await org.send("La séance sur les Principes de partenariat a lieu en salle A à 14 h.")
-    assert "Written in: English ⭐, French" in org.text()
+    assert "Written in: English ⭐ and French" in org.text()
     await org.press("Audience")
     await org.press("Those who starred a session")
     await org.press("Principles of Partnership")

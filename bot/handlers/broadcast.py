@@ -31,7 +31,7 @@ from telegram.ext import (
 
 from bot.context import BotContext, Services
 from bot.handlers.common import ExpectedInput, out_of_date, reply, show
-from bot.handlers.formatting import day_short, esc, language_name, moment, shorten
+from bot.handlers.formatting import day_short, esc, join_list, language_name, moment, shorten
 from bot.handlers.outbox import Rendered, renderer, send_rendered
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -263,7 +263,7 @@ async def _draft_card(services: Services, record: BroadcastRecord) -> tuple[str,
             for code in SUPPORTED
             if code in record.texts
         ]
-        lines.append("📝 " + _("Written in: {languages}").format(languages=", ".join(names)))
+        lines.append("📝 " + _("Written in: {languages}").format(languages=join_list(names)))
         if len(record.texts) < len(SUPPORTED) and record.fallback:
             lines.append(
                 "   "
