@@ -407,3 +407,25 @@ async def test_a_reply_lost_to_a_network_error_is_sent_again(harness: Harness) -
     sends = harness.api.calls_to("sendMessage")
     assert [call.ok for call in sends] == [False, True]  # the 502, then the reply
     harness.api.calls.clear()  # the 502 was expected, not a bug
+
+
+async def test_after_a_restart_a_report_not_yet_shown_is_shown(harness: Harness) -> None:
+    from bot.handlers.broadcast import ProgressBoard
+
+    assert harness.app.job_queue is not None
+    for job in harness.app.job_queue.jobs():
+        job.enabled = False  # the test plays the jobs itself
+    await delegate(harness, 2001, "en", starred=False)
+    org = await organiser(harness)
+    await org.send("/broadcast")
+    await org.send("The cloakroom closes at 19:00.")
+    await org.press("Preview")
+    await org.press("Send now to 2 delegates")
+    for _ in range(3):
+        await harness.services.delivery.process_due()
+        harness.clock.advance(seconds=1)
+    # Marked done, then the process died before editing the organiser's message.
+    assert [r.id for r in await harness.services.broadcasts.settle()] == [1]
+    assert "Sending the announcement" in report_of(org)
+    await ProgressBoard().tick(harness.app)  # the first tick after the restart
+    assert "Sent to 2 of 2 delegates." in report_of(org)

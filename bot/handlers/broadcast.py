@@ -13,6 +13,7 @@ import html
 import logging
 import re
 import time
+from datetime import timedelta
 from typing import Any
 
 from babel.dates import format_time
@@ -69,6 +70,7 @@ SESSIONS_PER_PAGE = 8
 LISTED = 10
 PROGRESS_SECONDS = 2.0
 EDIT_EVERY = 3.0  # seconds between two edits of one progress message
+CATCH_UP = timedelta(hours=1)  # after a restart, reports of broadcasts ended this recently
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -981,11 +983,20 @@ class ProgressBoard:
     def __init__(self) -> None:
         self.shown: dict[int, str] = {}
         self.edited_at: dict[int, float] = {}
+        self._caught_up = False
 
     async def tick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services = application.bot_data["services"]
         broadcasts = services.broadcasts
         loop_time = time.monotonic()
+        if not self._caught_up:
+            # After a restart: a broadcast that ended just before the stop may not have had its
+            # report shown yet (its message would still say "Sending"). Show it once.
+            self._caught_up = True
+            since = services.clock.now() - CATCH_UP
+            for record in await broadcasts.recent(None, LISTED):
+                if record.state in (DONE, CANCELLED) and (record.finished_at or since) > since:
+                    await self._update(application, services, record)
         for record in await broadcasts.start_due():
             await self._announce_start(application, services, record)
         for record in await broadcasts.sending():
