@@ -66,6 +66,10 @@ CALLBACK_PREFIXES = [
     "mod:",
     "rem:",
     "org:",
+    "bc:1:",
+    "bc:1:go",
+    "bc:1:K",
+    "bc:1:a:all",
     "",
 ]
 
@@ -201,6 +205,10 @@ def test_random_updates_break_nothing(bot: FuzzBot, actions: list[tuple[Any, ...
         profile = bot.run(bot.services.people.profile(user))
         assert not profile.roles, f"{user} gained {profile.roles}"
     assert bot.run(bot.services.agenda.personal(VICTIM, _geneva())) == victim_before
+    # Nobody but an organiser composes or sends an announcement.
+    for user in FUZZERS:
+        assert bot.run(bot.services.broadcasts.store.draft_of(user)) is None
+    assert bot.run(bot.services.broadcasts.recent(None)) == []
     # Group chats and channels get no chatter from the bot.
     assert bot.api.bot_messages(GROUP) == []
 
