@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,10 +43,9 @@ from telegram import Update
 from bot.app import build_application, running
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.context import Services
+from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.broadcasts import Audience
-from bot.services.delivery import Limits
 from bot.services.event_data import load_event_data
 from bot.storage.broadcasts import subject_of
 from bot.storage.database import Database, to_iso
@@ -103,11 +103,6 @@ async def measure_rate(recipients: int, limit: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
     path = folder / "bot.sqlite3"
     await register(path, recipients)
-    events = load_event_data(ROOT / "data")
-    clock = SystemClock()
-    api = FakeBotApi(clock=clock.now, rate_limit=(limit, 1.0), per_chat_limit=(1, 1.0))
-    for user in range(FIRST, FIRST + recipients):
-        api.add_chat(user)
     received: dict[int, float] = {}
     duplicates = 0
 
@@ -118,14 +113,10 @@ async def measure_rate(recipients: int, limit: int) -> None:
                 duplicates += 1
             received[message.chat_id] = time.perf_counter()
 
-    api.on_bot_message.append(on_message)
-    config = Config(database_path=path, data_dir=ROOT / "data")
-    app = build_application(
-        config, events, request=api.request(), get_updates_request=api.request(), clock=clock
-    )
+    api, app = limited_bot(path, recipients, limit, on_message)
     async with running(app):
         services: Services = app.bot_data["services"]
-        services.delivery.limits = _limits(services, limit)
+        apply_limit(services, limit)
         # The asker attends another consultation: the announcement does not compete with the
         # replies for the asker's own chat (one message a second per chat).
         api.make_message(ASKER, "/start")
@@ -176,8 +167,28 @@ async def measure_rate(recipients: int, limit: int) -> None:
         )
 
 
-def _limits(services: Services, limit: int) -> Limits:
-    return replace(services.delivery.limits, per_second=limit)
+def limited_bot(
+    path: Path, recipients: int, limit: int, on_message: Callable[[FakeMessage, str], None]
+) -> tuple[FakeBotApi, BotApplication]:
+    """The application over a Bot API that answers 429 beyond `limit` a second (and 1 a second
+    per chat); every recipient has a chat with the bot; `on_message` sees what it sends."""
+    clock = SystemClock()
+    api = FakeBotApi(clock=clock.now, rate_limit=(limit, 1.0), per_chat_limit=(1, 1.0))
+    for user in range(FIRST, FIRST + recipients):
+        api.add_chat(user)
+    api.on_bot_message.append(on_message)
+    config = Config(database_path=path, data_dir=ROOT / "data")
+    events = load_event_data(ROOT / "data")
+    app = build_application(
+        config, events, request=api.request(), get_updates_request=api.request(), clock=clock
+    )
+    return api, app
+
+
+def apply_limit(services: Services, limit: int) -> None:
+    """The outbox and the replies' meter keep to the Bot API's limit."""
+    services.delivery.limits = replace(services.delivery.limits, per_second=limit)
+    services.delivery.meter.limit = limit
 
 
 # --- crash trials ----------------------------------------------------------------------------
@@ -185,26 +196,16 @@ def _limits(services: Services, limit: int) -> Limits:
 
 async def child(path: Path, log: Path, recipients: int, limit: int) -> None:
     """The bot until the broadcast is done; every delivery appended to `log`."""
-    events = load_event_data(ROOT / "data")
-    clock = SystemClock()
-    api = FakeBotApi(clock=clock.now, rate_limit=(limit, 1.0), per_chat_limit=(1, 1.0))
-    for user in range(FIRST, FIRST + recipients):
-        api.add_chat(user)
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def on_message(message: FakeMessage, event: str) -> None:
         if event == "new" and (message.text or "").startswith("📢"):
             os.write(fd, f"{message.chat_id}\n".encode())
 
-    api.on_bot_message.append(on_message)
-    config = Config(database_path=path, data_dir=ROOT / "data")
-    app = build_application(
-        config, events, request=api.request(), get_updates_request=api.request(), clock=clock
-    )
+    _api, app = limited_bot(path, recipients, limit, on_message)
     async with running(app):
         services: Services = app.bot_data["services"]
-        services.delivery.limits = _limits(services, limit)
-        services.delivery.meter.limit = limit
+        apply_limit(services, limit)
         if await services.broadcasts.get(1) is None:
             await queue_broadcast(services)
         print("READY", flush=True)

@@ -605,15 +605,9 @@ async def _audience_menu(
             )
         )
     rows.append(role_buttons)
-    rows.append([_back_button(record)])
-    await update.callback_query.answer()
-    text = (
-        "👥 <b>"
-        + _("Who should get it?")
-        + "</b>\n"
-        + _("Counts are of the delegates who use the bot now.")
-    )
-    await show(update, context, text, InlineKeyboardMarkup(rows))
+    title = "👥 <b>" + _("Who should get it?") + "</b>"
+    hint = _("Counts are of the delegates who use the bot now.")
+    await _menu(update, context, record, f"{title}\n{hint}", rows)
 
 
 async def _choose_audience(
@@ -689,15 +683,22 @@ async def _session_menu(
         paging.append(InlineKeyboardButton("▶️", callback_data=_data(record, f"a:s:{page + 1}")))
     if paging:
         rows.append(paging)
-    rows.append([_back_button(record)])
+    title = "⭐ <b>" + _("Which session's audience?") + "</b>"
+    hint = _("The announcement goes to the delegates who starred it.")
+    await _menu(update, context, record, f"{title}\n{hint}", rows)
+
+
+async def _menu(
+    update: Update,
+    context: BotContext,
+    record: BroadcastRecord,
+    text: str,
+    rows: list[list[InlineKeyboardButton]],
+) -> None:
+    """One of the audience screens, in place of the pressed one, with a way back to the draft."""
+    assert update.callback_query is not None
     await update.callback_query.answer()
-    text = (
-        "⭐ <b>"
-        + _("Which session's audience?")
-        + "</b>\n"
-        + _("The announcement goes to the delegates who starred it.")
-    )
-    await show(update, context, text, InlineKeyboardMarkup(rows))
+    await show(update, context, text, InlineKeyboardMarkup([*rows, [_back_button(record)]]))
 
 
 # --- preview, send, schedule ------------------------------------------------------------------
