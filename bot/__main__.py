@@ -87,8 +87,8 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     if args.at:
         try:
             at = parse_at(args.at, events, args.consultation)
-        except ValueError:
-            print(f"--at: '{args.at}' is not a time like 2026-12-08T10:15", file=sys.stderr)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
             return 2
     if "DATABASE_PATH" not in args.env_keys:
         config = config.with_overrides(

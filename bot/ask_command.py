@@ -84,8 +84,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
         try:
             now = parse_at(args.at, events, consultation.id)
-        except ValueError:
-            print(f"--at: '{args.at}' is not a time like 2026-12-08T10:15", file=sys.stderr)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
             return 2
     compile_catalogs()
     matcher = Matcher(consultation)

@@ -127,8 +127,14 @@ async def wait_in_console(text: str, clock: Clock, out: TextIO) -> None:
 
 
 def parse_at(text: str, events: EventData, consultation_id: str | None) -> datetime:
-    """--at 2026-12-08T10:15, in the consultation's time zone unless an offset is given."""
-    moment = datetime.fromisoformat(text)
+    """--at 2026-12-08T10:15, in the consultation's time zone unless an offset is given.
+
+    A text that is not such a time raises ValueError with the message for the command line.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"--at: '{text}' is not a time like 2026-12-08T10:15") from exc
     if moment.tzinfo is None:
         consultation = events.get(consultation_id) or next(iter(events.consultations.values()))
         moment = moment.replace(tzinfo=consultation.timezone)

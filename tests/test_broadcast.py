@@ -429,3 +429,36 @@ async def test_after_a_restart_a_report_not_yet_shown_is_shown(harness: Harness)
     assert "Sending the announcement" in report_of(org)
     await ProgressBoard().tick(harness.app)  # the first tick after the restart
     assert "Sent to 2 of 2 delegates." in report_of(org)
+
+
+async def test_a_command_leaves_the_draft_and_free_text_is_answered_again(
+    harness: Harness,
+) -> None:
+    org = await organiser(harness)
+    await org.send("/broadcast")
+    await org.send("/agenda")  # the organiser moves on
+    await org.send("where is lunch?")
+    record = await harness.services.broadcasts.store.draft_of(ORGANISER_ID)
+    assert record is not None
+    assert record.texts == {}  # the question was not taken for the announcement
+    assert "Announcement draft" not in org.text()
+    await org.press("Français")  # the draft's buttons still work
+    await org.send("Le déjeuner est servi sur la terrasse.")
+    assert "Written in: French" in org.text()
+
+
+async def test_an_announcement_to_everyone_names_no_consultation(harness: Harness) -> None:
+    nairobi = await delegate(harness, 2010, "en", starred=False, consultation="nairobi-2027")
+    org = await organiser(harness)
+    await org.send("/broadcast")
+    await org.send("The bot will be down for ten minutes tonight.")
+    await org.press("Audience")
+    await org.press("Everyone, all consultations")
+    assert "everyone, in all consultations" in org.text()
+    assert "— all consultations" in org.text()
+    await org.press("Preview")
+    await org.press("Send now")
+    await deliver(harness)
+    assert nairobi.text() == (
+        "📢 Announcement from the organisers\n\nThe bot will be down for ten minutes tonight."
+    )

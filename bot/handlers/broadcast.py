@@ -107,9 +107,9 @@ def message_for(events: EventData, record: BroadcastRecord, reader: str | None) 
 
 @renderer(KIND)
 async def render_broadcast(services: Services, item: OutboxItem) -> Rendered | None:
-    record = await services.broadcasts.get(int(item.payload["broadcast"]))
-    if record is None or record.state == CANCELLED:
-        return None
+    record = await services.broadcasts.for_delivery(int(item.payload["broadcast"]))
+    if record is None:
+        return None  # stopped meanwhile
     return message_for(services.events, record, current_language())
 
 
@@ -245,7 +245,6 @@ async def start_broadcast(update: Update, context: BotContext) -> None:
         return
     services = context.services
     user_id = context.profile.user_id
-    await services.feedback.stop_expecting(user_id)
     consultation = context.consultation
     language = current_language()
     record = await services.broadcasts.new_draft(
@@ -568,7 +567,9 @@ async def _audience_menu(
     ]
     if consultation is not None:
         name = shorten(consultation.name.get(current_language()), 40)
-        count = await broadcasts.count(Audience("consultation"), cid)
+        # One count: the consultation's delegates by language give the language audiences too.
+        languages = await broadcasts.by_language(Audience("consultation"), cid)
+        count = sum(languages.values())
         rows.append(
             [
                 InlineKeyboardButton(
@@ -581,10 +582,9 @@ async def _audience_menu(
         )
         language_buttons = []
         for code in SUPPORTED:
-            count = await broadcasts.count(Audience("language", language=code), cid)
             language_buttons.append(
                 InlineKeyboardButton(
-                    f"🗣 {LANGUAGE_NAMES[code]} ({_number(count)})",
+                    f"🗣 {LANGUAGE_NAMES[code]} ({_number(languages.get(code, 0))})",
                     callback_data=_data(record, f"a:l:{code}"),
                 )
             )

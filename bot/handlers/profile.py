@@ -23,6 +23,7 @@ async def load_profile(update: Update, context: BotContext) -> None:
     context.profile = profile
     set_language(profile.language or pick_language(user.language_code))
     if _PRIVATE_COMMAND.check_update(update):
-        # A command leaves the comment or answer being typed, before the command runs: one
-        # that asks for text itself (/survey at a written question) then keeps its own.
+        # A command leaves the comment, answer or announcement being typed, before the command
+        # runs: one that asks for text itself (/survey, /broadcast) then keeps its own.
         await context.services.feedback.stop_expecting(user.id)
+        await context.services.broadcasts.stop_expecting(user.id)

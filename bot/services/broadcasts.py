@@ -23,6 +23,7 @@ from bot.storage.broadcasts import (
     AUDIENCE_KINDS,
     DRAFT,
     SCHEDULED,
+    SENDING,
     AudienceQuery,
     BroadcastRecord,
     BroadcastStore,
@@ -194,6 +195,8 @@ class Broadcasts:
         self._role_ids = {ORGANISER: organisers, MODERATOR: moderators}
         self._default_consultation = default_consultation
         self._awaiting: dict[int, Awaited] = {}
+        # Broadcasts being sent, read once for all their recipients' messages.
+        self._sending: dict[int, BroadcastRecord] = {}
 
     @property
     def store(self) -> BroadcastStore:
@@ -271,21 +274,16 @@ class Broadcasts:
         """
         if language not in SUPPORTED:
             raise AudienceNotValid(language)
-        media = media or (
-            (record.media_kind, record.media_file_id)
-            if record.media_kind and record.media_file_id
-            else None
-        )
+        media = media or _media(record)
         if not visible.strip() and media is None:
             raise NothingToSend(record.id)
         limit = CAPTION_LIMIT if media else TEXT_LIMIT
+        if text_length(visible) > limit:
+            raise TextTooLong(text_length(visible), limit)
         texts = dict(record.texts)
-        checked = [visible] if visible.strip() else []
-        length = max((text_length(v) for v in checked), default=0)
-        if length > limit:
-            raise TextTooLong(length, limit)
         if media and record.media_kind is None:
-            # A photo added now: the texts written before must fit in a caption too.
+            # An attachment added now: the texts written before become captions and must fit.
+            # (Their HTML is measured, tags included: a little strict, never too lax.)
             for other in texts.values():
                 if text_length(other) > limit:
                     raise TextTooLong(text_length(other), limit)
@@ -317,11 +315,11 @@ class Broadcasts:
     async def set_audience(
         self, record: BroadcastRecord, audience: Audience, consultation_id: str | None
     ) -> BroadcastRecord:
+        """`consultation_id`: the organiser's; kept only for an audience within it (everyone
+        and the roles span all consultations, and their message names none)."""
         self.check_audience(audience, consultation_id)
         scope = consultation_id if audience.needs_consultation else None
-        await self._store.set_audience(
-            record.id, audience.to_json(), scope or consultation_id, self._clock.now()
-        )
+        await self._store.set_audience(record.id, audience.to_json(), scope, self._clock.now())
         return await self._fresh(record.id)
 
     def check_audience(self, audience: Audience, consultation_id: str | None) -> None:
@@ -392,8 +390,14 @@ class Broadcasts:
         return result
 
     async def count(self, audience: Audience, consultation_id: str | None) -> int:
-        counts = await self._store.count_by_language(self.query(audience, consultation_id))
-        return sum(counts.values())
+        return sum((await self.by_language(audience, consultation_id)).values())
+
+    async def by_language(
+        self, audience: Audience, consultation_id: str | None
+    ) -> dict[str | None, int]:
+        """The audience now, by the language its delegates read (None: not known). For a
+        consultation's audience these are also the counts of its language audiences."""
+        return await self._store.count_by_language(self.query(audience, consultation_id))
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -473,10 +477,24 @@ class Broadcasts:
                 started.append(await self._fresh(record.id))
         return started
 
+    async def for_delivery(self, broadcast_id: int) -> BroadcastRecord | None:
+        """The broadcast an outbox row belongs to, while it is being sent (None: stopped)."""
+        record = self._sending.get(broadcast_id)
+        if record is None:
+            record = await self._store.get(broadcast_id)
+            if record is None or record.state != SENDING:
+                return None
+            self._sending[broadcast_id] = record
+        return record
+
     async def settle(self) -> list[BroadcastRecord]:
         """Mark done the sending broadcasts with no recipient left to send to."""
         done = []
-        for record in await self._store.sending():
+        sending = await self._store.sending()
+        # Those stopped meanwhile, here or from the command line, are read no more.
+        current = {record.id for record in sending}
+        self._sending = {k: v for k, v in self._sending.items() if k in current}
+        for record in sending:
             if await self._store.open_rows(record.id) == 0 and await self._store.finish(
                 record.id, self._clock.now()
             ):
@@ -488,6 +506,7 @@ class Broadcasts:
 
     async def cancel(self, broadcast_id: int) -> bool:
         """Stop a scheduled or running broadcast (organisers: checked by the caller)."""
+        self._sending.pop(broadcast_id, None)
         return await self._store.cancel(broadcast_id, self._clock.now())
 
     async def get(self, broadcast_id: int) -> BroadcastRecord | None:
