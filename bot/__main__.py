@@ -17,9 +17,10 @@ from bot import (
     feedback_commands,
     import_command,
 )
+from bot.command_line import load_events
 from bot.config import Config, ConfigError
 from bot.i18n import SUPPORTED
-from bot.services.event_data import EventData, EventDataError, load_event_data
+from bot.services.event_data import EventData
 
 logger = logging.getLogger("bot")
 
@@ -49,19 +50,9 @@ def configure_logging(token: str | None, level: int = logging.INFO) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def _load(data_dir: Path) -> EventData | None:
-    try:
-        return load_event_data(data_dir)
-    except EventDataError as exc:
-        print(f"The event data in {data_dir} is invalid:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return None
-
-
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
     data_dir = Path(args.dir) if args.dir else config.data_dir
-    events = _load(data_dir)
+    events = load_events(data_dir)
     if events is None:
         return 1
     for consultation in events.consultations.values():
@@ -76,7 +67,7 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
 def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     from bot.console import parse_at, run_console
 
-    events = _load(config.data_dir)
+    events = load_events(config.data_dir)
     if events is None:
         return 1
     if args.consultation and events.get(args.consultation) is None:
@@ -124,7 +115,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             env_keys=args.env_keys,
         )
         return cmd_chat(chat_args, config)
-    events = _load(config.data_dir)
+    events = load_events(config.data_dir)
     if events is None:
         return 1
     return serve(args, config, events)
@@ -175,7 +166,7 @@ def cmd_reload(args: argparse.Namespace, config: Config) -> int:
 
     from bot.services.programme import ReloadRequests
 
-    if _load(config.data_dir) is None:
+    if load_events(config.data_dir) is None:
         print("Nothing was reloaded; the running bot keeps its programme.", file=sys.stderr)
         return 1
     requests = ReloadRequests(config.database_path.parent)

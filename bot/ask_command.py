@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.ask_texts import not_sure_answer, small_talk_answer
 from bot.clock import SystemClock
+from bot.command_line import load_events
 from bot.config import Config
 from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
 from bot.services.event_data import Consultation
@@ -64,10 +65,8 @@ def answer(
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from bot.__main__ import _load
-
     data_dir = Path(args.data) if args.data else config.data_dir
-    events = _load(data_dir)
+    events = load_events(data_dir)
     if events is None:
         return 1
     consultation_id = args.consultation or config.default_consultation

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import SystemClock
+from bot.command_line import invalid_data
 from bot.config import Config
 from bot.fakeapi.html import HtmlParseError, parse_html
 from bot.handlers.broadcast import announcement
@@ -90,8 +91,7 @@ def _events(config: Config) -> EventData:
     try:
         return load_event_data(config.data_dir)
     except EventDataError as exc:
-        problems = "\n".join(f"  {p}" for p in exc.problems)
-        raise Refused(f"The event data in {config.data_dir} is invalid:\n{problems}") from exc
+        raise Refused(invalid_data(config.data_dir, exc)) from exc
 
 
 def _audience(text: str) -> Audience:

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.clock import SystemClock
+from bot.command_line import load_events
 from bot.config import Config
 from bot.i18n import SUPPORTED
-from bot.services.event_data import EventData, EventDataError, load_event_data
 from bot.services.exports import format_for, render
 from bot.services.feedback import Feedback, Table
 from bot.services.people import ROLES
@@ -55,22 +55,12 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     actions.add_parser("list", help="list the roles (database and configuration)")
 
 
-def _events(config: Config) -> EventData | None:
-    try:
-        return load_event_data(config.data_dir)
-    except EventDataError as exc:
-        print(f"The event data in {config.data_dir} is invalid:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return None
-
-
 def cmd_qr(args: argparse.Namespace, config: Config) -> int:
     username = (args.bot or os.environ.get("BOT_USERNAME", "")).lstrip("@")
     if not _USERNAME.match(username):
         print("Give the bot's username with --bot NAME (or set BOT_USERNAME).", file=sys.stderr)
         return 2
-    events = _events(config)
+    events = load_events(config.data_dir)
     if events is None:
         return 1
     if args.consultation and events.get(args.consultation) is None:
@@ -91,7 +81,7 @@ def cmd_qr(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
-    events = _events(config)
+    events = load_events(config.data_dir)
     if events is None:
         return 1
     consultation = events.get(args.consultation)

@@ -194,3 +194,35 @@ def test_every_sample_consultation_has_a_survey_in_all_its_languages() -> None:
         texts += [t.title for t in survey.themes]
         for text in texts:
             assert set(text.values) == set(consultation.languages), (consultation.id, text)
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["chat"], 1),
+        (["run"], 1),
+        (["ask", "where is lunch?"], 1),
+        (["qr", "--out", "qr", "--bot", "consult_bot"], 1),
+        (["export", "feedback", "--consultation", "test-2026", "--out", "x.csv"], 1),
+        (["broadcast", "--consultation", "test-2026", "--text-file", "note.txt"], 2),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else str(value),
+)
+def test_every_command_that_reads_the_data_names_the_bad_place(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    code: int,
+) -> None:
+    write(tmp_path / "data", logistics_yaml="topics:\n  - id: wifi\n    title: {en: Wi-Fi}\n")
+    (tmp_path / "note.txt").write_text("The plenary moves to Room A.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert f"The event data in {tmp_path / 'data'} is invalid:" in err
+    assert "logistics.yaml:2 [topics #1 id=wifi]: 'text' is required" in err
+    assert not (tmp_path / "qr").exists()

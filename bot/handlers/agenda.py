@@ -19,7 +19,7 @@ from bot.handlers.formatting import (
     shorten,
     zone_note,
 )
-from bot.handlers.start import need_consultation
+from bot.handlers.start import need_consultation, open_consultation
 from bot.i18n import _, current_language, ngettext
 from bot.services.calendar import build_ics, ics_filename
 from bot.services.event_data import Consultation, Session
@@ -106,11 +106,9 @@ async def _day_page(
 
 async def show_agenda(update: Update, context: BotContext) -> None:
     """/agenda: today's programme (or the first day's), paged."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     if consultation is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     await _day_page(
         update, context, consultation, context.services.agenda.default_day(consultation), 0
     )
@@ -226,11 +224,9 @@ NOW_PAGE_SIZE = 10
 async def _now_next(
     update: Update, context: BotContext, *, include_now: bool, page: int = 0
 ) -> None:
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     if consultation is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     result = context.services.agenda.now_and_next(consultation)
     starred = await _starred(context, consultation)
     moment = context.services.clock.now()
@@ -310,11 +306,9 @@ async def show_next(update: Update, context: BotContext) -> None:
 
 async def show_my_agenda(update: Update, context: BotContext) -> None:
     """/my: the personal agenda, with clashes flagged."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     if consultation is None or context.profile is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     items = await context.services.agenda.personal(context.profile.user_id, consultation)
     if not items:
         await reply(
@@ -366,12 +360,10 @@ async def show_my_agenda(update: Update, context: BotContext) -> None:
 
 async def send_calendar(update: Update, context: BotContext) -> None:
     """/calendar: the personal agenda as an .ics file."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     chat = update.effective_chat
     if consultation is None or context.profile is None or chat is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     items = await context.services.agenda.personal(context.profile.user_id, consultation)
     if not items:
         await reply(

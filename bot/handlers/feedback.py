@@ -20,7 +20,7 @@ from bot.context import BotContext, Services
 from bot.handlers.common import ExpectedInput, callback_parts, out_of_date, reply, show
 from bot.handlers.formatting import esc, moment, shorten, time_range
 from bot.handlers.outbox import Rendered, renderer
-from bot.handlers.start import need_consultation
+from bot.handlers.start import need_consultation, open_consultation
 from bot.i18n import _, current_language, ngettext, pick_language, set_language
 from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation, Session
@@ -158,11 +158,9 @@ async def _session_for(
 
 async def show_feedback(update: Update, context: BotContext) -> None:
     """/feedback: the sessions open for rating, with the delegate's own ratings."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     if consultation is None or context.profile is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     items = await context.services.feedback.open_sessions(context.profile.user_id, consultation)
     if not items:
         await reply(
@@ -441,11 +439,9 @@ def _survey_closed(consultation: Consultation, error: SurveyNotOpen) -> str:
 
 async def show_survey(update: Update, context: BotContext) -> None:
     """/survey (and the prompt's button): start or continue the survey."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     if consultation is None or context.profile is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     try:
         question = await context.services.feedback.next_question(
             context.profile.user_id, consultation
@@ -573,11 +569,9 @@ async def delete_answers_button(update: Update, context: BotContext) -> None:
 
 async def show_recommend(update: Update, context: BotContext) -> None:
     """/recommend: choose a theme, then write the recommendation."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     if consultation is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     lang = current_language()
     rows = [
         [InlineKeyboardButton(shorten(t.title.get(lang)), callback_data=f"rc:t:{t.id}")]

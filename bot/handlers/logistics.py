@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import esc
-from bot.handlers.start import need_consultation
+from bot.handlers.start import open_consultation
 from bot.i18n import _, current_language
 
 INFO_PREFIX = "info:"
@@ -30,11 +30,9 @@ def _topics_keyboard(context: BotContext) -> InlineKeyboardMarkup:
 
 async def show_info(update: Update, context: BotContext) -> None:
     """/info: the menu of practical topics."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     if consultation is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     title = esc(consultation.name.get(current_language()))
     text = "ℹ️ <b>" + _("Practical information") + f"</b> — {title}\n\n" + _("Choose a topic:")
     if not consultation.topics:
@@ -67,12 +65,10 @@ async def topic_button(update: Update, context: BotContext) -> None:
 
 async def show_venue(update: Update, context: BotContext) -> None:
     """/venue: a map pin with the address, then directions."""
-    consultation = await need_consultation(update, context)
+    consultation = await open_consultation(update, context)
     chat = update.effective_chat
     if consultation is None or chat is None:
         return
-    if update.callback_query:
-        await update.callback_query.answer()
     lang = current_language()
     venue = consultation.venue
     await context.bot.send_venue(

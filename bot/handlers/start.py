@@ -170,6 +170,14 @@ async def need_consultation(update: Update, context: BotContext) -> Consultation
     return consultation
 
 
+async def open_consultation(update: Update, context: BotContext) -> Consultation | None:
+    """`need_consultation` for a screen that opens at once: the press, if any, is answered."""
+    consultation = await need_consultation(update, context)
+    if consultation is not None and update.callback_query:
+        await update.callback_query.answer()
+    return consultation
+
+
 def welcome_text(context: BotContext, *, returning: bool) -> str:
     name = esc(isolate(context.profile.first_name)) if context.profile else ""
     if returning:

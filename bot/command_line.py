@@ -1,0 +1,23 @@
+"""What the command-line modules share: loading the event data, or saying where it is wrong."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bot.services.event_data import EventData, EventDataError, load_event_data
+
+
+def invalid_data(data_dir: Path, error: EventDataError) -> str:
+    """The message for invalid event data: the folder, then each problem with its place."""
+    problems = "\n".join(f"  {problem}" for problem in error.problems)
+    return f"The event data in {data_dir} is invalid:\n{problems}"
+
+
+def load_events(data_dir: Path) -> EventData | None:
+    """The event data, or None after printing its problems to stderr."""
+    try:
+        return load_event_data(data_dir)
+    except EventDataError as exc:
+        print(invalid_data(data_dir, exc), file=sys.stderr)
+        return None
