@@ -176,8 +176,9 @@ def cmd_reload(args: argparse.Namespace, config: Config) -> int:
     while time.monotonic() < deadline:
         answer = requests.answer_for(token)
         if answer is not None:
-            print("\n".join(answer))
-            return 0 if answer and answer[0] == "Reloaded." else 1
+            ok, lines = answer
+            print("\n".join(lines))
+            return 0 if ok else 1
         time.sleep(0.2)
     print(
         f"The data is valid and a reload is requested in {requests.request_file}; "

@@ -593,3 +593,43 @@ async def test_idle_ticks_skip_the_database_until_something_is_planned(
     assert len(looks) == 2
     await deliver(harness, talk().start - timedelta(minutes=10))
     assert len(reminders_to(harness, 1001)) == 1
+
+
+async def test_the_command_line_reload_is_served_by_the_running_bot(
+    editable: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m bot reload` while the bot runs: it reloads; the command prints its account."""
+    from bot.__main__ import main
+
+    harness = editable
+    config = harness.services.config
+    monkeypatch.setenv("DATA_DIR", str(config.data_dir))
+    monkeypatch.setenv("DATABASE_PATH", str(config.database_path))
+    chat = await joined(harness)
+    await star(harness, chat, talk())
+    edit_session(harness, TALK, start="2026-12-08T11:30", end="2026-12-08T12:30")
+    assert harness.app.job_queue is not None
+    (watch,) = harness.app.job_queue.get_jobs_by_name("programme:reload-requests")
+    command = asyncio.ensure_future(asyncio.to_thread(main, ["reload", "--wait", "20"]))
+    while not command.done():
+        await watch.run(harness.app)
+        await asyncio.sleep(0.05)
+    assert command.result() == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Reloaded."
+    assert f"{GENEVA_ID}: 1 session changes, 1 delegates notified" in out
+
+
+def test_a_failed_reload_is_told_by_its_status_not_by_its_wording(tmp_path: Path) -> None:
+    from bot.services.programme import ReloadRequests
+
+    bot_side, command_side = ReloadRequests(tmp_path), ReloadRequests(tmp_path)
+    command_side.ask("t1")
+    assert bot_side.pending() == "t1"
+    assert command_side.answer_for("t1") is None
+    bot_side.answer("t1", False, ["Reloaded.", "whatever the account says"])
+    assert command_side.answer_for("t1") == (False, ["Reloaded.", "whatever the account says"])
+    assert command_side.answer_for("t2") is None
+    assert bot_side.pending() is None
+    bot_side.answer("t1", True, [])
+    assert command_side.answer_for("t1") == (True, [])

@@ -576,6 +576,6 @@ async def _watch_reload_requests(context: BotContext) -> None:
         return
     result = await context.services.reloader.reload("command line")
     lines = summary_lines(result)
-    requests.answer(token, lines)
+    requests.answer(token, result.ok, lines)
     for line in lines:
         logger.info("%s", line)

@@ -230,18 +230,22 @@ class ReloadRequests:
             return token
         return None
 
-    def answer(self, token: str, lines: list[str]) -> None:
+    def answer(self, token: str, ok: bool, lines: list[str]) -> None:
         self._seen = token
         temporary = self.answer_file.with_suffix(".tmp")
-        temporary.write_text("\n".join([token, *lines]), encoding="utf-8")
+        status = "ok" if ok else "failed"
+        temporary.write_text("\n".join([token, status, *lines]), encoding="utf-8")
         temporary.replace(self.answer_file)
 
-    def answer_for(self, token: str) -> list[str] | None:
+    def answer_for(self, token: str) -> tuple[bool, list[str]] | None:
+        """Whether the reload for `token` succeeded, and its account; None before it is served."""
         text = self._read(self.answer_file)
         if not text:
             return None
-        first, *rest = text.split("\n")
-        return rest if first == token else None
+        lines = text.split("\n")
+        if len(lines) < 2 or lines[0] != token:
+            return None
+        return lines[1] == "ok", lines[2:]
 
     @staticmethod
     def _read(path: Path) -> str | None:
