@@ -19,6 +19,7 @@ from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Config
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.event_data import EventData
+from bot.services.flood import UNLIMITED, FloodControl
 
 _TAG = re.compile(r"<(/?)(b|strong|i|em|u|code|pre|s|a|blockquote)(?:\s[^>]*)?>")
 BOLD, ITALIC, DIM, RESET = "\033[1m", "\033[3m", "\033[2m", "\033[0m"
@@ -174,6 +175,8 @@ async def run_console(
         services = application.bot_data["services"]
         # This fake server numbers its updates from 1 again: the ids of earlier runs mean nothing.
         await services.updates.forget_all()
+        # One person at their own keyboard, or a script piped in at once: no flood to hold back.
+        services.flood = FloodControl(clock, messages=UNLIMITED, buttons=UNLIMITED)
         await services.people.profile(user_id, first_name)
         if consultation_id:
             await services.people.set_consultation(user_id, consultation_id)

@@ -85,3 +85,13 @@ def test_bad_options_are_explained(tmp_path: Path) -> None:
     result = run_bot(tmp_path, "", "chat", "--at", "next tuesday")
     assert result.returncode == 2
     assert "--at" in result.stderr
+
+
+def test_a_script_piped_at_once_is_answered_line_by_line(tmp_path: Path) -> None:
+    """Twenty lines arrive within milliseconds: the console is one person, not a flood."""
+    script = "/now\n" * 20
+    result = run_bot(tmp_path, script, "chat", "--consultation", "geneva-2026")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("you> /now") == 20
+    assert "very quickly" not in result.stdout
+    assert result.stdout.count("🤖 bot") == 20

@@ -19,6 +19,8 @@ class Rate:
 MESSAGES = Rate(burst=8, per_second=1.0)
 # Paging through the agenda is quick tapping; be more generous with buttons.
 BUTTONS = Rate(burst=12, per_second=2.0)
+# No limit in practice (the console chat: one person, or a script, at their own terminal).
+UNLIMITED = Rate(burst=1e12, per_second=1e12)
 # A bucket left alone this long is full again and can be dropped from memory.
 _IDLE_SECONDS = 600.0
 _SWEEP_EVERY = 1000
