@@ -130,3 +130,77 @@ def test_a_long_question_meeting_an_entry_on_several_words_is_answered(
 def test_one_known_word_among_unknown_subjects_still_means_abstaining(matcher: Matcher) -> None:
     found = matcher.match("is there a gym with a sauna and a swimming pool at the hotel", NOW)
     assert found.kind == NONE
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how much does the wifi cost", "combien coûte le wifi ?", "¿cuánto cuesta el wifi?"],
+)
+def test_a_price_the_entry_does_not_give_means_abstaining(matcher: Matcher, question: str) -> None:
+    # The wifi entry gives a password, not a price; the price words alone used to lead to the
+    # airport entry, which quotes a taxi fare.
+    assert matcher.match(question, NOW).kind == NONE
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how much is the per diem", "c'est combien le per diem ?", "combien coûte le per diem ?"],
+)
+def test_a_price_is_answered_by_an_entry_that_speaks_of_costs(
+    matcher: Matcher, question: str
+) -> None:
+    assert matcher.match(question, NOW).answer_id == "per-diem"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("cuanto frio hace en ginebra en diciembre", "weather"),
+        ("how do i claim back my travel costs", "per-diem"),
+    ],
+)
+def test_how_cold_and_costs_to_refund_are_no_price_question(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    "question", ["can you book me a taxi to the airport", "réservez-moi un taxi pour l'aéroport"]
+)
+def test_asking_the_organisers_to_act_for_the_delegate_means_abstaining(
+    matcher: Matcher, question: str
+) -> None:
+    # The airport entry tells how to get a taxi; it books none.
+    assert matcher.match(question, NOW).kind == NONE
+
+
+def test_a_booking_question_the_entry_speaks_of_is_still_answered(matcher: Matcher) -> None:
+    assert matcher.match("¿ustedes me reservan el hotel?", NOW).answer_id == "hotel-booking"
+
+
+@pytest.mark.parametrize(
+    ("known", "elsewhere"),
+    [
+        ("how do i get from the airport to geneva", "how do i get from the airport to zurich"),
+        ("taxi de l'aéroport à Genève", "taxi de l'aéroport à Zurich"),
+        ("taxi del aeropuerto a Ginebra", "taxi del aeropuerto a Zurich"),
+        ("تاكسي من المطار الى جنيف", "تاكسي من المطار الى باريس"),
+    ],
+)
+def test_a_place_the_consultation_never_names_means_abstaining(
+    matcher: Matcher, known: str, elsewhere: str
+) -> None:
+    assert matcher.match(known, NOW).answer_id == "airport-transfer"
+    assert matcher.match(elsewhere, NOW).kind == NONE
+
+
+def test_the_place_a_delegate_comes_from_is_context_not_the_subject(matcher: Matcher) -> None:
+    found = matcher.match("I arrive from Manila, how do I get from the airport to the CICG", NOW)
+    assert found.answer_id == "airport-transfer"
+    assert matcher.match("je viens de Dakar, il fait froid à Genève ?", NOW).answer_id == "weather"
+
+
+def test_the_next_session_is_found_but_the_next_unknown_event_is_not(matcher: Matcher) -> None:
+    assert matcher.match("what's next?", NOW).when == "next"
+    assert matcher.match("when is the next Global Refugee Forum", NOW).kind == NONE

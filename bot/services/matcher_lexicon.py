@@ -1238,6 +1238,97 @@ _COMMON = (
     "اقول قول اسال نسال اوصل نوصل وصلت اوصل وصل بعد لسه لسا خلاص كمان برضه جدا "
     "كتير كثير مره حلو تمام كويس منيح زين شي حاجه حاجات مكان محل هون هنا هناك "
     "النهارده اليوم بكره بكرا غدا امبارح الصبح المسا اليوم يوم ناس حد احد حدا واحد "
-    "كل الكل تاني غير اول اخر مشكله مساعده فعلا بحط بنحط بروح بجيب بعمل بسوي بلاقي بشوف"
+    "كل الكل تاني غير اول اخر مشكله مساعده فعلا بحط بنحط بروح بجيب بعمل بسوي بلاقي بشوف "
+    # what is going on: "que se passe-t-il", "qué pasa", "ماذا يجري"
+    "passe passer pasa pasando ocurre يجري يحدث بيصير يصير صاير"
 )
 COMMON_WORDS: frozenset[str] = frozenset(_COMMON.split())
+
+# --- Questions the organisers' text cannot answer ---------------------------------------------
+# A question about a price, or asking the organisers to do something for the delegate, is out of
+# scope unless the entry it meets speaks of that itself (a fee, an amount, "free"; "book").
+
+# Words that ask what something costs ("costs" and "frais" also name expenses to be refunded,
+# so only the verbs and the words for a price are here).
+_PRICE_WORDS_TEXT = (
+    "price prices priced pricing cost costing expensive cheap cheaper pricey fee fees "
+    "prix cout coute coutent couter coutera cher chere chers cheres "
+    "precio precios cuesta cuestan costo coste costar caro cara caros baratos barato "
+    "سعر اسعار السعر الاسعار بكم تكلفه التكلفه كلفه الكلفه تكلف يكلف بتكلف ثمن رسوم الرسوم "
+    "غالي رخيص"
+)
+PRICE_WORDS: frozenset[str] = frozenset(_PRICE_WORDS_TEXT.split())
+# Ways of asking "how much is it" without a price word. "How much" asks a price unless a measure
+# of time or a count follows it; "combien" and "cuánto" ask one only in these set phrases
+# ("combien de jours", "cuánto frío" do not).
+HOW_MUCH: tuple[tuple[str, ...], ...] = (
+    ("how", "much"),
+    ("c", "est", "combien"),
+    ("cest", "combien"),
+    ("ca", "fait", "combien"),
+    ("combien", "ca"),
+    ("combien", "pour"),
+    ("combien", "le"),
+    ("combien", "la"),
+    ("combien", "les"),
+    ("cuanto", "es"),
+    ("cuanto", "sale"),
+    ("cuanto", "vale"),
+    ("cuanto", "cobran"),
+    ("cuanto", "hay", "que", "pagar"),
+    ("a", "cuanto"),
+)
+_NOT_A_PRICE_TEXT = "time longer later earlier early long many de d temps tiempo"
+NOT_A_PRICE: frozenset[str] = frozenset(_NOT_A_PRICE_TEXT.split())
+# What an entry says when it does answer a price: free, paid, an amount in a currency.
+_PRICE_ANSWERS_TEXT = (
+    "free paid payable charge gratuit gratuite gratuits gratuites gratuitement payant "
+    "payante gratis gratuito gratuita gratuitos gratuitas pago pagado مجاني مجانا مجانيه "
+    "ببلاش مدفوع"
+)
+PRICE_ANSWERS: frozenset[str] = frozenset(_PRICE_ANSWERS_TEXT.split())
+CURRENCIES = (
+    r"(?:\b(?:chf|kes|ksh|usd|eur|gbp|us\$|francs?|shillings?|dollars?|euros?|d[oó]lares|"
+    r"chel[ií]n|chelines)\b|[$€£]|فرنك|شلن|دولار|يورو)"
+)
+# Asking the organisers to act for the delegate: "book me a taxi", "change my flight",
+# "réservez-moi", "cámbiame el vuelo", "احجزلي".
+_ACT_VERBS_TEXT = (
+    "book booking rebook reserve cancel change modify extend upgrade find "
+    "reserver reservez reserve annuler annulez changer changez modifier modifiez prolonger "
+    "trouver trouvez "
+    "reservar reservame reservarme reservan reservas cancelar cancelame cambiar cambiame "
+    "cambien modificar extender buscar buscame busquen encontrar conseguir conseguirme "
+    "احجز احجزلي احجزولي تحجزلي تحجز حجز الغي الغاء غير غيرلي تغيير عدل تعديل مدد دورلي "
+    "لاقيلي"
+)
+ACT_VERBS: frozenset[str] = frozenset(_ACT_VERBS_TEXT.split())
+# Who the act is for (the delegate) or the delegate's own travel.
+_FOR_ME_TEXT = (
+    "me my moi mon ma mes mi mis لي الي ياي "
+    "flight flights ticket tickets vol vols billet billets vuelo vuelos boleto boletos "
+    "pasaje pasajes رحله رحلتي تذكره تذكرتي التذكره طياره الطياره"
+)
+FOR_ME: frozenset[str] = frozenset(_FOR_ME_TEXT.split())
+# Region codes whose names are not places a delegate would ask about ("world", "European Union",
+# "United Nations"), and so never mark a question as being about somewhere else.
+NOT_PLACES: frozenset[str] = frozenset({"001", "EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"})
+# Place names that are also everyday words or people's names in one of the four languages
+# ("seul" is "alone", "reunion" a meeting, "jersey" a pullover, "ماهي" is "what is" typed as
+# one word, "سنتر" a centre): they never mark a question as being about somewhere else.
+_PLACE_LOOKALIKES_TEXT = (
+    "wake troll casey davis palmer darwin chad christmas navidad stanley regina sark oral "
+    "jersey resolute phoenix santiago sidney salvador reunion seul canton guinea mali "
+    "ماهي مالي سنتر عمان"
+)
+PLACE_LOOKALIKES: frozenset[str] = frozenset(_PLACE_LOOKALIKES_TEXT.split())
+# Words that introduce where the delegate comes from ("from Manila"): their home is context,
+# not the subject of the question.
+_FROM_WORDS_TEXT = "from depuis desde من"
+FROM_WORDS: frozenset[str] = frozenset(_FROM_WORDS_TEXT.split())
+# "Je viens de Kinshasa", "vengo de Bogotá": a verb of coming, then "de".
+_COME_WORDS_TEXT = (
+    "come comes coming viens vient venons venu venue venus arrive arrivons vengo viene venimos "
+    "llego llegamos soy somos"
+)
+COME_WORDS: frozenset[str] = frozenset(_COME_WORDS_TEXT.split())
