@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.services.matcher import FAQ, NONE, Matcher, words
+from bot.services.matcher import FAQ, NONE, Matcher, terms, words
 from tests.conftest import GENEVA, sample_events
 
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
@@ -204,3 +204,88 @@ def test_the_place_a_delegate_comes_from_is_context_not_the_subject(matcher: Mat
 def test_the_next_session_is_found_but_the_next_unknown_event_is_not(matcher: Matcher) -> None:
     assert matcher.match("what's next?", NOW).when == "next"
     assert matcher.match("when is the next Global Refugee Forum", NOW).kind == NONE
+
+
+@pytest.mark.parametrize(
+    ("word", "not_concept"),
+    [("her", "#emergency"), ("los", "#lost"), ("dan", "#broken"), ("راح", "#lost")],
+)
+def test_a_word_that_is_only_the_short_stem_of_a_lexicon_word_names_no_concept(
+    word: str, not_concept: str
+) -> None:
+    # "herido", "lose", "dañado" and "راحت" stem to everyday words: English "her", the Spanish
+    # article "los", "dan" (they give), Arabic "راح" (will, went).
+    assert not_concept not in terms(word)
+
+
+def test_the_lexicon_word_itself_still_names_its_concept() -> None:
+    assert "#emergency" in terms("herido")
+    assert "#lost" in terms("perdido")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I've had a fever since yesterday, should I still come?",
+        "j'ai de la fièvre depuis hier, je viens quand même ?",
+        "tengo fiebre y tos desde ayer, vengo igual?",
+        "عندي حمى وسعال، اجي ولا لا؟",
+    ],
+)
+def test_symptoms_lead_to_the_health_entry(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question, NOW).answer_id == "covid-health"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "where can I pray on Wednesday",
+        "où est l'accueil mercredi ?",
+        "¿dónde está el mostrador de acreditación el miércoles?",
+        "أين مكتب الاستعلامات يوم الأربعاء",
+    ],
+)
+def test_a_day_of_the_week_does_not_count_as_the_subject(matcher: Matcher, question: str) -> None:
+    expected = "prayer-room" if "pray" in question else "registration-desk"
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my train gets in at 7:40, where can I leave my suitcase?",
+        "mi tren llega a las 7:40, dónde dejo la maleta?",
+    ],
+)
+def test_a_time_in_the_question_does_not_count_as_the_subject(
+    matcher: Matcher, question: str
+) -> None:
+    assert matcher.match(question, NOW).answer_id == "cloakroom"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "بغيت نخلي الفاليزة شي ساعات",  # Maghrebi: I want to leave the suitcase a few hours
+        "فين نحط الكبوط؟",  # Maghrebi: where do I put the coat
+        "dónde dejo mi chamarra",  # Mexican: jacket
+        "je laisse ma valoche où ?",  # French slang: suitcase
+    ],
+)
+def test_regional_words_for_the_cloakroom(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question, NOW).answer_id == "cloakroom"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("mon vol décolle tôt, où peut-on manger à midi ?", "lunch-location"),
+        ("primera vez aquí, una preguntita: ¿dónde puedo rezar?", "prayer-room"),
+    ],
+)
+def test_two_of_the_entrys_own_concepts_outweigh_a_few_words_of_context(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    # Half the words are the delegate's situation; "manger" and "midi", "dónde" and "rezar"
+    # name what the entry is about in all its phrasings.
+    assert matcher.match(question, NOW).answer_id == expected

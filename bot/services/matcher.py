@@ -9,7 +9,9 @@ against the index's own vocabulary (one typo, two in long words, never the first
 little of the question is covered by the best entry, the matcher abstains: a common word the index
 does not know (python-stop-words) does not count against it, a rare one does ("is there a gym").
 A question that meets the entry's own wording on several distinct words needs less coverage: the
-words left over are then more likely a new way of putting it than a new subject.
+words left over are then more likely a new way of putting it than a new subject; so does one that
+names two of the concepts the entry is about and none it lacks. Days of the week, numbers and
+times frame a question rather than make its subject.
 """
 
 from __future__ import annotations
@@ -68,11 +70,17 @@ ANSWER_WEIGHT = 0.25
 ANSWER_CREDIT = 0.5
 TOPIC_PENALTY = 0.85
 MIN_COVERAGE = 0.55
-MIN_SCORE = 1.5
+MIN_SCORE = 2.5
 # A question that meets an entry's own wording on several distinct words is answered at a lower
 # coverage: the words left over are then more likely a new way of framing it than a new subject.
 RELAXED_COVERAGE = 0.35
 RELAXED_HITS = 3
+# A question that names two of the concepts an entry is about ("leave" and "suitcase" of the
+# cloakroom) and no concept the entry lacks is answered at a little less coverage: an unknown
+# word beside them is then more often a detail of the delegate's situation than a new subject.
+CONCEPT_COVERAGE = 0.45
+CONCEPT_HITS = 2
+CENTRAL_NAMINGS = 2  # phrasings of an entry that must name a concept for it to count above
 SESSION_SHARE = 0.75
 MAX_SESSIONS = 5
 FUZZY_MIN_LENGTH = 5
@@ -168,8 +176,10 @@ def _without_clitic(word: str) -> str:
     return word
 
 
-def _build_concepts() -> dict[str, frozenset[str]]:
-    by_form: dict[str, set[str]] = defaultdict(set)
+def _build_concepts() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The concepts of each lexicon word, and those of each of its stems (filtered below)."""
+    by_word: dict[str, set[str]] = defaultdict(set)
+    by_stem: dict[str, set[str]] = defaultdict(set)
     for members in CONCEPTS.values():
         for member in members:
             if re.search(r"\w[-‐‑]\w", member):
@@ -181,13 +191,33 @@ def _build_concepts() -> dict[str, frozenset[str]]:
             parts = words(member)
             if len(parts) != 1:
                 continue
-            for form in _forms(parts[0]):
-                by_form[form].add("#" + concept)
-    return {form: frozenset(concepts) for form, concepts in by_form.items()}
+            by_word[parts[0]].add("#" + concept)
+            for form in _forms(parts[0]) - {parts[0]}:
+                by_stem[form].add("#" + concept)
+    return by_word, by_stem
 
 
-_CONCEPTS_BY_FORM = _build_concepts()
-_FUNCTION = frozenset(w for item in FUNCTION_WORDS for w in words(item))
+_CONCEPT_WORDS, _CONCEPT_STEMS = _build_concepts()
+
+
+def _weekdays() -> frozenset[str]:
+    """The days of the week in the four languages (CLDR, through Babel), Arabic ones also
+    without the article and the final hamza ("الاربعا", "اربعاء")."""
+    found: set[str] = set()
+    for lang in ("en", "fr", "es", "ar"):
+        for name in Locale.parse(lang).days["format"]["wide"].values():
+            for word in words(name):
+                found.add(word)
+                if _is_arabic(word):
+                    bare = word.removeprefix("ال")
+                    found |= {bare, word.rstrip("ء"), bare.rstrip("ء")}
+    return frozenset(found)
+
+
+# A day of the week says when, not what: "is registration open on Wednesday" is about
+# registration, whichever entries happen to name Wednesday.
+_WEEKDAYS = _weekdays()
+_FUNCTION = frozenset(w for item in FUNCTION_WORDS for w in words(item)) | _WEEKDAYS
 _GREETINGS = frozenset(w for item in GREETINGS for w in words(item))
 _THANKS = frozenset(w for item in THANKS for w in words(item))
 # Common words of the four languages (python-stop-words): one the index does not know says
@@ -202,10 +232,28 @@ _COMMON_STEMS = frozenset(
 )
 
 
+def _concepts_by_form() -> dict[str, frozenset[str]]:
+    """Concepts by word form: each lexicon word's, and its stems' but for a stem that is itself
+    a short or an everyday word ("herido" is "her", "dañado" is "dan", "راحة" is "راح"): that
+    word would name the concept in every question that uses it."""
+    by_form = {form: set(concepts) for form, concepts in _CONCEPT_WORDS.items()}
+    for form, concepts in _CONCEPT_STEMS.items():
+        if (len(form) >= SHORT_STEM or _is_arabic(form)) and form not in _COMMON | _FUNCTION:
+            by_form.setdefault(form, set()).update(concepts)
+    return {form: frozenset(concepts) for form, concepts in by_form.items()}
+
+
+_CONCEPTS_BY_FORM = _concepts_by_form()
+
+
 @lru_cache(maxsize=65536)
 def is_common(word: str) -> bool:
-    """Whether `word` is an everyday word (a stop-word or a framing verb) rather than a subject."""
-    if word in _COMMON:
+    """Whether `word` is an everyday word (a stop-word or a framing verb) rather than a subject.
+
+    A number, a time or an amount ("10", "7am", "19h") is a detail of the question, not its
+    subject.
+    """
+    if word in _COMMON or any(c.isdigit() for c in word):
         return True
     return not _is_arabic(word) and any(
         form in _COMMON_STEMS for form in _forms(word) if form != word
@@ -438,6 +486,9 @@ class _Doc:
     length: float = 0.0
     says_price: bool = False  # names a price, an amount or "free": may answer "how much"
     says_act: bool = False  # speaks of booking, changing, cancelling: may answer "book me"
+    # How many of its questions, keywords and titles name each concept: one named by several
+    # is what the entry is about, one named once may be there by chance.
+    named: dict[str, int] = field(default_factory=dict)
 
     def add(self, text: str, weight: float, *, primary: bool = True) -> None:
         """Index `text`; primary text (questions, titles) counts fully towards coverage."""
@@ -448,13 +499,17 @@ class _Doc:
             or bool(_CURRENCY.search(text.casefold()))
         )
         self.says_act = self.says_act or any(_signal(w) in _ACT for w in found_words)
+        concepts: set[str] = set()
         for word in found_words:
             found = terms(word)
             for term in found:
                 self.tf[term] = self.tf.get(term, 0.0) + weight
             if primary:
                 self.primary |= found
+                concepts |= {t for t in found if t.startswith("#")}
             self.length += weight
+        for concept in concepts:
+            self.named[concept] = self.named.get(concept, 0) + 1
 
 
 def _texts(text: Text | None) -> Iterable[str]:
@@ -614,6 +669,7 @@ class Matcher:
             found = hits[index]
             return sum(weights[i] * found.get(i, 0.0) for i in content) / total
 
+        asked_concepts = {t for found in token_terms for t in found if t.startswith("#")}
         best_answer, best_answer_score = self._best(scores, (FAQ, TOPIC))
         best_session, best_session_score = self._best(scores, (SESSIONS,))
         answer_coverage = coverage(best_answer) if best_answer is not None else 0.0
@@ -657,6 +713,14 @@ class Matcher:
                     and len({tokens[i] for i in content if hits[best_answer].get(i) == 1.0})
                     >= RELAXED_HITS
                 )
+                or (
+                    answer_coverage >= CONCEPT_COVERAGE
+                    and self._central(best_answer, asked_concepts) >= CONCEPT_HITS
+                    and not any(
+                        named & asked_concepts and not named & self._docs[best_answer].primary
+                        for named in (token_terms[i] for i in content)
+                    )
+                )
             )
         )
         session_ok = (
@@ -689,6 +753,11 @@ class Matcher:
             doc = self._docs[best_answer]
             return Match(doc.kind, round(best_answer_score, 3), faq=doc.faq, topic=doc.topic)
         return Match(NONE, round(max(best_answer_score, best_session_score), 3))
+
+    def _central(self, index: int, concepts: set[str]) -> int:
+        """How many of `concepts` the entry at `index` names in several of its phrasings."""
+        named = self._docs[index].named
+        return sum(1 for concept in concepts if named.get(concept, 0) >= CENTRAL_NAMINGS)
 
     def _weight(self, candidates: frozenset[str], word: str) -> float:
         """How much a question word counts towards coverage: rare words most, common ones less."""

@@ -1172,13 +1172,36 @@ _WIDER: dict[str, str] = {
     "espagnol espanol language languages langue langues idioma idiomas العربي العربيه "
     "الفرنسي الانجليزي الانكليزي الاسباني لغه اللغه",
 }
+# How delegates describe a situation rather than name the service (symptoms for health, watching
+# for recordings, family words for children, a meeting for a room to book, proof for a
+# certificate) and regional words for the same things (Maghrebi "كبوط" and "فاليزة", Latin
+# American "chamarra" and "carro", French "valoche", "خلي" for "leave it" in the Gulf, the Levant
+# and the Maghreb); each concept in the four languages.
+_SITUATIONS: dict[str, str] = {
+    "health": "fever feverish cough coughing flu symptom fievre tousse tousser toux grippe "
+    "rhume symptome fiebre fiebrecita tos toser gripe resfriado sintoma sintomas "
+    "حمى سخونه سعال كحه انفلونزا زكام اعراض",
+    "recording": "watch watching rewatch regarder revoir visionner rever mirar verla verlo "
+    "اشاهد مشاهده نشاهد اتفرج نتفرج",
+    "children": "daughter son newborn kiddo fille fils nourrisson petits gamin gamins hijita "
+    "hijito nene nena recien صغار الصغار ولدي ولد طفلي طفلتي دراري الدراري",
+    "quiet": "silent peaceful paisible calma sosiego ساكت صامت",
+    "side_event": "meeting meetings meet reunion reunions reunir reunirme reunirnos reunirse "
+    "اجتماع اجتماعات لاجتماع نجتمع اجتمع",
+    "certificate": "certify certifying justificatif justificatifs attester certifie certifica "
+    "certifiquen افاده الافاده تثبت يثبت",
+    "parking": "carro auto autos عربيه عربيتي طوموبيل",
+    "cloakroom": "overcoat rucksack valoche doudoune chamarra campera chompa valija كبوط الكبوط "
+    "فاليزه الفاليزه فاليز شنطتي خلي نخلي اخلي",
+}
 CONCEPTS = {
     concept: (
         *CONCEPTS.get(concept, ()),
         *_COLLOQUIAL.get(concept, "").split(),
         *_WIDER.get(concept, "").split(),
+        *_SITUATIONS.get(concept, "").split(),
     )
-    for concept in {**CONCEPTS, **_COLLOQUIAL, **_WIDER}
+    for concept in {**CONCEPTS, **_COLLOQUIAL, **_WIDER, **_SITUATIONS}
 }
 
 # Filler that says nothing about the subject, as typed in chats.
@@ -1196,7 +1219,8 @@ _FILLER = (
 # "mine", "which", "inside", "there is", the question particle. They carry no subject.
 _DIALECT = (
     "اللي تبعي تبعك تبعنا تبعكم تبعه جوا جوه وانا حابب وش ليش كده هيك هيدا هيدي دي ده "
-    "ديالي ديالك ديال كاين كاينة واش بزاف "
+    "ديالي ديالك ديال كاين كاينة واش بزاف شنو شنوة اشنو بغيت نبغي خاصني خصني معايا معاك "
+    "ندير نديرو دابا "
     "pa qq qqch qqn"
 )
 FUNCTION_WORDS = FUNCTION_WORDS | frozenset(_FILLER.split()) | frozenset(_DIALECT.split())
@@ -1217,6 +1241,7 @@ _COMMON = (
     "people person everyone everybody anybody guy guys folks one ones other others "
     "first last happen happens happening work works working problem issue help dying "
     "exactly actually basically probably maybe perhaps quick quickly hey hmm lol btw "
+    "tmrw tmr tmrow tomoz min mins minute minutes hr hrs hour hours am pm "
     # French
     "venir viens vient venu aller vais va allons vont apporter amener emmener prendre "
     "prends mettre mets laisse trouver trouve chercher cherche voir faire fais fait "
@@ -1225,6 +1250,7 @@ _COMMON = (
     "quelque part ici la-bas aujourd hui demain hier matin soir apres-midi jour "
     "journee semaine gens personne quelqu tout tous toute toutes autre autres premier "
     "dernier marche probleme souci aide vraiment juste alors donc bref genre "
+    "aprem dem demain mn minute minutes heure heures "
     # Spanish
     "venir vengo viene ir voy vamos van traer traigo llevar llevo tomar poner pongo "
     "dejar dejo encontrar buscar busco ver hacer hago dice decir preguntar pedir "
@@ -1232,6 +1258,7 @@ _COMMON = (
     "tambien muy bien bueno buena cosa cosas lugar sitio parte aqui alla alli hoy "
     "manana ayer tarde noche dia semana gente persona todos todo toda otra otro "
     "primero ultimo funciona problema ayuda realmente pues entonces che wey chamba "
+    "mnn minuto minutos hora horas rato "
     # Arabic (MSA and dialects)
     "اجي اجا جاي تيجي يجي نجي اروح يروح نروح روح اجيب جيب يجيب نجيب احط حط نحط اخذ "
     "اخد ناخد اعمل نعمل يعمل اسوي نسوي سوي الاقي القى لقى الاقيه اشوف نشوف شاف "
@@ -1239,6 +1266,8 @@ _COMMON = (
     "كتير كثير مره حلو تمام كويس منيح زين شي حاجه حاجات مكان محل هون هنا هناك "
     "النهارده اليوم بكره بكرا غدا امبارح الصبح المسا اليوم يوم ناس حد احد حدا واحد "
     "كل الكل تاني غير اول اخر مشكله مساعده فعلا بحط بنحط بروح بجيب بعمل بسوي بلاقي بشوف "
+    "دقيقه دقايق دقائق ساعه ساعات "
+    "بلاصه بلاصة "
     # what is going on: "que se passe-t-il", "qué pasa", "ماذا يجري"
     "passe passer pasa pasando ocurre يجري يحدث بيصير يصير صاير"
 )
