@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.services.matcher import FAQ, NONE, Matcher, terms, words
+from bot.services.event_data import FaqEntry, Text
+from bot.services.matcher import _FUNCTION, FAQ, NONE, Matcher, terms, words
 from tests.conftest import GENEVA, sample_events
 
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
@@ -288,4 +289,50 @@ def test_two_of_the_entrys_own_concepts_outweigh_a_few_words_of_context(
 ) -> None:
     # Half the words are the delegate's situation; "manger" and "midi", "dónde" and "rezar"
     # name what the entry is about in all its phrasings.
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+def test_spoken_arabic_without_the_final_hamza_is_the_same_word() -> None:
+    # "الغدا" is how "الغداء" (lunch) is typed in chats; "عشا" is "عشاء" (dinner).
+    assert {"الغدا", "غدا"} <= terms("الغداء")
+    assert "عشا" in terms("عشاء")
+
+
+def test_or_not_asks_whether_and_names_no_subject() -> None:
+    # "ou non", "o no", "ولا لأ": a yes-or-no question, no word of any entry's subject.
+    assert {"non", "no", "not", "لا", "nope"} <= _FUNCTION
+
+
+def _competing_entries(count: int) -> list[FaqEntry]:
+    """Entries that each name a few conference words once, among words of their own."""
+    words_ = "lunch suitcase badge wifi taxi printer prayer photos halal fever déjeuner valise"
+    pool = f"{words_} gafete almuerzo maleta الغدا الشنطة حلال صلاة كحة".split(" ")
+    return [
+        FaqEntry(
+            id=f"other-{number}",
+            questions={
+                "en": (" ".join(pool[(number * 7 + k * 3) % len(pool)] for k in range(3)) + "?",)
+            },
+            answer=Text({"en": "Something else."}, "en"),
+            keywords={},
+        )
+        for number in range(count)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("fever, can i come?", "covid-health"),
+        ("j'ai de la fièvre", "covid-health"),
+        ("tengo fiebre", "covid-health"),
+        ("الغدا حلال؟", "lunch-location"),
+    ],
+)
+def test_an_entry_about_a_subject_outranks_many_that_name_it_in_passing(
+    question: str, expected: str
+) -> None:
+    # The health entry names the concept in every language's phrasing; each of the 300 others
+    # names a word of it once: the entry about it should still be found and answer.
+    matcher = Matcher(sample_events().consultations["geneva-2026"], _competing_entries(300))
     assert matcher.match(question, NOW).answer_id == expected

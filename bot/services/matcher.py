@@ -11,7 +11,9 @@ does not know (python-stop-words) does not count against it, a rare one does ("i
 A question that meets the entry's own wording on several distinct words needs less coverage: the
 words left over are then more likely a new way of putting it than a new subject; so does one that
 names two of the concepts the entry is about and none it lacks. Days of the week, numbers and
-times frame a question rather than make its subject.
+times frame a question rather than make its subject. A concept an entry names in several of its
+phrasings weighs more there than in an entry that names it once in passing: among hundreds of
+entries, the one about lunch, not one that mentions lunch, answers "is lunch halal".
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ RELAXED_HITS = 3
 CONCEPT_COVERAGE = 0.45
 CONCEPT_HITS = 2
 CENTRAL_NAMINGS = 2  # phrasings of an entry that must name a concept for it to count above
+# A concept an entry names in several of its phrasings is what the entry is about: a question
+# naming it weighs it that much more there than in entries that name it once in passing.
+CENTRAL_BONUS = 2.0
 SESSION_SHARE = 0.75
 MAX_SESSIONS = 5
 FUZZY_MIN_LENGTH = 5
@@ -157,6 +162,8 @@ def _forms(word: str) -> frozenset[str]:
         bare = _without_clitic(word)
         if bare != word:
             found |= {bare, _STEMMERS["ar"].stemWord(bare)}
+        # Spoken Arabic drops a final hamza: "الغدا" is "الغداء", "عشا" is "عشاء".
+        found |= {form[:-1] for form in found if form.endswith("اء") and len(form) >= 4}
         return frozenset(form.translate(_ARABIC_ENDINGS) for form in found)
     if word.isdigit() or len(word) < 3:
         return frozenset({word})
@@ -568,6 +575,8 @@ class Matcher:
             norm = K1 * (1 - B + B * doc.length / (average or 1.0))
             for term, tf in doc.tf.items():
                 weight = self._idf[term] * tf * (K1 + 1) / (tf + norm)
+                if doc.named.get(term, 0) >= CENTRAL_NAMINGS:
+                    weight *= CENTRAL_BONUS
                 self._postings[term].append((index, weight, term in doc.primary))
         vocabulary = {w for d in docs for w in d.tf if not w.startswith("#")}
         vocabulary |= set(_CONCEPTS_BY_FORM)

@@ -1221,7 +1221,9 @@ _DIALECT = (
     "اللي تبعي تبعك تبعنا تبعكم تبعه جوا جوه وانا حابب وش ليش كده هيك هيدا هيدي دي ده "
     "ديالي ديالك ديال كاين كاينة واش بزاف شنو شنوة اشنو بغيت نبغي خاصني خصني معايا معاك "
     "ندير نديرو دابا "
-    "pa qq qqch qqn"
+    "pa qq qqch qqn "
+    # Yes and no: "or not", "ou non", "o no", "ولا لأ" ask whether, not what.
+    "nope yes yeah oui non si nada ni لا مش مو موش اه ايوه نعم"
 )
 FUNCTION_WORDS = FUNCTION_WORDS | frozenset(_FILLER.split()) | frozenset(_DIALECT.split())
 
