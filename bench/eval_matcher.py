@@ -417,6 +417,28 @@ def report_by_consultation(
             f"p50 {statistics.median(ms):5.2f} ms  p95 {percentile(ms, 0.95):5.2f} ms  "
             f"p99 {percentile(ms, 0.99):5.2f} ms"
         )
+    suggestions(events, part)
+
+
+def suggestions(events: EventData, part: list[dict[str, object]]) -> None:
+    """What a refusal offers the delegate to choose from (with the consultation's FAQ)."""
+    matchers = {c.id: Matcher(c) for c in events.consultations.values()}
+    refused = suggested = offered = refused_out = 0
+    for question in part:
+        match = matchers[consultation_of(question)].match(str(question["text"]), NOW)
+        if match.answered:
+            continue
+        ids = [e.id if isinstance(e, FaqEntry) else f"topic:{e.id}" for e in match.suggestions]
+        if question["expect"]:
+            refused += 1
+            suggested += any(i in question["expect"] for i in ids)  # type: ignore[operator]
+        else:
+            refused_out += 1
+            offered += bool(ids)
+    print(
+        f"  refusals, its FAQ: {suggested} of the {refused} in-scope ones offer the right entry "
+        f"among their suggestions; {offered} of the {refused_out} out-of-scope ones offer some"
+    )
 
 
 def main() -> None:

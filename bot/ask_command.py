@@ -9,7 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.ask_texts import not_sure_answer, small_talk_answer
+from bot.ask_texts import (
+    not_sure_answer,
+    not_sure_with_suggestions,
+    small_talk_answer,
+    suggestion_label,
+)
 from bot.clock import SystemClock
 from bot.command_line import load_events
 from bot.config import Config
@@ -55,6 +60,12 @@ def answer(
         else:
             # The bot's own words, so the command and the chat cannot drift apart.
             text = small_talk_answer(match.kind) or match.text(lang) or not_sure_answer()
+            if match.suggestions:
+                labels = (
+                    suggestion_label(e, lang, consultation.default_language)
+                    for e in match.suggestions
+                )
+                text = not_sure_with_suggestions() + "".join(f"\n  {label}" for label in labels)
     return {
         "faq_id": match.answer_id,
         "session_ids": [s.id for s in match.sessions],

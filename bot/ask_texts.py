@@ -3,7 +3,26 @@
 from __future__ import annotations
 
 from bot.i18n import _
+from bot.services.event_data import FaqEntry, Topic
 from bot.services.matcher import GREETING, THANKS_KIND
+
+
+def not_sure_with_suggestions() -> str:
+    """The abstention when some entries come near the question: the delegate may pick one."""
+    return _(
+        "I am not sure I know the answer to that, and I would rather not guess. Perhaps one "
+        "of these answers it; if not, I can ask the organisers, and a person will answer you here."
+    )
+
+
+def suggestion_label(entry: FaqEntry | Topic, lang: str, default: str) -> str:
+    """A suggested entry as the delegate reads it: the topic's title, or the entry's question."""
+    if isinstance(entry, Topic):
+        return f"{entry.icon} {entry.title.get(lang)}".strip()
+    phrasings = entry.questions.get(lang) or entry.questions.get(default)
+    if not phrasings:
+        phrasings = next(iter(entry.questions.values()), (entry.id,))
+    return "💡 " + phrasings[0]
 
 
 def small_talk_answer(kind: str) -> str | None:

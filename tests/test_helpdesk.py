@@ -593,3 +593,63 @@ async def test_an_undelivered_answer_does_not_mark_the_ticket_answered(desk: Har
     shown = desk.api.bot_messages(HELPDESK)[0]
     assert not shown.edited
     assert "Answered by" not in (shown.plain_text() or "")
+
+
+# --- Suggestions when the bot is not sure ---------------------------------------------------
+
+SUITCASE = "can i leave my suitcase somewhere on the last day before my flight"
+
+
+def test_an_abstention_names_the_nearest_entries_but_never_answers_with_them() -> None:
+    match = matcher().match(SUITCASE, NOW)
+    assert match.kind == NONE
+    assert match.answer_id is None
+    assert [e.id for e in match.suggestions] == ["cloakroom"]
+    # Nothing is suggested for what the organisers' text cannot answer, nor beside an answer.
+    assert matcher().match("book me a taxi to the airport please", NOW).suggestions == ()
+    assert matcher().match("where is lunch?", NOW).suggestions == ()
+
+
+async def test_a_delegate_picks_a_suggested_answer_and_organisers_see_the_gap(
+    desk: Harness,
+) -> None:
+    chat = await joined(desk)
+    await chat.send(SUITCASE)
+    assert "Perhaps one of these answers it" in chat.text()
+    labels = [b["text"] for row in chat.last.buttons() for b in row]
+    assert labels == ["💡 Is there a cloakroom?", "🙋 Ask the organisers"]
+    await chat.press("cloakroom")
+    assert "The free cloakroom is on the ground floor" in chat.text()
+    assert "Perhaps one of these" not in chat.text()  # the same message, now the answer
+    await chat.press("👎")
+    assert "ask the organisers" in chat.text().lower()
+    store = HelpdeskStore(desk.services.db.connection)
+    assert [(g.question, g.answer_id) for g in await store.downvoted(GENEVA_ID, 10)] == [
+        (SUITCASE, "cloakroom")
+    ]
+    organiser = await joined(desk, user_id=ORGANISER_ID)
+    await organiser.send("/gaps")
+    assert f"{SUITCASE} (×1) → 💡 cloakroom" in organiser.text()
+    assert "add their wording to that entry" in organiser.text()
+
+
+async def test_suggestions_in_french_and_forged_presses(desk: Harness) -> None:
+    chat = await joined(desk, "fr")
+    await chat.send(SUITCASE)
+    assert "Peut-être l'une de ces réponses" in chat.text()
+    message, button = chat.find_button("vestiaire")
+    assert button["text"] == "💡 Y a-t-il un vestiaire ?"
+    data = button["callback_data"]
+    # Another delegate forging it, an entry that does not exist, and broken data: refused.
+    other = await joined(desk, user_id=1002)
+    await other.press_data(other.last.message_id, data, check=False)
+    refusal = desk.api.calls_to("answerCallbackQuery")[-1].params["text"]
+    assert refusal == "This button is out of date."  # the other delegate reads English
+    for forged in (data.rsplit(":", 1)[0] + ":no-such-entry", "ask:s:x", "ask:s:99:cloakroom"):
+        await chat.press_data(message.message_id, forged, check=False)
+        assert "Ce bouton n'est plus à jour" in str(
+            desk.api.calls_to("answerCallbackQuery")[-1].params.get("text")
+        )
+    assert "Peut-être l'une de ces réponses" in chat.text()  # nothing changed
+    await chat.press("vestiaire")
+    assert "Le vestiaire gratuit" in chat.text()

@@ -83,3 +83,17 @@ def test_a_bad_time_is_explained(tmp_path: Path) -> None:
     result = ask(tmp_path, "--at", "tomorrow", "what is on now?")
     assert result.returncode == 2
     assert "not a time like 2026-12-08T10:15" in result.stderr
+
+
+SUITCASE = "can i leave my suitcase somewhere on the last day before my flight"
+
+
+def test_a_refusal_lists_the_entries_it_suggests_but_answers_none(tmp_path: Path) -> None:
+    found = answer(tmp_path, SUITCASE)
+    assert found["faq_id"] is None
+    assert "Perhaps one of these answers it" in found["text"]
+    assert "💡 Is there a cloakroom?" in found["text"]
+    french = answer(tmp_path, "--lang", "fr", SUITCASE)
+    assert french["faq_id"] is None
+    assert "Peut-être l'une de ces réponses" in french["text"]
+    assert "💡 Y a-t-il un vestiaire ?" in french["text"]

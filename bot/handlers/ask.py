@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -11,13 +12,18 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.ask_texts import not_sure_answer, small_talk_answer
+from bot.ask_texts import (
+    not_sure_answer,
+    not_sure_with_suggestions,
+    small_talk_answer,
+    suggestion_label,
+)
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, reply
+from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import esc, language_name, moment, session_card, session_line, shorten
 from bot.handlers.start import need_consultation
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, ngettext, use_language
-from bot.services.event_data import Consultation
+from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import HelpdeskError, NotOrganiser, Relay
 from bot.services.matcher import SESSIONS, Match
 from bot.storage.helpdesk import TicketRecord
@@ -25,6 +31,7 @@ from bot.storage.helpdesk import TicketRecord
 logger = logging.getLogger(__name__)
 
 PREFIX = "ask:"
+MAX_CALLBACK_BYTES = 64  # Telegram's limit on a button's data
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
 
@@ -37,6 +44,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("gaps", show_gaps))
     application.add_handler(CallbackQueryHandler(vote_button, pattern=r"^ask:v:"))
     application.add_handler(CallbackQueryHandler(ask_button, pattern=r"^ask:t:"))
+    application.add_handler(CallbackQueryHandler(suggestion_button, pattern=r"^ask:s:"))
     application.add_handler(CallbackQueryHandler(identity_button, pattern=r"^ask:[na]:"))
     application.add_handler(
         MessageHandler(
@@ -119,17 +127,71 @@ async def answer_question(update: Update, context: BotContext) -> None:
         text, buttons = render_sessions(match, consultation)
         await reply(update, context, text, _answer_keyboard(question_id, buttons))
         return
-    answer = match.text(lang)
-    if answer is None:
-        await reply(
-            update, context, not_sure_answer(), InlineKeyboardMarkup([[_ask_button(question_id)]])
-        )
+    entry = match.faq or match.topic
+    if entry is not None:
+        await reply(update, context, _entry_answer(entry, lang), _answer_keyboard(question_id))
         return
-    text = esc(answer)
-    if match.topic is not None:
-        title = esc(isolate(match.topic.title.get(lang)))
-        text = f"{esc(match.topic.icon)} <b>{title}</b>\n\n{text}"
-    await reply(update, context, "💡 " + text, _answer_keyboard(question_id))
+    rows = _suggestion_rows(question_id, match.suggestions, consultation, lang)
+    text = not_sure_with_suggestions() if rows else not_sure_answer()
+    rows.append([_ask_button(question_id)])
+    await reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+def _entry_answer(entry: FaqEntry | Topic, lang: str) -> str:
+    """The organisers' answer as the delegate reads it: a topic under its title."""
+    if isinstance(entry, Topic):
+        title = esc(isolate(entry.title.get(lang)))
+        return f"💡 {esc(entry.icon)} <b>{title}</b>\n\n{esc(entry.text.get(lang))}"
+    return "💡 " + esc(entry.answer.get(lang))
+
+
+def _answer_ref(entry: FaqEntry | Topic) -> str:
+    return f"topic:{entry.id}" if isinstance(entry, Topic) else entry.id
+
+
+def _suggestion_rows(
+    question_id: int,
+    suggestions: Sequence[FaqEntry | Topic],
+    consultation: Consultation,
+    lang: str,
+) -> list[list[InlineKeyboardButton]]:
+    """One button per suggested entry (an id too long for a button's data is left out)."""
+    rows = []
+    for entry in suggestions:
+        data = f"{PREFIX}s:{question_id}:{_answer_ref(entry)}"
+        if len(data.encode()) <= MAX_CALLBACK_BYTES:
+            label = suggestion_label(entry, lang, consultation.default_language)
+            rows.append([InlineKeyboardButton(shorten(label, 60), callback_data=data)])
+    return rows
+
+
+async def suggestion_button(update: Update, context: BotContext) -> None:
+    """ask:s:<question>:<entry>: the delegate chose one of the suggested answers."""
+    query = update.callback_query
+    user = update.effective_user
+    consultation = context.consultation
+    if query is None or query.data is None or user is None or consultation is None:
+        await out_of_date(update)
+        return
+    try:
+        _prefix, _s, raw_id, ref = query.data.split(":", 3)
+        question = await context.services.helpdesk.question(user.id, int(raw_id))
+    except (ValueError, HelpdeskError):
+        await out_of_date(update)
+        return
+    kind, _sep, entry_id = ref.rpartition(":")
+    entry: FaqEntry | Topic | None = (
+        consultation.topic(entry_id)
+        if kind == "topic"
+        else next((e for e in consultation.faq if e.id == ref), None)
+    )
+    if entry is None or question.consultation_id != consultation.id:
+        await out_of_date(update)
+        return
+    await context.services.helpdesk.chose(user.id, question.id, ref)
+    await query.answer()
+    lang = current_language()
+    await show(update, context, _entry_answer(entry, lang), _answer_keyboard(question.id))
 
 
 async def vote_button(update: Update, context: BotContext) -> None:
@@ -491,7 +553,20 @@ async def show_gaps(update: Update, context: BotContext) -> None:
     lines = ["<b>" + _("FAQ gaps") + "</b>", ""]
     lines.append("<b>" + _("Questions I could not answer") + "</b>")
     if gaps.unanswered:
-        lines.extend(f"• {esc(g.question)} <i>(×{g.count})</i>" for g in gaps.unanswered)
+        lines.extend(
+            f"• {esc(g.question)} <i>(×{g.count})</i>"
+            + (f" → 💡 <code>{esc(g.answer_id)}</code>" if g.answer_id else "")
+            for g in gaps.unanswered
+        )
+        if any(g.answer_id for g in gaps.unanswered):
+            lines.append(
+                "<i>"
+                + _(
+                    "💡 The answer the delegate then chose among my suggestions: add their "
+                    "wording to that entry."
+                )
+                + "</i>"
+            )
     else:
         lines.append(_("None so far."))
     lines.append("")

@@ -116,6 +116,12 @@ class Helpdesk:
         await self._own_question(user_id, question_id)
         await self._store.vote(question_id, helpful, self._clock.now())
 
+    async def chose(self, user_id: int, question_id: int, answer_id: str) -> QuestionRecord:
+        """The delegate chose one of the entries suggested for their unanswered question."""
+        question = await self._own_question(user_id, question_id)
+        await self._store.chose(question_id, answer_id)
+        return question
+
     async def question(self, user_id: int, question_id: int) -> QuestionRecord:
         return await self._own_question(user_id, question_id)
 

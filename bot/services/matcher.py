@@ -87,6 +87,11 @@ CENTRAL_NAMINGS = 2  # phrasings of an entry that must name a concept for it to 
 # naming it weighs it that much more there than in entries that name it once in passing.
 CENTRAL_BONUS = 2.0
 SESSION_SHARE = 0.75
+# When it abstains, the nearest entries are offered for the delegate to choose from, if they
+# cover this much of the question and score this much.
+MAX_SUGGESTIONS = 2
+SUGGEST_COVERAGE = 0.25
+SUGGEST_SCORE = 1.5
 MAX_SESSIONS = 5
 FUZZY_MIN_LENGTH = 5
 SHORT_STEM = 4  # a shorter Latin stem names no concept on its own
@@ -456,6 +461,9 @@ class Match:
     sessions: tuple[Session, ...] = ()
     when: str | None = None  # "now" or "next" for programme questions about time
     room: str | None = None  # the room asked about, in its default-language name
+    # When abstaining: the entries nearest the question, for the delegate to choose from (never
+    # shown as the answer).
+    suggestions: tuple[FaqEntry | Topic, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -761,7 +769,29 @@ class Matcher:
         if answer_ok and best_answer is not None and not out_of_scope(best_answer):
             doc = self._docs[best_answer]
             return Match(doc.kind, round(best_answer_score, 3), faq=doc.faq, topic=doc.topic)
-        return Match(NONE, round(max(best_answer_score, best_session_score), 3))
+        ranked = sorted(
+            (
+                (score * (TOPIC_PENALTY if self._docs[i].kind == TOPIC else 1.0), i)
+                for i, score in scores.items()
+                if self._docs[i].kind in (FAQ, TOPIC)
+            ),
+            reverse=True,
+        )
+        suggestions: list[FaqEntry | Topic] = []
+        for score, index in ranked[:MAX_SUGGESTIONS]:
+            entry = self._docs[index].faq or self._docs[index].topic
+            if (
+                entry is not None
+                and score >= SUGGEST_SCORE
+                and coverage(index) >= SUGGEST_COVERAGE
+                and not out_of_scope(index)
+            ):
+                suggestions.append(entry)
+        return Match(
+            NONE,
+            round(max(best_answer_score, best_session_score), 3),
+            suggestions=tuple(suggestions),
+        )
 
     def _central(self, index: int, concepts: set[str]) -> int:
         """How many of `concepts` the entry at `index` names in several of its phrasings."""

@@ -109,8 +109,11 @@ WHERE id = ? AND NOT EXISTS (
     SELECT 1 FROM helpdesk_replies WHERE ticket_id = helpdesk_tickets.id AND delivered = 1
 )
 """
+# A question the bot could not answer stays a gap when the delegate then chose one of its
+# suggestions; the entry chosen is shown beside it (the wording to add to that entry).
+_CHOSEN = "UPDATE helpdesk_questions SET answer_id = ? WHERE id = ? AND kind = 'none'"
 _UNANSWERED = """
-SELECT question, NULL AS answer_id, COUNT(*) AS n, MAX(created_at) AS last_asked
+SELECT question, MAX(answer_id) AS answer_id, COUNT(*) AS n, MAX(created_at) AS last_asked
 FROM helpdesk_questions
 WHERE consultation_id = ? AND kind IN ('none', 'direct')
 GROUP BY question_key ORDER BY n DESC, last_asked DESC LIMIT ?
@@ -194,6 +197,10 @@ class HelpdeskStore:
             row["answer_id"],
             row["kind"],
         )
+
+    async def chose(self, question_id: int, answer_id: str) -> None:
+        """The delegate chose `answer_id` among the suggestions for an unanswered question."""
+        await self._db.execute(_CHOSEN, (answer_id, question_id))
 
     async def vote(self, question_id: int, helpful: bool, now: datetime) -> None:
         await self._db.execute(_VOTE, (question_id, int(helpful), to_iso(now)))
