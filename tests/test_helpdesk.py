@@ -597,7 +597,7 @@ async def test_an_undelivered_answer_does_not_mark_the_ticket_answered(desk: Har
 
 # --- Suggestions when the bot is not sure ---------------------------------------------------
 
-SUITCASE = "can i leave my suitcase somewhere on the last day before my flight"
+SUITCASE = "can i leave my suitcase somewhere overnight with a padlock"
 
 
 def test_an_abstention_names_the_nearest_entries_but_never_answers_with_them() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from bot.services.event_data import FaqEntry, Text
-from bot.services.matcher import _FUNCTION, FAQ, NONE, Matcher, terms, words
+from bot.services.matcher import _FUNCTION, FAQ, NONE, Matcher, is_situation, terms, words
 from tests.conftest import GENEVA, sample_events
 
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
@@ -336,3 +336,42 @@ def test_an_entry_about_a_subject_outranks_many_that_name_it_in_passing(
     # names a word of it once: the entry about it should still be found and answer.
     matcher = Matcher(sample_events().consultations["geneva-2026"], _competing_entries(300))
     assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("my boss needs me back at the office asap, where do I leave my suitcase", "cloakroom"),
+        ("mi vuelo sale temprano el último día, ¿dónde dejo la maleta?", "cloakroom"),
+        ("viajo con mi esposa, ¿dónde recojo la credencial?", "registration-desk"),
+    ],
+)
+def test_words_of_the_delegates_situation_do_not_block_the_answer(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    # The flight, the boss and the wife are the delegate's circumstances, not a subject the
+    # entry lacks: each was refused before they counted less.
+    found = matcher.match(question, NOW)
+    assert (found.kind, found.answer_id) == (FAQ, expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can you book me a flight home",
+        "peux-tu me réserver un vol de retour ?",
+        "combien coûte une nuit à l'hôtel ?",
+        "cuánto cuesta el vuelo a Ginebra",
+    ],
+)
+def test_a_situation_word_asked_a_price_of_or_to_be_booked_is_the_subject(
+    matcher: Matcher, question: str
+) -> None:
+    assert matcher.match(question, NOW).kind == NONE
+
+
+def test_situation_words_are_known_through_their_forms_in_four_languages() -> None:
+    for word in ("landing", "landed", "travaille", "aterrice", "طيارتي", "بالليل"):
+        assert is_situation(word), word
+    for word in ("suitcase", "valise", "maleta", "الشنطه", "wifi"):
+        assert not is_situation(word), word

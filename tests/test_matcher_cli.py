@@ -85,7 +85,7 @@ def test_a_bad_time_is_explained(tmp_path: Path) -> None:
     assert "not a time like 2026-12-08T10:15" in result.stderr
 
 
-SUITCASE = "can i leave my suitcase somewhere on the last day before my flight"
+SUITCASE = "can i leave my suitcase somewhere overnight with a padlock"
 
 
 def test_a_refusal_lists_the_entries_it_suggests_but_answers_none(tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ words left over are then more likely a new way of putting it than a new subject;
 names two of the concepts the entry is about and none it lacks. Days of the week, numbers and
 times frame a question rather than make its subject. A concept an entry names in several of its
 phrasings weighs more there than in an entry that names it once in passing: among hundreds of
-entries, the one about lunch, not one that mentions lunch, answers "is lunch halal".
+entries, the one about lunch, not one that mentions lunch, answers "is lunch halal". Words of the
+delegate's situation (travel, work, the people with them, moments, feelings: "my flight lands at
+2pm", "security reasons back home") that an entry does not meet count less against it, unless the
+question asks their price or asks for them to be booked ("how much is a night", "book my flight").
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from bot.services.matcher_lexicon import (
     PLACE_LOOKALIKES,
     PRICE_ANSWERS,
     PRICE_WORDS,
+    SITUATION_WORDS,
     THANKS,
 )
 
@@ -100,6 +104,9 @@ SESSION_WITHOUT_CUE = 0.8
 CONCEPT_BONUS = 1.0
 STOPWORD_SHARE = 0.15  # a common word that is no concept counts this share of its weight
 UNKNOWN_SHARE = 0.8  # a word the index does not know weighs this share of the rarest word's weight
+# A word of the delegate's situation ("my flight lands", "security reasons back home") that an
+# entry does not meet counts this share of its weight against that entry's coverage.
+SITUATION_SHARE = 0.4
 
 # --- Normalisation ------------------------------------------------------------------------
 
@@ -270,6 +277,27 @@ def is_common(word: str) -> bool:
     return not _is_arabic(word) and any(
         form in _COMMON_STEMS for form in _forms(word) if form != word
     )
+
+
+_SITUATION = frozenset(_signal_word for item in SITUATION_WORDS for _signal_word in words(item))
+_SITUATION_STEMS = frozenset(
+    form
+    for word in _SITUATION
+    if not _is_arabic(word)
+    for form in _forms(word)
+    if form != word and len(form) >= SHORT_STEM
+)
+
+
+@lru_cache(maxsize=65536)
+def is_situation(word: str) -> bool:
+    """Whether `word` tells the delegate's circumstances (travel, work, people, moments,
+    feelings) rather than what they ask about."""
+    if _is_arabic(word):
+        return any(
+            form.translate(_ARABIC_ENDINGS) in _SITUATION for form in (word, _without_clitic(word))
+        )
+    return word in _SITUATION or any(form in _SITUATION_STEMS for form in _forms(word))
 
 
 _THANKS_CORE = frozenset(words("thanks thank thx ty cheers merci gracias شكرا مشكور جزيلا"))
@@ -678,12 +706,19 @@ class Matcher:
             and not (is_common(word) and not any(t in self._idf for t in token_terms[i]))
         ]
         weights = {i: self._weight(token_terms[i], tokens[i]) for i in content}
-        total = sum(weights.values())
+        act = asks_to_act(tokens)
+        # Asked its price or asked to be done ("how much is a NIGHT", "change my FLIGHT"), a
+        # word of the situation is what the question is about.
+        situation = set() if price or act else {i for i in content if is_situation(tokens[i])}
 
         def coverage(index: int) -> float:
+            found = hits[index]
+            total = sum(
+                weights[i] * (SITUATION_SHARE if i in situation and i not in found else 1.0)
+                for i in content
+            )
             if not total:
                 return 0.0
-            found = hits[index]
             return sum(weights[i] * found.get(i, 0.0) for i in content) / total
 
         asked_concepts = {t for found in token_terms for t in found if t.startswith("#")}
@@ -696,7 +731,6 @@ class Matcher:
 
         asked_places = places_in(tokens, origins=False)
         beyond = bool(asked_places) and bool(asked_places - self._known_places())
-        act = asks_to_act(tokens)
 
         def out_of_scope(index: int) -> bool:
             doc = self._docs[index]

@@ -1363,3 +1363,39 @@ _COME_WORDS_TEXT = (
     "llego llegamos soy somos"
 )
 COME_WORDS: frozenset[str] = frozenset(_COME_WORDS_TEXT.split())
+
+# --- The delegate's situation ----------------------------------------------------------------
+# Words that tell the delegate's circumstances rather than the service asked about: travel
+# ("my flight lands at 2pm"), where they come from and work ("security reasons back home", "I
+# work in a sensitive context"), people with them, moments and feelings. Left unmet by an entry,
+# such a word is context, not a subject the entry lacks; met by it, it counts as usual.
+_SITUATION_TEXT = (
+    # English
+    "flight flights fly flying flew plane land lands landed landing travel travelling "
+    "traveling travelled trip journey layover via home country countries office boss "
+    "colleague colleagues coworker coworkers team organisation organization ngo donor donors "
+    "partner partners counterpart counterparts family wife husband month months old year years "
+    "weeks night early late soon before after during straight same just reason reasons "
+    "security safety sensitive context personal private privately urgent urgently asap "
+    "quickest fastest cheapest easiest options option tired exhausted stressed worried nervous "
+    "sorry "
+    # French
+    "vol vols avion atterris atterrit atterrir atterrissage voyage voyager voyageant trajet "
+    "escale retour rentre rentrer maison pays bureau travail travaille travailler boulot chef "
+    "collegue collegues equipe ong bailleur bailleurs partenaire partenaires famille femme "
+    "mari mois an ans annee semaines nuit tot tard bientot avant pendant meme raison raisons "
+    "securite sensible contexte personnel urgent urgence vite rapide rapidement fatigue "
+    "stresse inquiet desole "
+    # Spanish
+    "vuelo vuelos avion aterrizo aterrice aterrizar aterrizando llegue acabo viaje viajo "
+    "viajar viajando escala regreso volver casa pais oficina trabajo trabajar jefe colega "
+    "colegas companero companeros companera equipo organizacion donante donantes socio socios "
+    "familia esposa esposo mes meses ano anos semanas temprano antes despues durante mismo "
+    "razon razones seguridad sensible contexto personal privado urgente rapido barato "
+    "cansado estresado preocupado "
+    # Arabic
+    "طياره طيارتي الطياره رحلتي طيران سفر مسافر السفر بلدي البيت الشغل شغلي عملي مديري "
+    "زميلي زميلتي زملائي زملاي الفريق منظمتي عائلتي زوجتي زوجي شهر شهور اشهر سنه سنين "
+    "بالليل الليل الليله بدري متاخر قبل خلال نفس سبب اسباب لان امنيه مستعجل بسرعه"
+)
+SITUATION_WORDS: frozenset[str] = frozenset(_SITUATION_TEXT.split())
