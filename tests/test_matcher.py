@@ -7,7 +7,16 @@ from datetime import datetime
 import pytest
 
 from bot.services.event_data import FaqEntry, Text
-from bot.services.matcher import _FUNCTION, FAQ, NONE, Matcher, is_situation, terms, words
+from bot.services.matcher import (
+    _FUNCTION,
+    FAQ,
+    NONE,
+    Matcher,
+    is_situation,
+    members_in,
+    terms,
+    words,
+)
 from tests.conftest import GENEVA, sample_events
 
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
@@ -375,3 +384,77 @@ def test_situation_words_are_known_through_their_forms_in_four_languages() -> No
         assert is_situation(word), word
     for word in ("suitcase", "valise", "maleta", "الشنطه", "wifi"):
         assert not is_situation(word), word
+
+
+@pytest.fixture(scope="module")
+def nairobi() -> Matcher:
+    return Matcher(sample_events().consultations["nairobi-2027"])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do I need a measles vaccine for Kenya?",
+        "faut-il un vaccin contre le choléra pour le Kenya ?",
+        "هل احتاج لقاح كورونا لدخول كينيا؟",
+    ],
+)
+def test_another_disease_than_the_entrys_is_not_answered_by_it(
+    nairobi: Matcher, question: str
+) -> None:
+    # The entry is about yellow fever: it says nothing of measles, cholera or covid.
+    assert nairobi.match(question, NOW).kind == NONE
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do I need a yellow fever vaccine for Kenya?",
+        "faut-il le vaccin contre la fièvre jaune pour le Kenya ?",
+        "هل احتاج لقاح الحمى الصفراء لدخول كينيا؟",
+    ],
+)
+def test_the_entrys_own_disease_is_still_answered(nairobi: Matcher, question: str) -> None:
+    assert nairobi.match(question, NOW).answer_id == "yellow-fever"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what is the wifi password at the hotel", None),
+        ("code wifi de l'hôtel ?", None),
+        ("mot de passe wifi", "wifi-password"),
+        ("how much is a taxi from the airport in euros?", None),
+        ("cuánto cuesta el taxi del aeropuerto en dólares?", None),
+        ("كم سعر التاكسي من المطار باليورو؟", None),
+        ("how much is a taxi from the airport in francs?", "airport-transfer"),
+        ("cuánto cuesta el taxi del aeropuerto?", "airport-transfer"),
+    ],
+)
+def test_another_place_or_currency_than_the_entrys_is_not_answered_by_it(
+    matcher: Matcher, question: str, expected: str | None
+) -> None:
+    # The venue's wifi is not the hotel's; a fare quoted in CHF is not one in euros or dollars.
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+def test_family_members_are_whole_words_in_four_languages() -> None:
+    assert members_in(words("une mosquée près du centre ?")) == {"worship:mosque"}
+    assert members_in(words("في الجامع")) == {"worship:mosque"}
+    assert members_in(words("hay una sala de oración")) == {"worship:prayer_room"}
+    # "français" is a language, not the currency franc.
+    assert members_in(words("le canal en français")) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("is there a mosque near the venue for Friday prayer?", None),
+        ("هل يوجد مسجد قريب لصلاة الجمعة؟", None),
+        ("is there a mosque or a prayer room?", "prayer-room"),
+    ],
+)
+def test_a_mosque_is_not_the_venues_prayer_room_unless_that_is_asked_too(
+    matcher: Matcher, question: str, expected: str | None
+) -> None:
+    assert matcher.match(question, NOW).answer_id == expected

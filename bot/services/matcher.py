@@ -17,6 +17,10 @@ entries, the one about lunch, not one that mentions lunch, answers "is lunch hal
 delegate's situation (travel, work, the people with them, moments, feelings: "my flight lands at
 2pm", "security reasons back home") that an entry does not meet count less against it, unless the
 question asks their price or asks for them to be booked ("how much is a night", "book my flight").
+A question naming one member of a family (a disease, a place of worship, a kind of place, a travel
+document) is not answered by an entry about another member that never names the one asked: the
+entry on yellow fever does not answer "do I need a covid test", the venue's wifi not the hotel's;
+nor is a price asked in a currency the entry quotes nothing in.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from bot.services.matcher_lexicon import (
     COMMON_WORDS,
     CONCEPTS,
     CURRENCIES,
+    FAMILIES,
     FOR_ME,
     FROM_WORDS,
     FUNCTION_WORDS,
@@ -468,6 +473,70 @@ def _consultation_texts(consultation: Consultation) -> Iterable[str]:
             yield from _texts(speaker.affiliation)
 
 
+# --- Members of one family -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _member_forms(word: str) -> frozenset[str]:
+    """The forms a word is compared with family members in: itself, and in Arabic without
+    "and", "with", "the" attached and with one spelling of its ending. Never a stem: "francais"
+    would be the currency "franc"."""
+    if not _is_arabic(word):
+        return frozenset({word})
+    return frozenset(w.translate(_ARABIC_ENDINGS) for w in (word, _without_clitic(word)))
+
+
+def _build_members() -> tuple[dict[str, frozenset[str]], dict[str, tuple[tuple[str, ...], ...]]]:
+    """Family members by word form (one-word members) and by first word (phrases)."""
+    by_form: dict[str, set[str]] = defaultdict(set)
+    phrases: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for family, members in FAMILIES.items():
+        for member, names in members.items():
+            for name in names:
+                parts = tuple(words(name))
+                if len(parts) == 1:
+                    for form in _member_forms(parts[0]):
+                        by_form[form].add(f"{family}:{member}")
+                elif parts:
+                    for form in _member_forms(parts[0]):
+                        phrases[form].add((f"{family}:{member}", *parts[1:]))
+    return (
+        {form: frozenset(found) for form, found in by_form.items()},
+        {first: tuple(found) for first, found in phrases.items()},
+    )
+
+
+_MEMBERS_BY_FORM, _MEMBER_PHRASES = _build_members()
+
+
+@lru_cache(maxsize=65536)
+def _names_member(word: str) -> bool:
+    return any(f in _MEMBERS_BY_FORM or f in _MEMBER_PHRASES for f in _member_forms(word))
+
+
+def members_in(tokens: Sequence[str]) -> frozenset[str]:
+    """The family members `tokens` name ("disease:covid", "place:hotel")."""
+    found: set[str] = set()
+    for start, word in enumerate(tokens):
+        if not _names_member(word):
+            continue
+        for form in _member_forms(word):
+            found |= _MEMBERS_BY_FORM.get(form, frozenset())
+            for member, *rest in _MEMBER_PHRASES.get(form, ()):
+                if list(tokens[start + 1 : start + 1 + len(rest)]) == rest:
+                    found.add(member)
+    return frozenset(found)
+
+
+# A price asked in a currency the entry quotes nothing in ("the eTA fee in dollars") is a price
+# it does not give, whatever else it names.
+_AMOUNT_FAMILIES = frozenset({"currency"})
+
+
+def _family(member: str) -> str:
+    return member.partition(":")[0]
+
+
 # --- Results ------------------------------------------------------------------------------
 
 GREETING = "greeting"
@@ -532,6 +601,8 @@ class _Doc:
     # How many of its questions, keywords and titles name each concept: one named by several
     # is what the entry is about, one named once may be there by chance.
     named: dict[str, int] = field(default_factory=dict)
+    members: set[str] = field(default_factory=set)  # family members named anywhere
+    subjects: set[str] = field(default_factory=set)  # those named in its questions and titles
 
     def add(self, text: str, weight: float, *, primary: bool = True) -> None:
         """Index `text`; primary text (questions, titles) counts fully towards coverage."""
@@ -542,6 +613,10 @@ class _Doc:
             or bool(_CURRENCY.search(text.casefold()))
         )
         self.says_act = self.says_act or any(_signal(w) in _ACT for w in found_words)
+        named_members = members_in(found_words)
+        self.members |= named_members
+        if primary:
+            self.subjects |= named_members
         concepts: set[str] = set()
         for word in found_words:
             found = terms(word)
@@ -732,9 +807,34 @@ class Matcher:
         asked_places = places_in(tokens, origins=False)
         beyond = bool(asked_places) and bool(asked_places - self._known_places())
 
-        def out_of_scope(index: int) -> bool:
+        # A currency says in what a price is asked ("how much in euros"); elsewhere it is
+        # context ("should I bring dollars").
+        asked_members = frozenset(
+            m for m in members_in(tokens) if price or _family(m) not in _AMOUNT_FAMILIES
+        )
+
+        def other_member(index: int) -> bool:
+            """Whether the entry is about another member of a family the question names one of
+            ("covid" asked of the entry on yellow fever); for a currency, whether the entry
+            quotes none in the one asked."""
             doc = self._docs[index]
-            return beyond or (price and not doc.says_price) or (act and not doc.says_act)
+            return any(
+                not any(_family(m) == family for m in asked_members & doc.members)
+                and (family in _AMOUNT_FAMILIES or any(_family(m) == family for m in doc.subjects))
+                for family in {_family(m) for m in asked_members}
+            )
+
+        def out_of_scope(index: int, *, answering: bool = True) -> bool:
+            doc = self._docs[index]
+            return (
+                beyond
+                or (price and not doc.says_price)
+                or (act and not doc.says_act)
+                # Another member is near enough to be offered: "the airport" may be the
+                # delegate's situation rather than the subject ("I go to the airport, where do
+                # I leave my suitcase").
+                or (answering and bool(asked_members) and other_member(index))
+            )
 
         wants_time = any(w in _NOW for w in tokens) or any(w in _NEXT for w in tokens)
         # "What is next?" asks the programme; "when is the next Global Forum?" names a subject
@@ -818,7 +918,7 @@ class Matcher:
                 entry is not None
                 and score >= SUGGEST_SCORE
                 and coverage(index) >= SUGGEST_COVERAGE
-                and not out_of_scope(index)
+                and not out_of_scope(index, answering=False)
             ):
                 suggestions.append(entry)
         return Match(

@@ -1399,3 +1399,103 @@ _SITUATION_TEXT = (
     "بالليل الليل الليله بدري متاخر قبل خلال نفس سبب اسباب لان امنيه مستعجل بسرعه"
 )
 SITUATION_WORDS: frozenset[str] = frozenset(_SITUATION_TEXT.split())
+
+# --- Members of one family ---------------------------------------------------------------------
+# Things of one kind that a delegate names by name: a disease, a place of worship, the kind of
+# place, a currency, a travel document. When a question names one member ("a covid test", "a
+# mosque", "the hotel's wifi", "in euros") and an entry is about another member of the same family
+# ("yellow fever", "the prayer room", "the venue's wifi", "CHF") without naming the one asked, the
+# entry does not answer the question. Each member in the four languages; a phrase is matched word
+# for word.
+FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "disease": {
+        "yellow_fever": ("yellow", "jaune", "amarilla", "الصفراء", "الصفرا"),
+        "covid": ("covid", "covid-19", "covid19", "coronavirus", "corona", "كورونا", "كوفيد"),
+        "cholera": ("cholera", "colera", "كوليرا", "الكوليرا"),
+        "polio": ("polio", "poliomyelitis", "poliomyelite", "poliomielitis", "شلل"),
+        "malaria": ("malaria", "paludisme", "palu", "ملاريا", "الملاريا"),
+        "measles": ("measles", "rougeole", "sarampion", "الحصبة", "حصبة"),
+        "typhoid": ("typhoid", "typhoide", "tifoidea", "التيفوئيد", "التيفويد"),
+        "hepatitis": ("hepatitis", "hepatite", "الكبد"),
+        "meningitis": ("meningitis", "meningite", "السحايا"),
+        "ebola": ("ebola", "ايبولا"),
+        "mpox": ("mpox", "monkeypox", "variole", "viruela", "جدري"),
+    },
+    "worship": {
+        "prayer_room": (
+            "prayer room",
+            "prayer rooms",
+            "prayer space",
+            "place to pray",
+            "lieu de priere",
+            "espace de priere",
+            "lugar de oracion",
+            "espacio de oracion",
+            "مكان للصلاة",
+            "مكان صلاة",
+            "multifaith",
+            "interfaith",
+            "salle de priere",
+            "salle de prieres",
+            "sala de oracion",
+            "sala de rezo",
+            "مصلى",
+            "المصلى",
+            "مصلي",
+            "المصلي",
+            "غرفة الصلاة",
+            "غرفة صلاة",
+        ),
+        "mosque": (
+            "mosque",
+            "mosques",
+            "mosquee",
+            "mosquees",
+            "mezquita",
+            "mezquitas",
+            "مسجد",
+            "المسجد",
+            "جامع",
+            "الجامع",
+        ),
+        "church": (
+            "church",
+            "churches",
+            "eglise",
+            "iglesia",
+            "chapel",
+            "chapelle",
+            "capilla",
+            "كنيسة",
+            "الكنيسة",
+            "messe",
+            "misa",
+            "قداس",
+        ),
+        "synagogue": ("synagogue", "sinagoga", "كنيس"),
+        "temple": ("temple", "templo", "معبد"),
+    },
+    "place": {
+        "venue": ("venue", "sede", "cicg", "kicc", "ungiri", "مقر", "المقر"),
+        "hotel": ("hotel", "hotels", "hostel", "airbnb", "فندق", "الفندق", "فندقي", "اوتيل"),
+        "airport": ("airport", "aeroport", "aeropuerto", "مطار", "المطار", "jkia"),
+        "station": ("station", "gare", "estacion", "cornavin", "محطة", "المحطة", "محطه"),
+        "tram": ("tram", "tramway", "tranvia", "ترام", "الترام"),
+    },
+    "currency": {
+        "chf": ("chf", "franc", "francs", "فرنك"),
+        "kes": ("kes", "ksh", "shilling", "shillings", "chelin", "chelines", "شلن", "شيلنغ"),
+        "usd": ("usd", "dollar", "dollars", "dolar", "dolares", "دولار", "بالدولار"),
+        "eur": ("eur", "euro", "euros", "يورو", "باليورو"),
+    },
+    "document": {
+        "visa": ("visa", "visas", "visado", "eta", "فيزا", "الفيزا", "تاشيرة", "التاشيرة"),
+        "work_permit": (
+            "work permit",
+            "permis de travail",
+            "permiso de trabajo",
+            "تصريح عمل",
+            "اذن عمل",
+        ),
+    },
+}
