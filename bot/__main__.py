@@ -17,7 +17,7 @@ from bot import (
     feedback_commands,
     import_command,
 )
-from bot.command_line import load_events
+from bot.command_line import load_events, unknown_consultation
 from bot.config import Config, ConfigError
 from bot.i18n import SUPPORTED
 from bot.services.event_data import EventData
@@ -71,8 +71,7 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     if events is None:
         return 1
     if args.consultation and events.get(args.consultation) is None:
-        known = ", ".join(events.consultations)
-        print(f"Unknown consultation '{args.consultation}' (known: {known})", file=sys.stderr)
+        print(unknown_consultation(events, args.consultation), file=sys.stderr)
         return 2
     at: datetime | None = None
     if args.at:

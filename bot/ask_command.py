@@ -16,7 +16,7 @@ from bot.ask_texts import (
     suggestion_label,
 )
 from bot.clock import SystemClock
-from bot.command_line import load_events
+from bot.command_line import load_events, unknown_consultation
 from bot.config import Config
 from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
 from bot.services.event_data import Consultation
@@ -85,8 +85,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         None if args.consultation else next(iter(events.consultations.values()), None)
     )
     if consultation is None:
-        known = ", ".join(events.consultations)
-        print(f"Unknown consultation '{args.consultation}' (known: {known})", file=sys.stderr)
+        print(unknown_consultation(events, args.consultation), file=sys.stderr)
         return 2
     now: datetime | None = None
     if args.at:

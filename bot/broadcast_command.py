@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.command_line import invalid_data
+from bot.command_line import invalid_data, unknown_consultation
 from bot.config import Config
 from bot.fakeapi.html import HtmlParseError, parse_html
 from bot.handlers.broadcast import announcement
@@ -168,8 +168,7 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
     events = _events(config)
     consultation = events.get(args.consultation)
     if consultation is None:
-        known = ", ".join(events.consultations)
-        raise Refused(f"--consultation {args.consultation}: unknown (known: {known})")
+        raise Refused(f"--consultation: {unknown_consultation(events, args.consultation)}")
     audience = _audience(args.audience)
     texts = _texts(args)
     fallback = args.fallback or next(iter(texts))

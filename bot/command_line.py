@@ -14,6 +14,11 @@ def invalid_data(data_dir: Path, error: EventDataError) -> str:
     return f"The event data in {data_dir} is invalid:\n{problems}"
 
 
+def unknown_consultation(events: EventData, wanted: str) -> str:
+    """The message for a --consultation the data does not have, with the ones it has."""
+    return f"Unknown consultation '{wanted}' (known: {', '.join(events.consultations)})"
+
+
 def load_events(data_dir: Path) -> EventData | None:
     """The event data, or None after printing its problems to stderr."""
     try:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.command_line import load_events
+from bot.command_line import load_events, unknown_consultation
 from bot.config import Config
 from bot.i18n import SUPPORTED
 from bot.services.exports import format_for, render
@@ -64,7 +64,7 @@ def cmd_qr(args: argparse.Namespace, config: Config) -> int:
     if events is None:
         return 1
     if args.consultation and events.get(args.consultation) is None:
-        print(f"Unknown consultation '{args.consultation}'", file=sys.stderr)
+        print(unknown_consultation(events, args.consultation), file=sys.stderr)
         return 2
     chosen = (
         [events.consultations[args.consultation]]
@@ -86,7 +86,7 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         return 1
     consultation = events.get(args.consultation)
     if consultation is None:
-        print(f"Unknown consultation '{args.consultation}'", file=sys.stderr)
+        print(unknown_consultation(events, args.consultation), file=sys.stderr)
         return 2
     out = Path(args.out)
 

@@ -103,7 +103,7 @@ def test_a_session_audience_and_a_scheduled_time(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--consultation", "nowhere"], "--consultation nowhere: unknown"),
+        (["--consultation", "nowhere"], "--consultation: Unknown consultation 'nowhere'"),
         (["--audience", "lang:de"], "--audience lang:de: use consultation"),
         (["--audience", "session:nope"], "no such session"),
         (["--at", "2001-01-01 10:00"], "that time has passed"),

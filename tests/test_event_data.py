@@ -226,3 +226,33 @@ def test_every_command_that_reads_the_data_names_the_bad_place(
     assert f"The event data in {tmp_path / 'data'} is invalid:" in err
     assert "logistics.yaml:2 [topics #1 id=wifi]: 'text' is required" in err
     assert not (tmp_path / "qr").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["chat", "--consultation", "atlantis"], 2),
+        (["ask", "--consultation", "atlantis", "where is lunch?"], 2),
+        (["qr", "--out", "qr", "--bot", "consult_bot", "--consultation", "atlantis"], 2),
+        (["export", "feedback", "--consultation", "atlantis", "--out", "x.csv"], 2),
+        (["broadcast", "--consultation", "atlantis", "--text-file", "note.txt"], 2),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else str(value),
+)
+def test_every_command_names_the_consultations_it_knows(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    code: int,
+) -> None:
+    write(tmp_path / "data")
+    (tmp_path / "note.txt").write_text("The plenary moves to Room A.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    assert main(argv) == code
+    assert "Unknown consultation 'atlantis' (known: test-2026)" in capsys.readouterr().err
+    assert not (tmp_path / "qr").exists()
+    assert not (tmp_path / "x.csv").exists()
