@@ -77,7 +77,7 @@ from bot.services.event_data import (  # noqa: E402
     Text,
     load_event_data,
 )
-from bot.services.matcher import Matcher  # noqa: E402
+from bot.services.matcher import Matcher, answer_ref  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "eval" / "questions.jsonl"
 FRESH = ROOT / "bench" / "eval" / "heldout_2.jsonl"
@@ -458,7 +458,7 @@ def suggestions(events: EventData, part: list[dict[str, object]]) -> None:
         match = matchers[consultation_of(question)].match(str(question["text"]), NOW)
         if match.answered:
             continue
-        ids = [e.id if isinstance(e, FaqEntry) else f"topic:{e.id}" for e in match.suggestions]
+        ids = [answer_ref(e) for e in match.suggestions]
         if question["expect"]:
             refused += 1
             suggested += any(i in question["expect"] for i in ids)  # type: ignore[operator]

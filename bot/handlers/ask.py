@@ -25,7 +25,7 @@ from bot.handlers.start import need_consultation
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, ngettext, use_language
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import HelpdeskError, NotOrganiser, Relay
-from bot.services.matcher import SESSIONS, Match
+from bot.services.matcher import SESSIONS, Match, answer_ref
 from bot.storage.helpdesk import TicketRecord
 
 logger = logging.getLogger(__name__)
@@ -145,10 +145,6 @@ def _entry_answer(entry: FaqEntry | Topic, lang: str) -> str:
     return "💡 " + esc(entry.answer.get(lang))
 
 
-def _answer_ref(entry: FaqEntry | Topic) -> str:
-    return f"topic:{entry.id}" if isinstance(entry, Topic) else entry.id
-
-
 def _suggestion_rows(
     question_id: int,
     suggestions: Sequence[FaqEntry | Topic],
@@ -158,7 +154,7 @@ def _suggestion_rows(
     """One button per suggested entry (an id too long for a button's data is left out)."""
     rows = []
     for entry in suggestions:
-        data = f"{PREFIX}s:{question_id}:{_answer_ref(entry)}"
+        data = f"{PREFIX}s:{question_id}:{answer_ref(entry)}"
         if len(data.encode()) <= MAX_CALLBACK_BYTES:
             label = suggestion_label(entry, lang, consultation.default_language)
             rows.append([InlineKeyboardButton(shorten(label, 60), callback_data=data)])

@@ -25,6 +25,7 @@ nor is a price asked in a currency the entry quotes nothing in.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -547,6 +548,11 @@ SESSIONS = "sessions"
 NONE = "none"
 
 
+def answer_ref(entry: FaqEntry | Topic) -> str:
+    """How an answer is named (stored, exported, in buttons): the FAQ entry's id, `topic:<id>`."""
+    return f"topic:{entry.id}" if isinstance(entry, Topic) else entry.id
+
+
 @dataclass(frozen=True)
 class Match:
     """What the matcher found: organisers' text to show, or an honest abstention."""
@@ -569,11 +575,8 @@ class Match:
     @property
     def answer_id(self) -> str | None:
         """The FAQ entry's id, or `topic:<id>` for a logistics topic; None otherwise."""
-        if self.faq is not None:
-            return self.faq.id
-        if self.topic is not None:
-            return f"topic:{self.topic.id}"
-        return None
+        entry = self.faq or self.topic
+        return answer_ref(entry) if entry is not None else None
 
     def text(self, lang: str) -> str | None:
         """The organisers' answer in `lang` (falling back to the default language)."""
@@ -903,16 +906,16 @@ class Matcher:
         if answer_ok and best_answer is not None and not out_of_scope(best_answer):
             doc = self._docs[best_answer]
             return Match(doc.kind, round(best_answer_score, 3), faq=doc.faq, topic=doc.topic)
-        ranked = sorted(
+        nearest = heapq.nlargest(
+            MAX_SUGGESTIONS,
             (
                 (score * (TOPIC_PENALTY if self._docs[i].kind == TOPIC else 1.0), i)
                 for i, score in scores.items()
                 if self._docs[i].kind in (FAQ, TOPIC)
             ),
-            reverse=True,
         )
         suggestions: list[FaqEntry | Topic] = []
-        for score, index in ranked[:MAX_SUGGESTIONS]:
+        for score, index in nearest:
             entry = self._docs[index].faq or self._docs[index].topic
             if (
                 entry is not None
