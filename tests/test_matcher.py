@@ -458,3 +458,50 @@ def test_a_mosque_is_not_the_venues_prayer_room_unless_that_is_asked_too(
     matcher: Matcher, question: str, expected: str | None
 ) -> None:
     assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the wifi password at the Novotel?",
+        "le code wifi du Novotel ?",
+        "cuál es la clave del wifi en el Novotel?",
+        "comment aller au CICG depuis le Novotel ?",
+    ],
+)
+def test_a_name_the_organisers_text_never_uses_is_not_answered(
+    matcher: Matcher, question: str
+) -> None:
+    # The venue's wifi and transfers say nothing of a hotel the data never names.
+    assert matcher.match(question, NOW).kind == NONE
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("salgo de Annecy en coche, dónde aparco?", "parking"),
+        ("je pars de Annecy en voiture, où me garer ?", "parking"),
+    ],
+)
+def test_a_town_the_delegate_leaves_from_is_no_subject(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "transiting through Kisangani, do I need the yellow fever vaccine?",
+        "do I need a yellow fever vaccine if I fly via Kisangani?",
+    ],
+)
+def test_a_town_the_delegate_travels_through_is_no_subject(
+    nairobi: Matcher, question: str
+) -> None:
+    assert nairobi.match(question, NOW).answer_id == "yellow-fever"
+
+
+def test_the_delegates_organisation_there_is_no_subject(nairobi: Matcher) -> None:
+    question = "somos una ONG de Kisangani, necesitamos visa para Kenia?"
+    assert nairobi.match(question, NOW).answer_id == "eta-visa"

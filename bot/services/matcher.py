@@ -20,7 +20,9 @@ question asks their price or asks for them to be booked ("how much is a night", 
 A question naming one member of a family (a disease, a place of worship, a kind of place, a travel
 document) is not answered by an entry about another member that never names the one asked: the
 entry on yellow fever does not answer "do I need a covid test", the venue's wifi not the hotel's;
-nor is a price asked in a currency the entry quotes nothing in.
+nor is a price asked in a currency the entry quotes nothing in. A name written with a capital
+inside a sentence that no text of the index contains ("the Ibis", "in Westlands") is a subject
+the organisers' text does not speak of, unless it is where the delegate comes from.
 """
 
 from __future__ import annotations
@@ -457,6 +459,26 @@ def _comes_from(tokens: Sequence[str], start: int) -> bool:
     )
 
 
+# The first word of a sentence is capitalised whatever it is.
+_SENTENCE = re.compile(r"(?:^|[.!?¿¡:;])\s*(\w+)")
+
+
+def _names(question: str) -> frozenset[str]:
+    """The words of `question` written with a capital inside a sentence ("the Ibis", "in
+    Westlands"): names of people, places and things."""
+    text = unicodedata.normalize("NFKC", question)
+    first = {found.start(1) for found in _SENTENCE.finditer(text)}
+    return frozenset(
+        normal
+        for found in _WORD.finditer(text)
+        if found.start() not in first
+        and found.group()[0].isupper()
+        and not _is_arabic(found.group())
+        for normal in words(found.group())
+        if len(normal) >= 3 and not found.group().isupper()
+    )
+
+
 def _consultation_texts(consultation: Consultation) -> Iterable[str]:
     """Every text of a consultation besides its FAQ: the places it speaks of are known."""
     for text in (consultation.name, consultation.description, consultation.venue.name):
@@ -807,8 +829,17 @@ class Matcher:
         cue = any(word in _SESSION_CUES for word in tokens)
         asked_rooms = {w for w in tokens if w in self._room_words}
 
+        names = _names(question)
         asked_places = places_in(tokens, origins=False)
         beyond = bool(asked_places) and bool(asked_places - self._known_places())
+        # A name the organisers' text never uses ("the Ibis", "in Westlands", "Hotel Warwick")
+        # is something their text cannot speak of, unless it is where the delegate comes from.
+        beyond = beyond or any(
+            tokens[i] in names
+            and not _comes_from(tokens, i)
+            and not any(t in self._idf for t in token_terms[i])
+            for i in content
+        )
 
         # A currency says in what a price is asked ("how much in euros"); elsewhere it is
         # context ("should I bring dollars").

@@ -1355,12 +1355,15 @@ _PLACE_LOOKALIKES_TEXT = (
 PLACE_LOOKALIKES: frozenset[str] = frozenset(_PLACE_LOOKALIKES_TEXT.split())
 # Words that introduce where the delegate comes from ("from Manila"): their home is context,
 # not the subject of the question.
-_FROM_WORDS_TEXT = "from depuis desde من"
+_FROM_WORDS_TEXT = "from depuis desde من via through transiting"
 FROM_WORDS: frozenset[str] = frozenset(_FROM_WORDS_TEXT.split())
-# "Je viens de Kinshasa", "vengo de Bogotá": a verb of coming, then "de".
+# "Je viens de Kinshasa", "vengo de Bogotá": a verb of coming or leaving, then "de".
 _COME_WORDS_TEXT = (
     "come comes coming viens vient venons venu venue venus arrive arrivons vengo viene venimos "
-    "llego llegamos soy somos"
+    "llego llegamos soy somos "
+    # Leaving from there ("je pars de Kinshasa", "salgo de Quito"), or the delegate's
+    # organisation there ("una ONG de Cali").
+    "pars partons parto salgo salimos ong ngo"
 )
 COME_WORDS: frozenset[str] = frozenset(_COME_WORDS_TEXT.split())
 
