@@ -505,3 +505,120 @@ def test_a_town_the_delegate_travels_through_is_no_subject(
 def test_the_delegates_organisation_there_is_no_subject(nairobi: Matcher) -> None:
     question = "somos una ONG de Kisangani, necesitamos visa para Kenia?"
     assert nairobi.match(question, NOW).answer_id == "eta-visa"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("وين نقدر نصلي؟", "prayer-room"),
+        ("فين كيكون الغدا؟", "lunch-location"),
+        ("وين ناخذ البادج؟", "registration-desk"),
+    ],
+)
+def test_a_spoken_arabic_verb_the_index_does_not_know_is_no_subject(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    # "نقدر" (can we), "كيكون" (is it, Moroccan), "ناخذ" (do we take) frame the question.
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    "question", ["في مسبح بالفندق", "في نادي رياضي بالمكان", "is there a gym at the venue"]
+)
+def test_an_unknown_noun_is_still_a_subject_beside_a_spoken_verb(
+    matcher: Matcher, question: str
+) -> None:
+    assert matcher.match(question, NOW).kind == NONE
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("I'm Colombian, do I need a visa for Switzerland?", "visa-letter"),
+        ("Soy Colombiana, necesito visa para Suiza?", "visa-letter"),
+        ("Je suis Sénégalais, il me faut un visa pour la Suisse ?", "visa-letter"),
+    ],
+)
+def test_where_the_delegate_is_from_is_no_subject(
+    matcher: Matcher, question: str, expected: str
+) -> None:
+    # A capitalised demonym is no name the organisers' text fails to speak of.
+    assert matcher.match(question, NOW).answer_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["I am Nigerian, do I need a visa for Kenya?", "Soy Hondureño, necesito visa para Kenia?"],
+)
+def test_a_nationality_does_not_block_the_visa_answer(nairobi: Matcher, question: str) -> None:
+    assert nairobi.match(question, NOW).answer_id == "eta-visa"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "palu à Nairobi ? il faut prendre des comprimés ?",
+        "du palu à Nairobi, faut des cachets ?",
+        "palu in nairobi? do i need pills?",
+    ],
+)
+def test_a_disease_named_in_another_language_finds_its_entry(
+    nairobi: Matcher, question: str
+) -> None:
+    # "palu" is the French everyday name of malaria; the entry says "malaria", "paludisme".
+    assert nairobi.match(question, NOW).answer_id == "malaria"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["puedo pagar con mpesa en Nairobi?", "est-ce que mpesa marche pour les visiteurs ?"],
+)
+def test_a_hyphenated_name_typed_as_one_word_is_found(nairobi: Matcher, question: str) -> None:
+    # The entry writes "M-Pesa"; delegates type "mpesa".
+    assert nairobi.match(question, NOW).answer_id == "mobile-money"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much is a taxi from cornavin station to the CICG?",
+        "combien coûte un taxi de la gare Cornavin au CICG ?",
+        "cuanto cuesta un taxi de la estacion Cornavin al CICG?",
+    ],
+)
+def test_a_price_of_a_route_the_entry_does_not_quote_is_not_answered(
+    matcher: Matcher, question: str
+) -> None:
+    # The transfer entry quotes the taxi from the airport; its answer names the station only
+    # as a stop on the train.
+    assert matcher.match(question, NOW).kind == NONE
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much is a taxi from the airport to the CICG?",
+        "combien coûte un taxi depuis l'aéroport ?",
+    ],
+)
+def test_the_price_the_entry_quotes_is_still_answered(matcher: Matcher, question: str) -> None:
+    assert matcher.match(question, NOW).answer_id == "airport-transfer"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("do foreigners need a visa for Kenya?", "eta-visa"),
+        ("les étrangers ont-ils besoin d'un visa pour le Kenya ?", "eta-visa"),
+        ("¿los extranjeros necesitan visa para Kenia?", "eta-visa"),
+        ("can foreigners use mpesa", "mobile-money"),
+        ("هل يستطيع الأجانب استخدام M-Pesa؟", "mobile-money"),
+        ("الاجانب لازم فيزا لكينيا؟", "eta-visa"),
+    ],
+)
+def test_being_a_foreigner_is_the_delegates_situation(
+    nairobi: Matcher, question: str, expected: str
+) -> None:
+    # Who the delegate is says nothing of the subject: the entry on mobile money speaks of
+    # visitors (and of Visa cards), which must not make it the answer to a visa question.
+    assert nairobi.match(question, NOW).answer_id == expected

@@ -22,7 +22,13 @@ document) is not answered by an entry about another member that never names the 
 entry on yellow fever does not answer "do I need a covid test", the venue's wifi not the hotel's;
 nor is a price asked in a currency the entry quotes nothing in. A name written with a capital
 inside a sentence that no text of the index contains ("the Ibis", "in Westlands") is a subject
-the organisers' text does not speak of, unless it is where the delegate comes from.
+the organisers' text does not speak of, unless it is where the delegate comes from. Where the
+delegate is from ("soy colombiana", "I'm Nigerian", "from Manila") and a spoken Arabic verb
+("نقدر", "كيكون") frame a question when the index does not know them, as situation words do.
+A disease or a place of worship is one thing under each of its names ("palu", "paludisme",
+"malaria"), as a concept is. A hyphenated name ("M-Pesa") is also indexed whole ("mpesa").
+A price is answered only by an entry about each member asked: the taxi from the airport does
+not price the taxi from the station.
 """
 
 from __future__ import annotations
@@ -203,6 +209,16 @@ def _without_clitic(word: str) -> str:
     return word
 
 
+# A price asked in a currency the entry quotes nothing in ("the eTA fee in dollars") is a price
+# it does not give, whatever else it names.
+_AMOUNT_FAMILIES = frozenset({"currency"})
+# The one-word names of a disease or a place of worship ("palu", "paludisme", "ملاريا") name
+# one thing in every language, as a concept's words do: a question naming it by one meets an
+# entry naming it by another. (Places, documents and currencies are named in passing far more
+# often than asked about: as concepts they answered questions on other subjects.)
+_SYNONYM_FAMILIES = frozenset({"disease", "worship"})
+
+
 def _build_concepts() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """The concepts of each lexicon word, and those of each of its stems (filtered below)."""
     by_word: dict[str, set[str]] = defaultdict(set)
@@ -213,7 +229,13 @@ def _build_concepts() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
                 _KNOWN_JOINED.add(_JOINED.sub("", normalise(member)))
             elif " " not in member and not _is_arabic(member) and len(member) >= 4:
                 _COMPOUNDS.add(normalise(member))
-    for concept, members in CONCEPTS.items():
+    named = [
+        (f"{family}:{member}", names)
+        for family, members in FAMILIES.items()
+        if family in _SYNONYM_FAMILIES
+        for member, names in members.items()
+    ]
+    for concept, members in (*CONCEPTS.items(), *named):
         for member in members:
             parts = words(member)
             if len(parts) != 1:
@@ -459,6 +481,46 @@ def _comes_from(tokens: Sequence[str], start: int) -> bool:
     )
 
 
+# Spoken Arabic conjugates the present with a prefix ("نقدر", "تنزل", "بتكون", "كيكون"):
+# an Arabic word the index does not know that opens so, without the article, is a verb of how
+# the delegate frames the question far more often than its subject, which is a noun.
+_ARABIC_VERB = re.compile("^(?:[بك][يتنا]..|[يتنا]...)")
+
+
+def _arabic_verb(word: str) -> bool:
+    """Whether the Arabic `word` looks like a conjugated verb (a present-tense prefix)."""
+    return _is_arabic(word) and not word.startswith("ال") and bool(_ARABIC_VERB.match(word))
+
+
+@cache
+def _place_stems() -> frozenset[str]:
+    """One-word place names, whole or less one or two last letters ("japon", "colombi",
+    "hondur"): a word that extends one ("japonais", "colombiana", "hondureno") says where the
+    delegate is from."""
+    return frozenset(
+        place[0][:size]
+        for places in _place_names().values()
+        for place in places
+        if len(place) == 1 and not _is_arabic(place[0])
+        for size in range(max(4, len(place[0]) - 2), len(place[0]) + 1)
+    )
+
+
+_DEMONYM_ENDING = re.compile(
+    "(?:i?an[aeo]?s?|i?ens[ea]?s?|i?enne?s?|ese?s?|ai[ns]?e?s?|oise?s?|e[nñ][oa]s?|ol[ae]?s?"
+    "|[aeio]s?)"
+)
+
+
+def _demonym(word: str) -> bool:
+    """Whether `word` names the people of a place ("colombiana", "nigerian", "keniano")."""
+    stems = _place_stems()
+    return any(
+        word[:size] in stems and bool(_DEMONYM_ENDING.fullmatch(word[size:]))
+        for size in range(4, len(word))
+    )
+
+
 # The first word of a sentence is capitalised whatever it is.
 _SENTENCE = re.compile(r"(?:^|[.!?¿¡:;])\s*(\w+)")
 
@@ -551,11 +613,6 @@ def members_in(tokens: Sequence[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-# A price asked in a currency the entry quotes nothing in ("the eTA fee in dollars") is a price
-# it does not give, whatever else it names.
-_AMOUNT_FAMILIES = frozenset({"currency"})
-
-
 def _family(member: str) -> str:
     return member.partition(":")[0]
 
@@ -643,6 +700,18 @@ class _Doc:
         if primary:
             self.subjects |= named_members
         concepts: set[str] = set()
+        # A hyphenated name split into its parts ("M-Pesa", "e-visa") is also indexed whole:
+        # delegates type it as one word ("mpesa").
+        whole = [
+            joined
+            for joined in (_JOINED.sub("", h) for h in _HYPHENATED.findall(normalise(text)))
+            if joined not in _KNOWN_JOINED
+        ]
+        for joined in whole:
+            for term in terms(joined):
+                self.tf[term] = self.tf.get(term, 0.0) + weight
+                if primary:
+                    self.primary.add(term)
         for word in found_words:
             found = terms(word)
             for term in found:
@@ -810,6 +879,19 @@ class Matcher:
         # Asked its price or asked to be done ("how much is a NIGHT", "change my FLIGHT"), a
         # word of the situation is what the question is about.
         situation = set() if price or act else {i for i in content if is_situation(tokens[i])}
+        if not (price or act):
+            # A spoken Arabic verb ("نقدر") and where the delegate is from ("soy colombiana",
+            # "from Manila") are situation words too when the index does not know them.
+            situation |= {
+                i
+                for i in content
+                if not any(t in self._idf for t in token_terms[i])
+                and (
+                    _arabic_verb(tokens[i])
+                    or _demonym(tokens[i])
+                    or (tokens[i] in _place_names() and _comes_from(tokens, i))
+                )
+            }
 
         def coverage(index: int) -> float:
             found = hits[index]
@@ -837,6 +919,7 @@ class Matcher:
         beyond = beyond or any(
             tokens[i] in names
             and not _comes_from(tokens, i)
+            and not _demonym(tokens[i])
             and not any(t in self._idf for t in token_terms[i])
             for i in content
         )
@@ -852,6 +935,14 @@ class Matcher:
             ("covid" asked of the entry on yellow fever); for a currency, whether the entry
             quotes none in the one asked."""
             doc = self._docs[index]
+            if price and any(
+                # The price an entry quotes is that of what it is about: a taxi from the
+                # airport to the venue, not from the station to the venue.
+                m not in doc.subjects and any(_family(s) == _family(m) for s in doc.subjects)
+                for m in asked_members
+                if _family(m) not in _AMOUNT_FAMILIES
+            ):
+                return True
             return any(
                 not any(_family(m) == family for m in asked_members & doc.members)
                 and (family in _AMOUNT_FAMILIES or any(_family(m) == family for m in doc.subjects))

@@ -1381,25 +1381,26 @@ _SITUATION_TEXT = (
     "weeks night early late soon before after during straight same just reason reasons "
     "security safety sensitive context personal private privately urgent urgently asap "
     "quickest fastest cheapest easiest options option tired exhausted stressed worried nervous "
-    "sorry "
+    "sorry visitor visitors foreigner foreigners "
     # French
     "vol vols avion atterris atterrit atterrir atterrissage voyage voyager voyageant trajet "
     "escale retour rentre rentrer maison pays bureau travail travaille travailler boulot chef "
     "collegue collegues equipe ong bailleur bailleurs partenaire partenaires famille femme "
     "mari mois an ans annee semaines nuit tot tard bientot avant pendant meme raison raisons "
     "securite sensible contexte personnel urgent urgence vite rapide rapidement fatigue "
-    "stresse inquiet desole "
+    "stresse inquiet desole visiteur visiteurs visiteuse etranger etrangere etrangers "
     # Spanish
     "vuelo vuelos avion aterrizo aterrice aterrizar aterrizando llegue acabo viaje viajo "
     "viajar viajando escala regreso volver casa pais oficina trabajo trabajar jefe colega "
     "colegas companero companeros companera equipo organizacion donante donantes socio socios "
     "familia esposa esposo mes meses ano anos semanas temprano antes despues durante mismo "
     "razon razones seguridad sensible contexto personal privado urgente rapido barato "
-    "cansado estresado preocupado "
+    "cansado estresado preocupado visitante visitantes extranjero extranjera extranjeros "
     # Arabic
     "طياره طيارتي الطياره رحلتي طيران سفر مسافر السفر بلدي البيت الشغل شغلي عملي مديري "
     "زميلي زميلتي زملائي زملاي الفريق منظمتي عائلتي زوجتي زوجي شهر شهور اشهر سنه سنين "
-    "بالليل الليل الليله بدري متاخر قبل خلال نفس سبب اسباب لان امنيه مستعجل بسرعه"
+    "بالليل الليل الليله بدري متاخر قبل خلال نفس سبب اسباب لان امنيه مستعجل بسرعه "
+    "زائر زائره زوار الزوار اجنبي اجنبيه اجانب الاجانب الاجنبي"
 )
 SITUATION_WORDS: frozenset[str] = frozenset(_SITUATION_TEXT.split())
 
@@ -1416,7 +1417,7 @@ FAMILIES: dict[str, dict[str, tuple[str, ...]]] = {
         "covid": ("covid", "covid-19", "covid19", "coronavirus", "corona", "كورونا", "كوفيد"),
         "cholera": ("cholera", "colera", "كوليرا", "الكوليرا"),
         "polio": ("polio", "poliomyelitis", "poliomyelite", "poliomielitis", "شلل"),
-        "malaria": ("malaria", "paludisme", "palu", "ملاريا", "الملاريا"),
+        "malaria": ("malaria", "paludisme", "paludismo", "palu", "ملاريا", "الملاريا"),
         "measles": ("measles", "rougeole", "sarampion", "الحصبة", "حصبة"),
         "typhoid": ("typhoid", "typhoide", "tifoidea", "التيفوئيد", "التيفويد"),
         "hepatitis": ("hepatitis", "hepatite", "الكبد"),
