@@ -36,6 +36,7 @@ from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
 
@@ -92,7 +93,12 @@ def build_application(
             updates=UpdateLedger(UpdateLog(database.connection), clock),
             flood=FloodControl(clock),
             feedback=feedback,
-            helpdesk=Helpdesk(HelpdeskStore(database.connection), clock, Matchers()),
+            helpdesk=Helpdesk(
+                HelpdeskStore(database.connection),
+                clock,
+                Matchers(),
+                TaughtStore(database.connection),
+            ),
             broadcasts=Broadcasts(
                 BroadcastStore(database.connection),
                 OutboxStore(database.connection),

@@ -24,9 +24,16 @@ from bot.handlers.formatting import esc, language_name, moment, session_card, se
 from bot.handlers.start import need_consultation
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, ngettext, use_language
 from bot.services.event_data import Consultation, FaqEntry, Topic
-from bot.services.helpdesk import HelpdeskError, NotOrganiser, Relay
+from bot.services.helpdesk import (
+    HelpdeskError,
+    NotOrganiser,
+    Relay,
+    Taught,
+    UnknownEntry,
+    find_entry,
+)
 from bot.services.matcher import SESSIONS, Match, answer_ref
-from bot.storage.helpdesk import TicketRecord
+from bot.storage.helpdesk import GapRecord, TicketRecord
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +49,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("helpdesk", show_helpdesk))
     application.add_handler(CommandHandler("answer", answer_ticket))
     application.add_handler(CommandHandler("gaps", show_gaps))
+    application.add_handler(CommandHandler("teach", teach_command))
+    application.add_handler(CallbackQueryHandler(teach_button, pattern=r"^ask:k:"))
+    application.add_handler(CallbackQueryHandler(untaught_button, pattern=r"^ask:u:"))
     application.add_handler(CallbackQueryHandler(vote_button, pattern=r"^ask:v:"))
     application.add_handler(CallbackQueryHandler(ask_button, pattern=r"^ask:t:"))
     application.add_handler(CallbackQueryHandler(suggestion_button, pattern=r"^ask:s:"))
@@ -526,6 +536,14 @@ async def show_helpdesk(update: Update, context: BotContext) -> None:
     await reply(update, context, "\n".join(lines))
 
 
+def _teach_example(unanswered: Sequence[GapRecord], consultation: Consultation) -> str:
+    """A /teach line for the first gap listed: its number, and the entry its delegate chose (or
+    the consultation's first FAQ entry)."""
+    first = unanswered[0]
+    entry = first.answer_id or (consultation.faq[0].id if consultation.faq else "cloakroom")
+    return f"{first.question_id or 12} {entry}"
+
+
 async def show_gaps(update: Update, context: BotContext) -> None:
     """/gaps: questions the bot could not answer and answers voted 👎, to improve the FAQ."""
     profile = context.profile
@@ -548,12 +566,17 @@ async def show_gaps(update: Update, context: BotContext) -> None:
     gaps = await context.services.helpdesk.gaps(profile, consultation)
     lines = ["<b>" + _("FAQ gaps") + "</b>", ""]
     lines.append("<b>" + _("Questions I could not answer") + "</b>")
+    rows: list[list[InlineKeyboardButton]] = []
     if gaps.unanswered:
-        lines.extend(
-            f"• {esc(g.question)} <i>(×{g.count})</i>"
-            + (f" → 💡 <code>{esc(g.answer_id)}</code>" if g.answer_id else "")
-            for g in gaps.unanswered
-        )
+        for g in gaps.unanswered:
+            number = f"<b>{isolate(f'#{g.question_id}')}</b> " if g.question_id else ""
+            lines.append(
+                f"• {number}{esc(g.question)} <i>(×{g.count})</i>"
+                + (f" → 💡 <code>{esc(g.answer_id)}</code>" if g.answer_id else "")
+            )
+            button = _teach_button(g, consultation)
+            if button is not None:
+                rows.append([button])
         if any(g.answer_id for g in gaps.unanswered):
             lines.append(
                 "<i>"
@@ -563,6 +586,17 @@ async def show_gaps(update: Update, context: BotContext) -> None:
                 )
                 + "</i>"
             )
+        lines.append(
+            "<i>"
+            + _(
+                "Tap ✅ Teach and I will answer that wording with the entry from now on. "
+                "To teach any question above, send /teach with its number and an entry's id, "
+                "for example: {example}"
+            ).format(
+                example=f"<code>/teach {esc(_teach_example(gaps.unanswered, consultation))}</code>"
+            )
+            + "</i>"
+        )
     else:
         lines.append(_("None so far."))
     lines.append("")
@@ -574,4 +608,168 @@ async def show_gaps(update: Update, context: BotContext) -> None:
         )
     else:
         lines.append(_("None so far."))
-    await reply(update, context, "\n".join(lines))
+    await reply(update, context, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
+
+
+# --- Organisers teach the bot delegates' wordings ------------------------------------------
+
+
+def _teach_button(gap: GapRecord, consultation: Consultation) -> InlineKeyboardButton | None:
+    """✅ Teach for a gap whose delegate chose an entry that still exists; None otherwise."""
+    if gap.question_id is None or not gap.answer_id:
+        return None
+    if find_entry(consultation, gap.answer_id) is None:
+        return None
+    data = f"{PREFIX}k:{gap.question_id}:{gap.answer_id}"
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    # TRANSLATORS: a button; {question} is a delegate's question, {entry} a FAQ entry's id.
+    label = _("Teach: {question} → {entry}").format(
+        question=shorten(gap.question, 32), entry=gap.answer_id
+    )
+    return InlineKeyboardButton(shorten("✅ " + label, 64), callback_data=data)
+
+
+def _entry_named(taught: Taught, consultation: Consultation) -> str:
+    """The entry as organisers know it: its id, and its question or title in their language."""
+    label = suggestion_label(taught.entry, current_language(), consultation.default_language)
+    return f"<code>{esc(taught.record.answer_ref)}</code> ({esc(label)})"
+
+
+async def _show_taught(update: Update, context: BotContext, taught: Taught) -> None:
+    consultation = context.services.events.get(taught.record.consultation_id)
+    entry = (
+        _entry_named(taught, consultation)
+        if consultation is not None
+        else f"<code>{esc(taught.record.answer_ref)}</code>"
+    )
+    question = esc(taught.record.text)
+    if not taught.new:
+        await reply(
+            update,
+            context,
+            _("Already taught: «{question}» gets the answer {entry}.").format(
+                question=question, entry=entry
+            ),
+        )
+        return
+    undo = InlineKeyboardButton("↩️ " + _("Undo"), callback_data=f"{PREFIX}u:{taught.record.id}")
+    await reply(
+        update,
+        context,
+        "✅ "
+        + _("Taught: from now on «{question}» gets the answer {entry}.").format(
+            question=question, entry=entry
+        ),
+        InlineKeyboardMarkup([[undo]]),
+    )
+
+
+async def teach_button(update: Update, context: BotContext) -> None:
+    """ask:k:<question>:<entry>: teach a gap's wording the entry its delegate chose."""
+    query = update.callback_query
+    profile = context.profile
+    if query is None or query.data is None or profile is None:
+        return
+    if not profile.is_organiser:
+        await query.answer(_("Only organisers can teach me answers."))
+        return
+    helpdesk = context.services.helpdesk
+    try:
+        _prefix, _k, raw_id, ref = query.data.split(":", 3)
+        question = await helpdesk.gap_question(profile, int(raw_id))
+        consultation = context.services.events.get(question.consultation_id)
+        if consultation is None:
+            raise UnknownEntry(ref)
+        taught = await helpdesk.teach(profile, consultation, question, ref)
+    except (ValueError, HelpdeskError):
+        await out_of_date(update)
+        return
+    await query.answer()
+    await _show_taught(update, context, taught)
+
+
+def _teach_usage() -> str:
+    return _(
+        "Usage: <code>/teach 12 cloakroom</code>: the question's number in /gaps, then the "
+        "id of the entry that answers it (a FAQ id, or topic: followed by a topic's id)."
+    )
+
+
+async def teach_command(update: Update, context: BotContext) -> None:
+    """/teach <question number> <entry id>: a delegate's wording becomes a phrasing of an entry."""
+    profile = context.profile
+    if profile is None or not await _organiser_here(update, context):
+        return
+    args = context.args or []
+    number = args[0].lstrip("#") if args else ""
+    if len(args) != 2 or not number.isdigit():
+        await reply(update, context, _teach_usage())
+        return
+    ref = args[1]
+    helpdesk = context.services.helpdesk
+    try:
+        question = await helpdesk.gap_question(profile, int(number))
+    except NotOrganiser:
+        await _refuse(update, context)
+        return
+    except HelpdeskError:
+        question = None
+    consultation = (
+        context.services.events.get(question.consultation_id) if question is not None else None
+    )
+    if question is None or consultation is None:
+        await reply(
+            update,
+            context,
+            _("There is no question #{number}. Send /gaps to see their numbers.").format(
+                number=number
+            ),
+        )
+        return
+    try:
+        taught = await helpdesk.teach(profile, consultation, question, ref)
+    except UnknownEntry:
+        await reply(
+            update,
+            context,
+            _(
+                "There is no entry {entry} in {consultation}: use a FAQ id, or topic: "
+                "followed by a topic's id."
+            ).format(
+                entry=f"<code>{esc(ref)}</code>",
+                consultation=esc(consultation.name.get(current_language())),
+            ),
+        )
+        return
+    except HelpdeskError:
+        await _refuse(update, context)
+        return
+    await _show_taught(update, context, taught)
+
+
+async def untaught_button(update: Update, context: BotContext) -> None:
+    """ask:u:<taught>: undo a taught wording; the question is a gap again."""
+    query = update.callback_query
+    profile = context.profile
+    if query is None or query.data is None or profile is None:
+        return
+    if not profile.is_organiser:
+        await query.answer(_("Only organisers can teach me answers."))
+        return
+    try:
+        record = await context.services.helpdesk.untaught(
+            profile, int(query.data.removeprefix(f"{PREFIX}u:"))
+        )
+    except (ValueError, HelpdeskError):
+        await out_of_date(update)
+        return
+    await query.answer()
+    await show(
+        update,
+        context,
+        "↩️ "
+        + _("Undone: «{question}» no longer gets the answer {entry}; it is a gap again.").format(
+            question=esc(record.text), entry=f"<code>{esc(record.answer_ref)}</code>"
+        ),
+    )

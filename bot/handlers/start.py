@@ -298,6 +298,10 @@ async def show_help(update: Update, context: BotContext) -> None:
         lines[-2:-2] = [
             "/broadcast — " + _("organisers: an announcement to delegates, in their languages"),
             "/broadcasts — " + _("organisers: announcements sent and scheduled, with delivery"),
+            "/helpdesk — " + _("organisers: delegates' open questions, oldest first"),
+            "/gaps — " + _("organisers: questions I could not answer, and answers voted 👎"),
+            "/teach — "
+            + _("organisers: teach me a delegate's wording of a question listed in /gaps"),
         ]
     await reply(update, context, "\n".join(lines), main_menu())
 

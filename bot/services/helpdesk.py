@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.services.event_data import Consultation
+from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.matcher import NONE, SESSIONS, Match, Matchers, normalise, words
 from bot.services.people import Profile
 from bot.storage.helpdesk import GapRecord, HelpdeskStore, QuestionRecord, TicketRecord
+from bot.storage.taught import TaughtRecord, TaughtStore
 
 MAX_QUESTION = 1000
 OPEN_LIST_LIMIT = 30
@@ -28,6 +29,18 @@ class UnknownQuestion(HelpdeskError):
 
 
 class UnknownTicket(HelpdeskError):
+    pass
+
+
+class UnknownEntry(HelpdeskError):
+    """No FAQ entry or topic of the consultation has this id (`topic:<id>` for a topic)."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(ref)
+        self.ref = ref
+
+
+class UnknownTaught(HelpdeskError):
     pass
 
 
@@ -56,20 +69,53 @@ class Gaps:
     downvoted: list[GapRecord]
 
 
+@dataclass(frozen=True)
+class Taught:
+    """A delegate's question taught as a phrasing of `entry`; `new` False: it already was."""
+
+    record: TaughtRecord
+    entry: FaqEntry | Topic
+    new: bool
+
+
+TaughtPhrasing = tuple[str, str, str]  # (answer ref, language, text), as the matcher takes them
+
+
 class Helpdesk:
-    def __init__(self, store: HelpdeskStore, clock: Clock, matchers: Matchers) -> None:
+    def __init__(
+        self, store: HelpdeskStore, clock: Clock, matchers: Matchers, taught: TaughtStore
+    ) -> None:
         self._store = store
         self._clock = clock
         self._matchers = matchers
+        self._taught_store = taught
+        # Taught phrasings by consultation, as last read from the store.
+        self._taught: dict[str, tuple[TaughtPhrasing, ...]] = {}
 
     def match(self, consultation: Consultation, text: str) -> Match:
-        return self._matchers.for_consultation(consultation).match(text, self._clock.now())
+        """The matcher's answer, with the taught phrasings last read (`ask` reads them first)."""
+        matcher = self._matchers.for_consultation(
+            consultation, self._taught.get(consultation.id, ())
+        )
+        return matcher.match(text, self._clock.now())
+
+    async def taught_phrasings(self, consultation_id: str) -> tuple[TaughtPhrasing, ...]:
+        """Read the consultation's taught phrasings from the store and keep them for `match`.
+
+        Read before each question (one indexed query over a handful of rows): a delegate's
+        /forget deletes the phrasings taught from their questions, and must take effect at once.
+        """
+        records = await self._taught_store.for_consultation(consultation_id)
+        found = tuple((r.answer_ref, r.language, r.text) for r in records)
+        self._taught[consultation_id] = found
+        return found
 
     async def ask(
         self, user_id: int, consultation: Consultation, language: str, text: str
     ) -> Asked:
         """Answer from the organisers' text and remember the question (small talk is not kept)."""
         text = text.strip()[:MAX_QUESTION]
+        await self.taught_phrasings(consultation.id)
         match = self.match(consultation, text)
         if not match.answered and match.kind != NONE:
             return Asked(None, match)
@@ -190,6 +236,55 @@ class Helpdesk:
             await self._store.unanswered(consultation.id, GAPS_LIMIT),
             await self._store.downvoted(consultation.id, GAPS_LIMIT),
         )
+
+    async def gap_question(self, organiser: Profile, question_id: int) -> QuestionRecord:
+        """A delegate's question, by the number /gaps shows, for an organiser to teach."""
+        _require_organiser(organiser)
+        question = await self._store.question(question_id)
+        if question is None:
+            raise UnknownQuestion(str(question_id))
+        return question
+
+    async def teach(
+        self, organiser: Profile, consultation: Consultation, question: QuestionRecord, ref: str
+    ) -> Taught:
+        """Store the delegate's question as a phrasing of the entry `ref` (a FAQ id or
+        `topic:<id>`): from now on the matcher answers it with that entry."""
+        _require_organiser(organiser)
+        if question.consultation_id != consultation.id:
+            raise UnknownQuestion(str(question.id))
+        entry = find_entry(consultation, ref)
+        if entry is None:
+            raise UnknownEntry(ref)
+        record, new = await self._taught_store.add(
+            consultation.id,
+            ref,
+            question.language,
+            question.question,
+            question_key(question.question),
+            question.id,
+            organiser.user_id,
+            self._clock.now(),
+        )
+        await self.taught_phrasings(consultation.id)
+        return Taught(record, entry, new)
+
+    async def untaught(self, organiser: Profile, taught_id: int) -> TaughtRecord:
+        """Undo a taught phrasing: the question is a gap again."""
+        _require_organiser(organiser)
+        record = await self._taught_store.get(taught_id)
+        if record is None or not await self._taught_store.remove(taught_id):
+            raise UnknownTaught(str(taught_id))
+        await self.taught_phrasings(record.consultation_id)
+        return record
+
+
+def find_entry(consultation: Consultation, ref: str) -> FaqEntry | Topic | None:
+    """The FAQ entry (by id) or the logistics topic (`topic:<id>`) an answer ref names."""
+    kind, _sep, entry_id = ref.partition(":")
+    if kind == "topic" and entry_id:
+        return consultation.topic(entry_id)
+    return next((e for e in consultation.faq if e.id == ref), None)
 
 
 def question_key(text: str) -> str:

@@ -731,14 +731,28 @@ def _texts(text: Text | None) -> Iterable[str]:
 class Matcher:
     """The index of one consultation: FAQ entries, logistics topics and sessions."""
 
-    def __init__(self, consultation: Consultation, extra_faq: Sequence[FaqEntry] = ()) -> None:
+    def __init__(
+        self,
+        consultation: Consultation,
+        extra_faq: Sequence[FaqEntry] = (),
+        *,
+        taught: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        """`taught`: (answer ref, language, text) phrasings organisers taught from delegates'
+        questions, each indexed as one more question of its entry (unknown refs are ignored)."""
         self.consultation = consultation
+        self.taught = tuple(taught)
+        taught_texts: dict[str, list[str]] = defaultdict(list)
+        for ref, _lang, text in self.taught:
+            taught_texts[ref].append(text)
         docs: list[_Doc] = []
         for entry in (*consultation.faq, *extra_faq):
             doc = _Doc(FAQ, faq=entry)
             for phrasings in entry.questions.values():
                 for question in phrasings:
                     doc.add(question, QUESTION_WEIGHT)
+            for question in taught_texts.get(answer_ref(entry), ()):
+                doc.add(question, QUESTION_WEIGHT)
             for keywords in entry.keywords.values():
                 for keyword in keywords:
                     doc.add(keyword, KEYWORD_WEIGHT)
@@ -749,6 +763,8 @@ class Matcher:
             doc = _Doc(TOPIC, topic=topic)
             for title in topic.title.all():
                 doc.add(title, QUESTION_WEIGHT)
+            for question in taught_texts.get(answer_ref(topic), ()):
+                doc.add(question, QUESTION_WEIGHT)
             for body in topic.text.all():
                 doc.add(body, ANSWER_WEIGHT, primary=False)
             docs.append(doc)
@@ -805,6 +821,8 @@ class Matcher:
                 for text in (*texts, *entry.answer.all()):
                     known |= places_in(words(text))
             for text in _consultation_texts(self.consultation):
+                known |= places_in(words(text))
+            for _ref, _lang, text in self.taught:
                 known |= places_in(words(text))
             self._known = frozenset(known)
         return self._known
@@ -1110,14 +1128,18 @@ def _small_talk(tokens: list[str]) -> str | None:
 
 
 class Matchers:
-    """One matcher per consultation, built on first use."""
+    """One matcher per consultation, built on first use and rebuilt when its data (a reload) or
+    its taught phrasings change."""
 
     def __init__(self) -> None:
         self._built: dict[str, Matcher] = {}
 
-    def for_consultation(self, consultation: Consultation) -> Matcher:
+    def for_consultation(
+        self, consultation: Consultation, taught: Sequence[tuple[str, str, str]] = ()
+    ) -> Matcher:
         matcher = self._built.get(consultation.id)
-        if matcher is None or matcher.consultation is not consultation:
-            matcher = Matcher(consultation)
+        taught = tuple(taught)
+        if matcher is None or matcher.consultation is not consultation or matcher.taught != taught:
+            matcher = Matcher(consultation, taught=taught)
             self._built[consultation.id] = matcher
         return matcher

@@ -47,6 +47,8 @@ class GapRecord:
     answer_id: str | None
     count: int
     last_asked: datetime
+    # The newest question of the group: the number organisers teach it by (unanswered only).
+    question_id: int | None = None
 
 
 _ADD_QUESTION = """
@@ -112,11 +114,20 @@ WHERE id = ? AND NOT EXISTS (
 # A question the bot could not answer stays a gap when the delegate then chose one of its
 # suggestions; the entry chosen is shown beside it (the wording to add to that entry).
 _CHOSEN = "UPDATE helpdesk_questions SET answer_id = ? WHERE id = ? AND kind = 'none'"
+# A question taught to an entry (taught_phrasings) is answered now: no longer a gap.
 _UNANSWERED = """
-SELECT question, MAX(answer_id) AS answer_id, COUNT(*) AS n, MAX(created_at) AS last_asked
-FROM helpdesk_questions
-WHERE consultation_id = ? AND kind IN ('none', 'direct')
-GROUP BY question_key ORDER BY n DESC, last_asked DESC LIMIT ?
+SELECT q.question, g.answer_id, g.n, g.last_asked, g.question_id
+FROM (
+    SELECT MAX(id) AS question_id, MAX(answer_id) AS answer_id, COUNT(*) AS n,
+           MAX(created_at) AS last_asked
+    FROM helpdesk_questions
+    WHERE consultation_id = ? AND kind IN ('none', 'direct')
+      AND question_key NOT IN (
+          SELECT question_key FROM taught_phrasings WHERE consultation_id = ?
+      )
+    GROUP BY question_key
+) AS g JOIN helpdesk_questions AS q ON q.id = g.question_id
+ORDER BY g.n DESC, g.last_asked DESC LIMIT ?
 """
 _DOWNVOTED = """
 SELECT q.question, q.answer_id, COUNT(*) AS n, MAX(q.created_at) AS last_asked
@@ -146,6 +157,16 @@ def _ticket(row: aiosqlite.Row) -> TicketRecord:
 
 def _gap(row: aiosqlite.Row) -> GapRecord:
     return GapRecord(row["question"], row["answer_id"], row["n"], from_iso(row["last_asked"]))
+
+
+def _unanswered_gap(row: aiosqlite.Row) -> GapRecord:
+    return GapRecord(
+        row["question"],
+        row["answer_id"],
+        row["n"],
+        from_iso(row["last_asked"]),
+        row["question_id"],
+    )
 
 
 class HelpdeskStore:
@@ -294,8 +315,9 @@ class HelpdeskStore:
         await in_transaction(self._db, work)
 
     async def unanswered(self, consultation_id: str, limit: int) -> list[GapRecord]:
-        async with self._db.execute(_UNANSWERED, (consultation_id, limit)) as cursor:
-            return [_gap(row) for row in await cursor.fetchall()]
+        params = (consultation_id, consultation_id, limit)
+        async with self._db.execute(_UNANSWERED, params) as cursor:
+            return [_unanswered_gap(row) for row in await cursor.fetchall()]
 
     async def downvoted(self, consultation_id: str, limit: int) -> list[GapRecord]:
         async with self._db.execute(_DOWNVOTED, (consultation_id, limit)) as cursor:
