@@ -53,11 +53,17 @@ of its own consultation): five random folds, then each language held out in turn
 held out in turn; on each, the thresholds are chosen on the other questions and the held-out ones
 scored.
 
+`--teach` simulates organisers teaching the bot from /gaps (bot/handlers/ask.py): every refused
+in-scope question of some sets is taught as a phrasing of the first entry it expects, then other
+sets are asked. Each spent independent set in turn, taught from the other spent sets; then the
+untouched sets, taught from all the spent ones.
+
     .venv/bin/python bench/eval_matcher.py
         [--split tune|heldout|fresh|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|fresh9|fresh10|
                  fresh11|fresh12|fresh13|untouched|all]
         [--show-errors]
         [--cv]
+        [--teach]
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -482,6 +489,71 @@ def report_by_consultation(
     suggestions(events, part)
 
 
+Taught = dict[str, list[tuple[str, str, str]]]
+
+
+def teach(events: EventData, questions: list[dict[str, object]]) -> Taught:
+    """What organisers would teach from /gaps: each in-scope question of `questions` the matcher
+    refuses, as a phrasing of the first entry it expects (sessions are not taught)."""
+    matchers = {cid: our_answerer(Matcher(c)) for cid, c in events.consultations.items()}
+    taught: Taught = {cid: [] for cid in events.consultations}
+    for question in questions:
+        expect = cast(list[str], question["expect"])
+        refs = [ref for ref in expect if not ref.startswith("session:")]
+        cid = consultation_of(question)
+        if refs and matchers[cid](str(question["text"])) is None:
+            taught[cid].append((refs[0], str(question["lang"]), str(question["text"])))
+    return taught
+
+
+def taught_figures(
+    events: EventData, taught: Taught | None, part: list[dict[str, object]]
+) -> tuple[float, float]:
+    """Top-1 and abstention on `part`, each question asked of its consultation's matcher."""
+    matchers = {
+        cid: our_answerer(Matcher(c, taught=taught[cid] if taught else ()))
+        for cid, c in events.consultations.items()
+    }
+    return figures([(q, matchers[consultation_of(q)](str(q["text"]))) for q in part])
+
+
+def teach_simulation(events: EventData, questions: list[dict[str, object]]) -> None:
+    """Organisers teaching the bot from /gaps, simulated: the refused in-scope questions of some
+    sets are taught, then other sets are asked (their consultation's FAQ)."""
+    spent = [q for q in questions if q["split"] not in UNTOUCHED]
+    print("\nteaching from /gaps (top-1 / abstention, its FAQ: as it is → taught)")
+    sums = [0.0, 0.0, 0.0, 0.0]
+    held = [s for s in INDEPENDENT if s not in UNTOUCHED]
+    for split in held:
+        part = [q for q in spent if q["split"] == split]
+        taught = teach(events, [q for q in spent if q["split"] != split])
+        before = taught_figures(events, None, part)
+        after = taught_figures(events, taught, part)
+        count = sum(len(t) for t in taught.values())
+        print(
+            f"  {split:<8} taught {count} from the other spent sets   "
+            f"{100 * before[0]:5.1f} / {100 * before[1]:5.1f} → "
+            f"{100 * after[0]:5.1f} / {100 * after[1]:5.1f}"
+        )
+        for i, value in enumerate((*before, *after)):
+            sums[i] += value / len(held)
+    print(
+        f"  mean, spent sets held out in turn      {100 * sums[0]:5.1f} / {100 * sums[1]:5.1f} → "
+        f"{100 * sums[2]:5.1f} / {100 * sums[3]:5.1f}"
+    )
+    untouched = [q for q in questions if q["split"] in UNTOUCHED]
+    if untouched:
+        taught = teach(events, spent)
+        before = taught_figures(events, None, untouched)
+        after = taught_figures(events, taught, untouched)
+        count = sum(len(t) for t in taught.values())
+        print(
+            f"  untouched sets, taught {count} from all spent sets "
+            f"{100 * before[0]:5.1f} / {100 * before[1]:5.1f} → "
+            f"{100 * after[0]:5.1f} / {100 * after[1]:5.1f}"
+        )
+
+
 def suggestions(events: EventData, part: list[dict[str, object]]) -> None:
     """What a refusal offers the delegate to choose from (with the consultation's FAQ)."""
     matchers = {c.id: Matcher(c) for c in events.consultations.values()}
@@ -513,6 +585,9 @@ def main() -> None:
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--repeat", type=int, default=5, help="timing passes per question")
     parser.add_argument("--cv", action="store_true", help="cross-validate the thresholds")
+    parser.add_argument(
+        "--teach", action="store_true", help="simulate organisers teaching from /gaps"
+    )
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -584,6 +659,8 @@ def main() -> None:
     if args.split in ("all", "untouched") and {q["split"] for q in untouched} == set(UNTOUCHED):
         title = "the untouched sets together (" + ", ".join(UNTOUCHED) + ")"
         report_by_consultation(events, title, untouched, tune, args.repeat, False)
+    if args.teach:
+        teach_simulation(events, questions)
     if args.cv:
         every = list(events.consultations.values())
         matchers = {
