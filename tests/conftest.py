@@ -164,3 +164,25 @@ async def started(harness: Harness) -> AsyncIterator[Harness]:
 async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     async with started(build_harness(make_config(tmp_path), clock)) as running_harness:
         yield running_harness
+
+
+# --- The helpdesk (free-text questions, organisers' group) ------------------------------------
+
+HELPDESK = -1001234567
+GENEVA_ID = "geneva-2026"
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """The application with a helpdesk group configured."""
+    harness = build_harness(make_config(tmp_path, helpdesk_chat_id=HELPDESK), clock)
+    harness.api.add_chat(HELPDESK, type="supergroup", title="Organisers")
+    async with started(harness):
+        yield harness
+
+
+async def joined(harness: Harness, language_code: str = "en", user_id: int = 1001) -> Chat:
+    chat = harness.chat(user_id, language_code, first_name="Amina")
+    await chat.send("/start")
+    await chat.press(sample_events().consultations[GENEVA_ID].name.get(language_code))
+    return chat

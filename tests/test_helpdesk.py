@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,17 +18,15 @@ from bot.storage.database import Database
 from bot.storage.helpdesk import HelpdeskStore
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
+    HELPDESK,
     ORGANISER_ID,
     Chat,
     Harness,
-    build_harness,
-    make_config,
+    joined,
     sample_events,
-    started,
 )
 
-HELPDESK = -1001234567
-GENEVA_ID = "geneva-2026"
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
 
 
@@ -103,22 +100,6 @@ def test_sessions_by_topic_speaker_and_room_now() -> None:
 
 
 # --- Delegates in the chat ----------------------------------------------------------------
-
-
-@pytest.fixture
-async def desk(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """The application with a helpdesk group configured."""
-    harness = build_harness(make_config(tmp_path, helpdesk_chat_id=HELPDESK), clock)
-    harness.api.add_chat(HELPDESK, type="supergroup", title="Organisers")
-    async with started(harness):
-        yield harness
-
-
-async def joined(harness: Harness, language_code: str = "en", user_id: int = 1001) -> Chat:
-    chat = harness.chat(user_id, language_code, first_name="Amina")
-    await chat.send("/start")
-    await chat.press(sample_events().consultations[GENEVA_ID].name.get(language_code))
-    return chat
 
 
 def group_messages(harness: Harness) -> list[str]:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-
-import pytest
 
 from bot.clock import ManualClock
 from bot.services.event_data import load_event_data
@@ -18,18 +15,19 @@ from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.taught import TaughtStore
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
+    HELPDESK,
     ORGANISER_ID,
     ROOT,
     Chat,
     Harness,
     build_harness,
+    joined,
     make_config,
     sample_events,
     started,
 )
 
-HELPDESK = -1001234567
-GENEVA_ID = "geneva-2026"
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
 SUITCASE = "can i leave my suitcase somewhere overnight with a padlock"
 DOG = "can i bring my dog to the venue"
@@ -89,21 +87,6 @@ def test_matchers_rebuild_when_the_taught_phrasings_or_the_data_change() -> None
 
 
 # --- In the chat --------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def desk(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    harness = build_harness(make_config(tmp_path, helpdesk_chat_id=HELPDESK), clock)
-    harness.api.add_chat(HELPDESK, type="supergroup", title="Organisers")
-    async with started(harness):
-        yield harness
-
-
-async def joined(harness: Harness, language_code: str = "en", user_id: int = 1001) -> Chat:
-    chat = harness.chat(user_id, language_code, first_name="Amina")
-    await chat.send("/start")
-    await chat.press(sample_events().consultations[GENEVA_ID].name.get(language_code))
-    return chat
 
 
 async def asked_and_chose(harness: Harness, user_id: int = 1001) -> Chat:
@@ -187,6 +170,18 @@ async def test_teaching_the_same_question_twice_stores_it_once(desk: Harness) ->
     await organiser.send(f"/teach {number} cloakroom")
     assert organiser.text().startswith("Already taught:")
     assert await taught_rows(desk) == [("cloakroom", "en", SUITCASE)]
+
+
+async def test_teaching_a_question_to_another_entry_moves_it(desk: Harness) -> None:
+    await asked_and_chose(desk)
+    organiser = await joined(desk, user_id=ORGANISER_ID)
+    await organiser.send("/gaps")
+    number = gap_number(organiser.text(), SUITCASE)
+    await organiser.press("Teach")
+    await organiser.send(f"/teach {number} topic:facilities")
+    assert organiser.text().startswith("✅ Taught:")
+    # A wording answers one entry: the cloakroom has it no longer.
+    assert await taught_rows(desk) == [("topic:facilities", "en", SUITCASE)]
 
 
 async def test_teach_command_for_a_gap_without_a_chosen_answer(desk: Harness) -> None:

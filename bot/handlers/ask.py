@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -33,6 +33,7 @@ from bot.services.helpdesk import (
     find_entry,
 )
 from bot.services.matcher import SESSIONS, Match, answer_ref
+from bot.services.people import Profile
 from bot.storage.helpdesk import GapRecord, TicketRecord
 
 logger = logging.getLogger(__name__)
@@ -665,18 +666,30 @@ async def _show_taught(update: Update, context: BotContext, taught: Taught) -> N
     )
 
 
-async def teach_button(update: Update, context: BotContext) -> None:
-    """ask:k:<question>:<entry>: teach a gap's wording the entry its delegate chose."""
+async def _organiser_press(
+    update: Update, context: BotContext
+) -> tuple[CallbackQuery, str, Profile] | None:
+    """The data of a teaching button and who pressed it, when an organiser did; a delegate's
+    press is told so and comes to nothing."""
     query = update.callback_query
     profile = context.profile
     if query is None or query.data is None or profile is None:
-        return
+        return None
     if not profile.is_organiser:
         await query.answer(_("Only organisers can teach me answers."))
+        return None
+    return query, query.data, profile
+
+
+async def teach_button(update: Update, context: BotContext) -> None:
+    """ask:k:<question>:<entry>: teach a gap's wording the entry its delegate chose."""
+    pressed = await _organiser_press(update, context)
+    if pressed is None:
         return
+    query, data, profile = pressed
     helpdesk = context.services.helpdesk
     try:
-        _prefix, _k, raw_id, ref = query.data.split(":", 3)
+        _prefix, _k, raw_id, ref = data.split(":", 3)
         question = await helpdesk.gap_question(profile, int(raw_id))
         consultation = context.services.events.get(question.consultation_id)
         if consultation is None:
@@ -750,16 +763,13 @@ async def teach_command(update: Update, context: BotContext) -> None:
 
 async def untaught_button(update: Update, context: BotContext) -> None:
     """ask:u:<taught>: undo a taught wording; the question is a gap again."""
-    query = update.callback_query
-    profile = context.profile
-    if query is None or query.data is None or profile is None:
+    pressed = await _organiser_press(update, context)
+    if pressed is None:
         return
-    if not profile.is_organiser:
-        await query.answer(_("Only organisers can teach me answers."))
-        return
+    query, data, profile = pressed
     try:
         record = await context.services.helpdesk.untaught(
-            profile, int(query.data.removeprefix(f"{PREFIX}u:"))
+            profile, int(data.removeprefix(f"{PREFIX}u:"))
         )
     except (ValueError, HelpdeskError):
         await out_of_date(update)

@@ -3,12 +3,13 @@ entry."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.database import from_iso, to_iso
+from bot.storage.database import from_iso, in_transaction, to_iso
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ _GET = _COLUMNS + "WHERE id = ?"
 _SAME = _COLUMNS + "WHERE consultation_id = ? AND answer_ref = ? AND question_key = ?"
 _FOR_CONSULTATION = _COLUMNS + "WHERE consultation_id = ? ORDER BY id"
 _REMOVE = "DELETE FROM taught_phrasings WHERE id = ?"
+# A wording answers one entry: taught to another, it leaves the one it was taught to before.
+_MOVED = """
+DELETE FROM taught_phrasings WHERE consultation_id = ? AND question_key = ? AND answer_ref != ?
+"""
 
 
 def _record(row: aiosqlite.Row) -> TaughtRecord:
@@ -71,21 +76,24 @@ class TaughtStore:
         taught_by: int,
         now: datetime,
     ) -> tuple[TaughtRecord, bool]:
-        """The phrasing as stored, and False when this wording was already taught for the entry."""
-        cursor = await self._db.execute(
-            _ADD,
-            (
-                consultation_id,
-                answer_ref,
-                language,
-                text,
-                question_key,
-                question_id,
-                taught_by,
-                to_iso(now),
-            ),
+        """The phrasing as stored, and False when this wording was already taught for the entry.
+        Taught before to another entry, it is taken from that one."""
+        row = (
+            consultation_id,
+            answer_ref,
+            language,
+            text,
+            question_key,
+            question_id,
+            taught_by,
+            to_iso(now),
         )
-        added = cursor.rowcount > 0
+
+        def work(db: sqlite3.Connection) -> bool:
+            db.execute(_MOVED, (consultation_id, question_key, answer_ref))
+            return db.execute(_ADD, row).rowcount > 0
+
+        added = await in_transaction(self._db, work)
         found = await self._one(_SAME, (consultation_id, answer_ref, question_key))
         assert found is not None
         return found, added
