@@ -79,7 +79,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -99,91 +99,64 @@ from bot.services.event_data import (  # noqa: E402
 )
 from bot.services.matcher import Matcher, answer_ref  # noqa: E402
 
-QUESTIONS = ROOT / "bench" / "eval" / "questions.jsonl"
-FRESH = ROOT / "bench" / "eval" / "heldout_2.jsonl"
-# Written by someone who never saw the matcher, its lexicon nor the other sets; measured once
-# untouched, then spent. Questions of both consultations.
-FRESH3 = ROOT / "bench" / "eval" / "heldout_3.jsonl"
-# Written, like heldout_3, by someone who never saw the matcher nor the other sets; measured once
-# untouched, then spent.
-FRESH4 = ROOT / "bench" / "eval" / "heldout_4.jsonl"
-# Written like heldout_3 and 4; measured once untouched, then spent.
-FRESH5 = ROOT / "bench" / "eval" / "heldout_5.jsonl"
-# Written like the sets before it; measured once untouched, then spent.
-FRESH6 = ROOT / "bench" / "eval" / "heldout_6.jsonl"
-# Written like the sets before it; measured once untouched, then spent.
-FRESH7 = ROOT / "bench" / "eval" / "heldout_7.jsonl"
-# Written like the sets before it; measured once untouched, then spent.
-FRESH8 = ROOT / "bench" / "eval" / "heldout_8.jsonl"
-# Written like the sets before it; measured once untouched, then spent.
-FRESH9 = ROOT / "bench" / "eval" / "heldout_9.jsonl"
-# Written like the sets before it; measured once untouched, then spent.
-FRESH10 = ROOT / "bench" / "eval" / "heldout_10.jsonl"
-# Written like the sets before it; measured once untouched, then spent.
-FRESH11 = ROOT / "bench" / "eval" / "heldout_11.jsonl"
-# Written like the sets before it; never tuned on: with FRESH13, the figures that count.
-FRESH12 = ROOT / "bench" / "eval" / "heldout_12.jsonl"
-FRESH13 = ROOT / "bench" / "eval" / "heldout_13.jsonl"
+EVAL = ROOT / "bench" / "eval"
+QUESTIONS = EVAL / "questions.jsonl"
+FRESH = EVAL / "heldout_2.jsonl"
+# Held-out sets 3 to 13 (bench/eval/heldout_N.jsonl, split freshN), each written by someone who
+# never saw the matcher, its lexicon nor the other sets, asked of its own consultation. Each was
+# measured once untouched (top-1, abstention: its FAQ / 500 FAQ), then spent: its errors were
+# looked at in the next round. None: never tuned on, the figures that count.
+INDEPENDENT_SETS: dict[int, tuple[str, str] | None] = {
+    3: ("51.2/36.9", "94.4/91.7"),
+    4: ("46.4/40.5", "86.1/75.0"),
+    5: ("64.3/63.1", "77.8/77.8"),
+    6: ("65.5/56.0", "80.6/72.2"),
+    7: ("72.6/64.3", "88.9/83.3"),
+    8: ("63.1/57.1", "80.6/80.6"),
+    9: ("78.6/66.7", "77.8/66.7"),
+    10: ("81.0/75.0", "88.9/83.3"),
+    11: ("63.1/61.9", "86.1/86.1"),
+    12: None,
+    13: None,
+}
+_ORDINALS = [
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+]
+
+
+def _title(number: int, untouched: tuple[str, str] | None) -> str:
+    ordinal = _ORDINALS[number - 3]
+    path = f"bench/eval/heldout_{number}.jsonl"
+    if untouched is None:
+        return f"{ordinal} independent held-out set ({path}, never tuned on)"
+    top1, abstention = untouched
+    return (
+        f"{ordinal} held-out part ({path}, measured once untouched ({top1} top-1, "
+        f"{abstention} abstention), then spent: its errors were looked at in the next round)"
+    )
+
+
 TITLES = {
     "tune": "tune part",
     "heldout": "old held-out part (spent: looked at while tuning)",
     "fresh": "second held-out part (bench/eval/heldout_2.jsonl, spent: tuned on since)",
-    "fresh3": "third held-out part (bench/eval/heldout_3.jsonl, spent: tuned on since)",
-    "fresh4": "fourth held-out part (bench/eval/heldout_4.jsonl, spent: tuned on since)",
-    "fresh5": (
-        "fifth held-out part (bench/eval/heldout_5.jsonl, measured once untouched "
-        "(64.3/63.1 top-1, 77.8/77.8 abstention), then spent: its errors were looked at in "
-        "the next round)"
-    ),
-    "fresh6": (
-        "sixth held-out part (bench/eval/heldout_6.jsonl, measured once untouched "
-        "(65.5/56.0 top-1, 80.6/72.2 abstention), then spent: its errors were looked at in "
-        "the next round)"
-    ),
-    "fresh7": (
-        "seventh held-out part (bench/eval/heldout_7.jsonl, measured once untouched "
-        "(72.6/64.3 top-1, 88.9/83.3 abstention), then spent: its errors were looked at in "
-        "the next round)"
-    ),
-    "fresh8": (
-        "eighth held-out part (bench/eval/heldout_8.jsonl, measured once untouched "
-        "(63.1/57.1 top-1, 80.6/80.6 abstention), then spent: its errors were looked at in "
-        "the next round)"
-    ),
-    "fresh9": (
-        "ninth held-out part (bench/eval/heldout_9.jsonl, measured once untouched "
-        "(78.6/66.7 top-1, 77.8/66.7 abstention), then spent: its errors were looked at in "
-        "the next round)"
-    ),
-    "fresh10": (
-        "tenth held-out part (bench/eval/heldout_10.jsonl, measured once untouched "
-        "(81.0/75.0 top-1, 88.9/83.3 abstention), then spent: its errors were looked at in "
-        "the next round)"
-    ),
-    "fresh11": (
-        "eleventh held-out part (bench/eval/heldout_11.jsonl, measured once untouched "
-        "(63.1/61.9 top-1, 86.1/86.1 abstention), then spent: its errors were looked at in "
-        "the next round)"
-    ),
-    "fresh12": "twelfth independent held-out set (bench/eval/heldout_12.jsonl, never tuned on)",
-    "fresh13": "thirteenth independent held-out set (bench/eval/heldout_13.jsonl, never tuned on)",
+    **{f"fresh{n}": _title(n, figures) for n, figures in INDEPENDENT_SETS.items()},
 }
 SPLITS = tuple(TITLES)
 # Sets written by someone who never saw the matcher, asked of their own consultation.
-INDEPENDENT = (
-    "fresh3",
-    "fresh4",
-    "fresh5",
-    "fresh6",
-    "fresh7",
-    "fresh8",
-    "fresh9",
-    "fresh10",
-    "fresh11",
-    "fresh12",
-    "fresh13",
-)
-UNTOUCHED = SPLITS[-2:]  # never tuned on: never listed, never cross-validated
+INDEPENDENT = tuple(f"fresh{n}" for n in INDEPENDENT_SETS)
+# Never tuned on: never listed, never cross-validated.
+UNTOUCHED = tuple(f"fresh{n}" for n, figures in INDEPENDENT_SETS.items() if figures is None)
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=ZoneInfo("Europe/Zurich"))
 TOTAL_ENTRIES = 500
 
@@ -521,37 +494,35 @@ def teach_simulation(events: EventData, questions: list[dict[str, object]]) -> N
     """Organisers teaching the bot from /gaps, simulated: the refused in-scope questions of some
     sets are taught, then other sets are asked (their consultation's FAQ)."""
     spent = [q for q in questions if q["split"] not in UNTOUCHED]
-    print("\nteaching from /gaps (top-1 / abstention, its FAQ: as it is → taught)")
-    sums = [0.0, 0.0, 0.0, 0.0]
-    held = [s for s in INDEPENDENT if s not in UNTOUCHED]
-    for split in held:
-        part = [q for q in spent if q["split"] == split]
-        taught = teach(events, [q for q in spent if q["split"] != split])
-        before = taught_figures(events, None, part)
-        after = taught_figures(events, taught, part)
-        count = sum(len(t) for t in taught.values())
-        print(
-            f"  {split:<8} taught {count} from the other spent sets   "
-            f"{100 * before[0]:5.1f} / {100 * before[1]:5.1f} → "
-            f"{100 * after[0]:5.1f} / {100 * after[1]:5.1f}"
-        )
-        for i, value in enumerate((*before, *after)):
-            sums[i] += value / len(held)
-    print(
-        f"  mean, spent sets held out in turn      {100 * sums[0]:5.1f} / {100 * sums[1]:5.1f} → "
-        f"{100 * sums[2]:5.1f} / {100 * sums[3]:5.1f}"
-    )
     untouched = [q for q in questions if q["split"] in UNTOUCHED]
-    if untouched:
-        taught = teach(events, spent)
-        before = taught_figures(events, None, untouched)
-        after = taught_figures(events, taught, untouched)
+    print("\nteaching from /gaps (top-1 / abstention, its FAQ: as it is → taught)")
+
+    Part = list[dict[str, object]]
+
+    def row(label: str, taught_from: Part, part: Part) -> tuple[float, ...]:
+        taught = teach(events, taught_from)
+        both = (*taught_figures(events, None, part), *taught_figures(events, taught, part))
         count = sum(len(t) for t in taught.values())
-        print(
-            f"  untouched sets, taught {count} from all spent sets "
-            f"{100 * before[0]:5.1f} / {100 * before[1]:5.1f} → "
-            f"{100 * after[0]:5.1f} / {100 * after[1]:5.1f}"
+        print(f"  {label.format(count=count):<48}{arrow(both)}")
+        return both
+
+    def arrow(figures: Sequence[float]) -> str:
+        a, b, c, d = (100 * value for value in figures)
+        return f"{a:5.1f} / {b:5.1f} → {c:5.1f} / {d:5.1f}"
+
+    held = [split for split in INDEPENDENT if split not in UNTOUCHED]
+    rows = [
+        row(
+            f"{split:<8} taught {{count}} from the other spent sets",
+            [q for q in spent if q["split"] != split],
+            [q for q in spent if q["split"] == split],
         )
+        for split in held
+    ]
+    means = [statistics.mean(column) for column in zip(*rows, strict=True)]
+    print(f"  {'mean, spent sets held out in turn':<48}{arrow(means)}")
+    if untouched:
+        row("untouched sets, taught {count} from all spent sets", spent, untouched)
 
 
 def suggestions(events: EventData, part: list[dict[str, object]]) -> None:
@@ -594,21 +565,7 @@ def main() -> None:
     events = load_event_data(ROOT / "data")
     questions = [
         json.loads(line)
-        for path in (
-            QUESTIONS,
-            FRESH,
-            FRESH3,
-            FRESH4,
-            FRESH5,
-            FRESH6,
-            FRESH7,
-            FRESH8,
-            FRESH9,
-            FRESH10,
-            FRESH11,
-            FRESH12,
-            FRESH13,
-        )
+        for path in (QUESTIONS, FRESH, *(EVAL / f"heldout_{n}.jsonl" for n in INDEPENDENT_SETS))
         if path.exists()
         for line in path.read_text("utf-8").splitlines()
         if line
