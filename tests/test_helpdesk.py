@@ -611,7 +611,7 @@ async def test_a_delegate_picks_a_suggested_answer_and_organisers_see_the_gap(
     organiser = await joined(desk, user_id=ORGANISER_ID)
     await organiser.send("/gaps")
     assert f"{SUITCASE} (×1) → 💡 cloakroom" in organiser.text()
-    assert "add their wording to that entry" in organiser.text()
+    assert "tap ✅ Teach and I will answer their wording with it" in organiser.text()
 
 
 async def test_suggestions_in_french_and_forged_presses(desk: Harness) -> None:

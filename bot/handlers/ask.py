@@ -30,11 +30,12 @@ from bot.services.helpdesk import (
     Relay,
     Taught,
     UnknownEntry,
+    UnknownQuestion,
     find_entry,
 )
 from bot.services.matcher import SESSIONS, Match, answer_ref
 from bot.services.people import Profile
-from bot.storage.helpdesk import GapRecord, TicketRecord
+from bot.storage.helpdesk import GapRecord, QuestionRecord, TicketRecord
 
 logger = logging.getLogger(__name__)
 
@@ -578,24 +579,22 @@ async def show_gaps(update: Update, context: BotContext) -> None:
             button = _teach_button(g, consultation)
             if button is not None:
                 rows.append([button])
-        if any(g.answer_id for g in gaps.unanswered):
+        if rows:
             lines.append(
                 "<i>"
                 + _(
-                    "💡 The answer the delegate then chose among my suggestions: add their "
-                    "wording to that entry."
+                    "💡 The entry the delegate then chose among my suggestions: tap ✅ Teach and "
+                    "I will answer their wording with it from now on."
                 )
                 + "</i>"
             )
+        example = f"<code>/teach {esc(_teach_example(gaps.unanswered, consultation))}</code>"
         lines.append(
             "<i>"
             + _(
-                "Tap ✅ Teach and I will answer that wording with the entry from now on. "
-                "To teach any question above, send /teach with its number and an entry's id, "
-                "for example: {example}"
-            ).format(
-                example=f"<code>/teach {esc(_teach_example(gaps.unanswered, consultation))}</code>"
-            )
+                "To teach me any question above, send /teach with its number and an entry's "
+                "id, for example: {example}"
+            ).format(example=example)
             + "</i>"
         )
     else:
@@ -687,19 +686,27 @@ async def teach_button(update: Update, context: BotContext) -> None:
     if pressed is None:
         return
     query, data, profile = pressed
-    helpdesk = context.services.helpdesk
     try:
         _prefix, _k, raw_id, ref = data.split(":", 3)
-        question = await helpdesk.gap_question(profile, int(raw_id))
-        consultation = context.services.events.get(question.consultation_id)
-        if consultation is None:
-            raise UnknownEntry(ref)
-        taught = await helpdesk.teach(profile, consultation, question, ref)
+        question, consultation = await _gap_to_teach(context, profile, int(raw_id))
+        taught = await context.services.helpdesk.teach(profile, consultation, question, ref)
     except (ValueError, HelpdeskError):
         await out_of_date(update)
         return
     await query.answer()
     await _show_taught(update, context, taught)
+
+
+async def _gap_to_teach(
+    context: BotContext, profile: Profile, number: int
+) -> tuple[QuestionRecord, Consultation]:
+    """The delegate's question /gaps numbers `number`, and its consultation (UnknownQuestion when
+    either is gone)."""
+    question = await context.services.helpdesk.gap_question(profile, number)
+    consultation = context.services.events.get(question.consultation_id)
+    if consultation is None:
+        raise UnknownQuestion(str(number))
+    return question, consultation
 
 
 def _teach_usage() -> str:
@@ -722,16 +729,11 @@ async def teach_command(update: Update, context: BotContext) -> None:
     ref = args[1]
     helpdesk = context.services.helpdesk
     try:
-        question = await helpdesk.gap_question(profile, int(number))
+        question, consultation = await _gap_to_teach(context, profile, int(number))
     except NotOrganiser:
         await _refuse(update, context)
         return
     except HelpdeskError:
-        question = None
-    consultation = (
-        context.services.events.get(question.consultation_id) if question is not None else None
-    )
-    if question is None or consultation is None:
         await reply(
             update,
             context,
