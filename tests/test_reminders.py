@@ -20,6 +20,7 @@ from bot.context import Services
 from bot.fakeapi import FakeBotApi
 from bot.services.delivery import Outcome
 from bot.services.event_data import Consultation, Session, load_event_data
+from bot.services.programme import summary_lines
 from bot.storage.change_log import Notices
 from bot.storage.outbox import OutboxItem, OutboxStore, Planned
 from bot.storage.users import UserStore
@@ -447,6 +448,10 @@ async def test_invalid_data_changes_nothing_and_says_where(editable: Harness) ->
     assert "The data has problems, so nothing was changed." in text
     assert f"{GENEVA_ID}/sessions.yaml:" in text
     assert str(harness.services.config.data_dir) not in text  # the server's folders stay hidden
+    # The answer `python -m bot reload` prints names them the same way.
+    answer = "\n".join(summary_lines(await harness.services.reloader.reload("command line")))
+    assert f"{GENEVA_ID}/sessions.yaml:" in answer
+    assert str(harness.services.config.data_dir) not in answer
     assert f"id={TALK}" in text
     assert "'end' must be after 'start'" in text
     assert harness.services.events is before

@@ -237,11 +237,11 @@ class Reloader:
             changes: tuple[SessionChange, ...] = ()
             if before is not None:
                 changes = tuple(diff_sessions(as_announced(consultation, before), consultation))
-            if not changes:
+            if before is None or not changes:
+                # Seen for the first time, or only a detail no delegate is told of changed.
                 writes.append(Announcement(consultation.id, sessions))
                 diffs.append(())
                 continue
-            assert before is not None
             records = [
                 ChangeRecord(
                     c.session_id,
