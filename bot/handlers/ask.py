@@ -43,6 +43,8 @@ PREFIX = "ask:"
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on a button's data
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
+# The only buttons the bot puts under its messages in a group: ✅ Teach (/gaps) and ↩️ Undo.
+GROUP_BUTTONS = (f"{PREFIX}k:", f"{PREFIX}u:")
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
