@@ -20,9 +20,18 @@ from bot.ask_texts import (
 )
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, show
-from bot.handlers.formatting import esc, language_name, moment, session_card, session_line, shorten
+from bot.handlers.formatting import (
+    esc,
+    language_name,
+    moment,
+    person,
+    quote,
+    session_card,
+    session_line,
+    shorten,
+)
 from bot.handlers.start import need_consultation
-from bot.i18n import DEFAULT, N_, _, current_language, isolate, ngettext, use_language
+from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import (
     HelpdeskError,
@@ -35,6 +44,7 @@ from bot.services.helpdesk import (
 )
 from bot.services.matcher import SESSIONS, Match, answer_ref
 from bot.services.people import Profile
+from bot.services.sanitise import clean
 from bot.storage.helpdesk import GapRecord, QuestionRecord, TicketRecord
 
 logger = logging.getLogger(__name__)
@@ -323,7 +333,7 @@ async def identity_button(update: Update, context: BotContext) -> None:
 def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
     """The ticket as the helpdesk group sees it; once answered it says by whom and when."""
     consultation = context.services.events.get(ticket.consultation_id)
-    who = esc(ticket.display_name) if ticket.display_name else _("an anonymous delegate")
+    who = person(ticket.display_name) if ticket.display_name else _("an anonymous delegate")
     where = esc(consultation.name.get(DEFAULT)) if consultation else esc(ticket.consultation_id)
     lines = [
         ("✅" if ticket.status == "answered" else "🙋")
@@ -334,7 +344,7 @@ def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
         _("Language: {language}").format(language=esc(language_name(ticket.language))),
         _("Consultation: {name}").format(name=where),
         "",
-        esc(ticket.question),
+        quote(ticket.question),
         "",
     ]
     if ticket.status == "answered" and ticket.answered_at is not None:
@@ -342,7 +352,7 @@ def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
         lines.append(
             "<b>"
             + _("Answered by {name}, {when}").format(
-                name=esc(isolate(ticket.answered_by_name or "?")), when=esc(when)
+                name=person(ticket.answered_by_name or "?"), when=esc(when)
             )
             + "</b>"
         )
@@ -423,7 +433,7 @@ async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
             head = _("💬 The organisers answered your question:")
         else:
             head = _("💬 A follow-up from the organisers on your question:")
-        text = f"{head}\n<i>{esc(ticket.question)}</i>\n\n{esc(relay.text)}"
+        text = f"{head}\n<i>{quote(ticket.question)}</i>\n\n{esc(relay.text)}"
     try:
         await context.bot.send_message(ticket.user_id, text, parse_mode=ParseMode.HTML)
     except TelegramError as exc:
@@ -528,11 +538,11 @@ async def show_helpdesk(update: Update, context: BotContext) -> None:
     for ticket in tickets:
         consultation = context.services.events.get(ticket.consultation_id)
         asked = moment(ticket.created_at, consultation) if consultation else ""
-        who = esc(isolate(ticket.display_name)) if ticket.display_name else _("anonymous")
-        question = shorten(ticket.question, 200)
+        who = person(ticket.display_name) if ticket.display_name else _("anonymous")
+        question = quote(shorten(ticket.question, 200))
         number = isolate(f"#{ticket.id}")
         language = esc(language_name(ticket.language))
-        lines.append(f"<b>{number}</b> · {esc(asked)} · {language} · {who}\n{esc(question)}")
+        lines.append(f"<b>{number}</b> · {esc(asked)} · {language} · {who}\n{question}")
     lines.append("")
     lines.append(
         "<i>" + _("Answer with /answer followed by the ticket number and your text.") + "</i>"
@@ -575,7 +585,7 @@ async def show_gaps(update: Update, context: BotContext) -> None:
         for g in gaps.unanswered:
             number = f"<b>{isolate(f'#{g.question_id}')}</b> " if g.question_id else ""
             lines.append(
-                f"• {number}{esc(g.question)} <i>(×{g.count})</i>"
+                f"• {number}{quote(g.question)} <i>(×{g.count})</i>"
                 + (f" → 💡 <code>{esc(g.answer_id)}</code>" if g.answer_id else "")
             )
             button = _teach_button(g, consultation)
@@ -605,7 +615,7 @@ async def show_gaps(update: Update, context: BotContext) -> None:
     lines.append("<b>" + _("Answers voted 👎") + "</b>")
     if gaps.downvoted:
         lines.extend(
-            f"• {esc(g.question)} → <code>{esc(g.answer_id or '')}</code> <i>(×{g.count})</i>"
+            f"• {quote(g.question)} → <code>{esc(g.answer_id or '')}</code> <i>(×{g.count})</i>"
             for g in gaps.downvoted
         )
     else:
@@ -627,7 +637,7 @@ def _teach_button(gap: GapRecord, consultation: Consultation) -> InlineKeyboardB
         return None
     # TRANSLATORS: a button; {question} is a delegate's question, {entry} a FAQ entry's id.
     label = _("Teach: {question} → {entry}").format(
-        question=shorten(gap.question, 32), entry=gap.answer_id
+        question=isolated(shorten(clean(gap.question, multiline=False), 32)), entry=gap.answer_id
     )
     return InlineKeyboardButton(shorten("✅ " + label, 64), callback_data=data)
 
@@ -645,7 +655,7 @@ async def _show_taught(update: Update, context: BotContext, taught: Taught) -> N
         if consultation is not None
         else f"<code>{esc(taught.record.answer_ref)}</code>"
     )
-    question = esc(taught.record.text)
+    question = quote(taught.record.text)
     if not taught.new:
         await reply(
             update,
@@ -784,6 +794,6 @@ async def untaught_button(update: Update, context: BotContext) -> None:
         context,
         "↩️ "
         + _("Undone: «{question}» no longer gets the answer {entry}; it is a gap again.").format(
-            question=esc(record.text), entry=f"<code>{esc(record.answer_ref)}</code>"
+            question=quote(record.text), entry=f"<code>{esc(record.answer_ref)}</code>"
         ),
     )

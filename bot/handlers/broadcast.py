@@ -32,7 +32,15 @@ from telegram.ext import (
 
 from bot.context import BotContext, Services
 from bot.handlers.common import ExpectedInput, out_of_date, reply, show
-from bot.handlers.formatting import day_short, esc, join_list, language_name, moment, shorten
+from bot.handlers.formatting import (
+    day_short,
+    esc,
+    join_list,
+    language_name,
+    moment,
+    person,
+    shorten,
+)
 from bot.handlers.outbox import Rendered, renderer, send_rendered
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -853,8 +861,7 @@ def report_text(services: Services, report: Report) -> str:
         lines.append("   " + reasons)
     if report.unknown_count:
         names = ", ".join(
-            f"{esc(isolate(name or '?'))} ({isolate(str(user_id))})"
-            for user_id, name in report.unknown
+            f"{person(name or '?')} ({isolate(str(user_id))})" for user_id, name in report.unknown
         )
         more = report.unknown_count - len(report.unknown)
         if more > 0:

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.feedback import stars
-from bot.handlers.formatting import esc, moment, shorten, time_range
+from bot.handlers.formatting import esc, moment, person, quote, shorten, time_range
 from bot.handlers.start import need_consultation
 from bot.i18n import _, current_language, isolate, ngettext
 from bot.services.charts import rating_histogram
@@ -189,7 +189,7 @@ async def session_review_button(update: Update, context: BotContext) -> None:
 def _comment_lines(number: int, record: FeedbackRecord, consultation: Consultation) -> list[str]:
     rating = stars(record.rating) if record.rating is not None else "—"
     author = (
-        _("signed: {name}").format(name=esc(isolate(record.signer_name or "")))
+        _("signed: {name}").format(name=person(record.signer_name or ""))
         if record.signed
         else (_("anonymous"))
     )
@@ -202,10 +202,10 @@ def _comment_lines(number: int, record: FeedbackRecord, consultation: Consultati
             "🚫 <i>"
             + _("Hidden by a moderator:")
             + "</i> <s>"
-            + esc(record.comment or "")
+            + quote(record.comment or "")
             + "</s>",
         ]
-    return [head, "<i>" + esc(record.comment or "") + "</i>"]
+    return [head, "<i>" + quote(record.comment or "") + "</i>"]
 
 
 async def _comments_page(

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.services.errors import ConsultationNotFound
 from bot.services.event_data import EventData
 from bot.services.programme import Programme
+from bot.services.sanitise import clean
 from bot.storage.users import UserRecord, UserStore
 
 ORGANISER = "organiser"
@@ -84,6 +85,7 @@ class People:
 
         Only for someone in a private chat with the bot; in a group, `group_profile`.
         """
+        first_name = clean(first_name, multiline=False)
         now = self._clock.now()
         record = self._known.get(user_id)
         if record is None or not record.is_current(first_name, client_language):
@@ -109,7 +111,9 @@ class People:
             record = await self._store.get(user_id)
             if record is not None and writes == self._writes:
                 self._remember(record)
-        return await self._profile(user_id, record, first_name, self._clock.now())
+        return await self._profile(
+            user_id, record, clean(first_name, multiline=False), self._clock.now()
+        )
 
     async def _profile(
         self, user_id: int, record: UserRecord | None, first_name: str, now: datetime
