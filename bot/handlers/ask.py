@@ -19,7 +19,7 @@ from bot.ask_texts import (
     suggestion_label,
 )
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.common import out_of_date, parse_id, reply, required_id, show
 from bot.handlers.formatting import (
     esc,
     language_name,
@@ -195,7 +195,7 @@ async def suggestion_button(update: Update, context: BotContext) -> None:
         return
     try:
         _prefix, _s, raw_id, ref = query.data.split(":", 3)
-        question = await context.services.helpdesk.question(user.id, int(raw_id))
+        question = await context.services.helpdesk.question(user.id, required_id(raw_id))
     except (ValueError, HelpdeskError):
         await out_of_date(update)
         return
@@ -222,7 +222,9 @@ async def vote_button(update: Update, context: BotContext) -> None:
         return
     try:
         _prefix, _v, raw_id, raw_vote = query.data.split(":")
-        question_id = int(raw_id)
+        question_id = required_id(raw_id)
+        if raw_vote not in ("0", "1"):
+            raise ValueError(raw_vote)
         await context.services.helpdesk.vote(user.id, question_id, raw_vote == "1")
     except (ValueError, HelpdeskError):
         await out_of_date(update)
@@ -267,7 +269,7 @@ async def ask_button(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or user is None:
         return
     try:
-        question_id = int(query.data.removeprefix(f"{PREFIX}t:"))
+        question_id = required_id(query.data.removeprefix(f"{PREFIX}t:"))
         await context.services.helpdesk.question(user.id, question_id)
     except (ValueError, HelpdeskError):
         await out_of_date(update)
@@ -308,7 +310,9 @@ async def identity_button(update: Update, context: BotContext) -> None:
     try:
         _prefix, choice, raw_id = query.data.split(":")
         name = (user.full_name or user.first_name) if choice == "n" else None
-        ticket, new = await context.services.helpdesk.open_ticket(user.id, int(raw_id), name)
+        ticket, new = await context.services.helpdesk.open_ticket(
+            user.id, required_id(raw_id), name
+        )
     except (ValueError, HelpdeskError):
         await out_of_date(update)
         return
@@ -500,15 +504,16 @@ async def answer_ticket(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     number = args[0].lstrip("#") if args else ""
+    ticket_id = parse_id(number)
     text = " ".join(args[1:]).strip()
-    if not number.isdigit() or not text:
+    if ticket_id is None or not text:
         await reply(
             update, context, _("Usage: <code>/answer 12 The shuttle leaves at 08:00.</code>")
         )
         return
     helpdesk = context.services.helpdesk
     try:
-        ticket = await helpdesk.ticket(profile, int(number))
+        ticket = await helpdesk.ticket(profile, ticket_id)
         relay = await helpdesk.reply(profile, ticket, chat.id, message.message_id, text)
     except NotOrganiser:
         await _refuse(update, context)
@@ -700,7 +705,7 @@ async def teach_button(update: Update, context: BotContext) -> None:
     query, data, profile = pressed
     try:
         _prefix, _k, raw_id, ref = data.split(":", 3)
-        question, consultation = await _gap_to_teach(context, profile, int(raw_id))
+        question, consultation = await _gap_to_teach(context, profile, required_id(raw_id))
         taught = await context.services.helpdesk.teach(profile, consultation, question, ref)
     except (ValueError, HelpdeskError):
         await out_of_date(update)
@@ -735,13 +740,14 @@ async def teach_command(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     number = args[0].lstrip("#") if args else ""
-    if len(args) != 2 or not number.isdigit():
+    question_id = parse_id(number)
+    if len(args) != 2 or question_id is None:
         await reply(update, context, _teach_usage())
         return
     ref = args[1]
     helpdesk = context.services.helpdesk
     try:
-        question, consultation = await _gap_to_teach(context, profile, int(number))
+        question, consultation = await _gap_to_teach(context, profile, question_id)
     except NotOrganiser:
         await _refuse(update, context)
         return
@@ -783,7 +789,7 @@ async def untaught_button(update: Update, context: BotContext) -> None:
     query, data, profile = pressed
     try:
         record = await context.services.helpdesk.untaught(
-            profile, int(data.removeprefix(f"{PREFIX}u:"))
+            profile, required_id(data.removeprefix(f"{PREFIX}u:"))
         )
     except (ValueError, HelpdeskError):
         await out_of_date(update)
