@@ -89,6 +89,13 @@ async def test_an_organisers_helpdesk_in_the_group_works_without_making_them_a_r
     assert await recipients(event) == 1
 
 
+async def test_a_strangers_flood_in_a_group_stores_nothing(event: Harness) -> None:
+    for _ in range(20):  # past the burst allowed: the flood guard steps in
+        await in_group(event, STRANGER, "hello everyone", LOUNGE, "Stranger")
+    assert await event.services.people.get(STRANGER) is None
+    assert event.api.bot_messages(LOUNGE) == []
+
+
 async def test_a_group_command_does_not_undo_a_block(event: Harness) -> None:
     chat = await joined(event, user_id=1001)
     await event.services.people.mark_inactive(1001)
