@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import BotContext, Services
-from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.common import out_of_date, reply, required_id, show
 from bot.handlers.formatting import day_long, esc, moment, session_line, when, zone_note
 from bot.handlers.outbox import Rendered, make_sender, renderer
 from bot.handlers.start import need_consultation
@@ -363,7 +363,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     user_id = context.profile.user_id
     try:
         _prefix, what, value = query.data.split(":")
-        number = int(value)
+        number = required_id(value)
         if what == "lead" and number in LEAD_CHOICES:
             await reminders.set_lead(user_id, number)
         elif what == "digest" and number in (0, 1):
