@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -39,6 +39,7 @@ from bot.storage.outbox import OutboxStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
+from bot.transport import DeliveryAwareRequest
 
 logger = logging.getLogger(__name__)
 
@@ -131,8 +132,11 @@ def build_application(
         builder = builder.base_url(f"{config.api_base_url}/bot").base_file_url(
             f"{config.api_base_url}/file/bot"
         )
+    # Every call but getUpdates tells a failure that delivered nothing (sent again) from one
+    # that may have delivered it (never sent again on its own).
+    builder = builder.request(DeliveryAwareRequest(request or HTTPXRequest()))
     if request is not None:
-        builder = builder.request(request).get_updates_request(get_updates_request or request)
+        builder = builder.get_updates_request(get_updates_request or request)
     application = builder.build()
     register(application)
     return cast(BotApplication, application)

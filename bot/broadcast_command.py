@@ -33,6 +33,7 @@ from bot.services.broadcasts import (
     text_length,
 )
 from bot.services.event_data import Consultation, EventData, EventDataError, load_event_data
+from bot.services.sanitise import clean
 from bot.storage.broadcasts import CANCELLED, DONE, BroadcastRecord, BroadcastStore
 from bot.storage.database import Database
 from bot.storage.outbox import OutboxStore
@@ -267,7 +268,7 @@ async def _follow(broadcasts: Broadcasts, broadcast_id: int) -> int:
             last = line
         if record.state in (DONE, CANCELLED):
             for user_id, name in report.unknown:
-                print(f"  unknown (not resent): {name} ({user_id})")
+                print(f"  unknown (not resent): {clean(name, multiline=False)} ({user_id})")
             return 0
         await asyncio.sleep(WAIT_EVERY)
 

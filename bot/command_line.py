@@ -9,8 +9,8 @@ from bot.services.event_data import EventData, EventDataError, load_event_data
 
 
 def invalid_data(data_dir: Path, error: EventDataError) -> str:
-    """The message for invalid event data: the folder, then each problem with its place."""
-    problems = "\n".join(f"  {problem}" for problem in error.problems)
+    """The message for invalid event data: the folder, then each problem with its place in it."""
+    problems = "\n".join(f"  {problem.relative_to(data_dir)}" for problem in error.problems)
     return f"The event data in {data_dir} is invalid:\n{problems}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -80,6 +81,24 @@ def _base_url(raw: str) -> str | None:
     return url
 
 
+# Telegram's rule for a webhook's secret_token: setWebhook refuses anything else, only once the
+# bot has started; checked at start instead, naming the rule (never the secret).
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+SECRET_RULE = "1 to 256 characters, each one of A-Z a-z 0-9 _ -"
+
+
+def _webhook_secret(raw: str) -> str | None:
+    secret = raw.strip()
+    if not secret:
+        return None
+    if _SECRET.fullmatch(secret) is None:
+        raise ConfigError(
+            f"WEBHOOK_SECRET: Telegram accepts {SECRET_RULE}; this one has {len(secret)} "
+            "characters" + ("" if len(secret) > 256 else ", not all of them allowed")
+        )
+    return secret
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -115,7 +134,7 @@ class Config:
             moderators=_ids("MODERATOR_IDS", values.get("MODERATOR_IDS", "")),
             default_consultation=values.get("DEFAULT_CONSULTATION") or None,
             webhook_url=values.get("WEBHOOK_URL", "").strip() or None,
-            webhook_secret=values.get("WEBHOOK_SECRET", "").strip() or None,
+            webhook_secret=_webhook_secret(values.get("WEBHOOK_SECRET", "")),
             webhook_listen=values.get("WEBHOOK_LISTEN") or "0.0.0.0",
             port=_port(values.get("PORT", "")),
             helpdesk_chat_id=_chat_id("HELPDESK_CHAT_ID", values.get("HELPDESK_CHAT_ID", "")),

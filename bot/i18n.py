@@ -99,3 +99,9 @@ def isolate(text: str) -> str:
     if _current.get() in RTL and text:
         return f"{_FSI}{text}{_PDI}"
     return text
+
+
+def isolated(text: str) -> str:
+    """Wrap text of unknown direction (a delegate's words) in any reader's language: its own
+    direction comes from its first letter, and nothing in it reorders what surrounds it."""
+    return f"{_FSI}{text}{_PDI}" if text else text

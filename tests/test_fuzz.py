@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
+from telegram.ext import CallbackQueryHandler
 
 from bot.app import running
 from bot.clock import ManualClock
 from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi
-from tests.conftest import build_harness, make_config, sample_events
+from tests.conftest import ORGANISER_ID, Harness, build_harness, make_config, sample_events
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FUZZERS = [3001, 3002, 3003]
@@ -49,29 +51,90 @@ NASTY = [
     "🏳️‍🌈",
     "ي",
 ]
+# Every button pattern the bot registers (test_every_button_pattern_is_fuzzed keeps it so).
 CALLBACK_PREFIXES = [
     "ag:d:",
+    "ag:d:2026-12-08:",
+    "ag:n:1:",
     "ag:s:",
     "ag:t:",
     "ask:",
+    "ask:a:",
+    "ask:k:",
+    "ask:n:",
+    "ask:s:",
     "ask:t:",
+    "ask:u:",
     "ask:v:",
-    "cons:",
-    "forget:",
-    "info:",
-    "lang:",
-    "menu:",
-    "my:",
-    "fb:",
-    "mod:",
-    "rem:",
-    "org:",
     "bc:1:",
     "bc:1:go",
     "bc:1:K",
     "bc:1:a:all",
+    "cons:",
+    "fb:",
+    "fb:c:",
+    "fb:cancel",
+    "fb:del:",
+    "fb:mine",
+    "fb:o:",
+    "fb:r:opening:",
+    "fb:sg:",
+    "fb:us:",
+    "fb:x:",
+    "forget:",
+    "info:",
+    "lang:",
+    "menu:",
+    "menu:agenda",
+    "menu:info",
+    "menu:language",
+    "menu:my",
+    "menu:now",
+    "menu:venue",
+    "mod:",
+    "mv:c:opening:",
+    "mv:h:",
+    "mv:l:w:",
+    "mv:s:",
+    "mv:u:",
+    "mv:x:",
+    "my:",
+    "my:ics",
+    "org:",
+    "rc:del:",
+    "rc:new",
+    "rc:sg:",
+    "rc:t:",
+    "rc:us:",
+    "rem:",
+    "set:digest:",
+    "set:lead:",
+    "sv:a:",
+    "sv:a:0:",
+    "sv:del",
+    "sv:go",
+    "sv:k:",
     "",
 ]
+# Numbers no id can be (beyond SQLite's 64 bits, negative, digits int() refuses), and some that
+# can: every numeric part of a button's data is tried with them.
+NUMBERS = [
+    "99999999999999999999",
+    "9223372036854775808",
+    "9223372036854775807",
+    "-1",
+    "-99999999999999999999",
+    "0",
+    "1",
+    "²",
+    "١",
+    "+1",
+    " 1",
+]
+numbers = st.one_of(
+    st.sampled_from(NUMBERS),
+    st.integers(-(10**21), 10**21).map(str),
+)
 
 texts = st.one_of(
     st.text(max_size=300),
@@ -86,6 +149,8 @@ callback_data = st.builds(
     st.one_of(
         st.sampled_from(["geneva-2026", "nairobi-2027", "x", str(VICTIM), "1", "-1", "ar"]),
         st.text(max_size=40),
+        numbers,
+        st.builds(lambda a, b: f"{a}:{b}", numbers, numbers | st.sampled_from(["1", "0", "w"])),
     ),
 ).filter(bool)
 
@@ -215,3 +280,93 @@ def test_random_updates_break_nothing(bot: FuzzBot, actions: list[tuple[Any, ...
 
 def _geneva() -> Any:
     return sample_events().consultations["geneva-2026"]
+
+
+def _registered_patterns(app: BotApplication) -> list[re.Pattern[str]]:
+    patterns = []
+    for handlers in app.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+                assert isinstance(handler.pattern, re.Pattern)
+                patterns.append(handler.pattern)
+    return patterns
+
+
+def test_every_button_pattern_is_fuzzed(bot: FuzzBot) -> None:
+    patterns = _registered_patterns(bot.app)
+    assert len(patterns) > 40
+    for pattern in patterns:
+        tried = [p + end for p in CALLBACK_PREFIXES for end in ("", "1", "1:1")]
+        assert any(pattern.match(data) for data in tried), pattern.pattern
+
+
+# Each numeric part of every button's data; {n} is replaced by each number no id can be.
+NUMBERED_BUTTONS = [
+    "ag:d:2026-12-08:{n}",
+    "ag:n:1:{n}",
+    "ask:a:{n}",
+    "ask:k:{n}:cloakroom",
+    "ask:n:{n}",
+    "ask:s:{n}:cloakroom",
+    "ask:t:{n}",
+    "ask:u:{n}",
+    "ask:v:{n}:1",
+    "bc:{n}:go",
+    "fb:del:{n}",
+    "fb:r:opening:{n}",
+    "fb:sg:{n}",
+    "fb:us:{n}",
+    "mv:c:opening:{n}",
+    "mv:h:{n}:0",
+    "mv:h:1:{n}",
+    "mv:l:w:{n}",
+    "mv:u:{n}:0",
+    "rc:del:{n}",
+    "rc:sg:{n}",
+    "rc:us:{n}",
+    "set:digest:{n}",
+    "set:lead:{n}",
+    "sv:a:0:{n}",
+    "sv:a:{n}:1",
+    "sv:k:{n}",
+]
+NOT_IDS = ["99999999999999999999", "9223372036854775808", "-1", "-99999999999999999999", "²"]
+
+
+@pytest.mark.parametrize("template", NUMBERED_BUTTONS)
+async def test_a_number_no_id_can_be_is_an_out_of_date_button(
+    harness: Harness, template: str
+) -> None:
+    """Pressed by an organiser (who passes every role check, so each parser is reached): an
+    out-of-date pop-up, never a traceback (a 20-digit id overflowed SQLite's integers)."""
+    raised: list[object] = []
+
+    async def spy(update: object, context: Any) -> None:
+        raised.append(context.error)
+
+    harness.app.add_error_handler(spy)
+    organiser = harness.chat(ORGANISER_ID)
+    await organiser.send("/start")
+    await organiser.press(sample_events().consultations["geneva-2026"].name.get("en"))
+    for number in NOT_IDS:
+        harness.clock.advance(seconds=3)
+        await organiser.press_data(
+            organiser.last.message_id, template.format(n=number), check=False
+        )
+        answer = harness.api.calls_to("answerCallbackQuery")[-1].params.get("text")
+        assert (number, answer) == (number, "This button is out of date.")
+    assert raised == []
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [("/answer {n} Yes", "Usage: /answer 12"), ("/teach {n} cloakroom", "Usage: /teach 12")],
+)
+async def test_an_organisers_command_with_a_number_no_id_can_be_shows_its_usage(
+    harness: Harness, command: str, usage: str
+) -> None:
+    organiser = harness.chat(ORGANISER_ID)
+    for number in NOT_IDS:
+        harness.clock.advance(seconds=3)
+        await organiser.send(command.format(n=number))
+        assert organiser.text().startswith(usage), number

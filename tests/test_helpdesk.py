@@ -228,7 +228,7 @@ async def test_gaps_list_unanswered_questions_for_organisers(desk: Harness) -> N
     await chat.send("can i bring my dog to the venue")
     organiser = await joined(desk, user_id=ORGANISER_ID)
     await organiser.send("/gaps")
-    assert "can i bring my dog to the venue (×2)" in organiser.text()
+    assert "\u2068can i bring my dog to the venue\u2069 (×2)" in organiser.text()
 
 
 @pytest.mark.parametrize("command", ["/helpdesk", "/answer 1 hello", "/gaps"])
@@ -523,7 +523,7 @@ async def test_organiser_commands_work_in_the_helpdesk_group(desk: Harness) -> N
     assert last.buttons() == []
     await joined(desk, user_id=ORGANISER_ID)
     await in_group(desk, ORGANISER_ID, "/gaps")
-    assert "Puis-je venir avec un collègue ? (×1)" in group_messages(desk)[-1]
+    assert "\u2068Puis-je venir avec un collègue ?\u2069 (×1)" in group_messages(desk)[-1]
 
     await in_group(desk, ORGANISER_ID, "/answer 1 Oui, inscrivez-le à l'accueil.")
     assert "Sent to the delegate" in group_messages(desk)[-1]
@@ -610,7 +610,7 @@ async def test_a_delegate_picks_a_suggested_answer_and_organisers_see_the_gap(
     ]
     organiser = await joined(desk, user_id=ORGANISER_ID)
     await organiser.send("/gaps")
-    assert f"{SUITCASE} (×1) → 💡 cloakroom" in organiser.text()
+    assert f"\u2068{SUITCASE}\u2069 (×1) → 💡 cloakroom" in organiser.text()
     assert "tap ✅ Teach and I will answer their wording with it" in organiser.text()
 
 

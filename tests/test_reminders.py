@@ -20,6 +20,7 @@ from bot.context import Services
 from bot.fakeapi import FakeBotApi
 from bot.services.delivery import Outcome
 from bot.services.event_data import Consultation, Session, load_event_data
+from bot.services.programme import summary_lines
 from bot.storage.change_log import Notices
 from bot.storage.outbox import OutboxItem, OutboxStore, Planned
 from bot.storage.users import UserStore
@@ -350,8 +351,12 @@ async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]
 
 
 def edit_session(harness: Harness, session_id: str, **changes: Any) -> None:
-    """Edit sessions.yaml like an organiser; a value of None removes the session."""
-    path = harness.services.config.data_dir / GENEVA_ID / "sessions.yaml"
+    """Edit sessions.yaml like an organiser; `remove=True` removes the session."""
+    edit_sessions_file(harness.services.config.data_dir, session_id, **changes)
+
+
+def edit_sessions_file(data_dir: Path, session_id: str, **changes: Any) -> None:
+    path = data_dir / GENEVA_ID / "sessions.yaml"
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     entries = raw["sessions"]
     for index, entry in enumerate(entries):
@@ -441,7 +446,12 @@ async def test_invalid_data_changes_nothing_and_says_where(editable: Harness) ->
     await boss.send("/reload")
     text = boss.text()
     assert "The data has problems, so nothing was changed." in text
-    assert "sessions.yaml:" in text
+    assert f"{GENEVA_ID}/sessions.yaml:" in text
+    assert str(harness.services.config.data_dir) not in text  # the server's folders stay hidden
+    # The answer `python -m bot reload` prints names them the same way.
+    answer = "\n".join(summary_lines(await harness.services.reloader.reload("command line")))
+    assert f"{GENEVA_ID}/sessions.yaml:" in answer
+    assert str(harness.services.config.data_dir) not in answer
     assert f"id={TALK}" in text
     assert "'end' must be after 'start'" in text
     assert harness.services.events is before
@@ -633,3 +643,98 @@ def test_a_failed_reload_is_told_by_its_status_not_by_its_wording(tmp_path: Path
     assert bot_side.pending() is None
     bot_side.answer("t1", True, [])
     assert command_side.answer_for("t1") == (True, [])
+
+
+# --- changes made while the bot was stopped --------------------------------------------------
+
+MOVED_START = datetime(2026, 12, 8, 11, 30, tzinfo=GENEVA)
+STARRING = range(2001, 2006)
+
+
+@asynccontextmanager
+async def bot_on_data(
+    tmp_path: Path, clock: ManualClock, api: FakeBotApi
+) -> AsyncIterator[Services]:
+    """The bot on the database and the data folder in tmp_path, loaded as `python -m bot run`
+    loads them at start; leaving the block stops it."""
+    data = tmp_path / "data"
+    config = make_config(tmp_path, data_dir=data)
+    harness = build_harness(config, clock, load_event_data(data), api=api)
+    async with running(harness.app):
+        yield harness.services
+
+
+async def starred_by_several(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> None:
+    """The sample data in tmp_path/data, and delegates who starred TALK (the bot then stops)."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    async with bot_on_data(tmp_path, clock, api) as services:
+        for user in STARRING:
+            api.make_message(user, "/start")  # the delegate has a chat with the bot
+            await services.people.profile(user, "Delegate")
+            await services.people.set_consultation(user, GENEVA_ID)
+            await services.agenda.set_star(user, geneva(), TALK, starred=True)
+        await services.delivery.process_due(clock.now())
+
+
+def change_notices(api: FakeBotApi, user_id: int) -> list[str]:
+    texts = [(m.plain_text() or "").replace("\u2009", " ") for m in api.bot_messages(user_id)]
+    return [t for t in texts if "Programme change" in t]
+
+
+async def test_a_change_made_while_the_bot_was_stopped_is_announced_once_at_start(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    api = FakeBotApi(clock=clock.now)
+    await starred_by_several(tmp_path, clock, api)
+    assert all(change_notices(api, user) == [] for user in STARRING)  # a first start is silent
+    edit_sessions_file(tmp_path / "data", TALK, start="2026-12-08T11:30", end="2026-12-08T12:30")
+    for _ in range(3):  # started on the edited files, then again and again
+        async with bot_on_data(tmp_path, clock, api) as services:
+            await services.delivery.process_due(clock.now())
+            clock.advance(seconds=2)
+    for user in STARRING:
+        (notice,) = change_notices(api, user)
+        assert "Time: Tuesday, December 8, 2026 · 11:00 – 12:30 → " in notice
+        assert "11:30 – 12:30" in notice
+    # The reminders follow the new time: none at the old one, one at the new one.
+    async with bot_on_data(tmp_path, clock, api) as services:
+        clock.set(talk().start - timedelta(minutes=10))
+        await services.delivery.process_due(clock.now())
+        assert all(reminders_of(api, user) == 0 for user in STARRING)
+        clock.set(MOVED_START - timedelta(minutes=10))
+        await services.delivery.process_due(clock.now())
+        assert all(reminders_of(api, user) == 1 for user in STARRING)
+        (batch,) = await services.reloader.history.recent(GENEVA_ID)
+        assert [c.session_id for c in batch.changes] == [TALK]
+
+
+def reminders_of(api: FakeBotApi, user_id: int) -> int:
+    return sum("Starting in" in (m.plain_text() or "") for m in api.bot_messages(user_id))
+
+
+async def test_a_reload_requested_while_the_bot_was_down_is_answered_when_it_starts(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """`python -m bot reload`, then the bot dies before it serves the request: when it starts
+    again, the delegates are told once and the command, if still waiting, gets its account."""
+    from bot.services.programme import ReloadRequests
+
+    api = FakeBotApi(clock=clock.now)
+    await starred_by_several(tmp_path, clock, api)
+    edit_sessions_file(tmp_path / "data", TALK, room={"en": "Room 2", "fr": "Salle 2"})
+    command = ReloadRequests(tmp_path)
+    command.ask("left-by-the-command")
+    async with bot_on_data(tmp_path, clock, api) as services:
+        await services.delivery.process_due(clock.now())
+    answer = command.answer_for("left-by-the-command")
+    assert answer is not None
+    ok, lines = answer
+    assert ok
+    assert lines[0] == "Reloaded when the bot started again."
+    assert f"{GENEVA_ID}: 1 session changes, {len(STARRING)} delegates notified" in lines
+    async with bot_on_data(tmp_path, clock, api) as services:  # answered: not served again
+        clock.advance(seconds=2)
+        await services.delivery.process_due(clock.now())
+    for user in STARRING:
+        (notice,) = change_notices(api, user)
+        assert "Room: Main Hall → Room 2" in notice

@@ -44,31 +44,39 @@ async def server() -> AsyncIterator[FakeApiHttpServer]:
 class BotProcess:
     """`python -m bot run` with a token and the fake's address, in its own process."""
 
-    def __init__(self, server: FakeApiHttpServer, folder: Path) -> None:
+    def __init__(
+        self, server: FakeApiHttpServer, folder: Path, data_dir: Path = ROOT / "data"
+    ) -> None:
         self.server = server
         self.folder = folder
+        self.data_dir = data_dir
         self.process: asyncio.subprocess.Process | None = None
         self.exit_seconds = 0.0
         self._signalled = 0.0
 
     async def start(self) -> None:
+        env = self.environment()
+        log = (self.folder / "bot.log").open("ab")
+        # cwd: a folder without a .env, so only the settings of environment() apply.
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=self.folder, env=env, stdout=log, stderr=log
+        )
+        log.close()
+
+    def environment(self) -> dict[str, str]:
+        """The settings `python -m bot` runs with: the fake's address, this folder's database."""
         env = dict(os.environ)
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=self.server.root_url,
             DATABASE_PATH=str(self.folder / "bot.sqlite3"),
-            DATA_DIR=str(ROOT / "data"),
+            DATA_DIR=str(self.data_dir),
             DEFAULT_CONSULTATION="geneva-2026",
             PYTHONPATH=str(ROOT),
         )
         for name in ("WEBHOOK_URL", "ORGANISER_IDS", "MODERATOR_IDS", "HELPDESK_CHAT_ID"):
             env.pop(name, None)
-        log = (self.folder / "bot.log").open("ab")
-        # cwd: a folder without a .env, so only the settings above apply.
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.folder, env=env, stdout=log, stderr=log
-        )
-        log.close()
+        return env
 
     @property
     def alive(self) -> bool:

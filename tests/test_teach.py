@@ -35,6 +35,11 @@ CLOAKROOM_ANSWER = "The free cloakroom is on the ground floor"
 REFUSED = "I am not sure I know the answer"
 
 
+def isolated(text: str) -> str:
+    """A delegate's words as organisers see them: isolated (FSI…PDI) in any language."""
+    return f"\u2068{text}\u2069"
+
+
 def geneva_matcher(taught: list[tuple[str, str, str]] | None = None) -> Matcher:
     return Matcher(sample_events().consultations[GENEVA_ID], taught=taught or ())
 
@@ -100,7 +105,7 @@ async def asked_and_chose(harness: Harness, user_id: int = 1001) -> Chat:
 
 
 def gap_number(text: str, question: str) -> int:
-    found = re.search(r"#(\d+) " + re.escape(question), text)
+    found = re.search(r"#(\d+) " + re.escape(isolated(question)), text)
     assert found is not None, text
     return int(found.group(1))
 
@@ -120,14 +125,16 @@ async def test_an_organiser_teaches_a_gap_in_one_tap_and_can_undo_it(desk: Harne
     await organiser.send("/gaps")
     gaps = organiser.text()
     number = gap_number(gaps, SUITCASE)
-    assert f"#{number} {SUITCASE} (×1) → 💡 cloakroom" in gaps
+    assert f"#{number} {isolated(SUITCASE)} (×1) → 💡 cloakroom" in gaps
     _message, button = organiser.find_button("Teach")
-    assert button["text"] == "✅ Teach: can i leave my suitcase somewhe… → cloakroom"
+    assert (
+        button["text"] == f"✅ Teach: {isolated('can i leave my suitcase somewhe…')} → cloakroom"
+    )
     assert button["callback_data"] == f"ask:k:{number}:cloakroom"
 
     await organiser.press("Teach")
     assert organiser.text() == (
-        f"✅ Taught: from now on «{SUITCASE}» gets the answer cloakroom "
+        f"✅ Taught: from now on «{isolated(SUITCASE)}» gets the answer cloakroom "
         "(💡 Is there a cloakroom?)."
     )
     assert await taught_rows(desk) == [("cloakroom", "en", SUITCASE)]
@@ -147,13 +154,13 @@ async def test_an_organiser_teaches_a_gap_in_one_tap_and_can_undo_it(desk: Harne
 
     (undone,) = await organiser.press("Undo")
     assert undone.plain_text() == (
-        f"↩️ Undone: «{SUITCASE}» no longer gets the answer cloakroom; it is a gap again."
+        f"↩️ Undone: «{isolated(SUITCASE)}» no longer gets the answer cloakroom; it is a gap again."
     )
     assert await taught_rows(desk) == []
     await second.send(SUITCASE)
     assert "Perhaps one of these answers it" in second.text()
     await organiser.send("/gaps")
-    assert f"{SUITCASE} (×2) → 💡 cloakroom" in organiser.text()
+    assert f"{isolated(SUITCASE)} (×2) → 💡 cloakroom" in organiser.text()
 
 
 async def test_teaching_the_same_question_twice_stores_it_once(desk: Harness) -> None:
@@ -165,7 +172,8 @@ async def test_teaching_the_same_question_twice_stores_it_once(desk: Harness) ->
     await organiser.press("Teach")
     await organiser.press_data(message.message_id, button["callback_data"])
     assert organiser.text() == (
-        f"Already taught: «{SUITCASE}» gets the answer cloakroom (💡 Is there a cloakroom?)."
+        f"Already taught: «{isolated(SUITCASE)}» gets the answer cloakroom "
+        "(💡 Is there a cloakroom?)."
     )
     await organiser.send(f"/teach {number} cloakroom")
     assert organiser.text().startswith("Already taught:")
@@ -200,7 +208,7 @@ async def test_teach_command_for_a_gap_without_a_chosen_answer(desk: Harness) ->
 
     await organiser.send(f"/teach #{number} topic:accessibility")
     assert organiser.text().startswith(
-        f"✅ Taught: from now on «{DOG}» gets the answer topic:accessibility ("
+        f"✅ Taught: from now on «{isolated(DOG)}» gets the answer topic:accessibility ("
     )
     await delegate.send("Can I bring my dog to the venue?")
     assert "Accessibility" in delegate.text()
@@ -344,14 +352,16 @@ async def test_an_organiser_teaches_in_french(desk: Harness) -> None:
     await organiser.send("/gaps")
     assert "touchez ✅ Enseigner" in organiser.text()
     _message, button = organiser.find_button("Enseigner")
-    assert button["text"] == "✅ Enseigner : can i leave my suitcase somewhe… → cloakroom"
+    assert button["text"] == (
+        f"✅ Enseigner : {isolated('can i leave my suitcase somewhe…')} → cloakroom"
+    )
     await organiser.press("Enseigner")
     assert organiser.text().startswith(
-        f"✅ Appris : désormais « {SUITCASE} » reçoit la réponse cloakroom ("
+        f"✅ Appris : désormais « {isolated(SUITCASE)} » reçoit la réponse cloakroom ("
     )
     (undone,) = await organiser.press("Annuler")
     assert undone.plain_text() == (
-        f"↩️ Annulé : « {SUITCASE} » ne reçoit plus la réponse cloakroom ; "
+        f"↩️ Annulé : « {isolated(SUITCASE)} » ne reçoit plus la réponse cloakroom ; "
         "c'est de nouveau une lacune."
     )
     await organiser.send("/teach")

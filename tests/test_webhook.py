@@ -158,3 +158,20 @@ def test_webhook_settings_from_the_environment() -> None:
     assert "abc" not in repr(config)
     with pytest.raises(ConfigError, match="PORT"):
         Config.from_env({"PORT": "http"}, env_file=Path("/nonexistent"))
+
+
+@pytest.mark.parametrize(
+    "secret", ["s3cret with spaces", "pass/word", "clé", "x" * 257, "abc\x00", "a+b=c"]
+)
+def test_a_webhook_secret_telegram_would_refuse_stops_the_start(secret: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        Config.from_env({"WEBHOOK_SECRET": secret}, env_file=Path("/nonexistent"))
+    message = str(error.value)
+    assert message.startswith("WEBHOOK_SECRET: Telegram accepts 1 to 256 characters")
+    assert "A-Z a-z 0-9 _ -" in message
+    assert secret not in message  # the secret itself never reaches a log or a terminal
+
+
+def test_a_webhook_secret_by_telegrams_rule_is_taken() -> None:
+    for secret in ("a", "x" * 256, "Az09_-"):
+        assert Config.from_env({"WEBHOOK_SECRET": secret}, Path("/nonexistent")).webhook_secret

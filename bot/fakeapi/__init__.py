@@ -2,7 +2,9 @@
 
 `FakeBotApi` keeps chats, messages and files in memory and checks every call against the Bot API
 reference bundled as `botapi.json`, answering as Telegram would (status codes and descriptions),
-so PTB raises its usual `BadRequest`, `Forbidden` or `RetryAfter`.
+so PTB raises its usual `BadRequest`, `Forbidden` or `RetryAfter`. `refuse_next` and
+`reset_after_next` break the connection as httpx would: before the call arrives, or after it was
+carried out.
 """
 
 from bot.fakeapi.html import FormattedText, HtmlParseError, parse_html, utf16_len, visible_text

@@ -7,7 +7,8 @@ Point the bot at it with `TELEGRAM_API_BASE_URL=<server.root_url>`.
 
 It runs in the caller's event loop (`await server.start()`) or in a thread of its own
 (`server.start_in_thread()`). `fail_next` injects network faults: a 502 answer or a dropped
-connection for the next N calls (of one method, or any).
+connection for the next N calls (of one method, or any); a connection dropped either before the
+call is carried out, or after (Telegram did it, and its answer never comes back).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class _NetworkFault:
     remaining: int
     drop: bool  # drop the connection; otherwise answer with `status`
     status: int
+    carried_out: bool = False  # drop it only after carrying the call out
 
 
 class FakeApiHttpServer:
@@ -145,11 +147,20 @@ class FakeApiHttpServer:
     # -- fault injection ---------------------------------------------------------------------
 
     def fail_next(
-        self, count: int = 1, *, method: str | None = None, drop: bool = False, status: int = 502
+        self,
+        count: int = 1,
+        *,
+        method: str | None = None,
+        drop: bool = False,
+        status: int = 502,
+        carried_out: bool = False,
     ) -> None:
-        """The next `count` calls (of `method`, or any) get `status`, or a dropped connection."""
+        """The next `count` calls (of `method`, or any) get `status`, or a dropped connection;
+        `carried_out`: the connection drops after the call was carried out (it took effect)."""
         with self._lock:
-            self._faults.append(_NetworkFault(method, count, drop, status))
+            self._faults.append(
+                _NetworkFault(method, count, drop or carried_out, status, carried_out)
+            )
 
     def _take_fault(self, method: str | None) -> _NetworkFault | None:
         with self._lock:
@@ -170,7 +181,7 @@ class FakeApiHttpServer:
         self.requests += 1
         name = request.match_info["method"]
         fault = self._take_fault(name)
-        if fault is not None:
+        if fault is not None and not fault.carried_out:
             return await _faulty(request, fault)
         if self.token is not None and request.match_info["token"] != self.token:
             return _answer(_UNAUTHORIZED.error_code, _UNAUTHORIZED.to_json())
@@ -181,6 +192,8 @@ class FakeApiHttpServer:
             error = ApiError(400, f"Bad Request: {exc}")
             return _answer(error.error_code, error.to_json())
         status, body = await self.api.dispatch(name, params)
+        if fault is not None:  # carried out: now the answer is lost
+            return await _faulty(request, fault)
         if status == 200 and spec is not None and spec.name == "getUpdates":
             self.deliveries.update(update["update_id"] for update in body["result"])
         return _answer(status, body)

@@ -12,11 +12,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
+import httpx
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 from bot.fakeapi.spec import ApiError, BotApiSpec, Upload, bad_request, formatted_text, load_spec
@@ -185,6 +187,17 @@ class _Fault:
     remaining: int
 
 
+# Connection faults, as the client sees them: refused before the call left, or reset after the
+# server carried it out and before its answer came back.
+Connection = Literal["refused", "reset"]
+
+
+@dataclass
+class _ConnectionFault:
+    kind: Connection
+    remaining: int
+
+
 class FakeBotApi:
     """The state of a fake Bot API server; hand `request()` to PTB instead of HTTPXRequest."""
 
@@ -220,6 +233,7 @@ class FakeBotApi:
         self._members: dict[tuple[int, int], str] = {}
         self._pending_queries: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = {}
+        self._connection_faults: dict[str, deque[_ConnectionFault]] = {}
         self._blocked: set[int] = set()
         # Telegram's sending limits, as (messages, seconds) windows; None: unlimited.
         self.rate_limit = rate_limit
@@ -361,6 +375,37 @@ class FakeBotApi:
             parameters["migrate_to_chat_id"] = migrate_to_chat_id
         error = ApiError(error_code, description, parameters or None)
         self._faults.setdefault(spec.name, deque()).append(_Fault(error, count))
+
+    def refuse_next(self, method: str, *, count: int = 1) -> None:
+        """The next `count` calls of `method` never arrive: the connection is refused."""
+        self._connection_faults.setdefault(self._method_name(method), deque()).append(
+            _ConnectionFault("refused", count)
+        )
+
+    def reset_after_next(self, method: str, *, count: int = 1) -> None:
+        """The next `count` calls of `method` are carried out, then the connection is reset
+        before the answer: the client cannot tell whether they arrived."""
+        self._connection_faults.setdefault(self._method_name(method), deque()).append(
+            _ConnectionFault("reset", count)
+        )
+
+    def connection_fault(self, method: str) -> Connection | None:
+        """The connection fault the next call of `method` meets, if one was injected."""
+        spec = self.spec.method(method)
+        queue = self._connection_faults.get(spec.name) if spec is not None else None
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            queue.popleft()
+        return fault.kind
+
+    def _method_name(self, method: str) -> str:
+        spec = self.spec.method(method)
+        if spec is None:
+            raise ValueError(f"unknown Bot API method {method!r}")
+        return spec.name
 
     def block_user(self, chat_id: int) -> None:
         """The user blocked the bot: deliveries to this chat fail with 403."""
@@ -1125,8 +1170,18 @@ class FakeRequest(BaseRequest):
             return self.api.download(url)
         method_name = url.rsplit("/", 1)[-1]
         params = _request_params(request_data)
+        fault = self.api.connection_fault(method_name)
+        if fault == "refused":
+            _raise_as_httpx_request(httpx.ConnectError("[Errno 111] Connection refused"))
         status, body = await self.api.dispatch(method_name, params)
+        if fault == "reset":
+            _raise_as_httpx_request(httpx.ReadError("[Errno 104] Connection reset by peer"))
         return status, json.dumps(body).encode("utf-8")
+
+
+def _raise_as_httpx_request(error: httpx.HTTPError) -> NoReturn:
+    """Raise a transport error the way PTB's HTTPXRequest does."""
+    raise NetworkError(f"httpx.{type(error).__name__}: {error}") from error
 
 
 def _request_params(request_data: RequestData | None) -> dict[str, Any]:

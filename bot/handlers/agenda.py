@@ -7,7 +7,7 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.common import out_of_date, reply, required_id, show
 from bot.handlers.formatting import (
     clock_time,
     day_long,
@@ -125,7 +125,7 @@ async def agenda_day_button(update: Update, context: BotContext) -> None:
     try:
         _prefix, _kind, day_text, page_text = query.data.split(":")
         day = date.fromisoformat(day_text)
-        page = int(page_text)
+        page = required_id(page_text)
     except ValueError:
         await out_of_date(update)
         return
@@ -287,7 +287,7 @@ async def now_page_button(update: Update, context: BotContext) -> None:
         return
     try:
         _prefix, _kind, flag, page_text = query.data.split(":")
-        page = int(page_text)
+        page = required_id(page_text)
     except ValueError:
         await out_of_date(update)
         return

@@ -19,10 +19,19 @@ from bot.ask_texts import (
     suggestion_label,
 )
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, reply, show
-from bot.handlers.formatting import esc, language_name, moment, session_card, session_line, shorten
+from bot.handlers.common import out_of_date, parse_id, reply, required_id, show
+from bot.handlers.formatting import (
+    esc,
+    language_name,
+    moment,
+    person,
+    quote,
+    session_card,
+    session_line,
+    shorten,
+)
 from bot.handlers.start import need_consultation
-from bot.i18n import DEFAULT, N_, _, current_language, isolate, ngettext, use_language
+from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import (
     HelpdeskError,
@@ -35,6 +44,7 @@ from bot.services.helpdesk import (
 )
 from bot.services.matcher import SESSIONS, Match, answer_ref
 from bot.services.people import Profile
+from bot.services.sanitise import clean
 from bot.storage.helpdesk import GapRecord, QuestionRecord, TicketRecord
 
 logger = logging.getLogger(__name__)
@@ -43,6 +53,8 @@ PREFIX = "ask:"
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on a button's data
 PRIVATE = filters.ChatType.PRIVATE
 GROUPS = filters.ChatType.GROUPS
+# The only buttons the bot puts under its messages in a group: ✅ Teach (/gaps) and ↩️ Undo.
+GROUP_BUTTONS = (f"{PREFIX}k:", f"{PREFIX}u:")
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -183,7 +195,7 @@ async def suggestion_button(update: Update, context: BotContext) -> None:
         return
     try:
         _prefix, _s, raw_id, ref = query.data.split(":", 3)
-        question = await context.services.helpdesk.question(user.id, int(raw_id))
+        question = await context.services.helpdesk.question(user.id, required_id(raw_id))
     except (ValueError, HelpdeskError):
         await out_of_date(update)
         return
@@ -210,7 +222,9 @@ async def vote_button(update: Update, context: BotContext) -> None:
         return
     try:
         _prefix, _v, raw_id, raw_vote = query.data.split(":")
-        question_id = int(raw_id)
+        question_id = required_id(raw_id)
+        if raw_vote not in ("0", "1"):
+            raise ValueError(raw_vote)
         await context.services.helpdesk.vote(user.id, question_id, raw_vote == "1")
     except (ValueError, HelpdeskError):
         await out_of_date(update)
@@ -255,7 +269,7 @@ async def ask_button(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or user is None:
         return
     try:
-        question_id = int(query.data.removeprefix(f"{PREFIX}t:"))
+        question_id = required_id(query.data.removeprefix(f"{PREFIX}t:"))
         await context.services.helpdesk.question(user.id, question_id)
     except (ValueError, HelpdeskError):
         await out_of_date(update)
@@ -296,7 +310,9 @@ async def identity_button(update: Update, context: BotContext) -> None:
     try:
         _prefix, choice, raw_id = query.data.split(":")
         name = (user.full_name or user.first_name) if choice == "n" else None
-        ticket, new = await context.services.helpdesk.open_ticket(user.id, int(raw_id), name)
+        ticket, new = await context.services.helpdesk.open_ticket(
+            user.id, required_id(raw_id), name
+        )
     except (ValueError, HelpdeskError):
         await out_of_date(update)
         return
@@ -321,7 +337,7 @@ async def identity_button(update: Update, context: BotContext) -> None:
 def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
     """The ticket as the helpdesk group sees it; once answered it says by whom and when."""
     consultation = context.services.events.get(ticket.consultation_id)
-    who = esc(ticket.display_name) if ticket.display_name else _("an anonymous delegate")
+    who = person(ticket.display_name) if ticket.display_name else _("an anonymous delegate")
     where = esc(consultation.name.get(DEFAULT)) if consultation else esc(ticket.consultation_id)
     lines = [
         ("✅" if ticket.status == "answered" else "🙋")
@@ -332,7 +348,7 @@ def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
         _("Language: {language}").format(language=esc(language_name(ticket.language))),
         _("Consultation: {name}").format(name=where),
         "",
-        esc(ticket.question),
+        quote(ticket.question),
         "",
     ]
     if ticket.status == "answered" and ticket.answered_at is not None:
@@ -340,7 +356,7 @@ def _ticket_text(ticket: TicketRecord, context: BotContext) -> str:
         lines.append(
             "<b>"
             + _("Answered by {name}, {when}").format(
-                name=esc(isolate(ticket.answered_by_name or "?")), when=esc(when)
+                name=person(ticket.answered_by_name or "?"), when=esc(when)
             )
             + "</b>"
         )
@@ -421,7 +437,7 @@ async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
             head = _("💬 The organisers answered your question:")
         else:
             head = _("💬 A follow-up from the organisers on your question:")
-        text = f"{head}\n<i>{esc(ticket.question)}</i>\n\n{esc(relay.text)}"
+        text = f"{head}\n<i>{quote(ticket.question)}</i>\n\n{esc(relay.text)}"
     try:
         await context.bot.send_message(ticket.user_id, text, parse_mode=ParseMode.HTML)
     except TelegramError as exc:
@@ -488,15 +504,16 @@ async def answer_ticket(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     number = args[0].lstrip("#") if args else ""
+    ticket_id = parse_id(number)
     text = " ".join(args[1:]).strip()
-    if not number.isdigit() or not text:
+    if ticket_id is None or not text:
         await reply(
             update, context, _("Usage: <code>/answer 12 The shuttle leaves at 08:00.</code>")
         )
         return
     helpdesk = context.services.helpdesk
     try:
-        ticket = await helpdesk.ticket(profile, int(number))
+        ticket = await helpdesk.ticket(profile, ticket_id)
         relay = await helpdesk.reply(profile, ticket, chat.id, message.message_id, text)
     except NotOrganiser:
         await _refuse(update, context)
@@ -526,11 +543,11 @@ async def show_helpdesk(update: Update, context: BotContext) -> None:
     for ticket in tickets:
         consultation = context.services.events.get(ticket.consultation_id)
         asked = moment(ticket.created_at, consultation) if consultation else ""
-        who = esc(isolate(ticket.display_name)) if ticket.display_name else _("anonymous")
-        question = shorten(ticket.question, 200)
+        who = person(ticket.display_name) if ticket.display_name else _("anonymous")
+        question = quote(shorten(ticket.question, 200))
         number = isolate(f"#{ticket.id}")
         language = esc(language_name(ticket.language))
-        lines.append(f"<b>{number}</b> · {esc(asked)} · {language} · {who}\n{esc(question)}")
+        lines.append(f"<b>{number}</b> · {esc(asked)} · {language} · {who}\n{question}")
     lines.append("")
     lines.append(
         "<i>" + _("Answer with /answer followed by the ticket number and your text.") + "</i>"
@@ -573,7 +590,7 @@ async def show_gaps(update: Update, context: BotContext) -> None:
         for g in gaps.unanswered:
             number = f"<b>{isolate(f'#{g.question_id}')}</b> " if g.question_id else ""
             lines.append(
-                f"• {number}{esc(g.question)} <i>(×{g.count})</i>"
+                f"• {number}{quote(g.question)} <i>(×{g.count})</i>"
                 + (f" → 💡 <code>{esc(g.answer_id)}</code>" if g.answer_id else "")
             )
             button = _teach_button(g, consultation)
@@ -603,7 +620,7 @@ async def show_gaps(update: Update, context: BotContext) -> None:
     lines.append("<b>" + _("Answers voted 👎") + "</b>")
     if gaps.downvoted:
         lines.extend(
-            f"• {esc(g.question)} → <code>{esc(g.answer_id or '')}</code> <i>(×{g.count})</i>"
+            f"• {quote(g.question)} → <code>{esc(g.answer_id or '')}</code> <i>(×{g.count})</i>"
             for g in gaps.downvoted
         )
     else:
@@ -625,7 +642,7 @@ def _teach_button(gap: GapRecord, consultation: Consultation) -> InlineKeyboardB
         return None
     # TRANSLATORS: a button; {question} is a delegate's question, {entry} a FAQ entry's id.
     label = _("Teach: {question} → {entry}").format(
-        question=shorten(gap.question, 32), entry=gap.answer_id
+        question=isolated(shorten(clean(gap.question, multiline=False), 32)), entry=gap.answer_id
     )
     return InlineKeyboardButton(shorten("✅ " + label, 64), callback_data=data)
 
@@ -643,7 +660,7 @@ async def _show_taught(update: Update, context: BotContext, taught: Taught) -> N
         if consultation is not None
         else f"<code>{esc(taught.record.answer_ref)}</code>"
     )
-    question = esc(taught.record.text)
+    question = quote(taught.record.text)
     if not taught.new:
         await reply(
             update,
@@ -688,7 +705,7 @@ async def teach_button(update: Update, context: BotContext) -> None:
     query, data, profile = pressed
     try:
         _prefix, _k, raw_id, ref = data.split(":", 3)
-        question, consultation = await _gap_to_teach(context, profile, int(raw_id))
+        question, consultation = await _gap_to_teach(context, profile, required_id(raw_id))
         taught = await context.services.helpdesk.teach(profile, consultation, question, ref)
     except (ValueError, HelpdeskError):
         await out_of_date(update)
@@ -723,13 +740,14 @@ async def teach_command(update: Update, context: BotContext) -> None:
         return
     args = context.args or []
     number = args[0].lstrip("#") if args else ""
-    if len(args) != 2 or not number.isdigit():
+    question_id = parse_id(number)
+    if len(args) != 2 or question_id is None:
         await reply(update, context, _teach_usage())
         return
     ref = args[1]
     helpdesk = context.services.helpdesk
     try:
-        question, consultation = await _gap_to_teach(context, profile, int(number))
+        question, consultation = await _gap_to_teach(context, profile, question_id)
     except NotOrganiser:
         await _refuse(update, context)
         return
@@ -771,7 +789,7 @@ async def untaught_button(update: Update, context: BotContext) -> None:
     query, data, profile = pressed
     try:
         record = await context.services.helpdesk.untaught(
-            profile, int(data.removeprefix(f"{PREFIX}u:"))
+            profile, required_id(data.removeprefix(f"{PREFIX}u:"))
         )
     except (ValueError, HelpdeskError):
         await out_of_date(update)
@@ -782,6 +800,6 @@ async def untaught_button(update: Update, context: BotContext) -> None:
         context,
         "↩️ "
         + _("Undone: «{question}» no longer gets the answer {entry}; it is a gap again.").format(
-            question=esc(record.text), entry=f"<code>{esc(record.answer_ref)}</code>"
+            question=quote(record.text), entry=f"<code>{esc(record.answer_ref)}</code>"
         ),
     )

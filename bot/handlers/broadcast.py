@@ -31,8 +31,16 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, Services
-from bot.handlers.common import ExpectedInput, out_of_date, reply, show
-from bot.handlers.formatting import day_short, esc, join_list, language_name, moment, shorten
+from bot.handlers.common import ExpectedInput, out_of_date, parse_id, reply, show
+from bot.handlers.formatting import (
+    day_short,
+    esc,
+    join_list,
+    language_name,
+    moment,
+    person,
+    shorten,
+)
 from bot.handlers.outbox import Rendered, renderer, send_rendered
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -451,10 +459,11 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or not await _organiser(update, context):
         return
     parts = query.data.split(":")
-    if len(parts) < 3 or not parts[1].isdigit():
+    broadcast_id = parse_id(parts[1]) if len(parts) >= 3 else None
+    if broadcast_id is None:
         await out_of_date(update)
         return
-    broadcast_id, action, args = int(parts[1]), parts[2], parts[3:]
+    action, args = parts[2], parts[3:]
     handler = _DRAFT_ACTIONS.get(action)
     if handler is not None:
         record = await _pressed_draft(update, context, broadcast_id)
@@ -645,11 +654,11 @@ async def _choose_audience(
 
 
 def _session_at(consultation: Consultation | None, value: str) -> str | None:
-    if consultation is None or not value.isdigit():
+    index = parse_id(value)
+    if consultation is None or index is None:
         return None
     ordered = sorted(consultation.sessions, key=lambda s: (s.start, s.id))
-    index = int(value)
-    return ordered[index].id if 0 <= index < len(ordered) else None
+    return ordered[index].id if index < len(ordered) else None
 
 
 async def _session_menu(
@@ -660,12 +669,13 @@ async def _session_menu(
     page_text: str,
 ) -> None:
     assert update.callback_query is not None
-    if consultation is None or not page_text.isdigit():
+    wanted = parse_id(page_text)
+    if consultation is None or wanted is None:
         await out_of_date(update)
         return
     ordered = sorted(consultation.sessions, key=lambda s: (s.start, s.id))
     pages = max(1, -(-len(ordered) // SESSIONS_PER_PAGE))
-    page = min(int(page_text), pages - 1)
+    page = min(wanted, pages - 1)
     lang = current_language()
     rows = []
     first = page * SESSIONS_PER_PAGE
@@ -853,8 +863,7 @@ def report_text(services: Services, report: Report) -> str:
         lines.append("   " + reasons)
     if report.unknown_count:
         names = ", ".join(
-            f"{esc(isolate(name or '?'))} ({isolate(str(user_id))})"
-            for user_id, name in report.unknown
+            f"{person(name or '?')} ({isolate(str(user_id))})" for user_id, name in report.unknown
         )
         more = report.unknown_count - len(report.unknown)
         if more > 0:

@@ -89,6 +89,29 @@ def callback_parts(update: Update, count: int) -> list[str] | None:
     return parts if len(parts) == count else None
 
 
+# SQLite's integers are signed 64-bit: a larger number is no row's id, and binding it raises.
+LARGEST_ID = 2**63 - 1
+_NUMBER = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(text: str) -> int | None:
+    """A number read from a button's data or a command (an id, a page, a choice): ASCII digits
+    within SQLite's range, else None. int() alone takes "²"-like digits it then refuses, signs,
+    spaces and numbers no SQLite row can have; such data is forged or mangled."""
+    if _NUMBER.fullmatch(text) is None:
+        return None
+    number = int(text)
+    return number if number <= LARGEST_ID else None
+
+
+def required_id(text: str) -> int:
+    """As `parse_id`, raising ValueError (the press is out of date) instead of returning None."""
+    number = parse_id(text)
+    if number is None:
+        raise ValueError(text)
+    return number
+
+
 async def out_of_date(update: Update) -> None:
     """Answer a press whose button no longer fits what the bot knows (old message, forged data)."""
     if update.callback_query:

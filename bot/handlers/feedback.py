@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext, Services
-from bot.handlers.common import ExpectedInput, callback_parts, out_of_date, reply, show
+from bot.handlers.common import ExpectedInput, callback_parts, out_of_date, parse_id, reply, show
 from bot.handlers.formatting import esc, moment, shorten, time_range
 from bot.handlers.outbox import Rendered, renderer
 from bot.handlers.start import need_consultation, open_consultation
@@ -228,10 +228,10 @@ def is_feedback_link(payload: str) -> bool:
 async def rate_button(update: Update, context: BotContext) -> None:
     """fb:r:<session>:<n> — one tap."""
     parts = callback_parts(update, 4)
-    query = update.callback_query
-    if parts is None or query is None or not parts[3].isdigit() or not 1 <= int(parts[3]) <= 5:
+    rating = parse_id(parts[3]) if parts else None
+    if parts is None or update.callback_query is None or rating is None or not 1 <= rating <= 5:
         return await out_of_date(update)
-    await _rate(update, context, parts[2], int(parts[3]))
+    await _rate(update, context, parts[2], rating)
 
 
 async def not_attended_button(update: Update, context: BotContext) -> None:
@@ -342,14 +342,13 @@ async def _sign(
     """<ns>:sg:<id> signs the delegate's item with their name, <ns>:us:<id> unsigns it."""
     parts = callback_parts(update, 3)
     query = update.callback_query
-    if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
+    item_id = parse_id(parts[2]) if parts else None
+    if parts is None or query is None or item_id is None or context.profile is None:
         await out_of_date(update)
         return None
     name = context.profile.first_name or str(context.profile.user_id)
     try:
-        record = await sign(
-            context.profile.user_id, int(parts[2]), name if parts[1] == "sg" else None
-        )
+        record = await sign(context.profile.user_id, item_id, name if parts[1] == "sg" else None)
     except FeedbackNotFound:
         await out_of_date(update)
         return None
@@ -368,10 +367,11 @@ async def delete_button(update: Update, context: BotContext) -> None:
     """fb:del:<id>: delete one's rating and comment on a session."""
     parts = callback_parts(update, 3)
     query = update.callback_query
-    if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
+    feedback_id = parse_id(parts[2]) if parts else None
+    if query is None or feedback_id is None or context.profile is None:
         return await out_of_date(update)
     try:
-        await context.services.feedback.delete(context.profile.user_id, int(parts[2]))
+        await context.services.feedback.delete(context.profile.user_id, feedback_id)
     except FeedbackNotFound:
         return await out_of_date(update)
     await query.answer(_("Deleted."))
@@ -524,20 +524,21 @@ async def survey_button(update: Update, context: BotContext) -> None:
         return await out_of_date(update)
     parts = data.split(":")
     survey = consultation.survey
-    try:
-        index = int(parts[2])
-        if survey is None or not 0 <= index < len(survey.questions):
-            raise ValueError(index)
-        question = survey.questions[index]
-        if parts[1] == "a":
-            number = int(parts[3])
-            value = question.options[number].id if question.kind == "choice" else str(number)
-    except (ValueError, IndexError):
+    answering = parts[1] == "a"
+    index = parse_id(parts[2]) if len(parts) == (4 if answering else 3) else None
+    if survey is None or index is None or index >= len(survey.questions):
         return await out_of_date(update)
+    question = survey.questions[index]
+    value = ""
+    if answering:
+        number = parse_id(parts[3])
+        if number is None or (question.kind == "choice" and number >= len(question.options)):
+            return await out_of_date(update)
+        value = question.options[number].id if question.kind == "choice" else str(number)
     feedback = context.services.feedback
     await feedback.stop_expecting(context.profile.user_id)
     try:
-        if parts[1] == "a":
+        if answering:
             await feedback.answer(context.profile.user_id, consultation, question.id, value)
         else:
             await feedback.next_question(context.profile.user_id, consultation, question.id)
@@ -660,11 +661,12 @@ async def delete_recommendation_button(update: Update, context: BotContext) -> N
     """rc:del:<id>"""
     parts = callback_parts(update, 3)
     query = update.callback_query
-    if parts is None or query is None or not parts[2].isdigit() or context.profile is None:
+    recommendation_id = parse_id(parts[2]) if parts else None
+    if query is None or recommendation_id is None or context.profile is None:
         return await out_of_date(update)
     try:
         await context.services.feedback.delete_recommendation(
-            context.profile.user_id, int(parts[2])
+            context.profile.user_id, recommendation_id
         )
     except FeedbackNotFound:
         return await out_of_date(update)

@@ -15,8 +15,9 @@ from babel.dates import (
 )
 from babel.lists import format_list
 
-from bot.i18n import _, current_language, isolate
+from bot.i18n import _, current_language, isolate, isolated
 from bot.services.event_data import Consultation, Session
+from bot.services.sanitise import clean
 
 MESSAGE_LIMIT = 4096
 
@@ -40,6 +41,17 @@ def shorten(text: str, limit: int = BUTTON_TEXT) -> str:
 
 def esc(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def quote(text: str) -> str:
+    """A delegate's text shown to others: cleaned of controls and bidi overrides, isolated in
+    either direction (it may be Arabic inside English or English inside Arabic), escaped."""
+    return esc(isolated(clean(text)))
+
+
+def person(name: str) -> str:
+    """A delegate's name shown to others: cleaned, on one line, isolated as names are, escaped."""
+    return esc(isolate(clean(name, multiline=False)))
 
 
 # Babel's formatting, remembered: a programme has a few dozen days and times, and every agenda,

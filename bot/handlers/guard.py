@@ -56,7 +56,8 @@ async def _warn(update: Update, context: BotContext) -> None:
     """Tell the delegate once, in their language, that they are going too fast."""
     user = update.effective_user
     assert user is not None
-    profile = await context.services.people.profile(user.id, user.first_name or "")
+    # Read only: a flood in a group must not make its sender a delegate.
+    profile = await context.services.people.group_profile(user.id)
     with use_language(profile.language or pick_language(user.language_code)):
         text = _("You are sending messages very fast; I will answer again in a few seconds.")
     try:

@@ -10,9 +10,9 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.common import out_of_date, parse_id, reply, show
 from bot.handlers.feedback import stars
-from bot.handlers.formatting import esc, moment, shorten, time_range
+from bot.handlers.formatting import esc, moment, person, quote, shorten, time_range
 from bot.handlers.start import need_consultation
 from bot.i18n import _, current_language, isolate, ngettext
 from bot.services.charts import rating_histogram
@@ -140,11 +140,12 @@ async def reviews_button(update: Update, context: BotContext) -> None:
     if consultation is None or query is None or query.data is None:
         return
     parts = query.data.split(":")
-    if len(parts) != 4 or parts[2] not in (SORT_WORST, SORT_TIME) or not parts[3].isdigit():
+    page = parse_id(parts[3]) if len(parts) == 4 else None
+    if page is None or parts[2] not in (SORT_WORST, SORT_TIME):
         await out_of_date(update)
         return
     await query.answer()
-    await _reviews_page(update, context, consultation, parts[2], int(parts[3]))
+    await _reviews_page(update, context, consultation, parts[2], page)
 
 
 async def session_review_button(update: Update, context: BotContext) -> None:
@@ -189,7 +190,7 @@ async def session_review_button(update: Update, context: BotContext) -> None:
 def _comment_lines(number: int, record: FeedbackRecord, consultation: Consultation) -> list[str]:
     rating = stars(record.rating) if record.rating is not None else "—"
     author = (
-        _("signed: {name}").format(name=esc(isolate(record.signer_name or "")))
+        _("signed: {name}").format(name=person(record.signer_name or ""))
         if record.signed
         else (_("anonymous"))
     )
@@ -202,10 +203,10 @@ def _comment_lines(number: int, record: FeedbackRecord, consultation: Consultati
             "🚫 <i>"
             + _("Hidden by a moderator:")
             + "</i> <s>"
-            + esc(record.comment or "")
+            + quote(record.comment or "")
             + "</s>",
         ]
-    return [head, "<i>" + esc(record.comment or "") + "</i>"]
+    return [head, "<i>" + quote(record.comment or "") + "</i>"]
 
 
 async def _comments_page(
@@ -277,12 +278,13 @@ async def comments_button(update: Update, context: BotContext) -> None:
     if consultation is None or query is None or query.data is None:
         return
     parts = query.data.split(":")
-    if len(parts) != 4 or not parts[3].isdigit():
+    page = parse_id(parts[3]) if len(parts) == 4 else None
+    if page is None:
         await out_of_date(update)
         return
     try:
         await query.answer()
-        await _comments_page(update, context, consultation, parts[2], int(parts[3]), edit=True)
+        await _comments_page(update, context, consultation, parts[2], page, edit=True)
     except SessionNotFound:
         await show(update, context, _("This session is no longer in the programme."))
 
@@ -295,13 +297,16 @@ async def hide_button(update: Update, context: BotContext) -> None:
     if consultation is None or query is None or query.data is None or profile is None:
         return
     parts = query.data.split(":")
-    if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
+    feedback_id, page = (
+        (parse_id(parts[2]), parse_id(parts[3])) if len(parts) == 4 else (None, None)
+    )
+    if feedback_id is None or page is None:
         await out_of_date(update)
         return
     hidden = parts[1] == "h"
     feedback = context.services.feedback
     try:
-        record = await feedback.get(int(parts[2]))
+        record = await feedback.get(feedback_id)
         if record.consultation_id != consultation.id or record.comment is None:
             raise FeedbackNotFound(parts[2])
         await feedback.set_hidden(profile.user_id, profile.is_moderator, record.id, hidden)
@@ -314,9 +319,7 @@ async def hide_button(update: Update, context: BotContext) -> None:
     await query.answer(
         _("Hidden: kept, but left out of exports.") if hidden else _("Shown again.")
     )
-    await _comments_page(
-        update, context, consultation, record.session_id, int(parts[3]), edit=True
-    )
+    await _comments_page(update, context, consultation, record.session_id, page, edit=True)
 
 
 async def export_button(update: Update, context: BotContext) -> None:

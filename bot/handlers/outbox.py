@@ -19,6 +19,7 @@ from bot.context import Services
 from bot.i18n import DEFAULT, use_language
 from bot.services.delivery import BLOCKED, Outcome, SendMeter, outbox_send
 from bot.storage.outbox import OutboxItem
+from bot.transport import NotDelivered
 
 logger = logging.getLogger(__name__)
 
@@ -106,23 +107,22 @@ async def _with_retries(
     args: Any,
     kwargs: dict[str, Any],
 ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-    """A reply to a delegate, tried again after a network error (0.5 s, then 1 s) or a short
-    429; never after a timeout, which may have delivered it (a second copy would be a double)."""
+    """A reply to a delegate, tried again (0.5 s, then 1 s) when it certainly delivered nothing
+    (no connection, or Telegram's 5xx), or after a short 429; never after a broken connection
+    or a timeout, which may have delivered it (a second copy would be a double)."""
     for attempt in range(1, REPLY_ATTEMPTS + 1):
         try:
             return await callback(*args, **kwargs)
-        except (TimedOut, BadRequest):
-            raise  # may have arrived; or refused for good (BadRequest is a NetworkError in PTB)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
             if attempt == REPLY_ATTEMPTS or seconds > REPLY_LONGEST_WAIT:
                 raise
             await asyncio.sleep(seconds)
-        except NetworkError as exc:
+        except NotDelivered as exc:
             if attempt == REPLY_ATTEMPTS:
                 raise
-            logger.warning("A reply failed (%s); trying again", exc.message)
+            logger.warning("A reply was not delivered (%s); trying again", exc.message)
             await asyncio.sleep(0.5 * attempt)
     raise AssertionError("unreachable")
 
@@ -150,6 +150,30 @@ async def send_rendered(bot: Bot, chat_id: int, rendered: Rendered) -> Message:
     )
 
 
+def outcome_of(error: TelegramError) -> Outcome:
+    """How a failed send went; it is tried again only if it certainly delivered nothing."""
+    if isinstance(error, Forbidden):
+        return Outcome.blocked()
+    if isinstance(error, RetryAfter):
+        wait = error.retry_after
+        return Outcome.later(
+            float(wait if isinstance(wait, int | float) else wait.total_seconds())
+        )
+    if isinstance(error, BadRequest):
+        if "chat not found" in error.message.lower():
+            return Outcome(BLOCKED, "chat not found")
+        return Outcome.permanent(error.message[:200])
+    if isinstance(error, NotDelivered):
+        return Outcome.transient(error.message[:200])
+    if isinstance(error, TimedOut):
+        return Outcome.unknown("timed out")
+    if isinstance(error, NetworkError) or type(error) is TelegramError:
+        # The connection broke after the request left, or the answer could not be read (PTB
+        # raises the bare TelegramError for that): it may have arrived, so it is not resent.
+        return Outcome.unknown(error.message[:200])
+    return Outcome.transient(error.message[:200])  # Telegram answered: nothing was delivered
+
+
 def make_sender(
     application: Application[Any, Any, Any, Any, Any, Any],
 ) -> Callable[[OutboxItem], Awaitable[Outcome]]:
@@ -169,23 +193,8 @@ def make_sender(
             return Outcome.skipped("no longer relevant")
         try:
             await send_rendered(application.bot, item.user_id, rendered)
-        except Forbidden:
-            return Outcome.blocked()
-        except RetryAfter as exc:
-            seconds = exc.retry_after
-            wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
-            return Outcome.later(float(wait))
-        except TimedOut:
-            # The request may have reached Telegram: resending could deliver it twice.
-            return Outcome.unknown("timed out")
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                return Outcome(BLOCKED, "chat not found")
-            return Outcome.permanent(exc.message[:200])
-        except NetworkError as exc:
-            return Outcome.transient(exc.message[:200])
         except TelegramError as exc:
-            return Outcome.transient(exc.message[:200])
+            return outcome_of(exc)
         return Outcome.sent()
 
     return send

@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import BotContext, Services
-from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.common import out_of_date, reply, required_id, show
 from bot.handlers.formatting import day_long, esc, moment, session_line, when, zone_note
 from bot.handlers.outbox import Rendered, make_sender, renderer
 from bot.handlers.start import need_consultation
@@ -363,7 +363,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     user_id = context.profile.user_id
     try:
         _prefix, what, value = query.data.split(":")
-        number = int(value)
+        number = required_id(value)
         if what == "lead" and number in LEAD_CHOICES:
             await reminders.set_lead(user_id, number)
         elif what == "digest" and number in (0, 1):
@@ -526,6 +526,9 @@ async def start_delivery(application: Application[Any, Any, Any, Any, Any, Any])
     services: Services = application.bot_data["services"]
     services.delivery.send = make_sender(application)
     await services.delivery.recover()
+    requests = ReloadRequests(services.config.database_path.parent)
+    application.bot_data["reload_requests"] = requests
+    await _announce_at_start(services, requests)
     await services.reminders.plan()
 
     async def replan_user(user_id: int) -> None:
@@ -534,9 +537,6 @@ async def start_delivery(application: Application[Any, Any, Any, Any, Any, Any])
     services.agenda.on_change.append(replan_user)
     services.people.on_consultation_change.append(replan_user)
     services.people.on_active_change.append(replan_user)
-    requests = ReloadRequests(services.config.database_path.parent)
-    requests.skip_existing()
-    application.bot_data["reload_requests"] = requests
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         logger.error("No JobQueue: reminders will not be sent")
@@ -559,6 +559,30 @@ async def start_delivery(application: Application[Any, Any, Any, Any, Any, Any])
     )
 
 
+async def _announce_at_start(services: Services, requests: ReloadRequests) -> None:
+    """Before anything is planned or answered: tell delegates what the programme loaded changes
+    from the one they were last told of, and answer a `python -m bot reload` that a bot which
+    stopped never answered (the command may still be waiting)."""
+    token = requests.pending()
+    if token is not None:
+        result = await services.reloader.reload("command line, served at start")
+        _answer(requests, token, result, "Reloaded when the bot started again.")
+        if result.ok:
+            return
+    result = await services.reloader.catch_up("start")
+    if result.changed:
+        heading = "Changed since the programme last announced:"
+        for line in summary_lines(result, heading):
+            logger.info("%s", line)
+
+
+def _answer(requests: ReloadRequests, token: str, result: ReloadResult, heading: str) -> None:
+    lines = summary_lines(result, heading)
+    requests.answer(token, result.ok, lines)
+    for line in lines:
+        logger.info("%s", line)
+
+
 async def _tick(context: BotContext) -> None:
     await context.services.delivery.tick()
 
@@ -575,7 +599,4 @@ async def _watch_reload_requests(context: BotContext) -> None:
     if requests is None or token is None:
         return
     result = await context.services.reloader.reload("command line")
-    lines = summary_lines(result)
-    requests.answer(token, result.ok, lines)
-    for line in lines:
-        logger.info("%s", line)
+    _answer(requests, token, result, "Reloaded.")

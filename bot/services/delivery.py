@@ -70,7 +70,8 @@ class Outcome:
 
     @classmethod
     def unknown(cls, reason: str) -> Outcome:
-        """It may have arrived (a timeout after sending): never resent on its own."""
+        """It may have arrived (the connection broke or timed out once the request had left):
+        never resent on its own."""
         return cls(UNKNOWN_OUTCOME, reason)
 
 
@@ -383,8 +384,10 @@ class Delivery:
         token = outbox_send.set(calls)
         try:
             return await self.send(row)
-        except Exception as exc:  # a bug in rendering must not stop the outbox
+        except Exception as exc:  # a bug must not stop the outbox
             logger.exception("Could not send outbox row %s", row.key)
+            if calls[0]:  # it failed once the call had left: it may have arrived
+                return Outcome.unknown(type(exc).__name__)
             return Outcome.transient(type(exc).__name__)
         finally:
             outbox_send.reset(token)

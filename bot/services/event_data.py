@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,9 +197,19 @@ class DataProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        place = f" [{self.place}]" if self.place else ""
-        return f"{where}{place}: {self.message}"
+        # The data directory itself, relative to itself, needs no name: "data directory not found".
+        file = "" if self.file == Path() else str(self.file)
+        where = f"{file}:{self.line}" if file and self.line else file
+        head = f"{where} [{self.place}]" if self.place else where
+        return f"{head.strip()}: {self.message}" if head else self.message
+
+    def relative_to(self, root: Path) -> DataProblem:
+        """The same problem with its file named from `root` (when under it), for readers who
+        need not see the server's folders."""
+        try:
+            return replace(self, file=self.file.relative_to(root))
+        except ValueError:
+            return self
 
 
 class EventDataError(Exception):

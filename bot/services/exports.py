@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from bot.services.feedback import Table
+from bot.services.sanitise import clean
 
 FORMATS = ("csv", "xlsx")
 
@@ -58,7 +59,11 @@ def format_for(path: Path) -> str:
 
 
 def _safe(cell: str | int | float) -> str | int | float:
-    """Keep delegates' text from running as a spreadsheet formula (CSV/formula injection)."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Keep delegates' text from running as a spreadsheet formula (CSV/formula injection), and
+    from carrying control or bidi-override characters (stored before they were cleaned)."""
+    if not isinstance(cell, str):
+        return cell
+    cell = clean(cell)
+    if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + cell
     return cell

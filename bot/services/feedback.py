@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from bot.clock import Clock
 from bot.services.errors import DomainError, NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation, EventData, Session, Text
+from bot.services.sanitise import clean
 from bot.services.survey_data import Question, Survey, Theme
 from bot.storage.feedback import (
     Awaiting,
@@ -545,13 +546,13 @@ class Feedback:
 
 
 def _clean(text: str) -> str:
-    return text.strip()[:TEXT_LIMIT]
+    return clean(text).strip()[:TEXT_LIMIT]
 
 
 def _signature(name: str | None) -> str | None:
     if name is None:
         return None
-    return name.strip()[:128] or "?"
+    return clean(name, multiline=False).strip()[:128] or "?"
 
 
 def _local(moment: datetime, consultation: Consultation) -> str:

@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.matcher import NONE, SESSIONS, Match, Matchers, normalise, words
 from bot.services.people import Profile
+from bot.services.sanitise import clean
 from bot.storage.helpdesk import GapRecord, HelpdeskStore, QuestionRecord, TicketRecord
 from bot.storage.taught import TaughtRecord, TaughtStore
 
@@ -114,7 +115,7 @@ class Helpdesk:
         self, user_id: int, consultation: Consultation, language: str, text: str
     ) -> Asked:
         """Answer from the organisers' text and remember the question (small talk is not kept)."""
-        text = text.strip()[:MAX_QUESTION]
+        text = clean(text).strip()[:MAX_QUESTION]
         await self.taught_phrasings(consultation.id)
         match = self.match(consultation, text)
         if not match.answered and match.kind != NONE:
@@ -139,7 +140,7 @@ class Helpdesk:
         self, user_id: int, consultation: Consultation, language: str, text: str
     ) -> int:
         """A question meant for the organisers (/ask_organisers); returns its id."""
-        text = text.strip()[:MAX_QUESTION]
+        text = clean(text).strip()[:MAX_QUESTION]
         return await self._store.add_question(
             user_id,
             consultation.id,
@@ -179,6 +180,8 @@ class Helpdesk:
         existed = await self._store.ticket_for_question(question_id)
         if existed is not None:
             return existed, False
+        if display_name is not None:
+            display_name = clean(display_name, multiline=False).strip() or "?"
         return await self._store.add_ticket(question, display_name, self._clock.now()), True
 
     async def posted(self, ticket: TicketRecord, chat_id: int, message_id: int) -> None:
@@ -213,8 +216,8 @@ class Helpdesk:
             chat_id,
             message_id,
             organiser.user_id,
-            organiser.first_name,
-            text,
+            clean(organiser.first_name, multiline=False),
+            clean(text),
             self._clock.now(),
         )
         if number is None:

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.services.errors import ConsultationNotFound
 from bot.services.event_data import EventData
 from bot.services.programme import Programme
+from bot.services.sanitise import clean
 from bot.storage.users import UserRecord, UserStore
 
 ORGANISER = "organiser"
@@ -80,7 +81,11 @@ class People:
     async def profile(
         self, user_id: int, first_name: str = "", client_language: str | None = None
     ) -> Profile:
-        """The delegate's profile, created on first contact; `client_language` is remembered."""
+        """The delegate's profile, created on first contact; `client_language` is remembered.
+
+        Only for someone in a private chat with the bot; in a group, `group_profile`.
+        """
+        first_name = clean(first_name, multiline=False)
         now = self._clock.now()
         record = self._known.get(user_id)
         if record is None or not record.is_current(first_name, client_language):
@@ -91,15 +96,39 @@ class People:
             if arrived:
                 for listener in self.on_active_change:
                     await listener(user_id)
+        return await self._profile(user_id, record, first_name, now)
+
+    async def group_profile(self, user_id: int, first_name: str = "") -> Profile:
+        """The profile of someone writing outside a private chat (a command in a group, a button
+        on a group's message): their stored row if they are a delegate, else only their roles.
+
+        Stores and changes nothing: only a private chat makes someone a delegate (a recipient),
+        and a delegate who blocked the bot stays marked so.
+        """
+        record = self._known.get(user_id)
+        if record is None:
+            writes = self._writes
+            record = await self._store.get(user_id)
+            if record is not None and writes == self._writes:
+                self._remember(record)
+        return await self._profile(
+            user_id, record, clean(first_name, multiline=False), self._clock.now()
+        )
+
+    async def _profile(
+        self, user_id: int, record: UserRecord | None, first_name: str, now: datetime
+    ) -> Profile:
         roles = set(await self._roles(user_id, now))
         if user_id in self._organisers:
             roles.add(ORGANISER)
         if user_id in self._moderators:
             roles.add(MODERATOR)
+        chosen = record.consultation_id if record else None
         # With one consultation, or a configured default, nobody has to choose.
-        consultation = self.events.resolve(record.consultation_id, self._default_consultation)
+        consultation = self.events.resolve(chosen, self._default_consultation)
         consultation_id = consultation.id if consultation else None
-        return Profile(user_id, record.language, consultation_id, frozenset(roles), first_name)
+        language = record.language if record else None
+        return Profile(user_id, language, consultation_id, frozenset(roles), first_name)
 
     def _remember(self, record: UserRecord) -> None:
         self._known.pop(record.user_id, None)

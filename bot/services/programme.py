@@ -1,11 +1,17 @@
-"""The event data in use, and reloading it: validate, diff, record, notify, swap."""
+"""The event data in use, and reloading it: validate, diff, record, notify, swap.
+
+Delegates are told how the programme differs from the one they were last told of, which is kept
+in SQLite: at every reload and at every start, so that a change made while the bot was down, or
+a reload it never served, is announced all the same, and once.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,9 +23,11 @@ from bot.services.event_data import (
     EventData,
     EventDataError,
     Session,
+    Text,
     load_event_data,
 )
 from bot.storage.change_log import (
+    Announcement,
     ChangeBatch,
     ChangeLogStore,
     ChangeRecord,
@@ -87,16 +95,16 @@ class ChangeHistory:
         self._keep = keep
         self._batches: OrderedDict[int, ChangeBatch] = OrderedDict()
 
-    async def record(
-        self,
-        consultation_id: str,
-        source: str,
-        changes: Sequence[ChangeRecord],
-        now: datetime,
-        notices: Notices | None = None,
-    ) -> Recorded:
-        """Write a batch and the messages about it, all or nothing."""
-        return await self._store.add(consultation_id, source, changes, now, notices)
+    async def announced(self) -> dict[str, dict[str, SessionSnapshot]]:
+        """Per consultation, its programme as delegates were last told of it."""
+        return await self._store.announced()
+
+    async def announce(
+        self, announcements: list[Announcement], source: str, now: datetime
+    ) -> list[Recorded | None]:
+        """Write the batches, the messages about them and the programmes now announced, all
+        or nothing."""
+        return await self._store.announce(announcements, source, now)
 
     async def batch(self, batch_id: int) -> ChangeBatch | None:
         found = self._batches.get(batch_id)
@@ -128,9 +136,36 @@ def snapshot(session: Session, consultation: Consultation) -> SessionSnapshot:
     )
 
 
+def programme_of(consultation: Consultation) -> dict[str, SessionSnapshot]:
+    """The consultation's sessions as delegates would be told of them, in programme order."""
+    return {s.id: snapshot(s, consultation) for s in consultation.sessions}
+
+
+def as_announced(
+    consultation: Consultation, announced: Mapping[str, SessionSnapshot]
+) -> Consultation:
+    """The consultation with its sessions as last announced (what a diff starts from)."""
+    sessions = tuple(
+        Session(
+            id=ident,
+            title=Text(snap.title, snap.default_language),
+            start=snap.start,
+            end=snap.end,
+            room=Text(snap.room, snap.default_language) if snap.room else None,
+        )
+        for ident, snap in announced.items()
+    )
+    return replace(consultation, sessions=sessions)
+
+
 @dataclass
 class Reloader:
-    """Reloads the data directory; on invalid data it changes nothing and says what is wrong."""
+    """Reloads the data directory; on invalid data it changes nothing and says what is wrong.
+
+    What delegates are told is the difference between the data and the programme last announced
+    (kept in SQLite), never the programme in memory: a crash at any moment loses no change and
+    tells none twice. Reloads run one at a time.
+    """
 
     programme: Programme
     data_dir: Path
@@ -138,48 +173,27 @@ class Reloader:
     clock: Clock
     notices: list[PrepareNotices] = field(default_factory=list)
     after_swap: list[Callable[[EventData], Awaitable[None]]] = field(default_factory=list)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def reload(self, source: str) -> ReloadResult:
         try:
             new = load_event_data(self.data_dir)
         except EventDataError as exc:
             logger.warning("Reload refused: %d problems in %s", len(exc.problems), self.data_dir)
-            return ReloadResult(problems=tuple(exc.problems))
+            # Paths relative to the data directory: an organiser need not see the server's.
+            return ReloadResult(problems=tuple(p.relative_to(self.data_dir) for p in exc.problems))
         return await self.apply(new, source)
 
     async def apply(self, new: EventData, source: str) -> ReloadResult:
         """Swap in already-validated data (a reload, or an import)."""
-        old = self.programme.current
-        now = self.clock.now()
-        changed: list[ConsultationChanges] = []
-        for consultation in new.consultations.values():
-            before = old.get(consultation.id)
-            if before is None:
-                continue
-            changes = tuple(diff_sessions(before, consultation))
-            if not changes:
-                continue
-            records = [
-                ChangeRecord(
-                    c.session_id,
-                    c.kinds,
-                    snapshot(c.old, before) if c.old else None,
-                    snapshot(c.new, consultation) if c.new else None,
-                )
-                for c in changes
-            ]
-            prepared = [await prepare(consultation, changes) for prepare in self.notices]
-            recorded = await self.history.record(
-                consultation.id, source, records, now, _together(prepared)
-            )
-            changed.append(
-                ConsultationChanges(consultation.id, recorded.batch_id, changes, recorded.notices)
-            )
-        self.programme.replace(new)
-        for callback in self.after_swap:
-            await callback(new)
+        async with self._lock:
+            old = self.programme.current
+            changed = await self._announce(new, source)
+            self.programme.replace(new)
+            for callback in self.after_swap:
+                await callback(new)
         result = ReloadResult(
-            changed=tuple(changed),
+            changed=changed,
             added_consultations=tuple(c for c in new.consultations if old.get(c) is None),
             removed_consultations=tuple(c for c in old.consultations if new.get(c) is None),
         )
@@ -190,6 +204,62 @@ class Reloader:
             result.notified,
         )
         return result
+
+    async def catch_up(self, source: str) -> ReloadResult:
+        """At start, before anything is planned or answered: announce how the programme loaded
+        differs from the one delegates were last told of (edited while the bot was down, or
+        reloaded by a process that died before it told anyone)."""
+        async with self._lock:
+            changed = await self._announce(self.programme.current, source)
+        result = ReloadResult(changed=changed)
+        logger.info(
+            "Programme compared with the one last announced (%s): %d consultations changed, "
+            "%d delegates to notify",
+            source,
+            len(changed),
+            result.notified,
+        )
+        return result
+
+    async def _announce(self, new: EventData, source: str) -> tuple[ConsultationChanges, ...]:
+        """Record, with their messages, the changes from the programme last announced to `new`,
+        and `new` as the programme now announced; a consultation seen for the first time (a new
+        database, a new consultation) is taken silently."""
+        announced = await self.history.announced()
+        now = self.clock.now()
+        writes: list[Announcement] = []
+        diffs: list[tuple[SessionChange, ...]] = []
+        for consultation in new.consultations.values():
+            sessions = programme_of(consultation)
+            before = announced.get(consultation.id)
+            if before == sessions:
+                continue
+            changes: tuple[SessionChange, ...] = ()
+            if before is not None:
+                changes = tuple(diff_sessions(as_announced(consultation, before), consultation))
+            if before is None or not changes:
+                # Seen for the first time, or only a detail no delegate is told of changed.
+                writes.append(Announcement(consultation.id, sessions))
+                diffs.append(())
+                continue
+            records = [
+                ChangeRecord(
+                    c.session_id,
+                    c.kinds,
+                    before[c.session_id] if c.old else None,
+                    sessions[c.session_id] if c.new else None,
+                )
+                for c in changes
+            ]
+            prepared = [await prepare(consultation, changes) for prepare in self.notices]
+            writes.append(Announcement(consultation.id, sessions, records, _together(prepared)))
+            diffs.append(changes)
+        recorded = await self.history.announce(writes, source, now)
+        return tuple(
+            ConsultationChanges(item.consultation_id, done.batch_id, changes, done.notices)
+            for item, changes, done in zip(writes, diffs, recorded, strict=True)
+            if done is not None
+        )
 
 
 def _together(parts: list[Notices]) -> Notices:
@@ -206,7 +276,8 @@ def notable(changes: tuple[SessionChange, ...]) -> tuple[SessionChange, ...]:
 
 class ReloadRequests:
     """`python -m bot reload` asks the running bot through two small files next to the database:
-    the request (a token), and the bot's answer for that token."""
+    the request (a token), and the bot's answer for that token. A request without an answer is
+    pending, also across a restart: the bot serves it when it starts again."""
 
     def __init__(self, folder: Path) -> None:
         self.request_file = folder / "reload-request"
@@ -219,16 +290,16 @@ class ReloadRequests:
         temporary.write_text(token, encoding="utf-8")
         temporary.replace(self.request_file)
 
-    def skip_existing(self) -> None:
-        """At start: a request left from before is already served by loading the data."""
-        self._seen = self._read(self.request_file)
-
     def pending(self) -> str | None:
-        """A request token not handled yet."""
+        """A request token not answered yet (by this process or an earlier one)."""
         token = self._read(self.request_file)
-        if token and token != self._seen:
-            return token
-        return None
+        if not token or token == self._seen:
+            return None
+        answered = (self._read(self.answer_file) or "").split("\n", 1)[0]
+        if answered == token:
+            self._seen = token
+            return None
+        return token
 
     def answer(self, token: str, ok: bool, lines: list[str]) -> None:
         self._seen = token
@@ -255,7 +326,7 @@ class ReloadRequests:
             return None
 
 
-def summary_lines(result: ReloadResult) -> list[str]:
+def summary_lines(result: ReloadResult, heading: str = "Reloaded.") -> list[str]:
     """A plain-text account of a reload, for the command line and the log."""
     if not result.ok:
         return [
@@ -263,7 +334,7 @@ def summary_lines(result: ReloadResult) -> list[str]:
             "it had:",
             *(f"  {p}" for p in result.problems),
         ]
-    lines = ["Reloaded."]
+    lines = [heading]
     for item in result.changed:
         lines.append(
             f"{item.consultation_id}: {len(item.changes)} session changes, "
@@ -276,5 +347,5 @@ def summary_lines(result: ReloadResult) -> list[str]:
     for ident in result.removed_consultations:
         lines.append(f"{ident}: no longer in the data")
     if len(lines) == 1:
-        lines.append("The programme did not change.")
+        lines.append("Nothing changed since the programme delegates were last told of.")
     return lines

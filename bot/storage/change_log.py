@@ -1,10 +1,11 @@
-"""The programme's change history: one batch per reload that changed a consultation."""
+"""The programme's change history (one batch per reload that changed a consultation), and the
+programme as delegates were last told of it, which each reload and each start compares with."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,6 +72,12 @@ SELECT b.id, b.consultation_id, b.source, b.created_at, c.session_id, c.kinds, c
 FROM ({batches}) b LEFT JOIN session_changes c ON c.batch_id = b.id
 ORDER BY b.id DESC, c.rowid
 """
+_ANNOUNCED = "SELECT consultation_id, sessions FROM announced_programmes"
+_SET_ANNOUNCED = """
+INSERT INTO announced_programmes (consultation_id, sessions, updated_at) VALUES (?, ?, ?)
+ON CONFLICT(consultation_id) DO UPDATE SET
+    sessions = excluded.sessions, updated_at = excluded.updated_at
+"""
 _RECENT = _WITH_CHANGES.format(
     batches="SELECT * FROM change_batches WHERE consultation_id = ? ORDER BY id DESC LIMIT ?"
 )
@@ -80,10 +87,33 @@ _BATCH = _WITH_CHANGES.format(batches="SELECT * FROM change_batches WHERE id = ?
 Notices = Callable[[int], Sequence[Planned]]
 
 
+# A consultation's sessions as announced: session id -> snapshot, in programme order.
+AnnouncedSessions = Mapping[str, SessionSnapshot]
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A consultation's programme as delegates are now told it, with the changes that tell them
+    and the messages about these (no changes: the programme is taken silently)."""
+
+    consultation_id: str
+    sessions: AnnouncedSessions
+    changes: Sequence[ChangeRecord] = ()
+    notices: Notices | None = None
+
+
 @dataclass(frozen=True)
 class Recorded:
     batch_id: int
     notices: int  # messages planned about it
+
+
+def _programme_json(sessions: AnnouncedSessions) -> str:
+    return json.dumps([{"id": ident, **snap.to_json()} for ident, snap in sessions.items()])
+
+
+def _programme(text: str) -> dict[str, SessionSnapshot]:
+    return {entry["id"]: SessionSnapshot.from_json(entry) for entry in json.loads(text)}
 
 
 def _snapshot(text: str | None) -> SessionSnapshot | None:
@@ -120,36 +150,56 @@ class ChangeLogStore:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
-    async def add(
-        self,
-        consultation_id: str,
-        source: str,
-        changes: Sequence[ChangeRecord],
-        now: datetime,
-        notices: Notices | None = None,
-    ) -> Recorded:
-        """Record one batch of changes and the messages about it, all or nothing."""
-        values = [
+    async def announced(self) -> dict[str, dict[str, SessionSnapshot]]:
+        """Per consultation, its programme as delegates were last told of it."""
+        async with self._db.execute(_ANNOUNCED) as cursor:
+            rows = await cursor.fetchall()
+        return {row["consultation_id"]: _programme(row["sessions"]) for row in rows}
+
+    async def announce(
+        self, announcements: Sequence[Announcement], source: str, now: datetime
+    ) -> list[Recorded | None]:
+        """Record each consultation's changes, the messages about them and its programme as now
+        announced, all in one transaction: after a crash, either all of it is there or none
+        is (and the next start compares again). None for those without changes."""
+        stamp = to_iso(now)
+        prepared = [
             (
-                c.session_id,
-                ",".join(sorted(c.kinds)),
-                json.dumps(c.old.to_json()) if c.old else None,
-                json.dumps(c.new.to_json()) if c.new else None,
+                item,
+                [
+                    (
+                        c.session_id,
+                        ",".join(sorted(c.kinds)),
+                        json.dumps(c.old.to_json()) if c.old else None,
+                        json.dumps(c.new.to_json()) if c.new else None,
+                    )
+                    for c in item.changes
+                ],
+                _programme_json(item.sessions),
             )
-            for c in changes
+            for item in announcements
         ]
 
-        def write(connection: sqlite3.Connection) -> Recorded:
-            cursor = connection.execute(_ADD_BATCH, (consultation_id, source, to_iso(now)))
-            batch_id = cursor.lastrowid
-            assert batch_id is not None
-            connection.executemany(_ADD_CHANGE, [(batch_id, *v) for v in values])
-            rows = notices(batch_id) if notices else ()
-            add_rows(connection, rows, now)
-            return Recorded(batch_id, len(rows))
+        def write(connection: sqlite3.Connection) -> list[Recorded | None]:
+            recorded: list[Recorded | None] = []
+            for item, values, sessions in prepared:
+                connection.execute(_SET_ANNOUNCED, (item.consultation_id, sessions, stamp))
+                if not values:
+                    recorded.append(None)
+                    continue
+                cursor = connection.execute(_ADD_BATCH, (item.consultation_id, source, stamp))
+                batch_id = cursor.lastrowid
+                assert batch_id is not None
+                connection.executemany(_ADD_CHANGE, [(batch_id, *v) for v in values])
+                rows = item.notices(batch_id) if item.notices else ()
+                add_rows(connection, rows, now)
+                recorded.append(Recorded(batch_id, len(rows)))
+            return recorded
 
+        if not prepared:
+            return []
         recorded = await in_transaction(self._db, write)
-        if recorded.notices:
+        if any(r is not None and r.notices for r in recorded):
             note_planned(self._db)
         return recorded
 
