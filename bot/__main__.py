@@ -16,11 +16,13 @@ from bot import (
     broadcast_command,
     feedback_commands,
     import_command,
+    restore_command,
 )
 from bot.command_line import load_events, unknown_consultation
 from bot.config import Config, ConfigError
 from bot.i18n import SUPPORTED
 from bot.services.event_data import EventData
+from bot.storage.lock import DatabaseBusy
 
 logger = logging.getLogger("bot")
 
@@ -213,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", help="data directory (default: DATA_DIR or data/)")
     import_command.add_parser(commands)
     backup_command.add_parser(commands)
+    restore_command.add_parser(commands)
     ask_command.add_parser(commands)
     feedback_commands.add_parsers(commands)
     broadcast_command.add_parsers(commands)
@@ -236,11 +239,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"run": cmd_run, "chat": cmd_chat, "check": cmd_check, None: cmd_run}
     handlers["import"] = import_command.run
     handlers["backup"] = backup_command.run
+    handlers["restore"] = restore_command.run
     handlers["ask"] = ask_command.run
     handlers["reload"] = cmd_reload
     handlers.update(feedback_commands.HANDLERS)
     handlers.update(broadcast_command.HANDLERS)
-    return handlers[args.command](args, config)
+    try:
+        return handlers[args.command](args, config)
+    except DatabaseBusy as exc:
+        # The database is being restored: the bot and every command wait for it.
+        print(exc, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
