@@ -62,6 +62,8 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
             f"{consultation.id}: {len(consultation.sessions)} sessions, "
             f"{len(consultation.topics)} logistics topics, {len(consultation.faq)} FAQ entries"
         )
+    for warning in events.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
     print("OK")
     return 0
 
@@ -131,6 +133,8 @@ def serve(args: argparse.Namespace, config: Config, events: EventData) -> int:
     from bot.app import build_application
     from bot.webhook import PollingWatchdog, WatchedRequest, run_polling, run_webhook
 
+    for warning in events.warnings:
+        logger.warning("Event data: %s", warning)
     url = getattr(args, "webhook", None) or config.webhook_url
     if url:
         application = build_application(
