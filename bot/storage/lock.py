@@ -51,7 +51,11 @@ class DatabaseLock:
         if self._fd is not None:
             raise RuntimeError("this hold on the database lock is already taken")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:
+            # Another user's folder (a backup taken as someone else): flock needs only reading.
+            fd = os.open(self.path, os.O_RDONLY)
         try:
             fcntl.flock(fd, mode | fcntl.LOCK_NB)
         except BlockingIOError:
