@@ -63,7 +63,7 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
             f"{len(consultation.topics)} logistics topics, {len(consultation.faq)} FAQ entries"
         )
     for warning in events.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        print(f"Warning: {warning.relative_to(data_dir)}", file=sys.stderr)
     print("OK")
     return 0
 

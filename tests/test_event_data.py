@@ -269,7 +269,7 @@ def test_check_warns_of_an_faq_without_entries_and_says_what_the_bot_does(
     captured = capsys.readouterr()
     assert "test-2026: 2 sessions, 1 logistics topics, 0 FAQ entries" in captured.out
     assert (
-        f"Warning: {directory / 'faq.yaml'}: no FAQ entries: the bot answers delegates' "
+        f"Warning: {directory.name}/faq.yaml: no FAQ entries: the bot answers delegates' "
         "questions from the logistics topics and the programme only" in captured.err
     )
     assert "logistics.yaml" not in captured.err
@@ -281,8 +281,10 @@ def test_check_warns_of_an_empty_programme_and_empty_logistics(
     directory = write(tmp_path, sessions_yaml="sessions: []\n", logistics_yaml="")
     assert main(["check", str(tmp_path)]) == 0
     err = capsys.readouterr().err
-    assert f"Warning: {directory / 'sessions.yaml'}: no sessions: /agenda and /now" in err
-    assert f"Warning: {directory / 'logistics.yaml'}: no topics: /info shows only the venue" in err
+    assert f"Warning: {directory.name}/sessions.yaml: no sessions: /agenda and /now" in err
+    assert (
+        f"Warning: {directory.name}/logistics.yaml: no topics: /info shows only the venue" in err
+    )
 
 
 def test_a_programme_far_over_the_limit_is_refused_naming_the_file(
@@ -296,7 +298,7 @@ def test_a_programme_far_over_the_limit_is_refused_naming_the_file(
     assert main(["check", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert (
-        f"{directory / 'sessions.yaml'}:1 [sessions]: 20,000 sessions; at most 5,000 allowed "
+        f"{directory.name}/sessions.yaml:1 [sessions]: 20,000 sessions; at most 5,000 allowed "
         "per consultation" in err
     )
     assert err.count("\n  ") == 1  # that one problem, not one per session
