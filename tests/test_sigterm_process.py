@@ -51,7 +51,8 @@ class BotProcess:
         self.exit_seconds = 0.0
         self._signalled = 0.0
 
-    async def start(self) -> None:
+    async def start(self, **settings: str) -> None:
+        """Start it; `settings` are more environment variables (WEBHOOK_URL...)."""
         env = dict(os.environ)
         env.update(
             TELEGRAM_BOT_TOKEN=TOKEN,
@@ -63,6 +64,7 @@ class BotProcess:
         )
         for name in ("WEBHOOK_URL", "ORGANISER_IDS", "MODERATOR_IDS", "HELPDESK_CHAT_ID"):
             env.pop(name, None)
+        env.update(settings)
         log = (self.folder / "bot.log").open("ab")
         # cwd: a folder without a .env, so only the settings above apply.
         self.process = await asyncio.create_subprocess_exec(
