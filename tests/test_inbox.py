@@ -5,6 +5,7 @@ no log line carries a delegate's name or words."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import sqlite3
@@ -15,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.__main__ import RedactUpdates
 from bot.app import running
 from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi
@@ -293,3 +295,38 @@ def test_the_backoff_starts_again_after_a_success() -> None:
     assert [backoff.failed() for _ in range(3)] == [0.5, 1, 2]
     backoff.succeeded()
     assert backoff.failed() == 0.5
+
+
+# --- Logs -------------------------------------------------------------------------------------
+
+
+async def test_a_failing_update_is_logged_by_its_id(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    data = harness.api.make_message(1001, f"/help {WORDS}", first_name=NAME)
+    harness.api.fail_next("sendMessage", error_code=400, description="Bad Request: boom")
+    with caplog.at_level(logging.INFO):
+        await harness.feed(data)
+    assert (harness.api.last_bot_message(1001).plain_text() or "").startswith("Sorry")
+    assert f"Error while handling update {data['update_id']}" in caplog.text
+    assert no_content_in(caplog.text)
+    harness.api.calls[:] = [c for c in harness.api.calls if c.ok]
+
+
+def test_an_update_given_to_a_log_call_shows_as_its_id(caplog: pytest.LogCaptureFixture) -> None:
+    from telegram import Bot, Update
+
+    api = FakeBotApi()
+    data = api.make_message(1001, WORDS, first_name=NAME)
+    update = Update.de_json(copy.deepcopy(data), Bot("1:x"))
+    logger = logging.getLogger("test.updates")
+    redact = RedactUpdates()
+    logger.addFilter(redact)
+    try:
+        with caplog.at_level(logging.INFO):
+            # python-telegram-bot logs so when it cannot build a context for an update
+            logger.critical("Error while building CallbackContext for update %s.", update)
+    finally:
+        logger.removeFilter(redact)
+    assert f"<Update {data['update_id']}>" in caplog.text
+    assert no_content_in(caplog.text)
