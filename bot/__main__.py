@@ -16,11 +16,13 @@ from bot import (
     broadcast_command,
     feedback_commands,
     import_command,
+    restore_command,
 )
 from bot.command_line import load_events, unknown_consultation
 from bot.config import Config, ConfigError
 from bot.i18n import SUPPORTED
 from bot.services.event_data import EventData
+from bot.storage.lock import DatabaseBusy
 
 logger = logging.getLogger("bot")
 
@@ -41,9 +43,32 @@ class RedactToken(logging.Filter):
         return True
 
 
+class RedactUpdates(logging.Filter):
+    """An update (or any Telegram object) given to a log call shows as its type and update id:
+    python-telegram-bot logs whole updates in a few error messages, names and texts included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(map(_telegram_object, record.args)):
+            record.args = tuple(
+                _summary(arg) if _telegram_object(arg) else arg for arg in record.args
+            )
+        return True
+
+
+def _telegram_object(value: object) -> bool:
+    return type(value).__module__.startswith("telegram.") and hasattr(value, "to_dict")
+
+
+def _summary(value: object) -> str:
+    kind = type(value).__name__
+    ident = getattr(value, "update_id", None)
+    return f"<{kind} {ident}>" if ident is not None else f"<{kind}>"
+
+
 def configure_logging(token: str | None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactUpdates())
     handler.addFilter(RedactToken(token))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -60,6 +85,8 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
             f"{consultation.id}: {len(consultation.sessions)} sessions, "
             f"{len(consultation.topics)} logistics topics, {len(consultation.faq)} FAQ entries"
         )
+    for warning in events.warnings:
+        print(f"Warning: {warning.relative_to(data_dir)}", file=sys.stderr)
     print("OK")
     return 0
 
@@ -129,6 +156,8 @@ def serve(args: argparse.Namespace, config: Config, events: EventData) -> int:
     from bot.app import build_application
     from bot.webhook import PollingWatchdog, WatchedRequest, run_polling, run_webhook
 
+    for warning in events.warnings:
+        logger.warning("Event data: %s", warning)
     url = getattr(args, "webhook", None) or config.webhook_url
     if url:
         application = build_application(
@@ -213,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir", nargs="?", help="data directory (default: DATA_DIR or data/)")
     import_command.add_parser(commands)
     backup_command.add_parser(commands)
+    restore_command.add_parser(commands)
     ask_command.add_parser(commands)
     feedback_commands.add_parsers(commands)
     broadcast_command.add_parsers(commands)
@@ -236,11 +266,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"run": cmd_run, "chat": cmd_chat, "check": cmd_check, None: cmd_run}
     handlers["import"] = import_command.run
     handlers["backup"] = backup_command.run
+    handlers["restore"] = restore_command.run
     handlers["ask"] = ask_command.run
     handlers["reload"] = cmd_reload
     handlers.update(feedback_commands.HANDLERS)
     handlers.update(broadcast_command.HANDLERS)
-    return handlers[args.command](args, config)
+    try:
+        return handlers[args.command](args, config)
+    except DatabaseBusy as exc:
+        # The database is being restored: the bot and every command wait for it.
+        print(exc, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from bot.handlers.outbox import MeteredSends
 from bot.handlers.reminders import build_delivery, start_delivery
 from bot.handlers.start import command_menu
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
+from bot.receiving import AnswerWatch, InboxApplication, take_over
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import SendMeter
@@ -26,6 +27,7 @@ from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
+from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.programme import Programme
@@ -35,6 +37,7 @@ from bot.storage.broadcasts import BroadcastStore
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
+from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
@@ -109,10 +112,13 @@ def build_application(
                 moderators=config.moderators,
                 default_consultation=config.default_consultation,
             ),
+            inbox=Inbox(InboxStore(database.connection), clock),
         )
         await publish_commands(application)
         await start_delivery(application)
         await start_broadcasts(application)
+        # Before any new update comes in: what a killed process received and did not answer.
+        await take_over(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)
@@ -122,11 +128,14 @@ def build_application(
 
     builder = (
         ApplicationBuilder()
+        .application_class(InboxApplication)
         .token(config.token or OFFLINE_TOKEN)
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .rate_limiter(MeteredSends(meter))
+        .rate_limiter(AnswerWatch(MeteredSends(meter)))
+        # Long polling is bot.webhook.Poller's: it confirms only updates stored in the inbox.
+        .updater(None)
     )
     if config.api_base_url:
         builder = builder.base_url(f"{config.api_base_url}/bot").base_file_url(

@@ -16,8 +16,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "backup",
         help="copy the database to FILE (safe while the bot runs)",
         description="Copy the SQLite database (DATABASE_PATH) with SQLite's online backup, "
-        "consistent even while the bot is writing. Restore by stopping the bot and putting the "
-        "copy in place of the database.",
+        "consistent even while the bot is writing. Restore it with python -m bot restore FILE "
+        "(the bot stopped): copying it over the database would leave the database's -wal file "
+        "to be applied to it.",
     )
     parser.add_argument("file", help="where to write the copy")
 

@@ -16,6 +16,7 @@ from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
+from bot.services.inbox import Inbox
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
@@ -39,6 +40,7 @@ class Services:
     feedback: Feedback
     helpdesk: Helpdesk
     broadcasts: Broadcasts
+    inbox: Inbox
 
     @property
     def events(self) -> EventData:

@@ -256,3 +256,98 @@ def test_every_command_names_the_consultations_it_knows(
     assert "Unknown consultation 'atlantis' (known: test-2026)" in capsys.readouterr().err
     assert not (tmp_path / "qr").exists()
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "faq", ["", "# The FAQ comes later.\n", "[]\n"], ids=["empty", "comment", "list"]
+)
+def test_check_warns_of_an_faq_without_entries_and_says_what_the_bot_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], faq: str
+) -> None:
+    directory = write(tmp_path, faq_yaml=faq)
+    assert main(["check", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "test-2026: 2 sessions, 1 logistics topics, 0 FAQ entries" in captured.out
+    assert (
+        f"Warning: {directory.name}/faq.yaml: no FAQ entries: the bot answers delegates' "
+        "questions from the logistics topics and the programme only" in captured.err
+    )
+    assert "logistics.yaml" not in captured.err
+
+
+def test_check_warns_of_an_empty_programme_and_empty_logistics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = write(tmp_path, sessions_yaml="sessions: []\n", logistics_yaml="")
+    assert main(["check", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert f"Warning: {directory.name}/sessions.yaml: no sessions: /agenda and /now" in err
+    assert (
+        f"Warning: {directory.name}/logistics.yaml: no topics: /info shows only the venue" in err
+    )
+
+
+def test_a_programme_far_over_the_limit_is_refused_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["sessions:"] + [
+        f"  - {{id: s{n}, title: Talk {n}, start: 2026-12-08T09:00, end: 2026-12-08T10:00}}"
+        for n in range(20_000)
+    ]
+    directory = write(tmp_path, sessions_yaml="\n".join(lines) + "\n")
+    assert main(["check", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{directory.name}/sessions.yaml:1 [sessions]: 20,000 sessions; at most 5,000 allowed "
+        "per consultation" in err
+    )
+    assert err.count("\n  ") == 1  # that one problem, not one per session
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        (
+            "faq.yaml",
+            FAQ.replace(
+                "answer: {en: Consult2026, fr: Consult2026}", "answer: {en: " + "a" * 3501 + "}"
+            ),
+            "faq.yaml:5 [entry #1 id=wifi-password]: 'answer.en' is 3,501 characters long; at "
+            "most 3,500 allowed",
+        ),
+        (
+            "faq.yaml",
+            FAQ.replace(
+                'en: ["What is the Wi-Fi password?"]', "en: [" + ", ".join(["wifi?"] * 101) + "]"
+            ),
+            "faq.yaml:3 [entry #1 id=wifi-password]: 'questions.en' has 101 entries; at most "
+            "100 allowed",
+        ),
+        (
+            "faq.yaml",
+            "\n".join(
+                f"- {{id: q{n}, questions: {{en: [Q{n}?]}}, answer: A{n}}}" for n in range(1001)
+            ),
+            "faq.yaml:1: 1,001 entries; at most 1,000 allowed per consultation",
+        ),
+        (
+            "sessions.yaml",
+            SESSIONS.replace("title: {en: Late}", "title: " + "Late " * 61),
+            "sessions.yaml:11 [sessions #2 id=late]: 'title' is 304 characters long; at most "
+            "300 allowed",
+        ),
+        (
+            "logistics.yaml",
+            "topics:\n"
+            + "".join(f"  - {{id: t{n}, title: T{n}, text: Text {n}}}\n" for n in range(51)),
+            "logistics.yaml:1 [topics]: 51 topics; at most 50 allowed per consultation",
+        ),
+    ],
+    ids=["answer", "phrasings", "faq-entries", "title", "topics"],
+)
+def test_a_text_or_a_list_over_its_limit_is_refused_naming_the_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: str, said: str
+) -> None:
+    write(tmp_path, **{name.replace(".", "_"): content})
+    assert main(["check", str(tmp_path)]) == 1
+    assert said in capsys.readouterr().err

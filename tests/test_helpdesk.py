@@ -634,3 +634,16 @@ async def test_suggestions_in_french_and_forged_presses(desk: Harness) -> None:
     assert "Peut-être l'une de ces réponses" in chat.text()  # nothing changed
     await chat.press("vestiaire")
     assert "Le vestiaire gratuit" in chat.text()
+
+
+async def test_choosing_anonymity_again_from_an_old_client_files_one_ticket_quietly(
+    desk: Harness,
+) -> None:
+    chat = await joined(desk)
+    await chat.send("/ask_organisers Is there a vegan option at the reception?")
+    message, button = chat.find_button("Stay anonymous")
+    await chat.press_data(message.message_id, button["callback_data"])
+    # The buttons are gone; a client that still shows them sends the press again.
+    await chat.press_data(message.message_id, button["callback_data"], check=False)
+    assert len(desk.api.bot_messages(HELPDESK)) == 1
+    assert [f"{c.method}: {c.error}" for c in desk.api.calls if not c.ok] == []

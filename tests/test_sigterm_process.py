@@ -54,8 +54,10 @@ class BotProcess:
         self.exit_seconds = 0.0
         self._signalled = 0.0
 
-    async def start(self) -> None:
+    async def start(self, **settings: str) -> None:
+        """Start it; `settings` are more environment variables (WEBHOOK_URL...)."""
         env = self.environment()
+        env.update(settings)
         log = (self.folder / "bot.log").open("ab")
         # cwd: a folder without a .env, so only the settings of environment() apply.
         self.process = await asyncio.create_subprocess_exec(

@@ -318,8 +318,9 @@ async def identity_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     message = query.message
-    if isinstance(message, Message):
-        # The choice is made: take the buttons away so the question is not filed twice.
+    if isinstance(message, Message) and message.reply_markup is not None:
+        # The choice is made: take the buttons away so the question is not filed twice (a
+        # message that has none left, pressed again from an old client, is left as it is).
         with contextlib.suppress(TelegramError):
             await message.edit_reply_markup(None)
     if new:

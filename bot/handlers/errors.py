@@ -15,7 +15,11 @@ logger = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    logger.error("Error while handling an update", exc_info=context.error)
+    # The update's id, never the update: it holds names and texts.
+    if isinstance(update, Update):
+        logger.error("Error while handling update %d", update.update_id, exc_info=context.error)
+    else:
+        logger.error("Error outside an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.effective_chat.type != "private":

@@ -24,6 +24,16 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
 _DURATION_RE = re.compile(r"^(\d+)\s*([dhm])$")
 FILES = ("consultation.yaml", "sessions.yaml", "logistics.yaml", "faq.yaml")
 
+# Limits, with room for real events (FOSDEM imports about 1,000 sessions), against a runaway
+# file: the numbers are in docs/data-format.md.
+MAX_SESSIONS = 5000  # per consultation
+MAX_TOPICS = 50  # logistics topics: each is a button of the /info menu
+MAX_FAQ_ENTRIES = 1000
+MAX_PHRASINGS = 100  # questions (or keywords) of one FAQ entry in one language
+MAX_TITLE = 300  # characters: a title, a name, an address, a room, a track, a question
+MAX_TEXT = 3500  # an answer, a topic's text: one Telegram message (4,096) with its heading
+MAX_DESCRIPTION = 10_000  # a session's or the consultation's description (split if need be)
+
 
 @dataclass(frozen=True)
 class Text:
@@ -156,6 +166,8 @@ class Consultation:
 @dataclass(frozen=True)
 class EventData:
     consultations: Mapping[str, Consultation]
+    # Files the bot accepts but that are probably not what the organisers mean (empty lists).
+    warnings: tuple[DataProblem, ...] = ()
 
     def get(self, consultation_id: str | None) -> Consultation | None:
         if consultation_id is None:
@@ -295,7 +307,13 @@ class _Checker:
         return None
 
     def text(
-        self, mapping: Mapping[str, Any], key: str, place: str, *, required: bool
+        self,
+        mapping: Mapping[str, Any],
+        key: str,
+        place: str,
+        *,
+        required: bool,
+        limit: int = MAX_TEXT,
     ) -> Text | None:
         line = self.line_of(mapping, key)
         value = mapping.get(key)
@@ -308,11 +326,14 @@ class _Checker:
             if not text:
                 self.problem(line, place, f"'{key}' is empty")
                 return None
+            if not self.fits(text, limit, line, place, key):
+                return None
             return Text({self.default_language: text}, self.default_language)
         if not isinstance(value, dict):
             self.problem(line, place, f"'{key}' must be a text or a mapping of language to text")
             return None
         values: dict[str, str] = {}
+        too_long: set[str] = set()
         for lang, item in value.items():
             if lang not in SUPPORTED_LANGUAGES:
                 self.problem(
@@ -323,14 +344,31 @@ class _Checker:
                 )
             elif not isinstance(item, str | int | float) or not str(item).strip():
                 self.problem(self.line_of(value, lang), place, f"'{key}.{lang}' is empty")
+            elif not self.fits(
+                str(item).strip(), limit, self.line_of(value, lang), place, key, lang
+            ):
+                too_long.add(lang)
             else:
                 values[lang] = str(item).strip()
         if self.default_language not in values:
-            self.problem(
-                line, place, f"'{key}' lacks the default language '{self.default_language}'"
-            )
+            if self.default_language not in too_long:  # already said
+                self.problem(
+                    line, place, f"'{key}' lacks the default language '{self.default_language}'"
+                )
             return None
         return Text(values, self.default_language)
+
+    def fits(
+        self, text: str, limit: int, line: int | None, place: str, key: str, lang: str = ""
+    ) -> bool:
+        """Whether `text` is within `limit` characters; a problem when it is not."""
+        if len(text) <= limit:
+            return True
+        name = f"{key}.{lang}" if lang else key
+        self.problem(
+            line, place, f"'{name}' is {len(text):,} characters long; at most {limit:,} allowed"
+        )
+        return False
 
     def ident(self, mapping: Mapping[str, Any], place: str, seen: set[str]) -> str | None:
         value = mapping.get("id")
@@ -390,7 +428,17 @@ class _Checker:
                     self.line_of(value, lang), place, f"'{key}.{lang}' must be a list of texts"
                 )
                 continue
-            result[lang] = tuple(str(i).strip() for i in items)
+            if len(items) > MAX_PHRASINGS:
+                self.problem(
+                    self.line_of(value, lang),
+                    place,
+                    f"'{key}.{lang}' has {len(items):,} entries; at most {MAX_PHRASINGS} allowed",
+                )
+                continue
+            texts = tuple(str(i).strip() for i in items)
+            line_of_lang = self.line_of(value, lang)
+            if all(self.fits(t, MAX_TITLE, line_of_lang, place, key, lang) for t in texts):
+                result[lang] = texts
         return result
 
 
@@ -491,8 +539,10 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
     kind = str(raw.get("kind", "regional"))
     if kind not in CONSULTATION_KINDS:
         chk.problem(chk.line_of(raw, "kind"), "kind", f"kind must be one of {CONSULTATION_KINDS}")
-    name = chk.text(raw, "name", "name", required=True)
-    description = chk.text(raw, "description", "description", required=False)
+    name = chk.text(raw, "name", "name", required=True, limit=MAX_TITLE)
+    description = chk.text(
+        raw, "description", "description", required=False, limit=MAX_DESCRIPTION
+    )
     languages = chk.languages(raw, "languages", "languages") or (default_language,)
     zone: ZoneInfo | None = None
     tz_name = raw.get("timezone")
@@ -597,8 +647,8 @@ def _load_venue(chk: _Checker, raw: Mapping[str, Any]) -> Venue | None:
             chk.line_of(raw, "venue"), "venue", "'venue' is required and must be a mapping"
         )
         return None
-    name = chk.text(venue, "name", "venue", required=True)
-    address = chk.text(venue, "address", "venue", required=True)
+    name = chk.text(venue, "name", "venue", required=True, limit=MAX_TITLE)
+    address = chk.text(venue, "address", "venue", required=True, limit=MAX_TITLE)
     directions = chk.text(venue, "directions", "venue", required=False)
     coords: list[float] = []
     for key, limit in (("latitude", 90.0), ("longitude", 180.0)):
@@ -627,8 +677,11 @@ def _load_venue(chk: _Checker, raw: Mapping[str, Any]) -> Venue | None:
     )
 
 
-def _entries(chk: _Checker, raw: Any, key: str | None) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Yield (place, entry) for each mapping in the file's list (under `key` when given)."""
+def _entries(
+    chk: _Checker, raw: Any, key: str | None, limit: int | None = None
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Yield (place, entry) for each mapping in the file's list (under `key` when given); none
+    but a problem when the list has more than `limit` entries."""
     items = raw
     if key is not None:
         if raw is None:
@@ -643,6 +696,14 @@ def _entries(chk: _Checker, raw: Any, key: str | None) -> Iterator[tuple[str, Ma
         return
     if not isinstance(items, list):
         chk.problem(None, "", "the file must hold a list of entries")
+        return
+    if limit is not None and len(items) > limit:
+        # Refused whole, unread: a runaway file is not worth its thousands of other problems.
+        chk.problem(
+            chk.line_of(raw, key) if key else getattr(items, "line", None),
+            key or "",
+            f"{len(items):,} {key or 'entries'}; at most {limit:,} allowed per consultation",
+        )
         return
     lines = getattr(items, "item_lines", [None] * len(items))
     for index, item in enumerate(items):
@@ -661,13 +722,13 @@ def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]
     raw = _read_yaml(path, problems)
     seen: set[str] = set()
     sessions: list[Session] = []
-    for place, item in _entries(chk, raw, "sessions"):
+    for place, item in _entries(chk, raw, "sessions", MAX_SESSIONS):
         before = len(problems)
         ident = chk.ident(item, place, seen)
-        title = chk.text(item, "title", place, required=True)
-        description = chk.text(item, "description", place, required=False)
-        room = chk.text(item, "room", place, required=False)
-        track = chk.text(item, "track", place, required=False)
+        title = chk.text(item, "title", place, required=True, limit=MAX_TITLE)
+        description = chk.text(item, "description", place, required=False, limit=MAX_DESCRIPTION)
+        room = chk.text(item, "room", place, required=False, limit=MAX_TITLE)
+        track = chk.text(item, "track", place, required=False, limit=MAX_TITLE)
         start = _parse_local(chk, item, "start", place, c.timezone)
         end = _parse_local(chk, item, "end", place, c.timezone)
         if start and end:
@@ -691,17 +752,22 @@ def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]
             chk.problem(chk.line_of(item, "speakers"), place, "'speakers' must be a list")
             raw_speakers = []
         for number, speaker in enumerate(raw_speakers, 1):
+            where = f"{place} speaker #{number}"
             if isinstance(speaker, str):
-                speakers.append(Speaker(speaker.strip()))
+                line = chk.line_of(item, "speakers")
+                if chk.fits(speaker.strip(), MAX_TITLE, line, where, "name"):
+                    speakers.append(Speaker(speaker.strip()))
             elif isinstance(speaker, dict) and str(speaker.get("name", "")).strip():
                 affiliation = chk.text(
-                    speaker, "affiliation", f"{place} speaker #{number}", required=False
+                    speaker, "affiliation", where, required=False, limit=MAX_TITLE
                 )
-                speakers.append(Speaker(str(speaker["name"]).strip(), affiliation))
+                name = str(speaker["name"]).strip()
+                if chk.fits(name, MAX_TITLE, chk.line_of(speaker, "name"), where, "name"):
+                    speakers.append(Speaker(name, affiliation))
             else:
                 chk.problem(
                     getattr(speaker, "line", chk.line_of(item, "speakers")),
-                    f"{place} speaker #{number}",
+                    where,
                     "a speaker needs a 'name'",
                 )
         interpretation = chk.languages(item, "interpretation", place)
@@ -731,9 +797,9 @@ def _load_topics(directory: Path, c: Consultation, problems: list[DataProblem]) 
     raw = _read_yaml(path, problems)
     seen: set[str] = set()
     topics: list[Topic] = []
-    for place, item in _entries(chk, raw, "topics"):
+    for place, item in _entries(chk, raw, "topics", MAX_TOPICS):
         ident = chk.ident(item, place, seen)
-        title = chk.text(item, "title", place, required=True)
+        title = chk.text(item, "title", place, required=True, limit=MAX_TITLE)
         text = chk.text(item, "text", place, required=True)
         if ident and title and text:
             topics.append(Topic(ident, title, text, str(item.get("icon") or "").strip()))
@@ -746,7 +812,7 @@ def _load_faq(directory: Path, c: Consultation, problems: list[DataProblem]) -> 
     raw = _read_yaml(path, problems)
     seen: set[str] = set()
     entries: list[FaqEntry] = []
-    for place, item in _entries(chk, raw, None):
+    for place, item in _entries(chk, raw, None, MAX_FAQ_ENTRIES):
         ident = chk.ident(item, place, seen)
         questions = chk.phrases(item, "questions", place)
         if "questions" not in item:
@@ -805,11 +871,44 @@ def load_event_data(root: Path) -> EventData:
         problems.append(
             DataProblem(root, None, "", "no consultation found (no */consultation.yaml)")
         )
+    warnings: list[DataProblem] = []
     for directory in directories:
         consultation = _load_one(directory, problems)
         if consultation is not None:
             consultations[consultation.id] = consultation
+            warnings += _empty_lists(directory, consultation)
     if problems:
         raise EventDataError(problems)
     ordered = sorted(consultations.values(), key=lambda c: (c.start, c.id))
-    return EventData({c.id: c for c in ordered})
+    return EventData({c.id: c for c in ordered}, tuple(warnings))
+
+
+# The files that may hold no entries, and what the bot then does: said by `check` and at start.
+_EMPTY = (
+    (
+        "sessions.yaml",
+        "sessions",
+        "no sessions: /agenda and /now have nothing to show (write them here, or import them "
+        "with python -m bot import)",
+    ),
+    (
+        "logistics.yaml",
+        "topics",
+        "no topics: /info shows only the venue and says no practical information is published yet",
+    ),
+    (
+        "faq.yaml",
+        "faq",
+        "no FAQ entries: the bot answers delegates' questions from the logistics topics and "
+        "the programme only, and to the others says it is not sure and offers to ask the "
+        "organisers",
+    ),
+)
+
+
+def _empty_lists(directory: Path, consultation: Consultation) -> list[DataProblem]:
+    return [
+        DataProblem(directory / name, None, "", message)
+        for name, field_name, message in _EMPTY
+        if not getattr(consultation, field_name)
+    ]

@@ -13,6 +13,8 @@ from typing import TypeVar, cast
 
 import aiosqlite
 
+from bot.storage.lock import DatabaseLock
+
 logger = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -66,24 +68,44 @@ async def in_transaction(
     return await submit(run)
 
 
+def latest_schema_version() -> int:
+    """The `user_version` of a database with every migration applied."""
+    return max(number for number, _ in _migrations())
+
+
 class Database:
     """Owns the aiosqlite connection; repositories borrow it."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, lock: DatabaseLock | None = None) -> None:
         self.connection = connection
+        self._lock = lock
 
     @classmethod
     async def open(cls, path: Path | str) -> Database:
+        """Open (creating and migrating) the database; DatabaseBusy while a restore runs."""
+        lock: DatabaseLock | None = None
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        database = cls(connection)
-        await database.migrate()
+            # Held until close(): `python -m bot restore` refuses while it is (see lock.py).
+            lock = DatabaseLock(Path(path))
+            lock.share()
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        database = cls(connection, lock)
+        try:
+            connection.row_factory = aiosqlite.Row
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA foreign_keys=ON")
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            await connection.execute("PRAGMA busy_timeout=5000")
+            await database.migrate()
+        except BaseException:
+            await database.close()
+            raise
         return database
 
     async def migrate(self) -> None:
@@ -108,4 +130,8 @@ class Database:
         return int(row[0]) if row else 0
 
     async def close(self) -> None:
-        await self.connection.close()
+        try:
+            await self.connection.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
