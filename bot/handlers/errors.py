@@ -6,7 +6,7 @@ import logging
 from contextlib import suppress
 
 from telegram import Update
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import _
@@ -29,7 +29,9 @@ async def on_error(update: object, context: BotContext) -> None:
         # Most handlers answered the press before failing; a second answer is refused.
         with suppress(TelegramError):
             await update.callback_query.answer()
-    if isinstance(context.error, NetworkError) and not isinstance(context.error, NotDelivered):
+    if isinstance(context.error, NetworkError) and not isinstance(
+        context.error, NotDelivered | BadRequest
+    ):
         # The reply may well have arrived (the connection broke after it left, or timed out):
         # "something went wrong, try again" would follow the answer and ask for a repeat.
         return
