@@ -29,6 +29,7 @@ from bot.clock import ManualClock
 from bot.services.delivery import Delivery, Outcome, SendMeter
 from bot.services.event_data import load_event_data
 from bot.services.people import People
+from bot.services.privacy import Anonymity
 from bot.services.programme import Programme
 from bot.services.reminders import Reminders
 from bot.storage import outbox as outbox_module
@@ -117,7 +118,7 @@ async def main(rows: int) -> None:
     clock = ManualClock(NOW)
     store = OutboxStore(database.connection)
     events = load_event_data(ROOT / "data")
-    people = People(UserStore(database.connection), events, clock)
+    people = People(UserStore(database.connection), events, clock, anonymity=Anonymity("k" * 32))
     delivery = Delivery(store, people, clock, SendMeter(clock))
 
     async def send(item: OutboxItem) -> Outcome:

@@ -240,7 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers["reload"] = cmd_reload
     handlers.update(feedback_commands.HANDLERS)
     handlers.update(broadcast_command.HANDLERS)
-    return handlers[args.command](args, config)
+    try:
+        return handlers[args.command](args, config)
+    except ConfigError as exc:  # found at start: the anonymity key, say
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -50,6 +50,22 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+# kind -> what a row for a group chat (not a delegate) does there, an edit say; it raises
+# TelegramError as the Bot API call did, or returns an Outcome of its own.
+GroupAction = Callable[[Services, Bot, OutboxItem], Awaitable[Outcome]]
+GROUP_ACTIONS: dict[str, GroupAction] = {}
+
+
+def group_action(kind: str) -> Callable[[GroupAction], GroupAction]:
+    """Register what rows of a kind do in their group chat (the helpdesk's edits)."""
+
+    def register(function: GroupAction) -> GroupAction:
+        GROUP_ACTIONS[kind] = function
+        return function
+
+    return register
+
+
 class MeteredSends(BaseRateLimiter[None]):
     """Counts every message the bot sends (replies included) for the outbox's pacer.
 
@@ -157,6 +173,11 @@ def make_sender(
 
     async def send(item: OutboxItem) -> Outcome:
         services: Services = application.bot_data["services"]
+        if item.user_id is None:
+            act = GROUP_ACTIONS.get(item.kind)
+            if act is None:
+                return Outcome.permanent(f"no group action for {item.kind}")
+            return await _attempt(act(services, application.bot, item))
         render = RENDERERS.get(item.kind)
         if render is None:
             return Outcome.permanent(f"no renderer for {item.kind}")
@@ -167,25 +188,30 @@ def make_sender(
             rendered = await render(services, item)
         if rendered is None:
             return Outcome.skipped("no longer relevant")
-        try:
-            await send_rendered(application.bot, item.user_id, rendered)
-        except Forbidden:
-            return Outcome.blocked()
-        except RetryAfter as exc:
-            seconds = exc.retry_after
-            wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
-            return Outcome.later(float(wait))
-        except TimedOut:
-            # The request may have reached Telegram: resending could deliver it twice.
-            return Outcome.unknown("timed out")
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                return Outcome(BLOCKED, "chat not found")
-            return Outcome.permanent(exc.message[:200])
-        except NetworkError as exc:
-            return Outcome.transient(exc.message[:200])
-        except TelegramError as exc:
-            return Outcome.transient(exc.message[:200])
-        return Outcome.sent()
+        return await _attempt(send_rendered(application.bot, item.user_id, rendered))
 
     return send
+
+
+async def _attempt(call: Awaitable[object]) -> Outcome:
+    """Make the Bot API call of one outbox row; Telegram's answer as an Outcome."""
+    try:
+        result = await call
+    except Forbidden:
+        return Outcome.blocked()
+    except RetryAfter as exc:
+        seconds = exc.retry_after
+        wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+        return Outcome.later(float(wait))
+    except TimedOut:
+        # The request may have reached Telegram: resending could deliver it twice.
+        return Outcome.unknown("timed out")
+    except BadRequest as exc:
+        if "chat not found" in exc.message.lower():
+            return Outcome(BLOCKED, "chat not found")
+        return Outcome.permanent(exc.message[:200])
+    except NetworkError as exc:
+        return Outcome.transient(exc.message[:200])
+    except TelegramError as exc:
+        return Outcome.transient(exc.message[:200])
+    return result if isinstance(result, Outcome) else Outcome.sent()
