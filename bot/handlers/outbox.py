@@ -50,8 +50,8 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
-# kind -> what a row for a group chat (not a delegate) does there, an edit say; it raises
-# TelegramError as the Bot API call did, or returns an Outcome of its own.
+# kind -> what a row for a group chat (not a delegate) does there, an edit say: its Outcome, or
+# the TelegramError of its Bot API call.
 GroupAction = Callable[[Services, Bot, OutboxItem], Awaitable[Outcome]]
 GROUP_ACTIONS: dict[str, GroupAction] = {}
 
@@ -174,10 +174,7 @@ def make_sender(
     async def send(item: OutboxItem) -> Outcome:
         services: Services = application.bot_data["services"]
         if item.user_id is None:
-            act = GROUP_ACTIONS.get(item.kind)
-            if act is None:
-                return Outcome.permanent(f"no group action for {item.kind}")
-            return await _attempt(act(services, application.bot, item))
+            return await _act_in_group(services, application.bot, item)
         render = RENDERERS.get(item.kind)
         if render is None:
             return Outcome.permanent(f"no renderer for {item.kind}")
@@ -188,30 +185,45 @@ def make_sender(
             rendered = await render(services, item)
         if rendered is None:
             return Outcome.skipped("no longer relevant")
-        return await _attempt(send_rendered(application.bot, item.user_id, rendered))
+        try:
+            await send_rendered(application.bot, item.user_id, rendered)
+        except Forbidden:
+            return Outcome.blocked()
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+            return Outcome.later(float(wait))
+        except TimedOut:
+            # The request may have reached Telegram: resending could deliver it twice.
+            return Outcome.unknown("timed out")
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                return Outcome(BLOCKED, "chat not found")
+            return Outcome.permanent(exc.message[:200])
+        except NetworkError as exc:
+            return Outcome.transient(exc.message[:200])
+        except TelegramError as exc:
+            return Outcome.transient(exc.message[:200])
+        return Outcome.sent()
 
     return send
 
 
-async def _attempt(call: Awaitable[object]) -> Outcome:
-    """Make the Bot API call of one outbox row; Telegram's answer as an Outcome."""
+async def _act_in_group(services: Services, bot: Bot, item: OutboxItem) -> Outcome:
+    """A row for a group chat: what its kind does there, and Telegram's refusal as an Outcome."""
+    act = GROUP_ACTIONS.get(item.kind)
+    if act is None:
+        return Outcome.permanent(f"no group action for {item.kind}")
     try:
-        result = await call
-    except Forbidden:
-        return Outcome.blocked()
+        return await act(services, bot, item)
     except RetryAfter as exc:
         seconds = exc.retry_after
         wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
         return Outcome.later(float(wait))
     except TimedOut:
-        # The request may have reached Telegram: resending could deliver it twice.
+        # The request may have reached Telegram: it is not made again.
         return Outcome.unknown("timed out")
-    except BadRequest as exc:
-        if "chat not found" in exc.message.lower():
-            return Outcome(BLOCKED, "chat not found")
+    except (Forbidden, BadRequest) as exc:  # the bot left the group, or refused for good
         return Outcome.permanent(exc.message[:200])
-    except NetworkError as exc:
-        return Outcome.transient(exc.message[:200])
     except TelegramError as exc:
         return Outcome.transient(exc.message[:200])
-    return result if isinstance(result, Outcome) else Outcome.sent()
