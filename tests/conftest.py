@@ -126,6 +126,8 @@ def make_config(tmp_path: Path, **changes: Any) -> Config:
         data_dir=ROOT / "data",
         organisers=frozenset({ORGANISER_ID}),
         moderators=frozenset({MODERATOR_ID}),
+        # Beside the test's folder, not in it: the key is never kept with the database.
+        anonymity_key_file=tmp_path.parent / f"{tmp_path.name}-keys" / "anonymity.key",
     ).with_overrides(**changes)
 
 
