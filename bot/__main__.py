@@ -277,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The database is being restored: the bot and every command wait for it.
         print(exc, file=sys.stderr)
         return 1
+    except ConfigError as exc:  # found at start: the anonymity key, say
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
 from bot.services.people import People
+from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
@@ -64,11 +65,17 @@ def build_application(
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         database = await Database.open(config.database_path)
+        try:
+            anonymity = await open_anonymity(database, config, clock.now())
+        except BaseException:
+            await database.close()
+            raise
         programme = Programme(events)
         people = People(
             UserStore(database.connection),
             programme,
             clock,
+            anonymity=anonymity,
             organisers=config.organisers,
             moderators=config.moderators,
             default_consultation=config.default_consultation,
@@ -79,6 +86,7 @@ def build_application(
             UserStore(database.connection),
             lambda: application.bot_data["services"].events,
             clock,
+            anonymity,
         )
         await feedback.start()
         reminders, delivery, reloader = build_delivery(
@@ -102,6 +110,8 @@ def build_application(
                 clock,
                 Matchers(),
                 TaughtStore(database.connection),
+                anonymity=anonymity,
+                users=UserStore(database.connection),
             ),
             broadcasts=Broadcasts(
                 BroadcastStore(database.connection),

@@ -11,19 +11,15 @@ import asyncio
 import re
 import socket
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
-from bot.fakeapi import FakeBotApi
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.webhook import SECRET_HEADER
-from tests.test_sigterm_process import (
+from tests.process_support import (
     DELEGATES,
-    TOKEN,
     BotProcess,
     queue_load,
     replies,
@@ -31,25 +27,6 @@ from tests.test_sigterm_process import (
 )
 
 SECRET = "inbox-process-secret"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeApiHttpServer]:
-    served = FakeApiHttpServer(FakeBotApi(), token=TOKEN)
-    await served.start()
-    try:
-        yield served
-    finally:
-        await served.stop()
-
-
-@pytest.fixture
-async def bot_process(server: FakeApiHttpServer, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(server, tmp_path)
-    try:
-        yield process
-    finally:
-        await process.kill()
 
 
 def database(folder: Path) -> sqlite3.Connection:

@@ -102,6 +102,9 @@ class Database:
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA busy_timeout=5000")
+            # What is deleted is overwritten, not left in free space: what /forget deletes, or
+            # the ids taken out of anonymous rows, cannot be read back from the file or a copy.
+            await connection.execute("PRAGMA secure_delete=ON")
             await database.migrate()
         except BaseException:
             await database.close()
@@ -112,13 +115,44 @@ class Database:
         async with self.connection.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         current = int(row[0]) if row else 0
-        for number, script in _migrations():
-            if number <= current:
-                continue
-            logger.info("Applying database migration %03d", number)
+        pending = [(number, script) for number, script in _migrations() if number > current]
+        if not pending:
+            return
+        # A migration may rebuild a table others refer to (create, copy, drop, rename): with
+        # foreign keys on, dropping the old one would delete the rows referring to it. They are
+        # off while migrating (the pragma has no effect inside a transaction), and each
+        # migration is checked before it commits.
+        await self.connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for number, script in pending:
+                logger.info("Applying database migration %03d", number)
+                await self._apply(number, script)
+        finally:
+            await self.connection.execute("PRAGMA foreign_keys=ON")
+
+    async def _dangling(self) -> set[tuple[object, ...]]:
+        async with self.connection.execute("PRAGMA foreign_key_check") as cursor:
+            return {tuple(row) for row in await cursor.fetchall()}
+
+    async def _apply(self, number: int, script: str) -> None:
+        # Only what the migration breaks counts: a reference an older version already left
+        # dangling is not this migration's doing, and refusing to upgrade would not mend it.
+        before = await self._dangling()
+        try:
             await self.connection.executescript(
-                f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                f"BEGIN;\n{script}\nPRAGMA user_version = {number};"
             )
+            broken = sorted(await self._dangling() - before, key=str)
+            if broken:
+                raise sqlite3.IntegrityError(
+                    f"migration {number:03d} leaves rows referring to nothing: "
+                    + ", ".join(f"{row[0]} row {row[1]} -> {row[2]}" for row in broken[:5])
+                )
+        except BaseException:
+            if self.connection.in_transaction:
+                await self.connection.execute("ROLLBACK")
+            raise
+        await self.connection.execute("COMMIT")
 
     async def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work` as one write transaction that no other statement joins (see in_transaction)."""
