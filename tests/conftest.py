@@ -26,7 +26,7 @@ from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.services.event_data import EventData, load_event_data
-from tests.process_support import TOKEN, BotProcess
+from tests.process_support import TOKEN, BotProcess, key_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GENEVA = ZoneInfo("Europe/Zurich")
@@ -126,8 +126,7 @@ def make_config(tmp_path: Path, **changes: Any) -> Config:
         data_dir=ROOT / "data",
         organisers=frozenset({ORGANISER_ID}),
         moderators=frozenset({MODERATOR_ID}),
-        # Beside the test's folder, not in it: the key is never kept with the database.
-        anonymity_key_file=tmp_path.parent / f"{tmp_path.name}-keys" / "anonymity.key",
+        anonymity_key_file=key_file(tmp_path),
     ).with_overrides(**changes)
 
 

@@ -25,6 +25,12 @@ QUESTIONS = {
 }
 
 
+def key_file(folder: Path) -> Path:
+    """Where a test's anonymity key is kept: beside its folder, never in it (the key is never
+    kept with the database); the in-process harness and the process share it."""
+    return folder.parent / f"{folder.name}-keys" / "anonymity.key"
+
+
 class BotProcess:
     """`python -m bot run` with a token and the fake's address, in its own process."""
 
@@ -58,8 +64,10 @@ class BotProcess:
             DATABASE_PATH=str(self.folder / "bot.sqlite3"),
             DATA_DIR=str(self.data_dir),
             DEFAULT_CONSULTATION="geneva-2026",
+            ANONYMITY_KEY_FILE=str(key_file(self.folder)),
             PYTHONPATH=str(ROOT),
         )
+        env.pop("ANONYMITY_KEY", None)
         for name in ("WEBHOOK_URL", "ORGANISER_IDS", "MODERATOR_IDS", "HELPDESK_CHAT_ID"):
             env.pop(name, None)
         return env

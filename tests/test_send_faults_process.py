@@ -18,7 +18,7 @@ from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi
 from bot.fakeapi.http import FakeApiHttpServer
 from tests.conftest import GENEVA, build_harness, make_config
-from tests.process_support import ROOT, BotProcess, wait_until
+from tests.process_support import ROOT, BotProcess, key_file, wait_until
 
 DELEGATES = range(3001, 3011)
 LANGUAGES = ("en", "fr", "es", "ar")
@@ -57,6 +57,7 @@ async def command(folder: Path, *args: str) -> str:
         DATABASE_PATH=str(folder / "bot.sqlite3"),
         DATA_DIR=str(ROOT / "data"),
         DEFAULT_CONSULTATION="geneva-2026",
+        ANONYMITY_KEY_FILE=str(key_file(folder)),
         PYTHONPATH=str(ROOT),
     )
     env.pop("TELEGRAM_BOT_TOKEN", None)
