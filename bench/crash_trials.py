@@ -138,6 +138,11 @@ class Plan:
     sessions: dict[str, datetime]
 
     @property
+    def key_file(self) -> Path:
+        """The anonymity key: beside the trial's folder, never with its database."""
+        return self.folder.parent / f"{self.folder.name}-key" / "anonymity.key"
+
+    @property
     def sessions_file(self) -> Path:
         return self.data / TRIAL / "sessions.yaml"
 
@@ -195,7 +200,9 @@ async def register(plan: Plan, delegates: range, askers: range) -> None:
     """Each delegate opens a private chat (/start), chooses the consultation and stars the three
     sessions; askers choose the other consultation and star nothing."""
     api = FakeBotApi()
-    config = Config(database_path=plan.database, data_dir=plan.data)
+    config = Config(
+        database_path=plan.database, data_dir=plan.data, anonymity_key_file=plan.key_file
+    )
     events = load_event_data(plan.data)
     # An hour earlier: nothing falls due while they register; the trial's bot sends it all.
     clock = ManualClock(datetime.now(UTC) - timedelta(hours=1))
@@ -229,6 +236,7 @@ def environment(plan: Plan, server: FakeApiHttpServer) -> dict[str, str]:
         TELEGRAM_API_BASE_URL=server.root_url,
         DATABASE_PATH=str(plan.database),
         DATA_DIR=str(plan.data),
+        ANONYMITY_KEY_FILE=str(plan.key_file),
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -435,13 +443,14 @@ def trial(
         server.stop_thread()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(plan.key_file.parent, ignore_errors=True)
 
 
 def inject_resets(server: FakeApiHttpServer, count: int) -> None:
     """The next `count` sendMessage calls are delivered, then the connection drops unanswered."""
     if count <= 0:
         return
-    server.fail_next(count, method="sendMessage", drop=True, after_accept=True)
+    server.fail_next(count, method="sendMessage", drop=True, carried_out=True)
 
 
 def main() -> None:
