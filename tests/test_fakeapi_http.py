@@ -119,3 +119,4 @@ def test_the_base_url_is_configurable(tmp_path: Path) -> None:
     assert Config.from_env({}, none).api_base_url is None
     with pytest.raises(ConfigError, match="TELEGRAM_API_BASE_URL"):
         Config.from_env({"TELEGRAM_API_BASE_URL": "127.0.0.1:8081"}, none)
+
