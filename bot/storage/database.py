@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -57,15 +57,31 @@ async def in_transaction(
         raw.execute("BEGIN IMMEDIATE")
         try:
             result = work(raw)
+            raw.execute("COMMIT")
         except BaseException:
-            raw.execute("ROLLBACK")
+            # A COMMIT can fail too (a write statement of another caller still in progress):
+            # the transaction must not stay open, or every later write would join it and none
+            # would ever be committed.
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
             raise
-        raw.execute("COMMIT")
         return result
 
     # aiosqlite's queue of calls for its thread; it has no public way to run a function there.
     submit = cast(Callable[[Callable[[], T]], Awaitable[T]], connection._execute)
     return await submit(run)
+
+
+async def write_returning(
+    connection: aiosqlite.Connection, sql: str, parameters: Sequence[Any]
+) -> list[sqlite3.Row]:
+    """Run a write with RETURNING and read all its rows in one call on aiosqlite's thread.
+
+    Such a statement holds its write open until its last row is read: run as `execute`, then
+    `fetchall`, another caller's transaction could run in between and fail to commit.
+    """
+    rows = await connection.execute_fetchall(sql, parameters)
+    return list(rows)
 
 
 def latest_schema_version() -> int:

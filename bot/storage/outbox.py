@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import from_iso, in_transaction, to_iso
+from bot.storage.database import from_iso, in_transaction, to_iso, write_returning
 
 PENDING = "pending"
 SENDING = "sending"
@@ -315,8 +315,7 @@ class OutboxStore:
         """Mark rows as being sent, committed before any is sent; returns those claimed."""
         if not ids:
             return set()
-        async with self._db.execute(_CLAIM, (to_iso(now), json.dumps(list(ids)))) as cursor:
-            rows = await cursor.fetchall()
+        rows = await write_returning(self._db, _CLAIM, (to_iso(now), json.dumps(list(ids))))
         return {row["id"] for row in rows}
 
     async def finish(self, ident: int, state: str, reason: str | None, now: datetime) -> None:
