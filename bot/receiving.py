@@ -1,14 +1,15 @@
 """Receiving updates: refuse malformed ones at the door, keep the others until answered.
 
 Long polling and the webhook both hand what Telegram sent to `receive`, which stores it in the
-inbox before they confirm it (the next getUpdates' offset, the webhook's 200 OK). An update
-leaves the inbox when handling it first changes something at Telegram (a reply, a button
-answered) or when handling ends; at start, `take_over` queues what a killed process left.
+inbox before they confirm it (the next getUpdates' offset, the webhook's 200 OK). Just before
+handling an update first sends Telegram something that changes (a reply, a button answered), its
+row is marked as answering; the update leaves the inbox when that call returns or when handling
+ends. At start, `take_over` queues what a killed process left unmarked.
 
-So a kill before an update's first reply has it handled again after the restart (nothing lost),
-and a kill after it does not (nothing twice). Left open: a kill in the moment between Telegram
-taking the first reply and the inbox forgetting the update repeats that reply; one between two
-replies to one update loses the second.
+So a kill before an update's first reply has it handled again after the restart (nothing lost);
+a kill once that reply went out leaves it marked: it may or may not have been answered, and is
+recorded as unknown instead of being handled again (nothing twice). Left open: a kill between
+two replies to one update loses the second.
 """
 
 from __future__ import annotations
@@ -177,7 +178,16 @@ class _Handling:
     def __init__(self, update_id: int, inbox: Inbox) -> None:
         self.update_id = update_id
         self._inbox = inbox
+        self._marked = False
         self._answered = False
+
+    async def answering(self) -> None:
+        """Mark the update (once) as its first reply leaves. A failure is raised, and that reply
+        not sent: sent unmarked, a restart could send it a second time."""
+        if self._marked or self._answered:
+            return
+        await self._inbox.answering(self.update_id)
+        self._marked = True
 
     async def answered(self) -> None:
         """Take the update out of the inbox (once); a failure is retried when handling ends."""
@@ -219,7 +229,8 @@ class InboxApplication(
 
 class AnswerWatch(BaseRateLimiter[None]):
     """Around every Bot API call: the first one that changes something at Telegram while an
-    update is handled takes that update out of the inbox, so a restart never repeats it.
+    update is handled marks that update as answering just before it leaves (after the limiter's
+    wait) and takes it out of the inbox when it returns, so a restart never repeats it.
 
     (The rate limiter is python-telegram-bot's one hook around every call; this one wraps the
     limiter that meters the sends.)
@@ -243,10 +254,22 @@ class AnswerWatch(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        result = await self._limiter.process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
         handling = _HANDLING.get()
-        if handling is not None and not endpoint.startswith("get"):
-            await handling.answered()
+        if handling is None or endpoint.startswith("get"):
+            return await self._limiter.process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+
+        async def marked(
+            *call_args: Any, **call_kwargs: Any
+        ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+            # Called by the limiter once the call may go: a reply still waiting for a slot when
+            # the process dies has sent nothing, and its update is handled again.
+            await handling.answering()
+            return await callback(*call_args, **call_kwargs)
+
+        result = await self._limiter.process_request(
+            marked, args, kwargs, endpoint, data, rate_limit_args
+        )
+        await handling.answered()
         return result

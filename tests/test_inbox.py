@@ -5,6 +5,7 @@ no log line carries a delegate's name or words."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import logging
@@ -15,12 +16,15 @@ from typing import Any
 
 import aiohttp
 import pytest
+from telegram import Update
 
 from bot.__main__ import RedactUpdates
 from bot.app import running
 from bot.clock import ManualClock
+from bot.config import Config
 from bot.fakeapi import FakeBotApi
 from bot.receiving import receive
+from bot.services.delivery import SendMeter
 from bot.services.inbox import GIVE_UP_AFTER
 from bot.storage.database import Database
 from bot.storage.inbox import InboxStore
@@ -193,6 +197,103 @@ async def test_a_restart_handles_what_the_killed_process_left_once(
     assert texts(1004) == []
 
 
+def left_in_inbox(config: Config) -> tuple[int, int]:
+    """Rows in the inbox, and those marked as answering, read the way the next process would:
+    committed ones only."""
+    with sqlite3.connect(config.database_path) as db:
+        rows, marked = db.execute("SELECT COUNT(*), COUNT(answering_since) FROM inbox").fetchone()
+        return int(rows), int(marked)
+
+
+async def never_removed(store: InboxStore, update_id: int) -> None:
+    """The process dies before the inbox forgets the update (SIGKILL runs no cleanup)."""
+    raise sqlite3.OperationalError("killed")
+
+
+def replies_to(api: FakeBotApi, user: int) -> list[str]:
+    return [message.plain_text() or "" for message in api.bot_messages(user)]
+
+
+async def test_an_update_whose_first_reply_went_out_is_not_answered_again(
+    tmp_path: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = make_config(tmp_path)
+    api = FakeBotApi(clock=clock.now)
+    data = api.make_message(1001, f"/help {WORDS}", first_name=NAME)
+    ident = data["update_id"]
+    # Telegram took the reply; the process is killed before the inbox forgets the update.
+    marked: list[tuple[int, int]] = []
+    api.on_bot_message.append(lambda message, event: marked.append(left_in_inbox(config)))
+    first = build_harness(config, clock, api=api)
+    with monkeypatch.context() as patch:
+        patch.setattr(InboxStore, "remove", never_removed)
+        async with running(first.app):
+            assert (await receive(first.app, [data])).queued == 1
+            await until(lambda: api.bot_messages(1001))
+    # The mark was committed before the reply reached Telegram, and is all the kill left.
+    assert marked == [(1, 1)]
+    assert left_in_inbox(config) == (1, 1)
+
+    second = build_harness(config, clock, api=api)
+    with caplog.at_level(logging.INFO):
+        async with running(second.app):
+            assert await second.services.inbox.unknown() == [ident]
+            assert await second.services.inbox.count() == 0
+            # Telegram sends it again (it was never confirmed, say): processed, not kept.
+            assert (await receive(second.app, [data])).queued == 0
+            # The delegate's next message is answered; updates are handled in order, so a
+            # repeat of the first one would have come before.
+            later = api.make_message(1001, "/help")
+            assert (await receive(second.app, [later])).queued == 1
+            await until(lambda: len(api.bot_messages(1001)) >= 2)
+    assert [HELP in text for text in replies_to(api, 1001)] == [True, True]
+    assert f"Update {ident} may or may not have been answered" in caplog.text
+    assert no_content_in(caplog.text)
+    assert left_in_inbox(config) == (0, 0)
+
+
+async def test_an_update_whose_reply_waited_for_a_slot_is_answered_after_a_restart(
+    tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Killed while the reply waits for the rate limiter: it sent nothing, so it is handled
+    # again, not `unknown`.
+    config = make_config(tmp_path)
+    api = FakeBotApi(clock=clock.now)
+    data = api.make_message(1001, "/help")
+    waiting = asyncio.Event()
+
+    async def no_free_slot(meter: SendMeter, longest: float = 1.0) -> None:
+        waiting.set()
+        await asyncio.Event().wait()  # until killed
+
+    first = build_harness(config, clock, api=api)
+    with monkeypatch.context() as patch:
+        patch.setattr(InboxStore, "remove", never_removed)
+        patch.setattr(SendMeter, "wait_for_slot", no_free_slot)
+        async with running(first.app):
+            assert await first.services.inbox.receive([(data["update_id"], data)], []) == {
+                data["update_id"]
+            }
+            handling = asyncio.create_task(
+                first.app.process_update(Update.de_json(data, first.app.bot))
+            )
+            await asyncio.wait_for(waiting.wait(), 5)
+            handling.cancel()  # the kill
+            with contextlib.suppress(asyncio.CancelledError):
+                await handling
+    assert api.bot_messages(1001) == []
+    assert left_in_inbox(config) == (1, 0)
+
+    second = build_harness(config, clock, api=api)
+    async with running(second.app):
+        await until(lambda: api.bot_messages(1001))
+        assert await second.services.inbox.unknown() == []
+    assert [HELP in text for text in replies_to(api, 1001)] == [True]
+
+
 async def test_an_update_whose_handling_keeps_dying_is_given_up(
     tmp_path: Path, clock: ManualClock
 ) -> None:
@@ -205,8 +306,8 @@ async def test_an_update_whose_handling_keeps_dying_is_given_up(
     await store.keep([(ident, poison)], [], clock.now())
     for _ in range(GIVE_UP_AFTER - 1):
         await ledger.record(ident, clock.now())  # a process starts handling it and dies
-        left, given_up = await store.take_over(GIVE_UP_AFTER, clock.now())  # the next one
-        assert ([i for i, _ in left], given_up) == ([ident], [])
+        left = await store.take_over(GIVE_UP_AFTER, clock.now())  # the next one
+        assert ([i for i, _ in left.again], left.given_up) == ([ident], [])
     await ledger.record(ident, clock.now())
     await database.close()
 
@@ -314,7 +415,7 @@ async def test_a_failing_update_is_logged_by_its_id(
 
 
 def test_an_update_given_to_a_log_call_shows_as_its_id(caplog: pytest.LogCaptureFixture) -> None:
-    from telegram import Bot, Update
+    from telegram import Bot
 
     api = FakeBotApi()
     data = api.make_message(1001, WORDS, first_name=NAME)

@@ -1,8 +1,10 @@
 """Updates survive SIGKILL (`python -m bot run` as a real process against the fake Bot API).
 
-Killed with updates in hand, in long polling or webhook mode, the bot answers each of them
-once after a restart; a malformed update is skipped once, without stalling polling or writing
-its content to the log.
+Killed with updates in hand, in long polling or webhook mode, the bot answers each of them at
+most once after a restart: every one, except the one whose reply was on its way when the process
+died, which is recorded as unknown (it may or may not have been answered; this time Telegram did
+not carry it out). A malformed update is skipped once, without stalling polling or writing its
+content to the log.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
+from bot.fakeapi import FakeBotApi
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.webhook import SECRET_HEADER
 from tests.process_support import (
@@ -34,16 +38,48 @@ def database(folder: Path) -> sqlite3.Connection:
 
 
 async def kill_with_a_reply_in_flight(server: FakeApiHttpServer, bot: BotProcess) -> None:
-    """SIGKILL while the bot waits for Telegram to take a reply (which never arrives)."""
+    """SIGKILL while the bot waits for Telegram to take a reply (never carried out)."""
     server.hold_next("sendMessage")
     await wait_until(lambda: server.held == 1, 20, f"a reply in flight\n{bot.log()}")
     await bot.kill()
 
 
-async def test_sigkill_in_polling_loses_and_repeats_nothing(
-    server: FakeApiHttpServer, bot_process: BotProcess, tmp_path: Path
+def unknown_updates(folder: Path) -> list[int]:
+    with database(folder) as db:
+        return [row[0] for row in db.execute("SELECT update_id FROM unknown_updates")]
+
+
+def check_answered_at_most_once(
+    api: FakeBotApi, sent: dict[int, int], senders: dict[int, int], folder: Path
+) -> None:
+    """Each update answered once, but the one whose reply was held when the bot was killed: the
+    bot cannot tell it from a reply Telegram took, so it is recorded as unknown, not repeated."""
+    per_chat = {user: len(api.bot_messages(user)) for user in DELEGATES}
+    unknown = unknown_updates(folder)
+    assert len(unknown) == 1, unknown  # the held reply's update
+    short = {user: sent[user] - got for user, got in per_chat.items() if got != sent[user]}
+    assert short == {senders[unknown[0]]: 1}  # nothing twice, nothing else unanswered
+    log = (folder / "bot.log").read_text()
+    assert f"Update {unknown[0]} may or may not have been answered" in log
+    with database(folder) as db:
+        assert db.execute("SELECT COUNT(*) FROM inbox").fetchone()[0] == 0
+
+
+async def test_sigkill_in_polling_repeats_nothing(
+    server: FakeApiHttpServer,
+    bot_process: BotProcess,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     api = server.api
+    senders: dict[int, int] = {}
+    queue = api.queue_update
+
+    def remember(update: dict[str, Any]) -> None:
+        senders[update["update_id"]] = update["message"]["chat"]["id"]
+        queue(update)
+
+    monkeypatch.setattr(api, "queue_update", remember)
     sent = queue_load(api, rounds=2)  # 100 updates from 50 delegates
     total = sum(sent.values())
     await bot_process.start()
@@ -52,14 +88,10 @@ async def test_sigkill_in_polling_loses_and_repeats_nothing(
     assert replies(api) < total, "all answered before the kill: proves nothing"
 
     await bot_process.start()
-    await wait_until(lambda: replies(api) >= total, 20, f"all replies\n{bot_process.log()}")
+    await wait_until(lambda: replies(api) >= total - 1, 20, f"all replies\n{bot_process.log()}")
     await asyncio.sleep(0.5)  # a repeated update would be answered meanwhile
     assert await bot_process.terminate() == 0
-
-    per_chat = {user: len(api.bot_messages(user)) for user in DELEGATES}
-    assert per_chat == sent  # one reply per update: nothing lost, nothing twice
-    with database(tmp_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM inbox").fetchone()[0] == 0
+    check_answered_at_most_once(api, sent, senders, tmp_path)
 
 
 def free_port() -> int:
@@ -112,7 +144,7 @@ class Telegram:
             await asyncio.gather(*(connection(http) for _ in range(connections)))
 
 
-async def test_sigkill_in_webhook_mode_loses_and_repeats_nothing(
+async def test_sigkill_in_webhook_mode_repeats_nothing(
     server: FakeApiHttpServer, bot_process: BotProcess, tmp_path: Path
 ) -> None:
     api = server.api
@@ -128,9 +160,12 @@ async def test_sigkill_in_webhook_mode_loses_and_repeats_nothing(
     await listening(port, bot_process)
     updates = []
     sent = dict.fromkeys(DELEGATES, 0)
+    senders: dict[int, int] = {}
     for turn in range(2):
         for user in DELEGATES:
-            updates.append(api.make_message(user, "/now" if turn == 0 else "/next"))
+            update = api.make_message(user, "/now" if turn == 0 else "/next")
+            updates.append(update)
+            senders[update["update_id"]] = user
             sent[user] += 1
     total = sum(sent.values())
     delivering = asyncio.create_task(telegram.deliver(updates))
@@ -144,12 +179,10 @@ async def test_sigkill_in_webhook_mode_loses_and_repeats_nothing(
     await listening(port, bot_process)
     await telegram.deliver(list(telegram.unconfirmed.values()))
     assert telegram.unconfirmed == {}
-    await wait_until(lambda: replies(api) >= total, 20, f"all replies\n{bot_process.log()}")
+    await wait_until(lambda: replies(api) >= total - 1, 20, f"all replies\n{bot_process.log()}")
     await asyncio.sleep(0.5)  # a repeated update would be answered meanwhile
     assert await bot_process.terminate() == 0
-
-    per_chat = {user: len(api.bot_messages(user)) for user in DELEGATES}
-    assert per_chat == sent
+    check_answered_at_most_once(api, sent, senders, tmp_path)
 
 
 async def test_a_malformed_update_is_skipped_once_without_its_content_in_the_log(

@@ -1,9 +1,11 @@
 """Received updates kept until answered, so that a killed process loses none of them.
 
 An update is stored before Telegram is told it arrived and leaves the inbox once handling it
-sent something (or ended). What a killed process left is handled by the next one, the update
-whose handling it cut short included (it had sent nothing yet); an update processed before and
-sent again by Telegram is not kept.
+sent something (or ended). Just before its first reply goes to Telegram its row is marked
+(committed), so that the next process can tell what a killed one left: an update not marked is
+handled again, the one whose handling was cut short included (it had sent nothing yet); a marked
+one may or may not have been answered, so it is recorded as unknown and not handled again
+(nothing is answered twice). An update processed before and sent again by Telegram is not kept.
 """
 
 from __future__ import annotations
@@ -57,6 +59,12 @@ class Inbox:
     def holds(self, update_id: int) -> bool:
         return update_id in self._held
 
+    async def answering(self, update_id: int) -> None:
+        """Handling the update is about to send its first reply: from now on it may have been
+        answered, and a restart must not handle it again."""
+        if update_id in self._held:
+            await self._store.mark_answering(update_id, self._clock.now())
+
     async def answered(self, update_id: int) -> None:
         """Handling the update sent something, or ended: it leaves the inbox."""
         if update_id in self._held:
@@ -65,15 +73,21 @@ class Inbox:
 
     async def take_over(self) -> list[tuple[int, dict[str, Any]]]:
         """What the previous process left unanswered, oldest first, to be handled now."""
-        left, given_up = await self._store.take_over(GIVE_UP_AFTER, self._clock.now())
-        for ident in given_up:
+        left = await self._store.take_over(GIVE_UP_AFTER, self._clock.now())
+        for ident in left.unknown:
+            logger.warning(
+                "Update %d may or may not have been answered (its first reply was on its way when"
+                " the process stopped): recorded as unknown, not handled again",
+                ident,
+            )
+        for ident in left.given_up:
             logger.error(
                 "Skipped update %d: its handling was cut short %d times", ident, GIVE_UP_AFTER
             )
-        self._held |= {ident for ident, _ in left}
-        if left:
-            logger.info("Handling %d updates received before the restart", len(left))
-        return left
+        self._held |= {ident for ident, _ in left.again}
+        if left.again:
+            logger.info("Handling %d updates received before the restart", len(left.again))
+        return left.again
 
     async def drop(self, refusal: Refusal) -> None:
         """A held update turned out malformed: record it as skipped instead."""
@@ -87,3 +101,7 @@ class Inbox:
 
     async def skipped(self) -> list[tuple[int, str]]:
         return await self._store.skipped()
+
+    async def unknown(self) -> list[int]:
+        """The updates a killed process may or may not have answered, by id."""
+        return await self._store.unknown()

@@ -1,4 +1,5 @@
-"""The inbox of received updates not yet answered, and the record of malformed ones skipped."""
+"""The inbox of received updates not yet answered; the record of malformed ones skipped and of
+those a killed process may or may not have answered."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ _KEEP = (
 )
 _SKIP = "INSERT OR IGNORE INTO skipped_updates (update_id, reason, skipped_at) VALUES (?, ?, ?)"
 _REMOVE = "DELETE FROM inbox WHERE update_id = ?"
+_MARK = "UPDATE inbox SET answering_since = ? WHERE update_id = ? AND answering_since IS NULL"
+# Updates whose first reply went to Telegram and were not removed: maybe answered. Their ledger
+# entries stay, so a re-delivery is skipped.
+_ANSWERING = "SELECT update_id FROM inbox WHERE answering_since IS NOT NULL ORDER BY update_id"
+_RECORD_UNKNOWN = (
+    "INSERT OR IGNORE INTO unknown_updates (update_id, answering_since, recorded_at)"
+    " SELECT update_id, answering_since, ? FROM inbox WHERE answering_since IS NOT NULL"
+)
+_DROP_ANSWERING = "DELETE FROM inbox WHERE answering_since IS NOT NULL"
 _LEFT = "SELECT update_id, body FROM inbox ORDER BY update_id"
 # Updates whose handling started (the ledger has them) and was cut short before it answered.
 _INTERRUPTED = (
@@ -32,6 +42,17 @@ _GIVEN_UP = "SELECT update_id FROM inbox WHERE interrupted >= ? ORDER BY update_
 _UNSTART = "DELETE FROM processed_updates WHERE update_id IN (SELECT update_id FROM inbox)"
 _COUNT = "SELECT COUNT(*) FROM inbox"
 _SKIPPED = "SELECT update_id, reason FROM skipped_updates ORDER BY update_id"
+_UNKNOWN = "SELECT update_id FROM unknown_updates ORDER BY update_id"
+
+
+@dataclass(frozen=True)
+class Left:
+    """What a previous process left: updates to handle again (oldest first), and the ids given up
+    (handling cut short too often) or recorded as unknown (maybe answered)."""
+
+    again: list[tuple[int, dict[str, Any]]]
+    given_up: list[int]
+    unknown: list[int]
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,10 @@ class InboxStore:
     async def remove(self, update_id: int) -> None:
         await self._db.execute(_REMOVE, (update_id,))
 
+    async def mark_answering(self, update_id: int, now: datetime) -> None:
+        """Its first reply is about to go to Telegram (committed before it goes)."""
+        await self._db.execute(_MARK, (to_iso(now), update_id))
+
     async def skip(self, update_id: int, reason: str, now: datetime) -> bool:
         """Record a held update as malformed and drop it; False if it was recorded before."""
 
@@ -83,25 +108,30 @@ class InboxStore:
 
         return await in_transaction(self._db, write)
 
-    async def take_over(
-        self, give_up_after: int, now: datetime
-    ) -> tuple[list[tuple[int, dict[str, Any]]], list[int]]:
-        """What a previous process left, oldest first, none of it marked as started; and the
-        updates given up (skipped) because their handling was cut short `give_up_after` times."""
+    async def take_over(self, give_up_after: int, now: datetime) -> Left:
+        """What a previous process left: the updates to handle again, oldest first, none of them
+        marked as started; the ones given up because their handling was cut short
+        `give_up_after` times, and the ones whose first reply went out, recorded as unknown."""
+        stamp = to_iso(now)
 
-        def work(connection: sqlite3.Connection) -> tuple[list[tuple[int, str]], list[int]]:
+        def work(
+            connection: sqlite3.Connection,
+        ) -> tuple[list[tuple[int, str]], list[int], list[int]]:
+            unknown = [int(row[0]) for row in connection.execute(_ANSWERING)]
+            connection.execute(_RECORD_UNKNOWN, (stamp,))
+            connection.execute(_DROP_ANSWERING)
             connection.execute(_INTERRUPTED)
             given_up = [int(row[0]) for row in connection.execute(_GIVEN_UP, (give_up_after,))]
             reason = f"its handling was cut short {give_up_after} times"
             for ident in given_up:  # their ledger entries stay: a re-delivery is skipped
                 connection.execute(_REMOVE, (ident,))
-                connection.execute(_SKIP, (ident, reason, to_iso(now)))
+                connection.execute(_SKIP, (ident, reason, stamp))
             connection.execute(_UNSTART)
             left = [(int(row[0]), str(row[1])) for row in connection.execute(_LEFT)]
-            return left, given_up
+            return left, given_up, unknown
 
-        left, given_up = await in_transaction(self._db, work)
-        return [(ident, json.loads(body)) for ident, body in left], given_up
+        left, given_up, unknown = await in_transaction(self._db, work)
+        return Left([(ident, json.loads(body)) for ident, body in left], given_up, unknown)
 
     async def count(self) -> int:
         async with self._db.execute(_COUNT) as cursor:
@@ -111,3 +141,7 @@ class InboxStore:
     async def skipped(self) -> list[tuple[int, str]]:
         async with self._db.execute(_SKIPPED) as cursor:
             return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    async def unknown(self) -> list[int]:
+        async with self._db.execute(_UNKNOWN) as cursor:
+            return [int(row[0]) for row in await cursor.fetchall()]
