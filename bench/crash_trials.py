@@ -15,7 +15,8 @@ fake's side:
 - duplicates: an announcement, reminder or change notice delivered twice to one delegate, or a
   message answered twice;
 - losses: one never delivered, unless the outbox says `unknown` (a send that may or may not have
-  reached Telegram is never repeated: at most once, reported);
+  reached Telegram is never repeated: at most once, reported; likewise a message whose answer
+  left just before the kill, recorded in `unknown_updates`);
 - changes untold: a delegate who starred the moved session and was never told;
 - updates unhandled: a message from a delegate that got no answer.
 
@@ -303,6 +304,12 @@ def outbox_states(plan: Plan) -> dict[tuple[int, str], str]:
     return {(int(user), str(subject)): str(state) for user, subject, state in rows}
 
 
+def unknown_updates(plan: Plan) -> set[int]:
+    """Updates whose first reply left before a kill: the bot never answers them again."""
+    with sqlite3.connect(plan.database) as db:
+        return {int(ident) for (ident,) in db.execute("SELECT update_id FROM unknown_updates")}
+
+
 def unknown_for(states: dict[tuple[int, str], str], user: int, hint: str) -> bool:
     return any(
         state == "unknown" and u == user and hint in subject
@@ -331,12 +338,15 @@ def trial(
     server = FakeApiHttpServer(api, token=TOKEN)
     server.start_in_thread()
     asked: Counter[int] = Counter()
+    update_ids: dict[int, set[int]] = {}
 
     def ask(users: list[int]) -> None:
         for user in users:
             language = LANGUAGES[user % len(LANGUAGES)]
-            api.queue_update(api.make_message(user, "/now", language_code=language))
+            update = api.make_message(user, "/now", language_code=language)
+            api.queue_update(update)
             asked[user] += 1
+            update_ids.setdefault(user, set()).add(update["update_id"])
 
     try:
         text = folder / "announcement.txt"
@@ -430,14 +440,21 @@ def trial(
                     outcome.details.append(f"{marker} lost for {user}")
                 elif unknown:
                     outcome.unknown += 1
+        unanswerable = unknown_updates(plan)
         for user in askers:
             got = received.count(user)
             if got > asked[user]:
                 outcome.duplicates += got - asked[user]
                 outcome.details.append(f"asker {user}: {got} answers to {asked[user]} messages")
             elif got < asked[user]:
-                outcome.unhandled += asked[user] - got
-                outcome.details.append(f"asker {user}: {got} answers to {asked[user]} messages")
+                # An update whose reply left before the kill is unknown: never answered again.
+                unknown = min(asked[user] - got, len(update_ids[user] & unanswerable))
+                outcome.unknown += unknown
+                if asked[user] - got > unknown:
+                    outcome.unhandled += asked[user] - got - unknown
+                    outcome.details.append(
+                        f"asker {user}: {got} answers to {asked[user]} messages"
+                    )
         return outcome
     finally:
         server.stop_thread()
