@@ -111,6 +111,11 @@ class SemanticIndex:
     def __len__(self) -> int:
         return len(self.texts)
 
+    @property
+    def vectors(self) -> Vectors:
+        """One row per text, in the order of `texts`."""
+        return self._vectors
+
     def nearest(
         self, question: Vectors, *, limit: int = 10, prefix: str | None = None
     ) -> list[Near]:
