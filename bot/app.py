@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import SendMeter
+from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
@@ -29,6 +30,7 @@ from bot.services.helpdesk import Helpdesk
 from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.programme import Programme
+from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
@@ -39,6 +41,7 @@ from bot.storage.outbox import OutboxStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
+from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.transport import DeliveryAwareRequest
 
 logger = logging.getLogger(__name__)
@@ -53,8 +56,10 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Clock | None = None,
+    encoder: Callable[[], Encoder | None] = load_encoder,
 ) -> BotApplication:
-    """The bot's Application; `request` replaces the network (tests and the console chat)."""
+    """The bot's Application; `request` replaces the network (tests and the console chat);
+    `encoder` loads the sentence encoder (returning None: the matcher answers alone)."""
     compile_catalogs()
     clock = clock or SystemClock()
     meter = SendMeter(clock)
@@ -81,6 +86,9 @@ def build_application(
         reminders, delivery, reloader = build_delivery(
             config, programme, people, database, clock, meter
         )
+        # Loaded, and its indexes built, in the background: the bot answers meanwhile.
+        understanding = Understanding(encoder, config.database_path.parent / VECTORS_FILE)
+        reloader.after_swap.append(understanding.reindex)
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -100,6 +108,7 @@ def build_application(
                 Matchers(),
                 TaughtStore(database.connection),
             ),
+            understanding=understanding,
             broadcasts=Broadcasts(
                 BroadcastStore(database.connection),
                 OutboxStore(database.connection),
@@ -113,10 +122,15 @@ def build_application(
         await publish_commands(application)
         await start_delivery(application)
         await start_broadcasts(application)
+        services: Services = application.bot_data["services"]
+        understanding.begin(
+            lambda: programme.current.consultations.values(), services.helpdesk.taught_phrasings
+        )
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
+            await services.understanding.close()
             await services.delivery.stop()
             await services.db.close()
 

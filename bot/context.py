@@ -19,6 +19,7 @@ from bot.services.helpdesk import Helpdesk
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
+from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.database import Database
 
@@ -39,6 +40,8 @@ class Services:
     feedback: Feedback
     helpdesk: Helpdesk
     broadcasts: Broadcasts
+    # The sentence encoder: `nearest` answers None while it loads or where it is missing.
+    understanding: Understanding
 
     @property
     def events(self) -> EventData:
