@@ -4,7 +4,8 @@ A database with 50,000 delegates, one pending message each (all due later, so a 
 nothing to send: the common case, ten times a second), 50,000 sent rows, and as many helpdesk
 questions, tickets and recommendations. Times, in ms per call (median of repeated runs): the
 expiry sweep, the query for sendable rows, one idle tick of the delivery service, deleting one
-delegate (/forget, with its foreign-key cascades), a full re-plan, and the sendable-rows query
+delegate (/forget: their anonymous rows by author, the rest by foreign-key cascades), a full
+re-plan, and the sendable-rows query
 again during a broadcast to everyone. Also prints SQLite's plan for the tick's queries.
 
     .venv/bin/python bench/outbox_tick.py [--rows 50000]
@@ -29,6 +30,7 @@ from bot.clock import ManualClock
 from bot.services.delivery import Delivery, Outcome, SendMeter
 from bot.services.event_data import load_event_data
 from bot.services.people import People
+from bot.services.privacy import Anonymity
 from bot.services.programme import Programme
 from bot.services.reminders import Reminders
 from bot.storage import outbox as outbox_module
@@ -39,6 +41,7 @@ from bot.storage.users import UserStore
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+ANONYMITY = Anonymity("bench-key-" + "0" * 32)
 
 
 async def timed(call: Callable[[], Awaitable[object]], runs: int) -> float:
@@ -64,20 +67,21 @@ async def populate(database: Database, rows: int) -> None:
         "VALUES (?, 'geneva-2026', 'principles-partnership', ?)",
         [(u, stamp) for u in range(1, rows + 1)],
     )
+    authors = [(u, ANONYMITY.author(u)) for u in range(1, rows + 1)]
     await db.executemany(
-        "INSERT INTO helpdesk_questions (user_id, consultation_id, language, question, kind, "
-        "created_at) VALUES (?, 'geneva-2026', 'en', 'Where?', 'direct', ?)",
-        [(u, stamp) for u in range(1, rows + 1)],
+        "INSERT INTO helpdesk_questions (id, author, consultation_id, language, question, kind, "
+        "created_at) VALUES (?, ?, 'geneva-2026', 'en', 'Where?', 'direct', ?)",
+        [(u, author, stamp) for u, author in authors],
     )
     await db.executemany(
-        "INSERT INTO helpdesk_tickets (question_id, user_id, consultation_id, language, "
+        "INSERT INTO helpdesk_tickets (question_id, author, consultation_id, language, "
         "question, created_at) VALUES (?, ?, 'geneva-2026', 'en', 'Where?', ?)",
-        [(u, u, stamp) for u in range(1, rows + 1)],
+        [(u, author, stamp) for u, author in authors],
     )
     await db.executemany(
-        "INSERT INTO recommendations (user_id, consultation_id, theme_id, text, created_at) "
+        "INSERT INTO recommendations (author, consultation_id, theme_id, text, created_at) "
         "VALUES (?, 'geneva-2026', 'theme', 'More water', ?)",
-        [(u, stamp) for u in range(1, rows + 1)],
+        [(author, stamp) for _u, author in authors],
     )
     await db.execute("COMMIT")
     store = OutboxStore(db)
@@ -117,7 +121,7 @@ async def main(rows: int) -> None:
     clock = ManualClock(NOW)
     store = OutboxStore(database.connection)
     events = load_event_data(ROOT / "data")
-    people = People(UserStore(database.connection), events, clock)
+    people = People(UserStore(database.connection), events, clock, anonymity=ANONYMITY)
     delivery = Delivery(store, people, clock, SendMeter(clock))
 
     async def send(item: OutboxItem) -> Outcome:
@@ -140,9 +144,8 @@ async def main(rows: int) -> None:
     expire_ms = await timed(lambda: store.expire(NOW), 50)
     candidates_ms = await timed(lambda: store.candidates(NOW, 140), 50)
     tick_ms = await timed(tick, 200)
-    users = UserStore(db)
     victims = iter(range(1, rows + 1))
-    forget_ms = await timed(lambda: users.delete(next(victims)), 20)
+    forget_ms = await timed(lambda: people.forget(next(victims)), 20)
     reminders = Reminders(store, SettingsStore(db), Programme(events), clock)
     plan_ms = await timed(reminders.plan, 3)
     one_ms = await timed(lambda: reminders.plan(rows), 20)

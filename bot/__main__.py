@@ -43,9 +43,32 @@ class RedactToken(logging.Filter):
         return True
 
 
+class RedactUpdates(logging.Filter):
+    """An update (or any Telegram object) given to a log call shows as its type and update id:
+    python-telegram-bot logs whole updates in a few error messages, names and texts included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(map(_telegram_object, record.args)):
+            record.args = tuple(
+                _summary(arg) if _telegram_object(arg) else arg for arg in record.args
+            )
+        return True
+
+
+def _telegram_object(value: object) -> bool:
+    return type(value).__module__.startswith("telegram.") and hasattr(value, "to_dict")
+
+
+def _summary(value: object) -> str:
+    kind = type(value).__name__
+    ident = getattr(value, "update_id", None)
+    return f"<{kind} {ident}>" if ident is not None else f"<{kind}>"
+
+
 def configure_logging(token: str | None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactUpdates())
     handler.addFilter(RedactToken(token))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -254,6 +277,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The database is being restored: the bot and every command wait for it.
         print(exc, file=sys.stderr)
         return 1
+    except ConfigError as exc:  # found at start: the anonymity key, say
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from bot.handlers.outbox import MeteredSends
 from bot.handlers.reminders import build_delivery, start_delivery
 from bot.handlers.start import command_menu
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
+from bot.receiving import AnswerWatch, InboxApplication, take_over
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import SendMeter
@@ -27,8 +28,10 @@ from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
+from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
 from bot.services.people import People
+from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
@@ -37,12 +40,14 @@ from bot.storage.broadcasts import BroadcastStore
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
+from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.transport import DeliveryAwareRequest
+from bot.updates import PerChatUpdates
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +71,17 @@ def build_application(
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         database = await Database.open(config.database_path)
+        try:
+            anonymity = await open_anonymity(database, config, clock.now())
+        except BaseException:
+            await database.close()
+            raise
         programme = Programme(events)
         people = People(
             UserStore(database.connection),
             programme,
             clock,
+            anonymity=anonymity,
             organisers=config.organisers,
             moderators=config.moderators,
             default_consultation=config.default_consultation,
@@ -81,6 +92,7 @@ def build_application(
             UserStore(database.connection),
             lambda: application.bot_data["services"].events,
             clock,
+            anonymity,
         )
         await feedback.start()
         reminders, delivery, reloader = build_delivery(
@@ -107,6 +119,8 @@ def build_application(
                 clock,
                 Matchers(),
                 TaughtStore(database.connection),
+                anonymity=anonymity,
+                users=UserStore(database.connection),
             ),
             understanding=understanding,
             broadcasts=Broadcasts(
@@ -118,6 +132,7 @@ def build_application(
                 moderators=config.moderators,
                 default_consultation=config.default_consultation,
             ),
+            inbox=Inbox(InboxStore(database.connection), clock),
         )
         await publish_commands(application)
         await start_delivery(application)
@@ -126,6 +141,8 @@ def build_application(
         understanding.begin(
             lambda: programme.current.consultations.values(), services.helpdesk.taught_phrasings
         )
+        # Before any new update comes in: what a killed process received and did not answer.
+        await take_over(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)
@@ -136,11 +153,16 @@ def build_application(
 
     builder = (
         ApplicationBuilder()
+        .application_class(InboxApplication)
         .token(config.token or OFFLINE_TOKEN)
         .context_types(ContextTypes(context=BotContext))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .rate_limiter(MeteredSends(meter))
+        .rate_limiter(AnswerWatch(MeteredSends(meter)))
+        # A question waiting for the encoder's thread holds up its own chat, not the others.
+        .concurrent_updates(PerChatUpdates())
+        # Long polling is bot.webhook.Poller's: it confirms only updates stored in the inbox.
+        .updater(None)
     )
     if config.api_base_url:
         builder = builder.base_url(f"{config.api_base_url}/bot").base_file_url(

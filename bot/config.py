@@ -11,6 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+ANONYMITY_KEY_MIN_LENGTH = 32
+
+
 class ConfigError(ValueError):
     """A setting is malformed; the message names it."""
 
@@ -71,6 +74,24 @@ def _port(raw: str) -> int:
     return port
 
 
+def _yes(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("", "0", "no", "false", "off"):
+        return False
+    if value in ("1", "yes", "true", "on"):
+        return True
+    raise ConfigError(f"{name}: '{raw}' is neither yes nor no")
+
+
+def _anonymity_key(raw: str) -> str | None:
+    key = raw.strip()
+    if key and len(key) < ANONYMITY_KEY_MIN_LENGTH:
+        raise ConfigError(
+            f"ANONYMITY_KEY: at least {ANONYMITY_KEY_MIN_LENGTH} characters (it is {len(key)})"
+        )
+    return key or None
+
+
 def _base_url(raw: str) -> str | None:
     """`http://host:port` (a trailing /bot is dropped: PTB appends it, and the token)."""
     url = raw.strip().rstrip("/").removesuffix("/bot")
@@ -114,6 +135,13 @@ class Config:
     helpdesk_chat_id: int | None = None
     # Another Bot API server (a local telegram-bot-api, or the tests' fake): scheme://host:port
     api_base_url: str | None = None
+    # The key linking anonymous rows to their delegate (bot/services/privacy.py): never in the
+    # database. Without ANONYMITY_KEY, the key file (created on first start, kept apart from the
+    # database's directory so that a copy of it does not carry the key).
+    anonymity_key: str | None = field(default=None, repr=False)
+    anonymity_key_file: Path = ROOT / "keys" / "anonymity.key"
+    # The database was written with a key that is lost for good: accept this one (one start).
+    anonymity_key_lost: bool = False
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -139,4 +167,7 @@ class Config:
             port=_port(values.get("PORT", "")),
             helpdesk_chat_id=_chat_id("HELPDESK_CHAT_ID", values.get("HELPDESK_CHAT_ID", "")),
             api_base_url=_base_url(values.get("TELEGRAM_API_BASE_URL", "")),
+            anonymity_key=_anonymity_key(values.get("ANONYMITY_KEY", "")),
+            anonymity_key_file=Path(values.get("ANONYMITY_KEY_FILE") or cls.anonymity_key_file),
+            anonymity_key_lost=_yes("ANONYMITY_KEY_LOST", values.get("ANONYMITY_KEY_LOST", "")),
         )

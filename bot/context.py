@@ -16,6 +16,7 @@ from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
+from bot.services.inbox import Inbox
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
@@ -42,6 +43,7 @@ class Services:
     broadcasts: Broadcasts
     # The sentence encoder: `nearest` answers None while it loads or where it is missing.
     understanding: Understanding
+    inbox: Inbox
 
     @property
     def events(self) -> EventData:

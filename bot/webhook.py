@@ -1,34 +1,40 @@
 """Serving the bot: webhook mode on our own aiohttp server, long polling with a watchdog.
 
-Both stop cleanly on SIGTERM: stop taking updates, process those in hand, let the sends finish,
-close the database.
+Both store what Telegram sends in the inbox before confirming it (bot.receiving), so a killed
+process loses no update. Both stop cleanly on SIGTERM: stop taking updates, process those in
+hand, let the sends finish, close the database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 from telegram.request import HTTPXRequest
 
 from bot.context import BotApplication, Services
+from bot.receiving import Received, receive
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for updates
+POLL_READ_MARGIN = 5.0  # seconds the answer may take beyond that
+# Repeated getUpdates failures wait longer each time: from the first delay up to the last.
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 30.0
 # Polling counts as stalled when no getUpdates round-trip finished for this many timeouts.
 STALL_FACTOR = 6
 WATCHDOG_EVERY = 30.0
@@ -101,13 +107,17 @@ class WebhookServer:
             return web.Response(status=503, text="shutting down")
         try:
             data = json.loads(await request.read())
-            update = Update.de_json(data, self._application.bot)
-        except (ValueError, TypeError, KeyError):
-            logger.warning("Rejected a webhook request with a malformed update")
+        except ValueError:
+            logger.warning("Refused a webhook request whose body is not JSON")
             return web.Response(status=400, text="malformed update")
-        if update is None:
+        try:
+            received = await receive(self._application, [data])
+        except Exception:
+            # Not stored, so not confirmed: Telegram sends it again.
+            logger.exception("Could not store an update from the webhook")
+            return web.Response(status=500, text="not stored")
+        if received.refused:
             return web.Response(status=400, text="malformed update")
-        await self._application.update_queue.put(update)
         return web.Response(text="ok")
 
     async def _health(self, request: web.Request) -> web.Response:
@@ -174,6 +184,115 @@ def run_webhook(
     asyncio.run(main())
 
 
+class Backoff:
+    """Delays between attempts that keep failing: doubling from `first`, at most `most`."""
+
+    def __init__(self, first: float = BACKOFF_FIRST, most: float = BACKOFF_MAX) -> None:
+        self._first = first
+        self._most = most
+        self._next = first
+
+    def failed(self) -> float:
+        """The delay before the next attempt."""
+        delay = self._next
+        self._next = min(self._most, delay * 2)
+        return delay
+
+    def succeeded(self) -> None:
+        self._next = self._first
+
+
+class Poller:
+    """Long polling that confirms an update to Telegram only once the inbox holds it.
+
+    getUpdates' offset confirms every update below it. python-telegram-bot's Updater sends the
+    next offset as soon as it has a batch in memory; here the offset moves past a batch only
+    after the batch is stored, and past the malformed updates in it too (recorded and skipped:
+    otherwise Telegram would send them again forever).
+    """
+
+    def __init__(
+        self,
+        application: BotApplication,
+        *,
+        timeout: int = POLL_TIMEOUT,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._application = application
+        self._timeout = timeout
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        self._task: asyncio.Task[None] | None = None
+        self._storing: asyncio.Task[Received] | None = None
+        self.offset: int | None = None  # None: from the oldest update Telegram holds
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="long-polling")
+
+    async def stop(self) -> None:
+        """Stop polling; a batch being stored is stored and queued first."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        storing, self._storing = self._storing, None
+        if storing is not None:
+            with contextlib.suppress(Exception):  # logged by the loop; Telegram sends it again
+                await storing
+
+    async def poll(self) -> Received:
+        """One getUpdates round-trip: store what came, queue it, move the offset past it."""
+        bot = self._application.bot
+        # The raw JSON, not Bot.get_updates: that parses the whole batch at once, so one update
+        # it cannot read loses the batch (and logs it, names and texts included).
+        items = await bot._post(
+            "getUpdates",
+            {"offset": self.offset, "timeout": self._timeout, "allowed_updates": ALLOWED_UPDATES},
+            read_timeout=self._timeout + POLL_READ_MARGIN,
+        )
+        if not isinstance(items, list):
+            raise TelegramError("getUpdates answered something else than a list")
+        # Stopping waits for the batch (see stop): a cancelled store could leave it unqueued.
+        self._storing = asyncio.ensure_future(receive(self._application, items))
+        received = await asyncio.shield(self._storing)
+        self._storing = None
+        if received.highest is not None:
+            self.offset = received.highest + 1
+        elif items:
+            raise TelegramError("getUpdates answered updates without an update_id")
+        return received
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.poll()
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                delay = float(wait if isinstance(wait, int | float) else wait.total_seconds())
+                logger.warning("Long polling: Telegram asks to wait %.0f s", delay)
+            except TelegramError as exc:
+                delay = self._backoff.failed()
+                logger.warning("Long polling: %s (retrying in %.1f s)", exc.message, delay)
+            except Exception:  # the inbox could not store the batch: it comes again
+                delay = self._backoff.failed()
+                logger.exception("Long polling failed (retrying in %.1f s)", delay)
+            else:
+                self._backoff.succeeded()
+                continue
+            await self._sleep(delay)
+
+    async def restart(self) -> None:
+        await self.stop()
+        self.start()
+
+
 class PollingWatchdog:
     """Notices long polling that has stalled (no getUpdates round-trip for a while)."""
 
@@ -196,36 +315,15 @@ class PollingWatchdog:
     def stalled(self) -> bool:
         return self._monotonic() - self.last_round_trip > self._limit
 
-    async def check(self, application: BotApplication) -> bool:
-        """Restart the updater when polling has stalled; True if it did."""
-        updater = application.updater
-        if updater is None or not updater.running or not self.stalled():
+    async def check(self, poller: Poller) -> bool:
+        """Restart long polling when it has stalled; True if it did."""
+        if not poller.running or not self.stalled():
             return False
         logger.warning("Long polling stalled; restarting it")
         self.restarts += 1
-        try:
-            await updater.stop()
-            await start_polling(application, self)
-        except TelegramError:
-            logger.exception("Could not restart long polling; will try again")
-            return False
+        await poller.restart()
         self.round_trip()
         return True
-
-
-def _polling_error(error: TelegramError) -> None:
-    # PTB retries with backoff by itself; this only keeps the log readable.
-    logger.warning("Long polling: %s (retrying)", error)
-
-
-async def start_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
-    assert application.updater is not None
-    await application.updater.start_polling(
-        timeout=POLL_TIMEOUT,
-        bootstrap_retries=-1,
-        allowed_updates=ALLOWED_UPDATES,
-        error_callback=_polling_error,
-    )
 
 
 def run_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
@@ -238,29 +336,30 @@ def run_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
             loop.add_signal_handler(signum, stop.set)
         await application.initialize()
         if application.post_init:
-            await application.post_init(application)
+            await application.post_init(application)  # queues what the last process left
+        poller = Poller(application)
         try:
             await application.bot.delete_webhook()
-            await start_polling(application, watchdog)
             await application.start()
+            poller.start()
             if application.job_queue is not None:
                 application.job_queue.run_repeating(
-                    _watch, WATCHDOG_EVERY, name="polling-watchdog", data=watchdog
+                    _watch, WATCHDOG_EVERY, name="polling-watchdog", data=(watchdog, poller)
                 )
             await stop.wait()
             logger.info("Stopping: no new updates; finishing those in hand")
         finally:
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
+            await poller.stop()
             await drain(application)
 
     asyncio.run(main())
 
 
 async def _watch(context: ContextTypes.DEFAULT_TYPE) -> None:
-    watchdog = context.job.data if context.job else None
-    if isinstance(watchdog, PollingWatchdog):
-        await watchdog.check(context.application)  # type: ignore[arg-type]
+    data = context.job.data if context.job else None
+    if isinstance(data, tuple):
+        watchdog, poller = data
+        await watchdog.check(poller)
 
 
 class WatchedRequest(HTTPXRequest):

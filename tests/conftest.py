@@ -24,8 +24,10 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.fakeapi.http import FakeApiHttpServer
 from bot.services.encoder import Encoder
 from bot.services.event_data import EventData, load_event_data
+from tests.process_support import TOKEN, BotProcess, key_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GENEVA = ZoneInfo("Europe/Zurich")
@@ -125,6 +127,7 @@ def make_config(tmp_path: Path, **changes: Any) -> Config:
         data_dir=ROOT / "data",
         organisers=frozenset({ORGANISER_ID}),
         moderators=frozenset({MODERATOR_ID}),
+        anonymity_key_file=key_file(tmp_path),
     ).with_overrides(**changes)
 
 
@@ -194,3 +197,24 @@ async def joined(harness: Harness, language_code: str = "en", user_id: int = 100
     await chat.send("/start")
     await chat.press(sample_events().consultations[GENEVA_ID].name.get(language_code))
     return chat
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeApiHttpServer]:
+    """The fake Bot API over HTTP on 127.0.0.1, for the bot as a real process."""
+    served = FakeApiHttpServer(FakeBotApi(), token=TOKEN)
+    await served.start()
+    try:
+        yield served
+    finally:
+        await served.stop()
+
+
+@pytest.fixture
+async def bot_process(server: FakeApiHttpServer, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    """`python -m bot run` against `server`, its database in tmp_path (not started yet)."""
+    process = BotProcess(server, tmp_path)
+    try:
+        yield process
+    finally:
+        await process.kill()

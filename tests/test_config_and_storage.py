@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +13,8 @@ import pytest
 from bot.__main__ import RedactToken
 from bot.config import Config, ConfigError
 from bot.storage.bookmarks import BookmarkStore
-from bot.storage.database import Database
+from bot.storage.database import Database, in_transaction
+from bot.storage.outbox import OutboxStore, Planned
 from bot.storage.users import UserStore
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
@@ -92,3 +95,58 @@ async def test_touching_an_unchanged_user_writes_nothing(tmp_path: Path) -> None
     assert (record.first_name, record.client_language) == ("Lina B.", "ar")
     assert database.connection.total_changes == before + 1
     await database.close()
+
+
+async def test_a_commit_that_fails_leaves_no_transaction_open(tmp_path: Path) -> None:
+    """Another caller's write still in progress makes COMMIT fail: later writes still commit."""
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    connection = database.connection
+    await connection.execute("CREATE TABLE t (n INTEGER)")
+    await connection.execute("INSERT INTO t VALUES (1), (2)")
+    # A write with RETURNING, read in two calls: its write stays open between them.
+    cursor = await connection.execute("UPDATE t SET n = n + 10 RETURNING n")
+    with pytest.raises(sqlite3.OperationalError):
+        await in_transaction(connection, lambda raw: raw.execute("INSERT INTO t VALUES (3)"))
+    await cursor.fetchall()
+    await cursor.close()
+    assert not connection.in_transaction
+    await in_transaction(connection, lambda raw: raw.execute("INSERT INTO t VALUES (4)"))
+    await database.close()
+    reopened = sqlite3.connect(tmp_path / "bot.sqlite3")
+    # The later write is in the file; the failed transaction's is not (nor the write it met,
+    # rolled back with it: storage reads such a write's rows in one call, write_returning).
+    assert sorted(n for (n,) in reopened.execute("SELECT n FROM t")) == [1, 2, 4]
+    reopened.close()
+
+
+async def test_claiming_outbox_rows_beside_a_transaction_never_breaks_it(tmp_path: Path) -> None:
+    """The outbox's claim (a write with RETURNING) and another caller's transaction, at once:
+    both take effect (the claim used to leave its write open between two calls)."""
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    connection = database.connection
+    store = OutboxStore(connection)
+    now = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+    await connection.execute(
+        "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, ?, ?)",
+        (now.isoformat(), now.isoformat()),
+    )
+    await connection.execute("CREATE TABLE marks (n INTEGER)")
+    planned = [
+        Planned(kind="test", key=f"k{n}", user_id=1, due_at=now, not_before=now) for n in range(5)
+    ]
+    await store.add(planned, now)
+    for number, item in enumerate(await store.candidates(now, 5)):
+        claimed, _ = await asyncio.gather(
+            store.claim([item.id], now),
+            in_transaction(
+                connection, lambda raw, n=number: raw.execute("INSERT INTO marks VALUES (?)", (n,))
+            ),
+        )
+        assert claimed == {item.id}
+    assert not connection.in_transaction
+    await database.close()
+    reopened = sqlite3.connect(tmp_path / "bot.sqlite3")
+    assert [n for (n,) in reopened.execute("SELECT n FROM marks ORDER BY n")] == [0, 1, 2, 3, 4]
+    states = {state for (state,) in reopened.execute("SELECT state FROM outbox")}
+    reopened.close()
+    assert states == {"sending"}

@@ -122,17 +122,18 @@ async def test_a_delegates_button_forged_in_a_group_is_out_of_date(event: Harnes
 
 
 def _database_before_016(path: Path) -> None:
-    """A database as earlier versions left it: a stranger stored by a group command beside
-    delegates with every kind of trace of a private chat, and one with none."""
+    """A database as earlier versions left it (before 015 made questions anonymous): a stranger
+    stored by a group command beside delegates with every kind of trace of a private chat, and
+    one with none."""
     connection = sqlite3.connect(path)
     folder = ROOT / "bot" / "storage" / "migrations"
     for script in sorted(folder.glob("*.sql")):
-        if int(script.name[:3]) < 16:
+        if int(script.name[:3]) < 15:
             connection.executescript(script.read_text(encoding="utf-8"))
     stamp = "2026-12-08T09:31:00+00:00"
     connection.executescript(
         f"""
-        PRAGMA user_version = 15;
+        PRAGMA user_version = 13;
         INSERT INTO users (user_id, first_name, language, consultation_id, created_at,
                            updated_at) VALUES
             (1, 'Stranger', NULL, NULL, '{stamp}', '{stamp}'),

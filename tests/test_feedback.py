@@ -27,6 +27,7 @@ from bot.services.event_data import (
 )
 from bot.services.exports import to_csv
 from bot.services.feedback import Feedback, FeedbackNotOpen, Table
+from bot.services.privacy import Anonymity
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
 from bot.storage.outbox import OutboxItem
@@ -647,7 +648,7 @@ async def feedback_service(tmp_path: Path, clock: ManualClock) -> tuple[Feedback
     database = await Database.open(tmp_path / "f.sqlite3")
     store = FeedbackStore(database.connection)
     users = UserStore(database.connection)
-    return Feedback(store, users, sample_events(), clock), database
+    return Feedback(store, users, sample_events(), clock, Anonymity("k" * 32)), database
 
 
 @asynccontextmanager
@@ -829,8 +830,9 @@ def test_cli_export_role_and_qr(
         database = await Database.open(database_path)
         await UserStore(database.connection).touch(7, "Zed", clock.now())
         store = FeedbackStore(database.connection)
-        await store.rate(7, GENEVA_ID, "opening", 2, clock.now())
-        await store.comment(7, GENEVA_ID, "opening", "Too long", clock.now())
+        author = Anonymity("k" * 32).author(7)
+        await store.rate(author, GENEVA_ID, "opening", 2, clock.now())
+        await store.comment(author, GENEVA_ID, "opening", "Too long", clock.now())
         await database.close()
 
     async def roles(user_id: int) -> frozenset[str]:

@@ -14,6 +14,7 @@ from bot.clock import ManualClock
 from bot.handlers.ask import IDENTITY_QUESTION
 from bot.services.helpdesk import question_key
 from bot.services.matcher import FAQ, GREETING, NONE, SESSIONS, THANKS_KIND, Matcher, words
+from bot.services.privacy import ticket_forgotten
 from bot.storage.database import Database
 from bot.storage.helpdesk import HelpdeskStore
 from tests.conftest import (
@@ -268,12 +269,13 @@ async def test_tickets_and_relayed_replies_survive_a_restart(tmp_path: Path) -> 
         "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
     )
     question_id = await store.add_question(
-        1, GENEVA_ID, "en", "q?", None, "none", 0.0, NOW, key="q"
+        "author-1", GENEVA_ID, "en", "q?", None, "none", 0.0, NOW, key="q"
     )
     question = await store.question(question_id)
     assert question is not None
-    ticket = await store.add_ticket(question, None, NOW)
-    await store.posted(ticket.id, HELPDESK, 77)
+    ticket = await store.add_ticket(question, None, None, NOW)
+    blank = ticket_forgotten(ticket.id, GENEVA_ID, HELPDESK, 77, NOW)
+    assert await store.posted(ticket.id, HELPDESK, 77, blank, NOW)
     assert await store.add_reply(ticket.id, HELPDESK, 78, ORGANISER_ID, "Olga", "a", NOW) == 1
     await database.close()
 
@@ -421,11 +423,11 @@ async def test_replies_are_counted_and_a_half_recorded_reply_is_impossible(
         "INSERT INTO users (user_id, created_at, updated_at) VALUES (1, 'x', 'x')"
     )
     question_id = await store.add_question(
-        1, GENEVA_ID, "en", "q?", None, "none", 0.0, NOW, key="q"
+        "author-1", GENEVA_ID, "en", "q?", None, "none", 0.0, NOW, key="q"
     )
     question = await store.question(question_id)
     assert question is not None
-    ticket = await store.add_ticket(question, None, NOW)
+    ticket = await store.add_ticket(question, None, None, NOW)
 
     # The ticket cannot be marked answered: the reply must not be kept either.
     await connection.execute(
@@ -634,3 +636,16 @@ async def test_suggestions_in_french_and_forged_presses(desk: Harness) -> None:
     assert "Peut-être l'une de ces réponses" in chat.text()  # nothing changed
     await chat.press("vestiaire")
     assert "Le vestiaire gratuit" in chat.text()
+
+
+async def test_choosing_anonymity_again_from_an_old_client_files_one_ticket_quietly(
+    desk: Harness,
+) -> None:
+    chat = await joined(desk)
+    await chat.send("/ask_organisers Is there a vegan option at the reception?")
+    message, button = chat.find_button("Stay anonymous")
+    await chat.press_data(message.message_id, button["callback_data"])
+    # The buttons are gone; a client that still shows them sends the press again.
+    await chat.press_data(message.message_id, button["callback_data"], check=False)
+    assert len(desk.api.bot_messages(HELPDESK)) == 1
+    assert [f"{c.method}: {c.error}" for c in desk.api.calls if not c.ok] == []

@@ -14,6 +14,7 @@ from bot.clock import ManualClock
 from bot.handlers.formatting import clock_time, day_long, time_range
 from bot.i18n import use_language
 from bot.services.people import MODERATOR, ORGANISER, ROLES_REFRESH, People
+from bot.services.privacy import Anonymity
 from bot.storage.database import Database
 from bot.storage.users import UserRecord, UserStore
 from tests.conftest import sample_events
@@ -53,7 +54,9 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 
 def people_on(database: Database, clock: ManualClock) -> tuple[People, CountingStore, list[int]]:
     store = CountingStore(database)
-    people = People(store, sample_events(), clock, organisers=frozenset({1}))
+    people = People(
+        store, sample_events(), clock, anonymity=Anonymity("k" * 32), organisers=frozenset({1})
+    )
     arrivals: list[int] = []
 
     async def arrived(user_id: int) -> None:

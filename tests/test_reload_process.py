@@ -22,9 +22,7 @@ from bot.fakeapi.http import FakeApiHttpServer
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.database import Database
 from bot.storage.users import UserStore
-from tests.test_sigterm_process import ROOT, BotProcess, server, wait_until
-
-__all__ = ["server"]  # the fake Bot API over HTTP, a fixture of the SIGTERM tests
+from tests.process_support import ROOT, BotProcess, wait_until
 
 GENEVA_ID = "geneva-2026"
 TALK = "principles-partnership"

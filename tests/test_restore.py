@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -21,21 +21,11 @@ from bot.__main__ import main
 from bot.fakeapi import FakeBotApi
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.storage.database import Database
-from tests.test_sigterm_process import TOKEN, BotProcess, wait_until
+from tests.process_support import BotProcess, wait_until
 
 FIRST = range(7001, 7006)  # delegates before the backup
 SECOND = range(7101, 7106)  # and after it
 ASIDE_FOLDER = "before-restore"  # beside the database: where a restore puts what it replaced
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeApiHttpServer]:
-    served = FakeApiHttpServer(FakeBotApi(), token=TOKEN)
-    await served.start()
-    try:
-        yield served
-    finally:
-        await served.stop()
 
 
 @pytest.fixture

@@ -294,6 +294,8 @@ async def test_a_reply_whose_answer_was_lost_is_not_sent_again(harness: Harness)
     await chat.send("/now")
     replies = [m for m in chat.messages if "Next" in (m.plain_text() or "")]
     assert len(replies) == 1
+    # It arrived: no apology and no "try again" after it.
+    assert len(chat.messages) == 1
 
 
 async def test_a_reply_refused_before_sending_is_sent_again(harness: Harness) -> None:

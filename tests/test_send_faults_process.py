@@ -18,23 +18,13 @@ from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi
 from bot.fakeapi.http import FakeApiHttpServer
 from tests.conftest import GENEVA, build_harness, make_config
-from tests.test_sigterm_process import ROOT, TOKEN, BotProcess, wait_until
+from tests.process_support import ROOT, BotProcess, key_file, wait_until
 
 DELEGATES = range(3001, 3011)
 LANGUAGES = ("en", "fr", "es", "ar")
 ORGANISER = 9001
 TEXT = "The shuttle to the airport leaves at 17:30 from the main entrance."
 LOST = 4  # announcements Telegram accepts before the connection drops
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeApiHttpServer]:
-    served = FakeApiHttpServer(FakeBotApi(), token=TOKEN)
-    await served.start()
-    try:
-        yield served
-    finally:
-        await served.stop()
 
 
 @pytest.fixture
@@ -67,6 +57,7 @@ async def command(folder: Path, *args: str) -> str:
         DATABASE_PATH=str(folder / "bot.sqlite3"),
         DATA_DIR=str(ROOT / "data"),
         DEFAULT_CONSULTATION="geneva-2026",
+        ANONYMITY_KEY_FILE=str(key_file(folder)),
         PYTHONPATH=str(ROOT),
     )
     env.pop("TELEGRAM_BOT_TOKEN", None)

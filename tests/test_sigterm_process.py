@@ -1,150 +1,16 @@
 """The bot as a real process (`python -m bot run`) against the fake Bot API over HTTP.
 
 SIGTERM under load loses no update and answers none twice, even across a restart; network
-faults on getUpdates and sendMessage do not kill the process, and polling recovers (a reply lost
-to a failed sendMessage is not sent again: PTB does not retry sends).
+faults on getUpdates and sendMessage do not kill the process, and polling recovers (a reply
+whose send certainly delivered nothing is sent again; one that may have arrived is not).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
-import pytest
-
-from bot.fakeapi import FakeBotApi
 from bot.fakeapi.http import FakeApiHttpServer
-
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "424242:process-test-token"
-DELEGATES = range(5001, 5051)
-LANGUAGES = ("en", "fr", "es", "ar")
-QUESTIONS = {
-    "en": "What is the Wi-Fi password?",
-    "fr": "Quel est le mot de passe du wifi ?",
-    "es": "¿Dónde se sirve el almuerzo?",
-    "ar": "أين يُقدَّم الغداء؟",
-}
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeApiHttpServer]:
-    served = FakeApiHttpServer(FakeBotApi(), token=TOKEN)
-    await served.start()
-    try:
-        yield served
-    finally:
-        await served.stop()
-
-
-class BotProcess:
-    """`python -m bot run` with a token and the fake's address, in its own process."""
-
-    def __init__(
-        self, server: FakeApiHttpServer, folder: Path, data_dir: Path = ROOT / "data"
-    ) -> None:
-        self.server = server
-        self.folder = folder
-        self.data_dir = data_dir
-        self.process: asyncio.subprocess.Process | None = None
-        self.exit_seconds = 0.0
-        self._signalled = 0.0
-
-    async def start(self) -> None:
-        env = self.environment()
-        log = (self.folder / "bot.log").open("ab")
-        # cwd: a folder without a .env, so only the settings of environment() apply.
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.folder, env=env, stdout=log, stderr=log
-        )
-        log.close()
-
-    def environment(self) -> dict[str, str]:
-        """The settings `python -m bot` runs with: the fake's address, this folder's database."""
-        env = dict(os.environ)
-        env.update(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_BASE_URL=self.server.root_url,
-            DATABASE_PATH=str(self.folder / "bot.sqlite3"),
-            DATA_DIR=str(self.data_dir),
-            DEFAULT_CONSULTATION="geneva-2026",
-            PYTHONPATH=str(ROOT),
-        )
-        for name in ("WEBHOOK_URL", "ORGANISER_IDS", "MODERATOR_IDS", "HELPDESK_CHAT_ID"):
-            env.pop(name, None)
-        return env
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.returncode is None
-
-    async def terminate(self, within: float = 10.0) -> int:
-        """SIGTERM; the exit code, which must come `within` seconds."""
-        self.signal_term()
-        return await self.exit_code(within)
-
-    def signal_term(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        self._signalled = asyncio.get_running_loop().time()
-
-    async def exit_code(self, within: float) -> int:
-        assert self.process is not None
-        try:
-            code = await asyncio.wait_for(self.process.wait(), within)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-            raise AssertionError(f"no exit {within} s after SIGTERM:\n{self.log()}") from None
-        self.exit_seconds = asyncio.get_running_loop().time() - self._signalled
-        return code
-
-    async def kill(self) -> None:
-        if self.alive:
-            assert self.process is not None
-            self.process.kill()
-            await self.process.wait()
-
-    def log(self) -> str:
-        path = self.folder / "bot.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
-
-
-@pytest.fixture
-async def bot_process(server: FakeApiHttpServer, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    process = BotProcess(server, tmp_path)
-    try:
-        yield process
-    finally:
-        await process.kill()
-
-
-async def wait_until(condition: Callable[[], bool], within: float, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-def replies(api: FakeBotApi) -> int:
-    return sum(len(api.bot_messages(user)) for user in DELEGATES)
-
-
-def queue_load(api: FakeBotApi, rounds: int) -> dict[int, int]:
-    """Each delegate sends /now and a question, `rounds` times; returns updates per chat."""
-    sent = dict.fromkeys(DELEGATES, 0)
-    for turn in range(rounds):
-        for user in DELEGATES:
-            language = LANGUAGES[user % len(LANGUAGES)]
-            text = "/now" if turn % 2 == 0 else QUESTIONS[language]
-            api.queue_update(api.make_message(user, text, language_code=language))
-            sent[user] += 1
-    return sent
+from tests.process_support import DELEGATES, BotProcess, queue_load, replies, wait_until
 
 
 async def test_sigterm_under_load_loses_and_repeats_nothing(

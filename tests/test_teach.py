@@ -321,7 +321,7 @@ async def test_the_store_keeps_one_phrasing_per_entry_and_wording(tmp_path: Path
     )
     questions = HelpdeskStore(database.connection)
     question_id = await questions.add_question(
-        1, GENEVA_ID, "fr", SUITCASE, None, "none", 0.0, NOW, key=question_key(SUITCASE)
+        "author-1", GENEVA_ID, "fr", SUITCASE, None, "none", 0.0, NOW, key=question_key(SUITCASE)
     )
     store = TaughtStore(database.connection)
     key = question_key(SUITCASE)
@@ -338,7 +338,7 @@ async def test_the_store_keeps_one_phrasing_per_entry_and_wording(tmp_path: Path
     database = await Database.open(tmp_path / "bot.sqlite3")
     store = TaughtStore(database.connection)
     assert [r.text for r in await store.for_consultation(GENEVA_ID)] == [SUITCASE]
-    await database.connection.execute("DELETE FROM users WHERE user_id = 1")
+    await database.connection.execute("DELETE FROM helpdesk_questions WHERE author = 'author-1'")
     assert await store.for_consultation(GENEVA_ID) == []
     await database.close()
 

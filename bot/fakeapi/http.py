@@ -8,7 +8,8 @@ Point the bot at it with `TELEGRAM_API_BASE_URL=<server.root_url>`.
 It runs in the caller's event loop (`await server.start()`) or in a thread of its own
 (`server.start_in_thread()`). `fail_next` injects network faults: a 502 answer or a dropped
 connection for the next N calls (of one method, or any); a connection dropped either before the
-call is carried out, or after (Telegram did it, and its answer never comes back).
+call is carried out, or after (Telegram did it, and its answer never comes back). `hold_next`
+keeps a call unanswered and not carried out, the moment to kill the bot with a send in flight.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class _NetworkFault:
     drop: bool  # drop the connection; otherwise answer with `status`
     status: int
     carried_out: bool = False  # drop it only after carrying the call out
+    hold: bool = False  # no answer until the server stops; the call is not carried out
 
 
 class FakeApiHttpServer:
@@ -64,6 +66,8 @@ class FakeApiHttpServer:
         self.port = port
         self.requests = 0  # requests received, faults included
         self.faults_injected = 0
+        self.held = 0  # calls held so far (hold_next)
+        self._release = asyncio.Event()
         # How often getUpdates handed out each update id (Telegram re-delivers until confirmed).
         self.deliveries: Counter[int] = Counter()
         self._faults: deque[_NetworkFault] = deque()
@@ -104,6 +108,7 @@ class FakeApiHttpServer:
             self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        self._release.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -162,6 +167,11 @@ class FakeApiHttpServer:
                 _NetworkFault(method, count, drop or carried_out, status, carried_out)
             )
 
+    def hold_next(self, method: str) -> None:
+        """The next call of `method` gets no answer until the server stops, and is not done."""
+        with self._lock:
+            self._faults.append(_NetworkFault(method, 1, drop=False, status=502, hold=True))
+
     def _take_fault(self, method: str | None) -> _NetworkFault | None:
         with self._lock:
             for fault in self._faults:
@@ -181,6 +191,10 @@ class FakeApiHttpServer:
         self.requests += 1
         name = request.match_info["method"]
         fault = self._take_fault(name)
+        if fault is not None and fault.hold:
+            self.held += 1
+            await self._release.wait()
+            return web.Response(status=fault.status, text="Bad Gateway", content_type="text/html")
         if fault is not None and not fault.carried_out:
             return await _faulty(request, fault)
         if self.token is not None and request.match_info["token"] != self.token:

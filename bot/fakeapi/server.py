@@ -8,6 +8,7 @@ import json
 import math
 import mimetypes
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -242,6 +243,9 @@ class FakeBotApi:
         self._sent_at: deque[datetime] = deque()
         self._sent_to: dict[int, deque[datetime]] = {}
         self._updates: list[JSONDict] = []
+        # Updates are queued from the tests' thread while the HTTP server's thread confirms
+        # them: the list changes under this lock only, or an update queued meanwhile is lost.
+        self._updates_lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._update_ids = _UPDATE_IDS
         self._file_seq = itertools.count(1)
@@ -420,7 +424,8 @@ class FakeBotApi:
 
     def queue_update(self, update: JSONDict) -> None:
         """Deliver `update` through getUpdates (polling); safe to call from another thread."""
-        self._updates.append(update)
+        with self._updates_lock:
+            self._updates.append(update)
         for loop, waiter in list(self._waiters):
             loop.call_soon_threadsafe(_wake, waiter)
 
@@ -1120,12 +1125,14 @@ class FakeBotApi:
         offset = params.get("offset")
         if offset:
             # Telegram forgets updates below the offset: they are confirmed.
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            with self._updates_lock:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
         timeout = params.get("timeout", 0)
         if not self._updates and timeout > 0:
             await self._wait_for_update(timeout)
         limit = params.get("limit") or 100
-        return self._updates[:limit]
+        with self._updates_lock:
+            return self._updates[:limit]
 
     async def _wait_for_update(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()

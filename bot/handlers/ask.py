@@ -7,9 +7,16 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ChatType, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.ask_texts import (
@@ -18,7 +25,7 @@ from bot.ask_texts import (
     small_talk_answer,
     suggestion_label,
 )
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.handlers.common import out_of_date, parse_id, reply, required_id, show
 from bot.handlers.formatting import (
     esc,
@@ -30,8 +37,10 @@ from bot.handlers.formatting import (
     session_line,
     shorten,
 )
+from bot.handlers.outbox import group_action
 from bot.handlers.start import need_consultation
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
+from bot.services.delivery import Outcome
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import (
     HelpdeskError,
@@ -44,8 +53,10 @@ from bot.services.helpdesk import (
 )
 from bot.services.matcher import SESSIONS, Match, answer_ref
 from bot.services.people import Profile
+from bot.services.privacy import TICKET_FORGOTTEN
 from bot.services.sanitise import clean
 from bot.storage.helpdesk import GapRecord, QuestionRecord, TicketRecord
+from bot.storage.outbox import OutboxItem
 
 logger = logging.getLogger(__name__)
 
@@ -318,8 +329,9 @@ async def identity_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     message = query.message
-    if isinstance(message, Message):
-        # The choice is made: take the buttons away so the question is not filed twice.
+    if isinstance(message, Message) and message.reply_markup is not None:
+        # The choice is made: take the buttons away so the question is not filed twice (a
+        # message that has none left, pressed again from an old client, is left as it is).
         with contextlib.suppress(TelegramError):
             await message.edit_reply_markup(None)
     if new:
@@ -400,7 +412,38 @@ async def _post_ticket(context: BotContext, ticket: TicketRecord) -> None:
     except TelegramError:
         logger.exception("Could not post ticket %d to the helpdesk chat", ticket.id)
         return
-    await context.services.helpdesk.posted(ticket, chat_id, sent.message_id)
+    if not await context.services.helpdesk.posted(ticket, chat_id, sent.message_id):
+        logger.info("Ticket %d was deleted while being posted; its message is blanked", ticket.id)
+
+
+@group_action(TICKET_FORGOTTEN)
+async def blank_forgotten_ticket(services: Services, bot: Bot, item: OutboxItem) -> Outcome:
+    """The delegate deleted their data: their ticket's message in the helpdesk group keeps
+    neither the question nor their name. In the group's language, as tickets are posted."""
+    with use_language(DEFAULT):
+        text = "\n".join(
+            [
+                "🗑 <b>"
+                + _("Ticket #{number}").format(number=item.payload.get("ticket", "?"))
+                + "</b>",
+                _("A delegate deleted their data; this question was removed."),
+            ]
+        )
+    try:
+        await bot.edit_message_text(
+            text,
+            chat_id=item.chat,
+            message_id=int(item.payload["message_id"]),
+            parse_mode=ParseMode.HTML,
+        )
+    except BadRequest as exc:
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            return Outcome.sent()  # an earlier attempt did it (its answer was lost)
+        if "not found" in reason:
+            return Outcome.skipped("the ticket's message was deleted in the group")
+        raise
+    return Outcome.sent()
 
 
 # --- Organisers ---------------------------------------------------------------------------
@@ -432,6 +475,20 @@ async def _organiser_here(update: Update, context: BotContext) -> bool:
 async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
     """Send an organiser's reply to the delegate, in the delegate's language."""
     ticket = relay.ticket
+    if relay.delegate is None:
+        # No delegate of the bot has this ticket's author: not with the key in use.
+        logger.warning("No delegate found for ticket %d; the answer was not relayed", ticket.id)
+        await context.services.helpdesk.undelivered(relay)
+        await reply(
+            update,
+            context,
+            "⚠️ "
+            + _(
+                "Ticket #{number}: I can no longer find the delegate who asked; the answer was "
+                "not delivered."
+            ).format(number=ticket.id),
+        )
+        return
     with use_language(ticket.language):
         if relay.number == 1:
             head = _("💬 The organisers answered your question:")
@@ -439,7 +496,7 @@ async def _relay(update: Update, context: BotContext, relay: Relay) -> None:
             head = _("💬 A follow-up from the organisers on your question:")
         text = f"{head}\n<i>{quote(ticket.question)}</i>\n\n{esc(relay.text)}"
     try:
-        await context.bot.send_message(ticket.user_id, text, parse_mode=ParseMode.HTML)
+        await context.bot.send_message(relay.delegate, text, parse_mode=ParseMode.HTML)
     except TelegramError as exc:
         # Tell the organisers, or they would believe the delegate has the answer.
         logger.warning("Could not relay the answer to ticket %d: %s", ticket.id, exc)

@@ -758,7 +758,7 @@ async def render_session_prompt(services: Services, item: OutboxItem) -> Rendere
     if consultation is None:
         return None
     session = await services.feedback.session_to_prompt(
-        item.user_id, consultation, str(item.payload.get("session", ""))
+        item.delegate, consultation, str(item.payload.get("session", ""))
     )
     if session is None:
         return None
@@ -774,7 +774,7 @@ async def render_survey_prompt(services: Services, item: OutboxItem) -> Rendered
     consultation = services.events.get(item.consultation_id)
     if consultation is None:
         return None
-    survey = await services.feedback.survey_to_prompt(item.user_id, consultation)
+    survey = await services.feedback.survey_to_prompt(item.delegate, consultation)
     if survey is None:
         return None
     intro = survey.intro.get(current_language()) if survey.intro else ""

@@ -51,6 +51,22 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+# kind -> what a row for a group chat (not a delegate) does there, an edit say: its Outcome, or
+# the TelegramError of its Bot API call.
+GroupAction = Callable[[Services, Bot, OutboxItem], Awaitable[Outcome]]
+GROUP_ACTIONS: dict[str, GroupAction] = {}
+
+
+def group_action(kind: str) -> Callable[[GroupAction], GroupAction]:
+    """Register what rows of a kind do in their group chat (the helpdesk's edits)."""
+
+    def register(function: GroupAction) -> GroupAction:
+        GROUP_ACTIONS[kind] = function
+        return function
+
+    return register
+
+
 class MeteredSends(BaseRateLimiter[None]):
     """Counts every message the bot sends (replies included) for the outbox's pacer.
 
@@ -181,6 +197,8 @@ def make_sender(
 
     async def send(item: OutboxItem) -> Outcome:
         services: Services = application.bot_data["services"]
+        if item.user_id is None:
+            return await _act_in_group(services, application.bot, item)
         render = RENDERERS.get(item.kind)
         if render is None:
             return Outcome.permanent(f"no renderer for {item.kind}")
@@ -198,3 +216,23 @@ def make_sender(
         return Outcome.sent()
 
     return send
+
+
+async def _act_in_group(services: Services, bot: Bot, item: OutboxItem) -> Outcome:
+    """A row for a group chat: what its kind does there, and Telegram's refusal as an Outcome."""
+    act = GROUP_ACTIONS.get(item.kind)
+    if act is None:
+        return Outcome.permanent(f"no group action for {item.kind}")
+    try:
+        return await act(services, bot, item)
+    except RetryAfter as exc:
+        seconds = exc.retry_after
+        wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+        return Outcome.later(float(wait))
+    except TimedOut:
+        # The request may have reached Telegram: it is not made again.
+        return Outcome.unknown("timed out")
+    except (Forbidden, BadRequest) as exc:  # the bot left the group, or refused for good
+        return Outcome.permanent(exc.message[:200])
+    except TelegramError as exc:
+        return Outcome.transient(exc.message[:200])

@@ -78,7 +78,7 @@ async def render_reminder(services: Services, item: OutboxItem) -> Rendered | No
     now = services.clock.now()
     if consultation is None or session is None or session.start <= now:
         return None
-    if reminder_key(consultation.id, session.id, session.start, item.user_id) != item.key:
+    if reminder_key(consultation.id, session.id, session.start, item.delegate) != item.key:
         return None  # moved since it was planned: the row for the new time will go instead
     lang = current_language()
     minutes = _minutes_until(session.start, now)
@@ -159,7 +159,7 @@ async def render_digest(services: Services, item: OutboxItem) -> Rendered | None
     sessions = consultation.sessions_on(day)
     if not sessions:
         return None
-    items = await services.agenda.personal(item.user_id, consultation)
+    items = await services.agenda.personal(item.delegate, consultation)
     mine = {i.session.id for i in items}
     lang = current_language()
     lines = [

@@ -340,9 +340,9 @@ class Delivery:
         for row in rows:
             if len(chosen) >= budget:
                 break
-            if row.user_id in chats or not self._chat_ready(row.user_id, now):
+            if row.chat in chats or not self._chat_ready(row.chat, now):
                 continue
-            chats.add(row.user_id)
+            chats.add(row.chat)
             chosen.append(row)
         if not chosen:
             return 0
@@ -402,7 +402,8 @@ class Delivery:
             return 1
         if outcome.status == BLOCKED:
             await self._store.finish(row.id, FAILED, outcome.reason or "blocked", now)
-            await self._people.mark_inactive(row.user_id)
+            if row.user_id is not None:  # a group that removed the bot is no delegate
+                await self._people.mark_inactive(row.user_id)
             return 0
         if outcome.status == RETRY_AFTER:
             pause = now + timedelta(seconds=max(outcome.retry_after, 1.0))

@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from bot.clock import Clock
 from bot.services.errors import DomainError, NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation, EventData, Session, Text
+from bot.services.privacy import Anonymity
 from bot.services.sanitise import clean
 from bot.services.survey_data import Question, Survey, Theme
 from bot.storage.feedback import (
@@ -150,12 +151,21 @@ class Feedback:
         users: UserStore,
         events: EventData | Callable[[], EventData],
         clock: Clock,
+        anonymity: Anonymity | None = None,
     ) -> None:
+        """`anonymity` tells a delegate's own ratings, comments and recommendations; without it
+        (exports, which never say whose a row is) nothing is read or written for a delegate."""
         self._store = store
         self._users = users
         self._events = events
         self._clock = clock
+        self._anonymity = anonymity
         self._awaiting: dict[int, Awaiting] = {}
+
+    def _author(self, user_id: int) -> str:
+        if self._anonymity is None:
+            raise RuntimeError("Feedback without the anonymity key can only export")
+        return self._anonymity.author(user_id)
 
     @property
     def events(self) -> EventData:
@@ -205,7 +215,10 @@ class Feedback:
         self, user_id: int, consultation: Consultation
     ) -> list[tuple[Session, FeedbackRecord | None]]:
         """Sessions open for rating now, most recent first, with the user's feedback."""
-        own = {f.session_id: f for f in await self._store.all_own(user_id, consultation.id)}
+        own = {
+            f.session_id: f
+            for f in await self._store.all_own(self._author(user_id), consultation.id)
+        }
         now = self._clock.now()
         sessions = [s for s in consultation.sessions if self.is_open(consultation, s)]
         sessions.sort(key=lambda s: (s.end > now, -s.end.timestamp()))
@@ -222,13 +235,13 @@ class Feedback:
             raise ValueError(f"rating {rating} is not 1-5")
         self._check_open(consultation, session)
         return await self._store.rate(
-            user_id, consultation.id, session.id, rating, self._clock.now()
+            self._author(user_id), consultation.id, session.id, rating, self._clock.now()
         )
 
     async def own(
         self, user_id: int, consultation: Consultation, session_id: str
     ) -> FeedbackRecord | None:
-        return await self._store.own(user_id, consultation.id, session_id)
+        return await self._store.own(self._author(user_id), consultation.id, session_id)
 
     async def comment(
         self, user_id: int, consultation: Consultation, session_id: str, text: str
@@ -236,23 +249,23 @@ class Feedback:
         session = self.session(consultation, session_id)
         self._check_open(consultation, session)
         return await self._store.comment(
-            user_id, consultation.id, session.id, _clean(text), self._clock.now()
+            self._author(user_id), consultation.id, session.id, _clean(text), self._clock.now()
         )
 
     async def sign(self, user_id: int, feedback_id: int, name: str | None) -> FeedbackRecord:
         """Sign a comment with `name`, or make it anonymous again with None."""
-        if not await self._store.sign(feedback_id, user_id, _signature(name)):
+        if not await self._store.sign(feedback_id, self._author(user_id), _signature(name)):
             raise FeedbackNotFound(str(feedback_id))
         found = await self._store.get(feedback_id)
         assert found is not None
         return found
 
     async def delete(self, user_id: int, feedback_id: int) -> None:
-        if not await self._store.delete_own(feedback_id, user_id):
+        if not await self._store.delete_own(feedback_id, self._author(user_id)):
             raise FeedbackNotFound(str(feedback_id))
 
     async def mine(self, user_id: int, consultation: Consultation) -> list[FeedbackRecord]:
-        return await self._store.all_own(user_id, consultation.id)
+        return await self._store.all_own(self._author(user_id), consultation.id)
 
     async def record_card_open(
         self, user_id: int, consultation: Consultation, session: Session
@@ -298,7 +311,7 @@ class Feedback:
             return None
         if not self.is_open(consultation, session):
             return None
-        if await self._store.own(user_id, consultation.id, session.id) is not None:
+        if await self._store.own(self._author(user_id), consultation.id, session.id) is not None:
             return None
         return session
 
@@ -385,13 +398,14 @@ class Feedback:
         if theme_id != OTHER_THEME and self.theme(consultation, theme_id) is None:
             raise FeedbackNotFound(theme_id)
         return await self._store.recommend(
-            user_id, consultation.id, theme_id, _clean(text), self._clock.now()
+            self._author(user_id), consultation.id, theme_id, _clean(text), self._clock.now()
         )
 
     async def sign_recommendation(
         self, user_id: int, recommendation_id: int, name: str | None
     ) -> RecommendationRecord:
-        if not await self._store.sign_recommendation(recommendation_id, user_id, _signature(name)):
+        author = self._author(user_id)
+        if not await self._store.sign_recommendation(recommendation_id, author, _signature(name)):
             raise FeedbackNotFound(str(recommendation_id))
         found = await self._store.recommendation(recommendation_id)
         assert found is not None
@@ -400,10 +414,10 @@ class Feedback:
     async def my_recommendations(
         self, user_id: int, consultation: Consultation
     ) -> list[RecommendationRecord]:
-        return await self._store.own_recommendations(user_id, consultation.id)
+        return await self._store.own_recommendations(self._author(user_id), consultation.id)
 
     async def delete_recommendation(self, user_id: int, recommendation_id: int) -> None:
-        if not await self._store.delete_recommendation(recommendation_id, user_id):
+        if not await self._store.delete_recommendation(recommendation_id, self._author(user_id)):
             raise FeedbackNotFound(str(recommendation_id))
 
     # --- moderators -----------------------------------------------------------------------

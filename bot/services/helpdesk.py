@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.matcher import NONE, SESSIONS, Match, Matchers, normalise, words
 from bot.services.people import Profile
+from bot.services.privacy import Anonymity, ticket_forgotten
 from bot.services.sanitise import clean
 from bot.storage.helpdesk import GapRecord, HelpdeskStore, QuestionRecord, TicketRecord
 from bot.storage.taught import TaughtRecord, TaughtStore
+from bot.storage.users import UserStore
 
 MAX_QUESTION = 1000
 OPEN_LIST_LIMIT = 30
@@ -55,13 +58,16 @@ class Asked:
 
 @dataclass(frozen=True)
 class Relay:
-    """An organiser's reply to pass on to the delegate; `number` 1 is the answer, >1 follow-ups."""
+    """An organiser's reply to pass on to the delegate; `number` 1 is the answer, >1 follow-ups.
+
+    `delegate`: who asked (None: no delegate of the bot has that author any more)."""
 
     ticket: TicketRecord
     number: int
     text: str
     chat_id: int
     message_id: int
+    delegate: int | None
 
 
 @dataclass(frozen=True)
@@ -84,12 +90,21 @@ TaughtPhrasing = tuple[str, str, str]  # (answer ref, language, text), as the ma
 
 class Helpdesk:
     def __init__(
-        self, store: HelpdeskStore, clock: Clock, matchers: Matchers, taught: TaughtStore
+        self,
+        store: HelpdeskStore,
+        clock: Clock,
+        matchers: Matchers,
+        taught: TaughtStore,
+        *,
+        anonymity: Anonymity,
+        users: UserStore,
     ) -> None:
         self._store = store
         self._clock = clock
         self._matchers = matchers
         self._taught_store = taught
+        self._anonymity = anonymity
+        self._users = users
         # Taught phrasings by consultation, as last read from the store.
         self._taught: dict[str, tuple[TaughtPhrasing, ...]] = {}
 
@@ -124,7 +139,7 @@ class Helpdesk:
         if match.kind == SESSIONS:
             answer_id = f"session:{match.sessions[0].id}" if match.sessions else None
         question_id = await self._store.add_question(
-            user_id,
+            self._anonymity.author(user_id),
             consultation.id,
             language,
             text,
@@ -142,7 +157,7 @@ class Helpdesk:
         """A question meant for the organisers (/ask_organisers); returns its id."""
         text = clean(text).strip()[:MAX_QUESTION]
         return await self._store.add_question(
-            user_id,
+            self._anonymity.author(user_id),
             consultation.id,
             language,
             text,
@@ -155,7 +170,7 @@ class Helpdesk:
 
     async def _own_question(self, user_id: int, question_id: int) -> QuestionRecord:
         question = await self._store.question(question_id)
-        if question is None or question.user_id != user_id:
+        if question is None or question.author != self._anonymity.author(user_id):
             raise UnknownQuestion(str(question_id))
         return question
 
@@ -175,17 +190,32 @@ class Helpdesk:
     async def open_ticket(
         self, user_id: int, question_id: int, display_name: str | None
     ) -> tuple[TicketRecord, bool]:
-        """File the question for the organisers; False when it was already filed."""
+        """File the question for the organisers; False when it was already filed. Only a
+        ticket under the delegate's name keeps their id."""
         question = await self._own_question(user_id, question_id)
         existed = await self._store.ticket_for_question(question_id)
         if existed is not None:
             return existed, False
         if display_name is not None:
             display_name = clean(display_name, multiline=False).strip() or "?"
-        return await self._store.add_ticket(question, display_name, self._clock.now()), True
+        named = user_id if display_name is not None else None
+        ticket = await self._store.add_ticket(question, display_name, named, self._clock.now())
+        return ticket, True
 
-    async def posted(self, ticket: TicketRecord, chat_id: int, message_id: int) -> None:
-        await self._store.posted(ticket.id, chat_id, message_id)
+    async def posted(self, ticket: TicketRecord, chat_id: int, message_id: int) -> bool:
+        """Remember the ticket's message in the group. False: its delegate deleted their data
+        while it was being posted, and the message is blanked through the outbox instead."""
+        now = self._clock.now()
+        blank = ticket_forgotten(ticket.id, ticket.consultation_id, chat_id, message_id, now)
+        return await self._store.posted(ticket.id, chat_id, message_id, blank, now)
+
+    async def delegate(self, ticket: TicketRecord) -> int | None:
+        """Who asked: a named ticket says so; an anonymous one is found again through the key
+        among the bot's delegates (off the event loop: one keyed hash per delegate)."""
+        if ticket.user_id is not None:
+            return ticket.user_id
+        ids = await self._users.ids()
+        return await asyncio.to_thread(self._anonymity.find, ticket.author, ids)
 
     async def ticket_for_message(self, chat_id: int, message_id: int) -> TicketRecord | None:
         return await self._store.ticket_for_message(chat_id, message_id)
@@ -222,7 +252,7 @@ class Helpdesk:
         )
         if number is None:
             return None
-        return Relay(ticket, number, text, chat_id, message_id)
+        return Relay(ticket, number, text, chat_id, message_id, await self.delegate(ticket))
 
     async def undelivered(self, relay: Relay) -> None:
         """The reply could not reach the delegate: a ticket with no answer delivered reopens."""

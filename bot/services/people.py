@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.services.errors import ConsultationNotFound
 from bot.services.event_data import EventData
+from bot.services.privacy import Anonymity, ticket_forgotten
 from bot.services.programme import Programme
 from bot.services.sanitise import clean
-from bot.storage.users import UserRecord, UserStore
+from bot.storage.outbox import Planned
+from bot.storage.users import PostedTicket, UserRecord, UserStore
 
 ORGANISER = "organiser"
 MODERATOR = "moderator"
@@ -49,6 +51,7 @@ class People:
         events: EventData | Programme,
         clock: Clock,
         *,
+        anonymity: Anonymity,
         organisers: frozenset[int] = frozenset(),
         moderators: frozenset[int] = frozenset(),
         default_consultation: str | None = None,
@@ -57,6 +60,7 @@ class People:
         # A Programme follows reloads; plain EventData (tests) stays as given.
         self._programme = events if isinstance(events, Programme) else Programme(events)
         self._clock = clock
+        self._anonymity = anonymity
         self._organisers = organisers
         self._moderators = moderators
         self._default_consultation = default_consultation
@@ -175,7 +179,15 @@ class People:
             await listener(user_id)
 
     async def forget(self, user_id: int) -> bool:
-        """Delete everything stored about the delegate."""
-        deleted = await self._store.delete(user_id)
+        """Delete everything stored about the delegate, their anonymous rows too; the messages
+        of their tickets in the helpdesk group are blanked (through the outbox, once each)."""
+        now = self._clock.now()
+
+        def blank(ticket: PostedTicket) -> Planned:
+            return ticket_forgotten(
+                ticket.id, ticket.consultation_id, ticket.chat_id, ticket.message_id, now
+            )
+
+        deleted = await self._store.forget(user_id, self._anonymity.author(user_id), blank, now)
         self._changed(user_id)
         return deleted

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -57,15 +57,31 @@ async def in_transaction(
         raw.execute("BEGIN IMMEDIATE")
         try:
             result = work(raw)
+            raw.execute("COMMIT")
         except BaseException:
-            raw.execute("ROLLBACK")
+            # A COMMIT can fail too (a write statement of another caller still in progress):
+            # the transaction must not stay open, or every later write would join it and none
+            # would ever be committed.
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
             raise
-        raw.execute("COMMIT")
         return result
 
     # aiosqlite's queue of calls for its thread; it has no public way to run a function there.
     submit = cast(Callable[[Callable[[], T]], Awaitable[T]], connection._execute)
     return await submit(run)
+
+
+async def write_returning(
+    connection: aiosqlite.Connection, sql: str, parameters: Sequence[Any]
+) -> list[sqlite3.Row]:
+    """Run a write with RETURNING and read all its rows in one call on aiosqlite's thread.
+
+    Such a statement holds its write open until its last row is read: run as `execute`, then
+    `fetchall`, another caller's transaction could run in between and fail to commit.
+    """
+    rows = await connection.execute_fetchall(sql, parameters)
+    return list(rows)
 
 
 def latest_schema_version() -> int:
@@ -102,6 +118,9 @@ class Database:
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA synchronous=NORMAL")
             await connection.execute("PRAGMA busy_timeout=5000")
+            # What is deleted is overwritten, not left in free space: what /forget deletes, or
+            # the ids taken out of anonymous rows, cannot be read back from the file or a copy.
+            await connection.execute("PRAGMA secure_delete=ON")
             await database.migrate()
         except BaseException:
             await database.close()
@@ -112,13 +131,44 @@ class Database:
         async with self.connection.execute("PRAGMA user_version") as cursor:
             row = await cursor.fetchone()
         current = int(row[0]) if row else 0
-        for number, script in _migrations():
-            if number <= current:
-                continue
-            logger.info("Applying database migration %03d", number)
+        pending = [(number, script) for number, script in _migrations() if number > current]
+        if not pending:
+            return
+        # A migration may rebuild a table others refer to (create, copy, drop, rename): with
+        # foreign keys on, dropping the old one would delete the rows referring to it. They are
+        # off while migrating (the pragma has no effect inside a transaction), and each
+        # migration is checked before it commits.
+        await self.connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for number, script in pending:
+                logger.info("Applying database migration %03d", number)
+                await self._apply(number, script)
+        finally:
+            await self.connection.execute("PRAGMA foreign_keys=ON")
+
+    async def _dangling(self) -> set[tuple[object, ...]]:
+        async with self.connection.execute("PRAGMA foreign_key_check") as cursor:
+            return {tuple(row) for row in await cursor.fetchall()}
+
+    async def _apply(self, number: int, script: str) -> None:
+        # Only what the migration breaks counts: a reference an older version already left
+        # dangling is not this migration's doing, and refusing to upgrade would not mend it.
+        before = await self._dangling()
+        try:
             await self.connection.executescript(
-                f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                f"BEGIN;\n{script}\nPRAGMA user_version = {number};"
             )
+            broken = sorted(await self._dangling() - before, key=str)
+            if broken:
+                raise sqlite3.IntegrityError(
+                    f"migration {number:03d} leaves rows referring to nothing: "
+                    + ", ".join(f"{row[0]} row {row[1]} -> {row[2]}" for row in broken[:5])
+                )
+        except BaseException:
+            if self.connection.in_transaction:
+                await self.connection.execute("ROLLBACK")
+            raise
+        await self.connection.execute("COMMIT")
 
     async def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """`work` as one write transaction that no other statement joins (see in_transaction)."""

@@ -1,4 +1,7 @@
-"""Feedback: session ratings and comments, card opens, survey answers, recommendations."""
+"""Feedback: session ratings and comments, card opens, survey answers, recommendations.
+
+Ratings, comments and recommendations are anonymous: stored by `author`, the delegate's keyed
+hash (bot/services/privacy.py), never by their id."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from bot.storage.outbox import OutboxStore, Planned
 @dataclass(frozen=True)
 class FeedbackRecord:
     id: int
-    user_id: int
+    author: str
     consultation_id: str
     session_id: str
     rating: int | None
@@ -56,7 +59,7 @@ class SurveyAnswer:
 @dataclass(frozen=True)
 class RecommendationRecord:
     id: int
-    user_id: int
+    author: str
     consultation_id: str
     theme_id: str
     text: str
@@ -66,31 +69,31 @@ class RecommendationRecord:
 
 
 _FEEDBACK_COLUMNS = """
-id, user_id, consultation_id, session_id, rating, attended, comment, signed, signer_name, hidden,
+id, author, consultation_id, session_id, rating, attended, comment, signed, signer_name, hidden,
 created_at, updated_at
 """
 _RATE = """
 INSERT INTO session_feedback
-    (user_id, consultation_id, session_id, rating, attended, created_at, updated_at)
+    (author, consultation_id, session_id, rating, attended, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT(user_id, consultation_id, session_id) DO UPDATE SET
+ON CONFLICT(author, consultation_id, session_id) DO UPDATE SET
     rating = excluded.rating, attended = excluded.attended, updated_at = excluded.updated_at
 """
 _COMMENT = """
 INSERT INTO session_feedback
-    (user_id, consultation_id, session_id, comment, created_at, updated_at)
+    (author, consultation_id, session_id, comment, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT(user_id, consultation_id, session_id) DO UPDATE SET
+ON CONFLICT(author, consultation_id, session_id) DO UPDATE SET
     comment = excluded.comment, signed = 0, signer_name = NULL, hidden = 0, hidden_by = NULL,
     hidden_at = NULL, attended = 1, updated_at = excluded.updated_at
 """
 _GET_OWN = f"""
 SELECT {_FEEDBACK_COLUMNS} FROM session_feedback
-WHERE user_id = ? AND consultation_id = ? AND session_id = ?
+WHERE author = ? AND consultation_id = ? AND session_id = ?
 """
 _GET_BY_ID = f"SELECT {_FEEDBACK_COLUMNS} FROM session_feedback WHERE id = ?"
 _OWN = f"""
-SELECT {_FEEDBACK_COLUMNS} FROM session_feedback WHERE user_id = ? AND consultation_id = ?
+SELECT {_FEEDBACK_COLUMNS} FROM session_feedback WHERE author = ? AND consultation_id = ?
 ORDER BY created_at, id
 """
 _FOR_SESSION_COMMENTS = f"""
@@ -102,9 +105,9 @@ _FOR_CONSULTATION = f"""
 SELECT {_FEEDBACK_COLUMNS} FROM session_feedback WHERE consultation_id = ?
 ORDER BY session_id, created_at, id
 """
-_SIGN = "UPDATE session_feedback SET signed = ?, signer_name = ? WHERE id = ? AND user_id = ?"
+_SIGN = "UPDATE session_feedback SET signed = ?, signer_name = ? WHERE id = ? AND author = ?"
 _HIDE = "UPDATE session_feedback SET hidden = ?, hidden_by = ?, hidden_at = ? WHERE id = ?"
-_DELETE_OWN = "DELETE FROM session_feedback WHERE id = ? AND user_id = ?"
+_DELETE_OWN = "DELETE FROM session_feedback WHERE id = ? AND author = ?"
 _STATS = """
 SELECT session_id,
        COUNT(rating) AS count,
@@ -153,15 +156,15 @@ WHERE consultation_id = ? ORDER BY answered_at, user_id
 _DELETE_ANSWERS = "DELETE FROM survey_answers WHERE user_id = ? AND consultation_id = ?"
 
 _RECOMMENDATION_COLUMNS = """
-id, user_id, consultation_id, theme_id, text, signed, signer_name, created_at
+id, author, consultation_id, theme_id, text, signed, signer_name, created_at
 """
 _RECOMMEND = """
-INSERT INTO recommendations (user_id, consultation_id, theme_id, text, created_at)
+INSERT INTO recommendations (author, consultation_id, theme_id, text, created_at)
 VALUES (?, ?, ?, ?, ?)
 """
 _RECOMMENDATION = f"SELECT {_RECOMMENDATION_COLUMNS} FROM recommendations WHERE id = ?"
 _OWN_RECOMMENDATIONS = f"""
-SELECT {_RECOMMENDATION_COLUMNS} FROM recommendations WHERE user_id = ? AND consultation_id = ?
+SELECT {_RECOMMENDATION_COLUMNS} FROM recommendations WHERE author = ? AND consultation_id = ?
 ORDER BY created_at, id
 """
 _ALL_RECOMMENDATIONS = f"""
@@ -169,15 +172,15 @@ SELECT {_RECOMMENDATION_COLUMNS} FROM recommendations WHERE consultation_id = ? 
 ORDER BY theme_id, created_at, id
 """
 _SIGN_RECOMMENDATION = """
-UPDATE recommendations SET signed = ?, signer_name = ? WHERE id = ? AND user_id = ?
+UPDATE recommendations SET signed = ?, signer_name = ? WHERE id = ? AND author = ?
 """
-_DELETE_RECOMMENDATION = "DELETE FROM recommendations WHERE id = ? AND user_id = ?"
+_DELETE_RECOMMENDATION = "DELETE FROM recommendations WHERE id = ? AND author = ?"
 
 
 def _feedback(row: aiosqlite.Row) -> FeedbackRecord:
     return FeedbackRecord(
         id=row["id"],
-        user_id=row["user_id"],
+        author=row["author"],
         consultation_id=row["consultation_id"],
         session_id=row["session_id"],
         rating=row["rating"],
@@ -194,7 +197,7 @@ def _feedback(row: aiosqlite.Row) -> FeedbackRecord:
 def _recommendation(row: aiosqlite.Row) -> RecommendationRecord:
     return RecommendationRecord(
         id=row["id"],
-        user_id=row["user_id"],
+        author=row["author"],
         consultation_id=row["consultation_id"],
         theme_id=row["theme_id"],
         text=row["text"],
@@ -220,7 +223,7 @@ class FeedbackStore:
 
     async def rate(
         self,
-        user_id: int,
+        author: str,
         consultation_id: str,
         session_id: str,
         rating: int | None,
@@ -230,35 +233,33 @@ class FeedbackStore:
         stamp = to_iso(now)
         attended = 0 if rating is None else 1
         await self._db.execute(
-            _RATE, (user_id, consultation_id, session_id, rating, attended, stamp, stamp)
+            _RATE, (author, consultation_id, session_id, rating, attended, stamp, stamp)
         )
-        found = await self.own(user_id, consultation_id, session_id)
+        found = await self.own(author, consultation_id, session_id)
         assert found is not None
         return found
 
     async def comment(
-        self, user_id: int, consultation_id: str, session_id: str, text: str, now: datetime
+        self, author: str, consultation_id: str, session_id: str, text: str, now: datetime
     ) -> FeedbackRecord:
         stamp = to_iso(now)
-        await self._db.execute(
-            _COMMENT, (user_id, consultation_id, session_id, text, stamp, stamp)
-        )
-        found = await self.own(user_id, consultation_id, session_id)
+        await self._db.execute(_COMMENT, (author, consultation_id, session_id, text, stamp, stamp))
+        found = await self.own(author, consultation_id, session_id)
         assert found is not None
         return found
 
     async def own(
-        self, user_id: int, consultation_id: str, session_id: str
+        self, author: str, consultation_id: str, session_id: str
     ) -> FeedbackRecord | None:
-        row = await self._one(_GET_OWN, (user_id, consultation_id, session_id))
+        row = await self._one(_GET_OWN, (author, consultation_id, session_id))
         return _feedback(row) if row else None
 
     async def get(self, feedback_id: int) -> FeedbackRecord | None:
         row = await self._one(_GET_BY_ID, (feedback_id,))
         return _feedback(row) if row else None
 
-    async def all_own(self, user_id: int, consultation_id: str) -> list[FeedbackRecord]:
-        return [_feedback(r) for r in await self._all(_OWN, (user_id, consultation_id))]
+    async def all_own(self, author: str, consultation_id: str) -> list[FeedbackRecord]:
+        return [_feedback(r) for r in await self._all(_OWN, (author, consultation_id))]
 
     async def comments(self, consultation_id: str, session_id: str) -> list[FeedbackRecord]:
         rows = await self._all(_FOR_SESSION_COMMENTS, (consultation_id, session_id))
@@ -267,9 +268,9 @@ class FeedbackStore:
     async def for_consultation(self, consultation_id: str) -> list[FeedbackRecord]:
         return [_feedback(r) for r in await self._all(_FOR_CONSULTATION, (consultation_id,))]
 
-    async def sign(self, feedback_id: int, user_id: int, signer_name: str | None) -> bool:
+    async def sign(self, feedback_id: int, author: str, signer_name: str | None) -> bool:
         signed = 1 if signer_name is not None else 0
-        cursor = await self._db.execute(_SIGN, (signed, signer_name, feedback_id, user_id))
+        cursor = await self._db.execute(_SIGN, (signed, signer_name, feedback_id, author))
         return cursor.rowcount > 0
 
     async def set_hidden(
@@ -279,8 +280,8 @@ class FeedbackStore:
         cursor = await self._db.execute(_HIDE, (*params, feedback_id))
         return cursor.rowcount > 0
 
-    async def delete_own(self, feedback_id: int, user_id: int) -> bool:
-        cursor = await self._db.execute(_DELETE_OWN, (feedback_id, user_id))
+    async def delete_own(self, feedback_id: int, author: str) -> bool:
+        cursor = await self._db.execute(_DELETE_OWN, (feedback_id, author))
         return cursor.rowcount > 0
 
     async def stats(self, consultation_id: str) -> dict[str, SessionStats]:
@@ -371,10 +372,10 @@ class FeedbackStore:
     # --- recommendations ------------------------------------------------------------------
 
     async def recommend(
-        self, user_id: int, consultation_id: str, theme_id: str, text: str, now: datetime
+        self, author: str, consultation_id: str, theme_id: str, text: str, now: datetime
     ) -> RecommendationRecord:
         cursor = await self._db.execute(
-            _RECOMMEND, (user_id, consultation_id, theme_id, text, to_iso(now))
+            _RECOMMEND, (author, consultation_id, theme_id, text, to_iso(now))
         )
         found = await self.recommendation(int(cursor.lastrowid or 0))
         assert found is not None
@@ -385,9 +386,9 @@ class FeedbackStore:
         return _recommendation(row) if row else None
 
     async def own_recommendations(
-        self, user_id: int, consultation_id: str
+        self, author: str, consultation_id: str
     ) -> list[RecommendationRecord]:
-        rows = await self._all(_OWN_RECOMMENDATIONS, (user_id, consultation_id))
+        rows = await self._all(_OWN_RECOMMENDATIONS, (author, consultation_id))
         return [_recommendation(row) for row in rows]
 
     async def all_recommendations(self, consultation_id: str) -> list[RecommendationRecord]:
@@ -395,16 +396,16 @@ class FeedbackStore:
         return [_recommendation(row) for row in rows]
 
     async def sign_recommendation(
-        self, recommendation_id: int, user_id: int, signer_name: str | None
+        self, recommendation_id: int, author: str, signer_name: str | None
     ) -> bool:
         signed = 1 if signer_name is not None else 0
         cursor = await self._db.execute(
-            _SIGN_RECOMMENDATION, (signed, signer_name, recommendation_id, user_id)
+            _SIGN_RECOMMENDATION, (signed, signer_name, recommendation_id, author)
         )
         return cursor.rowcount > 0
 
-    async def delete_recommendation(self, recommendation_id: int, user_id: int) -> bool:
-        cursor = await self._db.execute(_DELETE_RECOMMENDATION, (recommendation_id, user_id))
+    async def delete_recommendation(self, recommendation_id: int, author: str) -> bool:
+        cursor = await self._db.execute(_DELETE_RECOMMENDATION, (recommendation_id, author))
         return cursor.rowcount > 0
 
 

@@ -1,4 +1,7 @@
-"""Questions asked in free text, votes on answers, helpdesk tickets and relayed replies."""
+"""Questions asked in free text, votes on answers, helpdesk tickets and relayed replies.
+
+Questions and tickets are stored by `author`, the delegate's keyed hash (bot/services/privacy.py);
+only a ticket filed under the delegate's name also keeps their id."""
 
 from __future__ import annotations
 
@@ -9,12 +12,13 @@ from datetime import datetime
 import aiosqlite
 
 from bot.storage.database import from_iso, in_transaction, to_iso
+from bot.storage.outbox import Planned, add_rows, note_planned
 
 
 @dataclass(frozen=True)
 class QuestionRecord:
     id: int
-    user_id: int
+    author: str
     consultation_id: str
     language: str
     question: str
@@ -26,7 +30,8 @@ class QuestionRecord:
 class TicketRecord:
     id: int
     question_id: int
-    user_id: int
+    author: str
+    user_id: int | None  # only on a ticket filed under the delegate's name
     consultation_id: str
     language: str
     question: str
@@ -53,12 +58,12 @@ class GapRecord:
 
 _ADD_QUESTION = """
 INSERT INTO helpdesk_questions
-    (user_id, consultation_id, language, question, question_key, answer_id, kind, score,
+    (author, consultation_id, language, question, question_key, answer_id, kind, score,
      created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _GET_QUESTION = """
-SELECT id, user_id, consultation_id, language, question, answer_id, kind
+SELECT id, author, consultation_id, language, question, answer_id, kind
 FROM helpdesk_questions WHERE id = ?
 """
 _VOTE = """
@@ -66,14 +71,14 @@ INSERT INTO helpdesk_votes (question_id, helpful, voted_at) VALUES (?, ?, ?)
 ON CONFLICT(question_id) DO UPDATE SET helpful = excluded.helpful, voted_at = excluded.voted_at
 """
 _TICKET_COLUMNS = """
-SELECT id, question_id, user_id, consultation_id, language, question, display_name, status,
-       group_chat_id, group_message_id, created_at, answered_at, answered_by_name
+SELECT id, question_id, author, user_id, consultation_id, language, question, display_name,
+       status, group_chat_id, group_message_id, created_at, answered_at, answered_by_name
 FROM helpdesk_tickets
 """
 _ADD_TICKET = """
 INSERT INTO helpdesk_tickets
-    (question_id, user_id, consultation_id, language, question, display_name, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+    (question_id, author, user_id, consultation_id, language, question, display_name, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(question_id) DO NOTHING
 """
 _TICKET = _TICKET_COLUMNS + "WHERE id = ?"
@@ -141,6 +146,7 @@ def _ticket(row: aiosqlite.Row) -> TicketRecord:
     return TicketRecord(
         id=row["id"],
         question_id=row["question_id"],
+        author=row["author"],
         user_id=row["user_id"],
         consultation_id=row["consultation_id"],
         language=row["language"],
@@ -175,7 +181,7 @@ class HelpdeskStore:
 
     async def add_question(
         self,
-        user_id: int,
+        author: str,
         consultation_id: str,
         language: str,
         question: str,
@@ -190,7 +196,7 @@ class HelpdeskStore:
         cursor = await self._db.execute(
             _ADD_QUESTION,
             (
-                user_id,
+                author,
                 consultation_id,
                 language,
                 question,
@@ -211,7 +217,7 @@ class HelpdeskStore:
             return None
         return QuestionRecord(
             row["id"],
-            row["user_id"],
+            row["author"],
             row["consultation_id"],
             row["language"],
             row["question"],
@@ -227,14 +233,22 @@ class HelpdeskStore:
         await self._db.execute(_VOTE, (question_id, int(helpful), to_iso(now)))
 
     async def add_ticket(
-        self, question: QuestionRecord, display_name: str | None, now: datetime
+        self,
+        question: QuestionRecord,
+        display_name: str | None,
+        user_id: int | None,
+        now: datetime,
     ) -> TicketRecord:
-        """The question's ticket, created once: asking twice gives the same ticket."""
+        """The question's ticket, created once: asking twice gives the same ticket. `user_id`
+        only with a `display_name`: an anonymous ticket does not name its delegate."""
+        if display_name is None and user_id is not None:
+            raise ValueError("an anonymous ticket keeps no user id")
         await self._db.execute(
             _ADD_TICKET,
             (
                 question.id,
-                question.user_id,
+                question.author,
+                user_id,
                 question.consultation_id,
                 question.language,
                 question.question,
@@ -262,8 +276,22 @@ class HelpdeskStore:
         found = await self._one(_TICKET_FOR_MESSAGE, (chat_id, message_id))
         return found or await self._one(_TICKET_FOR_REPLY, (chat_id, message_id))
 
-    async def posted(self, ticket_id: int, chat_id: int, message_id: int) -> None:
-        await self._db.execute(_POSTED, (chat_id, message_id, ticket_id))
+    async def posted(
+        self, ticket_id: int, chat_id: int, message_id: int, if_gone: Planned, now: datetime
+    ) -> bool:
+        """Remember the ticket's group message; when the ticket was deleted meanwhile (its
+        delegate's /forget), plan `if_gone` instead, which blanks the message. False then."""
+
+        def work(db: sqlite3.Connection) -> bool:
+            if db.execute(_POSTED, (chat_id, message_id, ticket_id)).rowcount:
+                return True
+            add_rows(db, [if_gone], now)
+            return False
+
+        found = await in_transaction(self._db, work)
+        if not found:
+            note_planned(self._db)
+        return found
 
     async def open_tickets(self, limit: int) -> list[TicketRecord]:
         async with self._db.execute(_OPEN_TICKETS, (limit,)) as cursor:

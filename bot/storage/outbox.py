@@ -12,7 +12,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.database import from_iso, in_transaction, to_iso
+from bot.storage.database import from_iso, in_transaction, to_iso, write_returning
 
 PENDING = "pending"
 SENDING = "sending"
@@ -27,17 +27,20 @@ STATES = (PENDING, SENDING, SENT, FAILED, EXPIRED, CANCELLED, SKIPPED, UNKNOWN)
 
 @dataclass(frozen=True)
 class Planned:
-    """A row to plan; planning the same key again updates a pending row, never a sent one."""
+    """A row to plan; planning the same key again updates a pending row, never a sent one.
+
+    It goes to a delegate (`user_id`), or else to a group chat (`chat_id`)."""
 
     kind: str
     key: str
-    user_id: int
+    user_id: int | None
     due_at: datetime
     not_before: datetime
     expires_at: datetime | None = None
     consultation_id: str | None = None
     subject: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    chat_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class OutboxItem:
     id: int
     kind: str
     key: str
-    user_id: int
+    user_id: int | None
     consultation_id: str | None
     subject: str | None
     payload: dict[str, Any]
@@ -56,18 +59,33 @@ class OutboxItem:
     attempts: int
     reason: str | None
     sent_at: datetime | None
+    chat_id: int | None = None
+
+    @property
+    def chat(self) -> int:
+        """The chat the row goes to: the delegate's own, or the group's."""
+        chat = self.user_id if self.user_id is not None else self.chat_id
+        assert chat is not None  # the table's CHECK: one or the other
+        return chat
+
+    @property
+    def delegate(self) -> int:
+        """The delegate the row goes to (rows of a delegate's kind always have one)."""
+        if self.user_id is None:
+            raise ValueError(f"outbox row {self.key} goes to a group, not a delegate")
+        return self.user_id
 
 
 _COLUMNS = (
-    "id, kind, key, user_id, consultation_id, subject, payload, due_at, not_before, expires_at, "
-    "state, attempts, reason, sent_at"
+    "id, kind, key, user_id, chat_id, consultation_id, subject, payload, due_at, not_before, "
+    "expires_at, state, attempts, reason, sent_at"
 )
 # A pending or cancelled row takes the new plan; a row being sent or done (skipped included)
 # keeps its state.
 _UPSERT = """
-INSERT INTO outbox (kind, key, user_id, consultation_id, subject, payload, due_at, not_before,
-                    expires_at, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO outbox (kind, key, user_id, chat_id, consultation_id, subject, payload, due_at,
+                    not_before, expires_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(key) DO UPDATE SET
     payload = excluded.payload, due_at = excluded.due_at, not_before = excluded.not_before,
     expires_at = excluded.expires_at, state = 'pending', reason = NULL,
@@ -78,9 +96,9 @@ WHERE outbox.state IN ('pending', 'cancelled')
        OR IFNULL(outbox.expires_at, '') != IFNULL(excluded.expires_at, ''))
 """
 _INSERT_NEW = """
-INSERT OR IGNORE INTO outbox (kind, key, user_id, consultation_id, subject, payload, due_at,
-                              not_before, expires_at, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT OR IGNORE INTO outbox (kind, key, user_id, chat_id, consultation_id, subject, payload,
+                              due_at, not_before, expires_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _RETIME_PENDING = """
 UPDATE outbox SET due_at = ?, not_before = ?, expires_at = ?, payload = ?, updated_at = ?
@@ -163,6 +181,7 @@ def _item(row: aiosqlite.Row) -> OutboxItem:
         kind=row["kind"],
         key=row["key"],
         user_id=row["user_id"],
+        chat_id=row["chat_id"],
         consultation_id=row["consultation_id"],
         subject=row["subject"],
         payload=json.loads(row["payload"]),
@@ -181,6 +200,7 @@ def _values(row: Planned, stamp: str) -> tuple[Any, ...]:
         row.kind,
         row.key,
         row.user_id,
+        row.chat_id,
         row.consultation_id,
         row.subject,
         json.dumps(row.payload, sort_keys=True),
@@ -295,8 +315,7 @@ class OutboxStore:
         """Mark rows as being sent, committed before any is sent; returns those claimed."""
         if not ids:
             return set()
-        async with self._db.execute(_CLAIM, (to_iso(now), json.dumps(list(ids)))) as cursor:
-            rows = await cursor.fetchall()
+        rows = await write_returning(self._db, _CLAIM, (to_iso(now), json.dumps(list(ids))))
         return {row["id"] for row in rows}
 
     async def finish(self, ident: int, state: str, reason: str | None, now: datetime) -> None:

@@ -1,16 +1,29 @@
-"""Delegates: language, consultation, roles."""
+"""Delegates: language, consultation, roles; deleting a delegate and all they left."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
-from bot.storage.database import to_iso
+from bot.storage.database import in_transaction, to_iso
+from bot.storage.outbox import Planned, add_rows, note_planned
 
 # Characters of a first name kept.
 NAME_LIMIT = 128
+
+
+@dataclass(frozen=True)
+class PostedTicket:
+    """A ticket's message in the helpdesk group."""
+
+    id: int
+    consultation_id: str
+    chat_id: int
+    message_id: int
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,19 @@ _SET_LANGUAGE = "UPDATE users SET language = ?, updated_at = ? WHERE user_id = ?
 _SET_CONSULTATION = "UPDATE users SET consultation_id = ?, updated_at = ? WHERE user_id = ?"
 _SET_ACTIVE = "UPDATE users SET active = ?, updated_at = ? WHERE user_id = ?"
 _DELETE = "DELETE FROM users WHERE user_id = ?"
+_IDS = "SELECT user_id FROM users"
+# Forgetting a delegate: their rows that name them go with their users row (ON DELETE CASCADE);
+# their anonymous rows, by author. A question takes its ticket, vote, relayed replies and the
+# phrasings taught from it along.
+_POSTED_TICKETS = """
+SELECT id, consultation_id, group_chat_id, group_message_id FROM helpdesk_tickets
+WHERE author = ? AND group_chat_id IS NOT NULL AND group_message_id IS NOT NULL
+"""
+_FORGET_ANONYMOUS = (
+    "DELETE FROM helpdesk_questions WHERE author = ?",
+    "DELETE FROM session_feedback WHERE author = ?",
+    "DELETE FROM recommendations WHERE author = ?",
+)
 _ROLES = "SELECT role FROM roles WHERE user_id = ?"
 _ADD_ROLE = "INSERT OR IGNORE INTO roles (user_id, role, granted_at) VALUES (?, ?, ?)"
 _REMOVE_ROLE = "DELETE FROM roles WHERE user_id = ? AND role = ?"
@@ -115,6 +141,35 @@ class UserStore:
     async def delete(self, user_id: int) -> bool:
         cursor = await self._db.execute(_DELETE, (user_id,))
         return cursor.rowcount > 0
+
+    async def forget(
+        self,
+        user_id: int,
+        author: str,
+        blank: Callable[[PostedTicket], Planned],
+        now: datetime,
+    ) -> bool:
+        """Delete the delegate, their anonymous rows (by `author`) and their tickets, planning
+        `blank(ticket)` for each ticket posted in the helpdesk group: one transaction."""
+
+        def work(db: sqlite3.Connection) -> bool:
+            posted = [
+                PostedTicket(row[0], row[1], row[2], row[3])
+                for row in db.execute(_POSTED_TICKETS, (author,)).fetchall()
+            ]
+            add_rows(db, [blank(ticket) for ticket in posted], now)
+            for sql in _FORGET_ANONYMOUS:
+                db.execute(sql, (author,))
+            return db.execute(_DELETE, (user_id,)).rowcount > 0
+
+        deleted = await in_transaction(self._db, work)
+        note_planned(self._db)
+        return deleted
+
+    async def ids(self) -> list[int]:
+        """Every delegate's id (to find an anonymous ticket's delegate again with the key)."""
+        async with self._db.execute(_IDS) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
 
     async def count(self) -> int:
         async with self._db.execute(_COUNT) as cursor:

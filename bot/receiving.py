@@ -1,0 +1,252 @@
+"""Receiving updates: refuse malformed ones at the door, keep the others until answered.
+
+Long polling and the webhook both hand what Telegram sent to `receive`, which stores it in the
+inbox before they confirm it (the next getUpdates' offset, the webhook's 200 OK). An update
+leaves the inbox when handling it first changes something at Telegram (a reply, a button
+answered) or when handling ends; at start, `take_over` queues what a killed process left.
+
+So a kill before an update's first reply has it handled again after the restart (nothing lost),
+and a kill after it does not (nothing twice). Left open: a kill in the moment between Telegram
+taking the first reply and the inbox forgetting the update repeats that reply; one between two
+replies to one update loses the second.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, cast
+
+from telegram import Bot, TelegramObject, Update
+from telegram.ext import Application, BaseRateLimiter, ExtBot
+
+from bot.context import BotContext, Services
+from bot.services.inbox import Inbox, Refusal
+
+logger = logging.getLogger(__name__)
+
+
+class Malformed(Exception):
+    """An update python-telegram-bot cannot read, or one lacking what the Bot API requires."""
+
+    def __init__(self, update_id: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.refusal = Refusal(update_id, reason)
+
+
+def update_id_of(data: object) -> int | None:
+    if isinstance(data, dict):
+        ident = data.get("update_id")
+        if isinstance(ident, int) and not isinstance(ident, bool):
+            return ident
+    return None
+
+
+def read_update(data: object, bot: Bot) -> Update:
+    """The Update in Telegram's JSON; Malformed (naming a field, never a value) if it is not."""
+    if not isinstance(data, dict):
+        raise Malformed(None, f"not an object but {type(data).__name__}")
+    ident = update_id_of(data)
+    if ident is None:
+        raise Malformed(None, "update_id is missing or not an integer")
+    try:
+        update = Update.de_json(data, bot)
+    except Exception as exc:  # whatever the library trips on; its message may quote the content
+        raise Malformed(ident, f"unreadable ({type(exc).__name__})") from None
+    problem = next(_problems(update, "update"), None)
+    if problem is not None:
+        raise Malformed(ident, problem)
+    return update
+
+
+# The plain types a required field is checked against (annotations may be strings).
+_PLAIN: dict[object, tuple[type, str]] = {
+    int: (int, "an integer"),
+    "int": (int, "an integer"),
+    str: (str, "a string"),
+    "str": (str, "a string"),
+}
+
+
+_Field = tuple[str, bool, tuple[type, str] | None]  # name, required, plain type to check
+_FIELDS: dict[type, tuple[_Field, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[_Field, ...]:
+    """The fields the class takes (read once per class)."""
+    known = _FIELDS.get(kind)
+    if known is None:
+        known = _FIELDS[kind] = tuple(_read_fields(kind))
+    return known
+
+
+def _read_fields(kind: type) -> Iterator[_Field]:
+    for name, parameter in inspect.signature(kind).parameters.items():
+        if name == "api_kwargs" or parameter.kind in (
+            parameter.VAR_POSITIONAL,
+            parameter.VAR_KEYWORD,
+        ):
+            continue
+        required = parameter.default is inspect.Parameter.empty
+        annotation = parameter.annotation
+        plain = _PLAIN.get(annotation) if isinstance(annotation, type | str) else None
+        yield name, required, plain if required else None
+
+
+def _problems(item: TelegramObject, path: str) -> Iterator[str]:
+    """Required fields missing or of the wrong kind, in the object and those it holds."""
+    for name, required, plain in _fields(type(item)):
+        value = getattr(item, name, None)
+        if value is None:
+            if required:
+                yield f"{path}.{name} is missing"
+            continue
+        if plain is not None and (not isinstance(value, plain[0]) or isinstance(value, bool)):
+            yield f"{path}.{name} is not {plain[1]}"
+        if isinstance(value, TelegramObject):
+            yield from _problems(value, f"{path}.{name}")
+        elif isinstance(value, tuple):
+            for index, part in enumerate(value):
+                if isinstance(part, TelegramObject):
+                    yield from _problems(part, f"{path}.{name}[{index}]")
+
+
+@dataclass(frozen=True)
+class Received:
+    """What one delivery from Telegram held."""
+
+    highest: int | None  # the highest update_id in it, refused ones included
+    queued: int  # updates new to the inbox, now on the update queue
+    refused: tuple[Refusal, ...]
+
+
+def _inbox(application: Application[Any, Any, Any, Any, Any, Any]) -> Inbox:
+    services: Services | None = application.bot_data.get("services")
+    if services is None:
+        raise RuntimeError("the bot is not started")
+    return services.inbox
+
+
+async def receive(
+    application: Application[Any, Any, Any, Any, Any, Any], items: Sequence[object]
+) -> Received:
+    """Store what Telegram sent (one transaction), then queue the updates new to the inbox."""
+    accepted: list[tuple[Update, dict[str, Any]]] = []
+    refused: list[Refusal] = []
+    highest: int | None = None
+    for item in items:
+        ident = update_id_of(item)
+        if ident is not None:
+            highest = ident if highest is None else max(highest, ident)
+        try:
+            accepted.append((read_update(item, application.bot), cast(dict[str, Any], item)))
+        except Malformed as exc:
+            refused.append(exc.refusal)
+    accepted.sort(key=lambda pair: pair[0].update_id)
+    bodies = [(update.update_id, body) for update, body in accepted]
+    new = await _inbox(application).receive(bodies, refused)
+    queued = 0
+    for update, _ in accepted:
+        if update.update_id in new:
+            await application.update_queue.put(update)
+            queued += 1
+    return Received(highest, queued, tuple(refused))
+
+
+async def take_over(application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+    """Queue, oldest first, the updates a previous process received and did not answer."""
+    inbox = _inbox(application)
+    queued = 0
+    for _, body in await inbox.take_over():
+        try:
+            update = read_update(body, application.bot)
+        except Malformed as exc:  # stored by an older version that read it differently
+            await inbox.drop(exc.refusal)
+            continue
+        await application.update_queue.put(update)
+        queued += 1
+    return queued
+
+
+class _Handling:
+    """The update being handled, while it is in the inbox."""
+
+    def __init__(self, update_id: int, inbox: Inbox) -> None:
+        self.update_id = update_id
+        self._inbox = inbox
+        self._answered = False
+
+    async def answered(self) -> None:
+        """Take the update out of the inbox (once); a failure is retried when handling ends."""
+        if self._answered:
+            return
+        try:
+            await self._inbox.answered(self.update_id)
+        except Exception:  # never fail a reply over it; at worst a restart handles it again
+            logger.warning("Update %d stays in the inbox for now", self.update_id, exc_info=True)
+            return
+        self._answered = True
+
+
+_HANDLING: ContextVar[_Handling | None] = ContextVar("handling", default=None)
+
+
+class InboxApplication(
+    Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any]
+):
+    """Takes an update out of the inbox once handling it is over (or answered it earlier)."""
+
+    async def process_update(self, update: object) -> None:
+        services: Services | None = self.bot_data.get("services")
+        if (
+            not isinstance(update, Update)
+            or services is None
+            or not services.inbox.holds(update.update_id)
+        ):
+            await super().process_update(update)
+            return
+        handling = _Handling(update.update_id, services.inbox)
+        token = _HANDLING.set(handling)
+        try:
+            await super().process_update(update)
+        finally:
+            _HANDLING.reset(token)
+            await handling.answered()
+
+
+class AnswerWatch(BaseRateLimiter[None]):
+    """Around every Bot API call: the first one that changes something at Telegram while an
+    update is handled takes that update out of the inbox, so a restart never repeats it.
+
+    (The rate limiter is python-telegram-bot's one hook around every call; this one wraps the
+    limiter that meters the sends.)
+    """
+
+    def __init__(self, limiter: BaseRateLimiter[None]) -> None:
+        self._limiter = limiter
+
+    async def initialize(self) -> None:
+        await self._limiter.initialize()
+
+    async def shutdown(self) -> None:
+        await self._limiter.shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        result = await self._limiter.process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+        handling = _HANDLING.get()
+        if handling is not None and not endpoint.startswith("get"):
+            await handling.answered()
+        return result

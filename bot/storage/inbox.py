@@ -1,0 +1,113 @@
+"""The inbox of received updates not yet answered, and the record of malformed ones skipped."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.database import in_transaction, to_iso
+
+# An update already processed (Telegram sends it again) is not kept: only an update whose handling
+# was cut short can be both in the inbox and in the ledger.
+_KEEP = (
+    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) SELECT ?, ?, ?"
+    " WHERE NOT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = ?)"
+)
+_SKIP = "INSERT OR IGNORE INTO skipped_updates (update_id, reason, skipped_at) VALUES (?, ?, ?)"
+_REMOVE = "DELETE FROM inbox WHERE update_id = ?"
+_LEFT = "SELECT update_id, body FROM inbox ORDER BY update_id"
+# Updates whose handling started (the ledger has them) and was cut short before it answered.
+_INTERRUPTED = (
+    "UPDATE inbox SET interrupted = interrupted + 1"
+    " WHERE update_id IN (SELECT update_id FROM processed_updates)"
+)
+_GIVEN_UP = "SELECT update_id FROM inbox WHERE interrupted >= ? ORDER BY update_id"
+# The others are handled again: they must not count as processed.
+_UNSTART = "DELETE FROM processed_updates WHERE update_id IN (SELECT update_id FROM inbox)"
+_COUNT = "SELECT COUNT(*) FROM inbox"
+_SKIPPED = "SELECT update_id, reason FROM skipped_updates ORDER BY update_id"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one `keep` changed: the updates new to the inbox, the skips new to the record."""
+
+    kept: frozenset[int]
+    skipped: frozenset[int]
+
+
+class InboxStore:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def keep(
+        self,
+        updates: Sequence[tuple[int, Mapping[str, Any]]],
+        skipped: Sequence[tuple[int, str]],
+        now: datetime,
+    ) -> Stored:
+        """Store a batch in one transaction; updates held, processed or skipped before are not."""
+        stamp = to_iso(now)
+        rows = [
+            (ident, json.dumps(body, ensure_ascii=False), stamp, ident) for ident, body in updates
+        ]
+
+        def write(connection: sqlite3.Connection) -> Stored:
+            kept: set[int] = set()
+            for row in rows:
+                if connection.execute(_KEEP, row).rowcount > 0:
+                    kept.add(row[0])
+            new_skips: set[int] = set()
+            for ident, reason in skipped:
+                if connection.execute(_SKIP, (ident, reason, stamp)).rowcount > 0:
+                    new_skips.add(ident)
+            return Stored(frozenset(kept), frozenset(new_skips))
+
+        return await in_transaction(self._db, write)
+
+    async def remove(self, update_id: int) -> None:
+        await self._db.execute(_REMOVE, (update_id,))
+
+    async def skip(self, update_id: int, reason: str, now: datetime) -> bool:
+        """Record a held update as malformed and drop it; False if it was recorded before."""
+
+        def write(connection: sqlite3.Connection) -> bool:
+            connection.execute(_REMOVE, (update_id,))
+            return connection.execute(_SKIP, (update_id, reason, to_iso(now))).rowcount > 0
+
+        return await in_transaction(self._db, write)
+
+    async def take_over(
+        self, give_up_after: int, now: datetime
+    ) -> tuple[list[tuple[int, dict[str, Any]]], list[int]]:
+        """What a previous process left, oldest first, none of it marked as started; and the
+        updates given up (skipped) because their handling was cut short `give_up_after` times."""
+
+        def work(connection: sqlite3.Connection) -> tuple[list[tuple[int, str]], list[int]]:
+            connection.execute(_INTERRUPTED)
+            given_up = [int(row[0]) for row in connection.execute(_GIVEN_UP, (give_up_after,))]
+            reason = f"its handling was cut short {give_up_after} times"
+            for ident in given_up:  # their ledger entries stay: a re-delivery is skipped
+                connection.execute(_REMOVE, (ident,))
+                connection.execute(_SKIP, (ident, reason, to_iso(now)))
+            connection.execute(_UNSTART)
+            left = [(int(row[0]), str(row[1])) for row in connection.execute(_LEFT)]
+            return left, given_up
+
+        left, given_up = await in_transaction(self._db, work)
+        return [(ident, json.loads(body)) for ident, body in left], given_up
+
+    async def count(self) -> int:
+        async with self._db.execute(_COUNT) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def skipped(self) -> list[tuple[int, str]]:
+        async with self._db.execute(_SKIPPED) as cursor:
+            return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
