@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -22,6 +22,7 @@ from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import SendMeter
+from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
@@ -29,6 +30,7 @@ from bot.services.helpdesk import Helpdesk
 from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.programme import Programme
+from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
@@ -53,8 +55,10 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Clock | None = None,
+    encoder: Callable[[], Encoder | None] = load_encoder,
 ) -> BotApplication:
-    """The bot's Application; `request` replaces the network (tests and the console chat)."""
+    """The bot's Application; `request` replaces the network (tests and the console chat),
+    `encoder` loads the sentence encoder beside the matcher (returning None: the matcher alone)."""
     compile_catalogs()
     clock = clock or SystemClock()
     meter = SendMeter(clock)
@@ -81,6 +85,8 @@ def build_application(
         reminders, delivery, reloader = build_delivery(
             config, programme, people, database, clock, meter
         )
+        understanding = Understanding(encoder)
+        await understanding.start()
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -99,6 +105,7 @@ def build_application(
                 clock,
                 Matchers(),
                 TaughtStore(database.connection),
+                understanding,
             ),
             broadcasts=Broadcasts(
                 BroadcastStore(database.connection),
@@ -118,6 +125,7 @@ def build_application(
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
             await services.delivery.stop()
+            await services.helpdesk.close()
             await services.db.close()
 
     builder = (

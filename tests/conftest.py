@@ -7,7 +7,7 @@ import os
 # PTB 22 warns on RetryAfter unless it may use timedelta; warnings are errors in the suite.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +24,7 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.services.encoder import Encoder
 from bot.services.event_data import EventData, load_event_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,8 +138,10 @@ def build_harness(
     clock: ManualClock,
     events: EventData | None = None,
     api: FakeBotApi | None = None,
+    encoder: Callable[[], Encoder | None] = lambda: None,
 ) -> Harness:
-    """The real application over a fake Bot API; not started yet (see `started`)."""
+    """The real application over a fake Bot API; not started yet (see `started`). Without a
+    sentence encoder unless `encoder` loads one: the matcher answers alone."""
     api = api or FakeBotApi(clock=clock.now)
     app = build_application(
         config,
@@ -146,6 +149,7 @@ def build_harness(
         request=api.request(),
         get_updates_request=api.request(),
         clock=clock,
+        encoder=encoder,
     )
     harness = Harness(api, app, clock)
     api.on_bot_message.append(lambda message, event: harness.changed.append(message))
