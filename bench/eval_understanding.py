@@ -205,6 +205,19 @@ class Asked:
     def split(self) -> str:
         return str(self.question["split"])
 
+    @property
+    def text(self) -> str:
+        return str(self.question["text"])
+
+    @property
+    def language(self) -> str:
+        return str(self.question["lang"])
+
+    @property
+    def decided(self) -> tuple[Consultation, str, str, Match, tuple[Near, ...]]:
+        """What `decide` is given."""
+        return (self.consultation, self.text, self.language, self.match, self.near)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -272,8 +285,11 @@ class Figures:
     wrong: int = 0
     out_scope: int = 0
     refused: int = 0
+    idle: int = 0  # suggestions offered, none of them right
 
     def add(self, asked: Asked, reply: Reply) -> None:
+        if reply.answer is None and reply.suggestions:
+            self.idle += not any(s in asked.expect for s in reply.suggestions)
         if asked.in_scope:
             self.in_scope += 1
             if reply.answer is None:
@@ -311,7 +327,7 @@ Model = tuple[float, tuple[float, ...], float, float]  # intercept, coefficients
 def with_model(model: Model | None, asked: Asked) -> Reply:
     """The reply of the matcher with the encoder, under `model` (None: the module's own)."""
     if model is None:
-        return reply_of(decide(asked.consultation, asked.match, asked.near))
+        return reply_of(decide(*asked.decided))
     saved = (
         decision_module.INTERCEPT,
         decision_module.COEFFICIENTS,
@@ -325,7 +341,7 @@ def with_model(model: Model | None, asked: Asked) -> Reply:
         decision_module.SUGGEST_AT,
     ) = model
     try:
-        return reply_of(decide(asked.consultation, asked.match, asked.near))
+        return reply_of(decide(*asked.decided))
     finally:
         (
             decision_module.INTERCEPT,
@@ -345,6 +361,7 @@ class Weighing:
 
     refs: tuple[str, ...]
     x: np.ndarray
+    answerable: tuple[bool, ...]  # no out-of-scope signal rules it out as the answer
 
 
 _WEIGHINGS: dict[int, Weighing | None] = {}
@@ -358,12 +375,13 @@ def weighing(asked: Asked) -> Weighing | None:
         if match.kind not in ("faq", "topic", NONE) or match.evidence is None:
             _WEIGHINGS[key] = None
         else:
-            found = candidates(match, asked.near)
+            found = candidates(asked.consultation, asked.text, asked.language, match, asked.near)
             _WEIGHINGS[key] = Weighing(
                 tuple(c.ref for c in found),
                 np.array([c.features for c in found], dtype=float).reshape(
                     len(found), len(decision_module.FEATURES)
                 ),
+                tuple(c.ref not in match.evidence.blocked for c in found),
             )
     return _WEIGHINGS[key]
 
@@ -381,7 +399,7 @@ def fast(model: Model) -> Callable[[Asked], Reply]:
             return Reply(None, ())
         p = 1 / (1 + np.exp(-np.clip(intercept + weighed.x @ w, -30, 30)))
         order = np.argsort(-p, kind="stable")
-        if p[order[0]] >= answer_at:
+        if p[order[0]] >= answer_at and weighed.answerable[order[0]]:
             return Reply(weighed.refs[order[0]], ())
         offered = [
             weighed.refs[i]
@@ -438,8 +456,10 @@ WORTH_DIRECT = 1.0
 WORTH_ONE_TAP = 0.6
 COST_WRONG = 5.0
 COST_ANSWERED_OUT = 5.0
+# Buttons none of which is right cost the delegate a look, not a wrong answer.
+COST_IDLE = 0.1
 ANSWER_GRID = tuple(x / 100 for x in range(30, 100, 2))
-SUGGEST_GRID = (0.02, 0.05, 0.1, 0.15, 0.2)
+SUGGEST_GRID = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
 def worth(figures: Figures) -> float:
@@ -448,6 +468,7 @@ def worth(figures: Figures) -> float:
         + WORTH_ONE_TAP * figures.one_tap
         - COST_WRONG * figures.wrong
         - COST_ANSWERED_OUT * (figures.out_scope - figures.refused)
+        - COST_IDLE * figures.idle
     ) / max(1, figures.in_scope + figures.out_scope)
 
 
@@ -558,7 +579,7 @@ def latency(asker: Asker, found: Sequence[Asked]) -> None:
             match = matcher.match(text, moment(consultation))
             middle = time.perf_counter()
             near = index.nearest(encoder.queries([text])[0], limit=NEAREST)
-            decide(consultation, match, near)
+            decide(consultation, text, asked.language, match, near)
             end = time.perf_counter()
             matcher_ms.append(1000 * (middle - start))
             total_ms.append(1000 * (end - start))
@@ -607,10 +628,10 @@ def main() -> None:
     asker.encoder.save()
     if args.fit:
         model = fit([a for found in found_by_mode.values() for a in found])
-        print(f"\nINTERCEPT = {model[0]!r}")
+        print(f"\nINTERCEPT = {round(model[0], 4)!r}")
         print("COEFFICIENTS = (")
         for name, value in zip(decision_module.FEATURES, model[1], strict=True):
-            print(f"    {value!r},  # {name}")
+            print(f"    {round(value, 4)!r},  # {name}")
         print(")")
         print(f"ANSWER_AT = {model[2]!r}\nSUGGEST_AT = {model[3]!r}")
         return

@@ -68,7 +68,7 @@ async def answer(
     the matcher's weighed with the encoder's nearest answers when `understanding` has one."""
     consultation = matcher.consultation
     match = matcher.match(question, now or SystemClock().now())
-    match = await decision.weigh(understanding, consultation, question, match)
+    match = await decision.weigh(understanding, consultation, question, match, language=lang)
     return render(match, consultation, lang)
 
 

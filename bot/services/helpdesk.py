@@ -112,12 +112,17 @@ class Helpdesk:
         )
         return matcher.match(text, self._clock.now())
 
-    async def answer(self, consultation: Consultation, text: str) -> Match:
-        """What the delegate gets for `text`: the matcher's answer weighed with the encoder's
-        nearest answers (bot/services/decision.py), with the taught phrasings read anew."""
+    async def answer(
+        self, consultation: Consultation, text: str, language: str | None = None
+    ) -> Match:
+        """What the delegate gets for `text` (asked in `language`): the matcher's answer weighed
+        with the encoder's nearest answers (bot/services/decision.py), with the taught
+        phrasings read anew."""
         taught = await self.taught_phrasings(consultation.id)
         match = self.match(consultation, text)
-        return await decision.weigh(self._understanding, consultation, text, match, taught)
+        return await decision.weigh(
+            self._understanding, consultation, text, match, taught, language
+        )
 
     async def close(self) -> None:
         if self._understanding is not None:
@@ -139,7 +144,7 @@ class Helpdesk:
     ) -> Asked:
         """Answer from the organisers' text and remember the question (small talk is not kept)."""
         text = clean(text).strip()[:MAX_QUESTION]
-        match = await self.answer(consultation, text)
+        match = await self.answer(consultation, text, language)
         if not match.answered and match.kind != NONE:
             return Asked(None, match)
         answer_id = match.answer_id
