@@ -304,8 +304,8 @@ def candidates(
     for ref in refs:
         nearest = by_ref.get(ref)
         cosine = nearest.score if nearest is not None else entries[-1].score
-        question = nearest.question if nearest is not None else cosine
-        passage = nearest.passage if nearest is not None and nearest.passage > -1 else question
+        asked = nearest.question if nearest is not None else cosine
+        passage = nearest.passage if nearest is not None and nearest.passage > -1 else asked
         other = next((n.score for n in answers if n.ref != ref), 0.0)
         words = weighed.get(ref)
         blocked = evidence.blocked.get(ref, frozenset())
@@ -317,7 +317,7 @@ def candidates(
                 ref,
                 (
                     cosine,
-                    question,
+                    asked,
                     passage,
                     best - cosine,
                     cosine - other,
@@ -336,7 +336,7 @@ def candidates(
                     evidence.unknown,
                     answers_it * first,
                     cosine - typical,
-                    float(question == best_question),
+                    float(asked == best_question),
                     float(passage == best_passage),
                     first if refused else 0.0,
                     float(ref == words_first),
