@@ -121,6 +121,7 @@ def build_application(
                 TaughtStore(database.connection),
                 anonymity=anonymity,
                 users=UserStore(database.connection),
+                understanding=understanding,
             ),
             understanding=understanding,
             broadcasts=Broadcasts(
@@ -149,6 +150,7 @@ def build_application(
         if services is not None:
             await services.understanding.close()
             await services.delivery.stop()
+            await services.helpdesk.close()
             await services.db.close()
 
     builder = (

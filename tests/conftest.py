@@ -148,7 +148,8 @@ def build_harness(
     api: FakeBotApi | None = None,
     encoder: Callable[[], Encoder | None] = no_encoder,
 ) -> Harness:
-    """The real application over a fake Bot API; not started yet (see `started`)."""
+    """The real application over a fake Bot API; not started yet (see `started`). Without a
+    sentence encoder unless `encoder` loads one: the matcher answers alone."""
     api = api or FakeBotApi(clock=clock.now)
     app = build_application(
         config,

@@ -26,7 +26,8 @@ async def test_a_slow_update_holds_up_its_own_chat_only() -> None:
     done: list[tuple[int, str]] = []
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_chat is not None and update.message is not None
+        assert update.effective_chat is not None
+        assert update.message is not None
         text = update.message.text or ""
         if text == "slow":
             await release.wait()  # a question waiting for the encoder's thread
