@@ -99,6 +99,16 @@ def _webhook_secret(raw: str) -> str | None:
     return secret
 
 
+def _switch(name: str, raw: str) -> bool:
+    """On unless set to off (empty: on)."""
+    value = raw.strip().casefold()
+    if value in ("", "on", "1", "yes", "true"):
+        return True
+    if value in ("off", "0", "no", "false"):
+        return False
+    raise ConfigError(f"{name}: expected on or off, not {raw.strip()!r}")
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -114,6 +124,8 @@ class Config:
     helpdesk_chat_id: int | None = None
     # Another Bot API server (a local telegram-bot-api, or the tests' fake): scheme://host:port
     api_base_url: str | None = None
+    # The sentence encoder beside the word matcher (off: the matcher answers alone).
+    sentence_encoder: bool = True
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -139,4 +151,5 @@ class Config:
             port=_port(values.get("PORT", "")),
             helpdesk_chat_id=_chat_id("HELPDESK_CHAT_ID", values.get("HELPDESK_CHAT_ID", "")),
             api_base_url=_base_url(values.get("TELEGRAM_API_BASE_URL", "")),
+            sentence_encoder=_switch("SENTENCE_ENCODER", values.get("SENTENCE_ENCODER", "")),
         )

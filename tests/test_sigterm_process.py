@@ -73,6 +73,9 @@ class BotProcess:
             DATA_DIR=str(self.data_dir),
             DEFAULT_CONSULTATION="geneva-2026",
             PYTHONPATH=str(ROOT),
+            # Without the encoder: encoding the sample consultations takes a minute here, and
+            # these tests are about the process, not about understanding questions.
+            SENTENCE_ENCODER="off",
         )
         for name in ("WEBHOOK_URL", "ORGANISER_IDS", "MODERATOR_IDS", "HELPDESK_CHAT_ID"):
             env.pop(name, None)
