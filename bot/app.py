@@ -61,10 +61,13 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Clock | None = None,
-    encoder: Callable[[], Encoder | None] = load_encoder,
+    encoder: Callable[[], Encoder | None] | None = None,
 ) -> BotApplication:
-    """The bot's Application; `request` replaces the network (tests and the console chat);
-    `encoder` loads the sentence encoder (returning None: the matcher answers alone)."""
+    """The bot's Application; `request` replaces the network (tests and the console chat),
+    `encoder` loads the sentence encoder beside the matcher (returning None: the matcher alone;
+    default: the bundled one unless SENTENCE_ENCODER is off)."""
+    if encoder is None:
+        encoder = load_encoder if config.sentence_encoder else _no_encoder
     compile_catalogs()
     clock = clock or SystemClock()
     meter = SendMeter(clock)
@@ -178,6 +181,10 @@ def build_application(
     application = builder.build()
     register(application)
     return cast(BotApplication, application)
+
+
+def _no_encoder() -> None:
+    logger.info("SENTENCE_ENCODER is off: the matcher answers alone")
 
 
 async def publish_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
