@@ -22,6 +22,7 @@ from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.receiving import AnswerWatch, InboxApplication, take_over
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
+from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.delivery import SendMeter
 from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import EventData
@@ -142,9 +143,14 @@ def build_application(
         await start_delivery(application)
         await start_broadcasts(application)
         services: Services = application.bot_data["services"]
-        understanding.begin(
-            lambda: programme.current.consultations.values(), services.helpdesk.taught_phrasings
-        )
+
+        async def indexed(consultation_id: str) -> tuple[tuple[str, str, str], ...]:
+            """What the decision asks the encoder with: taught phrasings and the off-topic bank
+            (bot/services/decision.py); indexes built for just that are ready when asked."""
+            taught = await services.helpdesk.taught_phrasings(consultation_id)
+            return (*taught, *OFF_TOPIC_TAUGHT)
+
+        understanding.begin(lambda: programme.current.consultations.values(), indexed)
         # Before any new update comes in: what a killed process received and did not answer.
         await take_over(application)
 

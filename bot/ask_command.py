@@ -68,6 +68,9 @@ async def answer(
     the matcher's weighed with the encoder's nearest answers when `understanding` has one."""
     consultation = matcher.consultation
     match = matcher.match(question, now or SystemClock().now())
+    if understanding is not None:
+        # Not a chat: wait for the index the bot would have built at start.
+        await understanding.index(consultation, decision.OFF_TOPIC_TAUGHT)
     match = await decision.weigh(understanding, consultation, question, match, language=lang)
     return render(match, consultation, lang)
 

@@ -79,6 +79,8 @@ async def decided(question: str, encoder: FakeEncoder | None) -> tuple[Match, Ma
     """The matcher's answer, and the decision's with `encoder` (None: no encoder)."""
     understanding = Understanding(lambda: encoder)
     await understanding.start()
+    # As the bot builds it at start: the organisers' texts and the off-topic bank.
+    await understanding.index(harbour(), decision.OFF_TOPIC_TAUGHT)
     try:
         match = Matcher(harbour()).match(question, NOW)
         return match, await decision.weigh(understanding, harbour(), question, match)
@@ -182,6 +184,7 @@ async def joined_harbour(harness: Harness, language: str, user_id: int = 1001) -
 
 async def test_gaps_proposes_to_teach_the_likeliest_entry(tmp_path: Path) -> None:
     async with started(await sparse_harness(tmp_path, FakeEncoder)) as harness:
+        await harness.services.understanding.settled()
         delegate = await joined_harbour(harness, "es")
         await delegate.send(TWO_ENTRIES)
         assert PERHAPS_ES in delegate.text()
@@ -236,6 +239,7 @@ async def test_the_encoder_finds_the_entry_a_paraphrase_means(
         ]
         assert CERTIFICATE[language] not in chat.text()
     async with started(await sparse_harness(tmp_path / "encoder", E5Encoder)) as harness:
+        await harness.services.understanding.settled()
         chat = await joined_harbour(harness, language)
         await chat.send(question)
         answered = CERTIFICATE[language] in chat.text()

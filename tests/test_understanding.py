@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from bot.clock import ManualClock
+from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.encoder import E5Encoder, Vectors, load_encoder
 from bot.services.event_data import Consultation, EventData, Text, load_event_data
 from bot.services.semantic import index_texts
@@ -297,7 +298,11 @@ async def test_the_bot_answers_while_the_encoder_loads_and_joins_it_at_shutdown(
         gate.set()
         await understanding.settled()
         assert understanding.available
-        assert all(understanding.ready(c) for c in sample_events().consultations.values())
+        # Built as the decision asks: with the off-topic bank (bot/services/decision.py).
+        assert all(
+            understanding.ready(c, OFF_TOPIC_TAUGHT)
+            for c in sample_events().consultations.values()
+        )
         assert (tmp_path / FILE_NAME).exists()  # next to the database
         assert encoder_threads()
     assert encoder_threads() == []
@@ -322,7 +327,9 @@ async def test_a_reload_rebuilds_the_index_in_the_background(
         result = await services.reloader.reload("test")
         assert result.ok
         await services.understanding.settled()
-        assert services.understanding.ready(services.events.consultations[GENEVA_ID])
+        assert services.understanding.ready(
+            services.events.consultations[GENEVA_ID], OFF_TOPIC_TAUGHT
+        )
         assert encoder.encoded == [("passage", "Ask at the desk for the network's password.")]
 
 
