@@ -23,8 +23,8 @@ fake Bot API, with the sample data (two consultations, about 930 texts each):
   (the bot as it is), then with each free-text question also awaiting `nearest` before the
   matcher (a handler placed before the others: how a handler that uses the encoder would wait),
   then the same with updates of different chats processed concurrently, each chat's in order
-  (`bot.updates.PerChatUpdates`, the bot's own; python-telegram-bot processes updates one at
-  a time by default, so an update that awaits the encoder held up every update behind it).
+  (`PerChat`, set on the application here only: python-telegram-bot processes updates one at
+  a time by default, so an update that awaits the encoder holds up every update behind it).
 
 The machine is shared: run it when it is quiet, and read the figures as what they are.
 
@@ -46,7 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Update
-from telegram.ext import ContextTypes, MessageHandler, SimpleUpdateProcessor, filters
+from telegram.ext import BaseUpdateProcessor, ContextTypes, MessageHandler, filters
 
 from bot.app import build_application, running
 from bot.clock import ManualClock
@@ -70,7 +70,6 @@ from bot.services.flood import UNLIMITED, FloodControl
 from bot.storage import users as users_sql
 from bot.storage.database import to_iso
 from bot.storage.vectors import FILE_NAME
-from bot.updates import PerChatUpdates
 
 ROOT = Path(__file__).resolve().parent.parent
 GENEVA = "geneva-2026"
@@ -326,6 +325,33 @@ async def part_memory(folder: Path, delegates: int, with_encoder: bool) -> dict[
 # --- /now while questions arrive -----------------------------------------------------------------
 
 
+class PerChat(BaseUpdateProcessor):
+    """Updates of different chats processed at once, each chat's in order of arrival. Not
+    the bot's: set here only to show what it would change (python-telegram-bot processes
+    updates one at a time unless told otherwise)."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__(most)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        key = chat.id if chat is not None else 0
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked():
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
 async def part_now(folder: Path, seconds: float, rate: float) -> dict[str, Any]:
     questions = [q["text"] for q in eval_questions() if q["consultation"] == GENEVA]
     result: dict[str, Any] = {"seconds": seconds, "rate": rate}
@@ -337,9 +363,8 @@ async def part_now(folder: Path, seconds: float, rate: float) -> dict[str, Any]:
     ]
     for concurrent in (False, True):
         bot = Bot(folder)
-        # One update at a time (python-telegram-bot's default, the bot before PerChatUpdates),
-        # or the bot's own: each chat's updates in order, different chats side by side.
-        bot.app._update_processor = PerChatUpdates(256) if concurrent else SimpleUpdateProcessor(1)
+        if concurrent:
+            bot.app._update_processor = PerChat(256)  # the bench's own, see PerChat
         asking = {"nearest": False}
         geneva: Consultation = bot.events.consultations[GENEVA]
 

@@ -48,7 +48,6 @@ from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.transport import DeliveryAwareRequest
-from bot.updates import PerChatUpdates
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +169,6 @@ def build_application(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .rate_limiter(AnswerWatch(MeteredSends(meter)))
-        # A question waiting for the encoder's thread holds up its own chat, not the others.
-        .concurrent_updates(PerChatUpdates())
         # Long polling is bot.webhook.Poller's: it confirms only updates stored in the inbox.
         .updater(None)
     )
