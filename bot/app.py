@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
@@ -22,7 +22,9 @@ from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.receiving import AnswerWatch, InboxApplication, take_over
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
+from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.delivery import SendMeter
+from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
@@ -32,6 +34,7 @@ from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
+from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
@@ -43,6 +46,7 @@ from bot.storage.outbox import OutboxStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
+from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.transport import DeliveryAwareRequest
 
 logger = logging.getLogger(__name__)
@@ -57,8 +61,13 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Clock | None = None,
+    encoder: Callable[[], Encoder | None] | None = None,
 ) -> BotApplication:
-    """The bot's Application; `request` replaces the network (tests and the console chat)."""
+    """The bot's Application; `request` replaces the network (tests and the console chat),
+    `encoder` loads the sentence encoder beside the matcher (returning None: the matcher alone;
+    default: the bundled one unless SENTENCE_ENCODER is off)."""
+    if encoder is None:
+        encoder = load_encoder if config.sentence_encoder else _no_encoder
     compile_catalogs()
     clock = clock or SystemClock()
     meter = SendMeter(clock)
@@ -92,6 +101,9 @@ def build_application(
         reminders, delivery, reloader = build_delivery(
             config, programme, people, database, clock, meter
         )
+        # Loaded, and its indexes built, in the background: the bot answers meanwhile.
+        understanding = Understanding(encoder, config.database_path.parent / VECTORS_FILE)
+        reloader.after_swap.append(understanding.reindex)
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -112,7 +124,9 @@ def build_application(
                 TaughtStore(database.connection),
                 anonymity=anonymity,
                 users=UserStore(database.connection),
+                understanding=understanding,
             ),
+            understanding=understanding,
             broadcasts=Broadcasts(
                 BroadcastStore(database.connection),
                 OutboxStore(database.connection),
@@ -127,13 +141,24 @@ def build_application(
         await publish_commands(application)
         await start_delivery(application)
         await start_broadcasts(application)
+        services: Services = application.bot_data["services"]
+
+        async def indexed(consultation_id: str) -> tuple[tuple[str, str, str], ...]:
+            """What the decision asks the encoder with: taught phrasings and the off-topic bank
+            (bot/services/decision.py); indexes built for just that are ready when asked."""
+            taught = await services.helpdesk.taught_phrasings(consultation_id)
+            return (*taught, *OFF_TOPIC_TAUGHT)
+
+        understanding.begin(lambda: programme.current.consultations.values(), indexed)
         # Before any new update comes in: what a killed process received and did not answer.
         await take_over(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
+            await services.understanding.close()
             await services.delivery.stop()
+            await services.helpdesk.close()
             await services.db.close()
 
     builder = (
@@ -159,6 +184,10 @@ def build_application(
     application = builder.build()
     register(application)
     return cast(BotApplication, application)
+
+
+def _no_encoder() -> None:
+    logger.info("SENTENCE_ENCODER is off: the matcher answers alone")
 
 
 async def publish_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

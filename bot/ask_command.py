@@ -1,13 +1,20 @@
-"""`python -m bot ask`: put questions to the matcher from the command line, one or a batch."""
+"""`python -m bot ask`: put questions to the bot from the command line, one or a batch.
+
+The answers are the chat's: the matcher weighed with the sentence encoder (waiting for it to
+load and encode the consultation), or the matcher alone with --no-encoder or where the encoder
+is not installed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot.ask_texts import (
     not_sure_answer,
@@ -19,8 +26,11 @@ from bot.clock import SystemClock
 from bot.command_line import load_events, unknown_consultation
 from bot.config import Config
 from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
+from bot.services import decision
+from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import Consultation
-from bot.services.matcher import SESSIONS, Matcher
+from bot.services.matcher import SESSIONS, Match, Matcher, answer_ref
+from bot.services.understanding import Understanding
 
 
 def add_parser(commands: Any) -> None:
@@ -32,6 +42,11 @@ def add_parser(commands: Any) -> None:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--batch", help='a file of JSON lines {"lang": L, "text": Q}; - for stdin')
     ask.add_argument(
+        "--no-encoder",
+        action="store_true",
+        help="the word matcher alone, as the bot answers without the sentence encoder",
+    )
+    ask.add_argument(
         "--at",
         help="answer as if the clock read this local time, e.g. 2026-12-08T10:15 "
         '(for "what is on now?")',
@@ -42,12 +57,26 @@ def _time(consultation: Consultation, moment: Any) -> str:
     return str(moment.astimezone(consultation.timezone).strftime("%H:%M"))
 
 
-def answer(
-    matcher: Matcher, question: str, lang: str, now: datetime | None = None
+async def answer(
+    matcher: Matcher,
+    question: str,
+    lang: str,
+    now: datetime | None = None,
+    understanding: Understanding | None = None,
 ) -> dict[str, Any]:
-    """The bot's answer as the JSON object the command prints (at `now`, default the time now)."""
+    """The bot's answer as the JSON object the command prints (at `now`, default the time now),
+    the matcher's weighed with the encoder's nearest answers when `understanding` has one."""
     consultation = matcher.consultation
     match = matcher.match(question, now or SystemClock().now())
+    if understanding is not None:
+        # Not a chat: wait for the index the bot would have built at start.
+        await understanding.index(consultation, decision.OFF_TOPIC_TAUGHT)
+    match = await decision.weigh(understanding, consultation, question, match, language=lang)
+    return render(match, consultation, lang)
+
+
+def render(match: Match, consultation: Consultation, lang: str) -> dict[str, Any]:
+    """What the delegate would read, with the decision and the suggestions in button order."""
     with use_language(lang):
         if match.kind == SESSIONS:
             lines = [
@@ -56,7 +85,12 @@ def answer(
                 + (f" · {s.room.get(lang)}" if s.room else "")
                 for s in match.sessions
             ]
-            text = "\n".join(lines) or _("Nothing is on right now.")
+            nothing = (
+                _("Nothing is on the programme then.")
+                if match.when == "then"
+                else _("Nothing is on right now.")
+            )
+            text = "\n".join(lines) or nothing
         else:
             # The bot's own words, so the command and the chat cannot drift apart.
             text = small_talk_answer(match.kind) or match.text(lang) or not_sure_answer()
@@ -72,6 +106,8 @@ def answer(
         "score": match.score,
         "lang": lang,
         "text": text,
+        "decision": decision.outcome(match),
+        "suggestions": [answer_ref(e) for e in match.suggestions],
     }
 
 
@@ -97,31 +133,56 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print(exc, file=sys.stderr)
             return 2
     compile_catalogs()
-    matcher = Matcher(consultation)
-    if args.batch:
-        source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
-        with source:
-            for number, line in enumerate(source, 1):
-                if not line.strip():
-                    continue
-                try:
-                    item = json.loads(line)
-                    lang = item.get("lang") if item.get("lang") in SUPPORTED else args.lang
-                    result = answer(matcher, str(item["text"]), lang, now)
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    print(
-                        f'{args.batch}:{number}: expected {{"lang": L, "text": Q}}',
-                        file=sys.stderr,
-                    )
-                    return 2
-                print(json.dumps(result, ensure_ascii=False), flush=True)
-        return 0
-    if not args.question:
+    if not args.batch and not args.question:
         print("Give a question, or --batch FILE.", file=sys.stderr)
         return 2
-    result = answer(matcher, args.question, args.lang, now)
+    load: Callable[[], Encoder | None] = (lambda: None) if args.no_encoder else load_encoder
+    if not args.batch:
+        return asyncio.run(_answer_all(args, None, Matcher(consultation), now, load))
+    source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")  # noqa: SIM115
+    with source:
+        return asyncio.run(_answer_all(args, source, Matcher(consultation), now, load))
+
+
+async def _answer_all(
+    args: argparse.Namespace,
+    batch: TextIO | None,
+    matcher: Matcher,
+    now: datetime | None,
+    load: Callable[[], Encoder | None],
+) -> int:
+    understanding = Understanding(load)
+    await understanding.start()
+    try:
+        if batch is not None:
+            return await _batch(args, batch, matcher, now, understanding)
+        result = await answer(matcher, args.question, args.lang, now, understanding)
+    finally:
+        await understanding.close()
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(result["text"])
+    return 0
+
+
+async def _batch(
+    args: argparse.Namespace,
+    source: TextIO,
+    matcher: Matcher,
+    now: datetime | None,
+    understanding: Understanding,
+) -> int:
+    for number, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            lang = item.get("lang") if item.get("lang") in SUPPORTED else args.lang
+            text = str(item["text"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            print(f'{args.batch}:{number}: expected {{"lang": L, "text": Q}}', file=sys.stderr)
+            return 2
+        result = await answer(matcher, text, lang, now, understanding)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0

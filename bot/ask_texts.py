@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import _
 from bot.services.event_data import FaqEntry, Topic
-from bot.services.matcher import GREETING, THANKS_KIND
+from bot.services.matcher import ACKNOWLEDGED, EMPTY, GREETING, THANKS_KIND
 
 
 def not_sure_with_suggestions() -> str:
@@ -26,7 +26,8 @@ def suggestion_label(entry: FaqEntry | Topic, lang: str, default: str) -> str:
 
 
 def small_talk_answer(kind: str) -> str | None:
-    """The answer to a greeting or to thanks; None for a real question."""
+    """The answer to a greeting, thanks, an acknowledgement ("ok", "👍") or a message without a
+    word ("?"); None for a real question."""
     if kind == GREETING:
         return _(
             "Hello! Ask me anything about the consultation, in your own words: "
@@ -34,6 +35,13 @@ def small_talk_answer(kind: str) -> str | None:
         )
     if kind == THANKS_KIND:
         return _("You are welcome! Ask me anything else any time.")
+    if kind == ACKNOWLEDGED:
+        return "👍 " + _("Ask me anything else any time.")
+    if kind == EMPTY:
+        return _(
+            "Ask me anything about the consultation, in your own words: "
+            "for example “Where is lunch?” or “What is on now?”."
+        )
     return None
 
 

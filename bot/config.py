@@ -120,6 +120,16 @@ def _webhook_secret(raw: str) -> str | None:
     return secret
 
 
+def _switch(name: str, raw: str) -> bool:
+    """On unless set to off (empty: on)."""
+    value = raw.strip().casefold()
+    if value in ("", "on", "1", "yes", "true"):
+        return True
+    if value in ("off", "0", "no", "false"):
+        return False
+    raise ConfigError(f"{name}: expected on or off, not {raw.strip()!r}")
+
+
 @dataclass(frozen=True)
 class Config:
     token: str | None = field(default=None, repr=False)
@@ -142,6 +152,8 @@ class Config:
     anonymity_key_file: Path = ROOT / "keys" / "anonymity.key"
     # The database was written with a key that is lost for good: accept this one (one start).
     anonymity_key_lost: bool = False
+    # The sentence encoder beside the word matcher (off: the matcher answers alone).
+    sentence_encoder: bool = True
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -170,4 +182,5 @@ class Config:
             anonymity_key=_anonymity_key(values.get("ANONYMITY_KEY", "")),
             anonymity_key_file=Path(values.get("ANONYMITY_KEY_FILE") or cls.anonymity_key_file),
             anonymity_key_lost=_yes("ANONYMITY_KEY_LOST", values.get("ANONYMITY_KEY_LOST", "")),
+            sentence_encoder=_switch("SENTENCE_ENCODER", values.get("SENTENCE_ENCODER", "")),
         )

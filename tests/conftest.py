@@ -7,7 +7,7 @@ import os
 # PTB 22 warns on RetryAfter unless it may use timedelta; warnings are errors in the suite.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +25,7 @@ from bot.config import Config
 from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.fakeapi.http import FakeApiHttpServer
+from bot.services.encoder import Encoder
 from bot.services.event_data import EventData, load_event_data
 from tests.process_support import TOKEN, BotProcess, key_file
 
@@ -135,13 +136,20 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA))
 
 
+def no_encoder() -> Encoder | None:
+    """Tests run without the sentence encoder unless they give one: the matcher answers alone."""
+    return None
+
+
 def build_harness(
     config: Config,
     clock: ManualClock,
     events: EventData | None = None,
     api: FakeBotApi | None = None,
+    encoder: Callable[[], Encoder | None] = no_encoder,
 ) -> Harness:
-    """The real application over a fake Bot API; not started yet (see `started`)."""
+    """The real application over a fake Bot API; not started yet (see `started`). Without a
+    sentence encoder unless `encoder` loads one: the matcher answers alone."""
     api = api or FakeBotApi(clock=clock.now)
     app = build_application(
         config,
@@ -149,6 +157,7 @@ def build_harness(
         request=api.request(),
         get_updates_request=api.request(),
         clock=clock,
+        encoder=encoder,
     )
     harness = Harness(api, app, clock)
     api.on_bot_message.append(lambda message, event: harness.changed.append(message))

@@ -65,6 +65,9 @@ class BotProcess:
             DATA_DIR=str(self.data_dir),
             DEFAULT_CONSULTATION="geneva-2026",
             ANONYMITY_KEY_FILE=str(key_file(self.folder)),
+            # These test the process (signals, faults, restarts); the encoder is tested
+            # in-process (tests/test_understanding.py, tests/test_decision.py).
+            SENTENCE_ENCODER="off",
             PYTHONPATH=str(ROOT),
         )
         env.pop("ANONYMITY_KEY", None)

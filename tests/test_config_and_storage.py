@@ -39,6 +39,14 @@ def test_a_malformed_id_list_is_named() -> None:
         Config.from_env({"MODERATOR_IDS": "12,alice"}, Path("/nonexistent/.env"))
 
 
+def test_the_sentence_encoder_is_on_unless_switched_off() -> None:
+    nowhere = Path("/nonexistent/.env")
+    assert Config.from_env({}, nowhere).sentence_encoder
+    assert not Config.from_env({"SENTENCE_ENCODER": "off"}, nowhere).sentence_encoder
+    with pytest.raises(ConfigError, match="SENTENCE_ENCODER: expected on or off, not 'maybe'"):
+        Config.from_env({"SENTENCE_ENCODER": "maybe"}, nowhere)
+
+
 def test_the_token_never_reaches_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("test.redaction")
     logger.addFilter(RedactToken(TOKEN))

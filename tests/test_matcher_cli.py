@@ -12,10 +12,15 @@ from typing import Any
 from tests.conftest import ROOT
 
 
-def ask(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def ask(
+    tmp_path: Path, *args: str, stdin: str = "", data: Path = ROOT / "data", encoder: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The command's run; the matcher alone unless `encoder` (encoding the sample consultations'
+    texts takes a minute on a busy machine)."""
     env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "DATA_DIR")}
+    options = () if encoder else ("--no-encoder",)
     return subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "--data", str(ROOT / "data"), *args],
+        [sys.executable, "-m", "bot", "ask", "--data", str(data), *options, *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -115,6 +115,9 @@ def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list
     lang = current_language()
     sessions = list(match.sessions)
     lines: list[str] = []
+    if match.when == "then":
+        # A day, a part of the day or after a session, with nothing on the programme.
+        return _("Nothing is on the programme then."), []
     if match.when is not None:
         room = None
         if match.room:
@@ -650,7 +653,8 @@ async def show_gaps(update: Update, context: BotContext) -> None:
                 f"• {number}{quote(g.question)} <i>(×{g.count})</i>"
                 + (f" → 💡 <code>{esc(g.answer_id)}</code>" if g.answer_id else "")
             )
-            button = _teach_button(g, consultation)
+            proposed = gaps.proposals.get(g.question_id) if g.question_id else None
+            button = _teach_button(g, proposed, consultation)
             if button is not None:
                 rows.append([button])
         if rows:
@@ -659,6 +663,18 @@ async def show_gaps(update: Update, context: BotContext) -> None:
                 + _(
                     "💡 The entry the delegate then chose among my suggestions: tap ✅ Teach and "
                     "I will answer their wording with it from now on."
+                )
+                + "</i>"
+            )
+        if any(
+            g.question_id in gaps.proposals and gaps.proposals[g.question_id] != g.answer_id
+            for g in gaps.unanswered
+        ):
+            lines.append(
+                "<i>"
+                + _(
+                    "Where the delegate chose none, ✅ Teach proposes the entry nearest in "
+                    "meaning: check it before you tap."
                 )
                 + "</i>"
             )
@@ -688,18 +704,21 @@ async def show_gaps(update: Update, context: BotContext) -> None:
 # --- Organisers teach the bot delegates' wordings ------------------------------------------
 
 
-def _teach_button(gap: GapRecord, consultation: Consultation) -> InlineKeyboardButton | None:
-    """✅ Teach for a gap whose delegate chose an entry that still exists; None otherwise."""
-    if gap.question_id is None or not gap.answer_id:
+def _teach_button(
+    gap: GapRecord, proposed: str | None, consultation: Consultation
+) -> InlineKeyboardButton | None:
+    """✅ Teach a gap the entry proposed for it (the one its delegate chose, else the nearest
+    in meaning), when that entry still exists; None otherwise."""
+    if gap.question_id is None or not proposed:
         return None
-    if find_entry(consultation, gap.answer_id) is None:
+    if find_entry(consultation, proposed) is None:
         return None
-    data = f"{PREFIX}k:{gap.question_id}:{gap.answer_id}"
+    data = f"{PREFIX}k:{gap.question_id}:{proposed}"
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     # TRANSLATORS: a button; {question} is a delegate's question, {entry} a FAQ entry's id.
     label = _("Teach: {question} → {entry}").format(
-        question=isolated(shorten(clean(gap.question, multiline=False), 32)), entry=gap.answer_id
+        question=isolated(shorten(clean(gap.question, multiline=False), 32)), entry=proposed
     )
     return InlineKeyboardButton(shorten("✅ " + label, 64), callback_data=data)
 

@@ -6,11 +6,13 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.services import decision
 from bot.services.event_data import Consultation, FaqEntry, Topic
-from bot.services.matcher import NONE, SESSIONS, Match, Matchers, normalise, words
+from bot.services.matcher import NONE, SESSIONS, Match, Matchers, answer_ref, normalise, words
 from bot.services.people import Profile
 from bot.services.privacy import Anonymity, ticket_forgotten
 from bot.services.sanitise import clean
+from bot.services.understanding import Understanding
 from bot.storage.helpdesk import GapRecord, HelpdeskStore, QuestionRecord, TicketRecord
 from bot.storage.taught import TaughtRecord, TaughtStore
 from bot.storage.users import UserStore
@@ -74,6 +76,9 @@ class Relay:
 class Gaps:
     unanswered: list[GapRecord]
     downvoted: list[GapRecord]
+    # The entry proposed to teach each unanswered question (by its number): the one its
+    # delegate chose among the suggestions, else the likeliest by meaning (with an encoder).
+    proposals: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -98,13 +103,16 @@ class Helpdesk:
         *,
         anonymity: Anonymity,
         users: UserStore,
+        understanding: Understanding | None = None,
     ) -> None:
+        """`understanding`: the sentence encoder beside the matcher (None: the matcher alone)."""
         self._store = store
         self._clock = clock
         self._matchers = matchers
         self._taught_store = taught
         self._anonymity = anonymity
         self._users = users
+        self._understanding = understanding
         # Taught phrasings by consultation, as last read from the store.
         self._taught: dict[str, tuple[TaughtPhrasing, ...]] = {}
 
@@ -114,6 +122,22 @@ class Helpdesk:
             consultation, self._taught.get(consultation.id, ())
         )
         return matcher.match(text, self._clock.now())
+
+    async def answer(
+        self, consultation: Consultation, text: str, language: str | None = None
+    ) -> Match:
+        """What the delegate gets for `text` (asked in `language`): the matcher's answer weighed
+        with the encoder's nearest answers (bot/services/decision.py), with the taught
+        phrasings read anew."""
+        taught = await self.taught_phrasings(consultation.id)
+        match = self.match(consultation, text)
+        return await decision.weigh(
+            self._understanding, consultation, text, match, taught, language
+        )
+
+    async def close(self) -> None:
+        if self._understanding is not None:
+            await self._understanding.close()
 
     async def taught_phrasings(self, consultation_id: str) -> tuple[TaughtPhrasing, ...]:
         """Read the consultation's taught phrasings from the store and keep them for `match`.
@@ -131,8 +155,7 @@ class Helpdesk:
     ) -> Asked:
         """Answer from the organisers' text and remember the question (small talk is not kept)."""
         text = clean(text).strip()[:MAX_QUESTION]
-        await self.taught_phrasings(consultation.id)
-        match = self.match(consultation, text)
+        match = await self.answer(consultation, text, language)
         if not match.answered and match.kind != NONE:
             return Asked(None, match)
         answer_id = match.answer_id
@@ -265,9 +288,23 @@ class Helpdesk:
 
     async def gaps(self, organiser: Profile, consultation: Consultation) -> Gaps:
         _require_organiser(organiser)
+        unanswered = await self._store.unanswered(consultation.id, GAPS_LIMIT)
+        proposals: dict[int, str] = {}
+        taught = await self.taught_phrasings(consultation.id)
+        for gap in unanswered:
+            if gap.question_id is None:
+                continue
+            if gap.answer_id and find_entry(consultation, gap.answer_id) is not None:
+                proposals[gap.question_id] = gap.answer_id
+                continue
+            match = self.match(consultation, gap.question)
+            likeliest = await decision.ranked(
+                self._understanding, consultation, gap.question, match, taught
+            )
+            if likeliest:
+                proposals[gap.question_id] = answer_ref(likeliest[0])
         return Gaps(
-            await self._store.unanswered(consultation.id, GAPS_LIMIT),
-            await self._store.downvoted(consultation.id, GAPS_LIMIT),
+            unanswered, await self._store.downvoted(consultation.id, GAPS_LIMIT), proposals
         )
 
     async def gap_question(self, organiser: Profile, question_id: int) -> QuestionRecord:

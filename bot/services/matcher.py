@@ -39,8 +39,8 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from zoneinfo import available_timezones
 
@@ -268,9 +268,24 @@ def _weekdays() -> frozenset[str]:
     return frozenset(found)
 
 
+def _weekday_numbers() -> dict[str, int]:
+    """Each normalised day name (as `_weekdays` spells them) and its number, Monday 0."""
+    found: dict[str, int] = {}
+    for lang in ("en", "fr", "es", "ar"):
+        for number, name in Locale.parse(lang).days["format"]["wide"].items():
+            for word in words(name):
+                found[word] = number
+                if _is_arabic(word):
+                    bare = word.removeprefix("ال")
+                    for form in (bare, word.rstrip("ء"), bare.rstrip("ء")):
+                        found[form] = number
+    return found
+
+
 # A day of the week says when, not what: "is registration open on Wednesday" is about
 # registration, whichever entries happen to name Wednesday.
 _WEEKDAYS = _weekdays()
+_WEEKDAY_NUMBERS = _weekday_numbers()
 _FUNCTION = frozenset(w for item in FUNCTION_WORDS for w in words(item)) | _WEEKDAYS
 _GREETINGS = frozenset(w for item in GREETINGS for w in words(item))
 _THANKS = frozenset(w for item in THANKS for w in words(item))
@@ -377,6 +392,22 @@ _INTENT = _NOW | _NEXT | _SESSION_CUES
 # Words that say nothing about the subject: a question is covered when the rest is.
 _NOT_CONTENT = _FUNCTION | _INTENT | _GREETINGS | _THANKS
 _GENERIC_ROOM = frozenset(words("room salle sala القاعه قاعه hall the la el de"))
+
+# When in the programme a question asks about ("what is on tomorrow morning", "what is in room 2
+# after lunch"): a day, a part of the day, or after a session of the programme.
+_TODAY = frozenset(words("today tonight aujourd hui hoy اليوم الليله النهارده"))
+_TOMORROW = frozenset(words("tomorrow demain بكره بكرة بكرا غدا"))
+_MANANA = "manana"  # Spanish: "mañana" is tomorrow, "la mañana" the morning
+_MORNING = frozenset(words("morning matin matinee صباح الصبح الصباح صباحا"))
+_AFTERNOON = frozenset(words("afternoon aprem aprem tarde العصر"))
+_EVENING = frozenset(words("evening tonight soir soiree noche مساء المساء المسا الليل الليله"))
+_AFTER = frozenset(words("after apres despues بعد"))
+# Two words naming a part of the day: "après-midi", "بعد الظهر".
+_AFTERNOON_PAIRS = frozenset({("apres", "midi"), ("بعد", "الظهر"), ("بعد", "الضهر")})
+_PARTS = {"morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24)}
+MAX_PROGRAMME = 12  # sessions listed for a part of the day
+# "At what time must I be there on Tuesday morning" asks a time, not the programme of a morning.
+_WHAT_TIME = frozenset(words("time when heure quand hora cuando متى الساعه ساعه وقت"))
 
 
 # --- Questions beyond the organisers' text ------------------------------------------------
@@ -626,6 +657,8 @@ def _family(member: str) -> str:
 
 GREETING = "greeting"
 THANKS_KIND = "thanks"
+ACKNOWLEDGED = "acknowledged"  # "ok", "👍"
+EMPTY = "empty"  # no word at all: "?", "…"
 FAQ = "faq"
 TOPIC = "topic"
 SESSIONS = "sessions"
@@ -638,6 +671,38 @@ def answer_ref(entry: FaqEntry | Topic) -> str:
 
 
 @dataclass(frozen=True)
+class Weighed:
+    """How one FAQ entry or topic fared against a question, in the matcher's words."""
+
+    score: float  # BM25-style, a topic's lowered as when ranking
+    coverage: float  # the share of the question's weight the entry meets (0 to 1)
+    hits: int  # distinct words of the question its own questions, keywords or title meet
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the matcher saw beside what it decided, for a decision that weighs other signals
+    too (bot/services/decision.py). It changes nothing the matcher answers on its own."""
+
+    # FAQ entries, topics and sessions meeting a word of the question, by answer ref
+    # (`session:<id>` for a session).
+    weighed: dict[str, Weighed]
+    # Answer refs an out-of-scope signal rules out as the answer, with the signals that fired:
+    # "beyond" (a place or a name no text of the organisers speaks of), "price" (a price
+    # asked of an entry naming none), "act" ("book me…" asked of one that books nothing),
+    # "member" (another member of a family: the yellow fever entry for "covid").
+    blocked: dict[str, frozenset[str]]
+    # The question's weight carried by words no text of the consultation contains, as a share
+    # (0 to 1): "is there a GYM".
+    unknown: float
+    # Whether the matcher's own gate let its best entry answer (before the out-of-scope ones).
+    gate: bool
+    # The best session's coverage, and whether the question names the programme ("who speaks").
+    session_coverage: float
+    session_cue: bool
+
+
+@dataclass(frozen=True)
 class Match:
     """What the matcher found: organisers' text to show, or an honest abstention."""
 
@@ -646,11 +711,15 @@ class Match:
     faq: FaqEntry | None = None
     topic: Topic | None = None
     sessions: tuple[Session, ...] = ()
-    when: str | None = None  # "now" or "next" for programme questions about time
+    # "now" or "next" for programme questions about time; "then" for a day, a part of the day or
+    # after a session when nothing is on the programme then.
+    when: str | None = None
     room: str | None = None  # the room asked about, in its default-language name
     # When abstaining: the entries nearest the question, for the delegate to choose from (never
     # shown as the answer).
     suggestions: tuple[FaqEntry | Topic, ...] = ()
+    # What the matcher weighed (None for small talk and empty questions).
+    evidence: Evidence | None = field(default=None, compare=False, repr=False)
 
     @property
     def answered(self) -> bool:
@@ -857,9 +926,10 @@ class Matcher:
 
     def match(self, question: str, now: datetime) -> Match:
         """The best answer to `question`, or `Match(NONE)` when not confident."""
-        tokens = words(question)
+        tokens = _without_locating(words(question))
         if not tokens:
-            return Match(NONE)
+            # "👍", "?": nothing to answer, and nothing for the organisers to see in /gaps.
+            return Match(ACKNOWLEDGED if _ACK_SYMBOLS & set(question) else EMPTY)
         small_talk = _small_talk(tokens)
         if small_talk is not None:
             return Match(small_talk)
@@ -984,24 +1054,6 @@ class Matcher:
                 or (answering and bool(asked_members) and other_member(index))
             )
 
-        wants_time = any(w in _NOW for w in tokens) or any(w in _NEXT for w in tokens)
-        # "What is next?" asks the programme; "when is the next Global Forum?" names a subject
-        # of its own, answered by the programme only when a session covers it.
-        subject = any(not is_common(tokens[i]) for i in content)
-        if (
-            wants_time
-            and not beyond
-            and (
-                cue
-                or asked_rooms
-                or (
-                    answer_coverage < MIN_COVERAGE
-                    and (not subject or session_coverage >= MIN_COVERAGE)
-                )
-            )
-        ):
-            return self._now_next(tokens, asked_rooms, now)
-
         answer_ok = (
             best_answer is not None
             and best_answer_score >= MIN_SCORE
@@ -1022,6 +1074,73 @@ class Matcher:
                 )
             )
         )
+
+        def evidence() -> Evidence:
+            total = sum(weights.values())
+            unknown = sum(
+                weights[i]
+                for i in content
+                if not any(t in self._idf for t in token_terms[i]) and not is_common(tokens[i])
+            )
+            weighed: dict[str, Weighed] = {}
+            blocked: dict[str, frozenset[str]] = {}
+            for index, doc in enumerate(self._docs):
+                entry = doc.faq or doc.topic
+                if entry is not None:
+                    ref = answer_ref(entry)
+                elif doc.session is not None:
+                    ref = f"session:{doc.session.id}"
+                else:
+                    continue
+                if index in scores:
+                    weighed[ref] = Weighed(
+                        round(scores[index] * (TOPIC_PENALTY if doc.kind == TOPIC else 1.0), 3),
+                        round(coverage(index), 3),
+                        len({tokens[i] for i in content if hits[index].get(i) == 1.0}),
+                    )
+                signals = {
+                    name
+                    for name, fired in (
+                        ("beyond", beyond),
+                        ("price", price and not doc.says_price),
+                        ("act", act and not doc.says_act),
+                        ("member", bool(asked_members) and other_member(index)),
+                    )
+                    if fired
+                }
+                if signals:
+                    blocked[ref] = frozenset(signals)
+            return Evidence(
+                weighed,
+                blocked,
+                unknown / total if total else 0.0,
+                answer_ok,
+                round(session_coverage, 3),
+                cue,
+            )
+
+        window = None if beyond else self._window(tokens, content, asked_rooms, now)
+        if window is not None:
+            return replace(window, evidence=evidence())
+
+        wants_time = any(w in _NOW for w in tokens) or any(w in _NEXT for w in tokens)
+        # "What is next?" asks the programme; "when is the next Global Forum?" names a subject
+        # of its own, answered by the programme only when a session covers it.
+        subject = any(not is_common(tokens[i]) for i in content)
+        if (
+            wants_time
+            and not beyond
+            and (
+                cue
+                or asked_rooms
+                or (
+                    answer_coverage < MIN_COVERAGE
+                    and (not subject or session_coverage >= MIN_COVERAGE)
+                )
+            )
+        ):
+            return replace(self._now_next(tokens, asked_rooms, now), evidence=evidence())
+
         session_ok = (
             best_session is not None
             and session_coverage >= (MIN_COVERAGE if cue else SESSION_WITHOUT_CUE)
@@ -1046,11 +1165,19 @@ class Matcher:
             first = sessions[0]
             ordered = (first, *(s for s in ordered if s is not first))
             if best_session is not None and out_of_scope(best_session):
-                return Match(NONE, round(best_session_score, 3))
-            return Match(SESSIONS, round(best_session_score, 3), sessions=ordered)
+                return Match(NONE, round(best_session_score, 3), evidence=evidence())
+            return Match(
+                SESSIONS, round(best_session_score, 3), sessions=ordered, evidence=evidence()
+            )
         if answer_ok and best_answer is not None and not out_of_scope(best_answer):
             doc = self._docs[best_answer]
-            return Match(doc.kind, round(best_answer_score, 3), faq=doc.faq, topic=doc.topic)
+            return Match(
+                doc.kind,
+                round(best_answer_score, 3),
+                faq=doc.faq,
+                topic=doc.topic,
+                evidence=evidence(),
+            )
         nearest = heapq.nlargest(
             MAX_SUGGESTIONS,
             (
@@ -1073,6 +1200,7 @@ class Matcher:
             NONE,
             round(max(best_answer_score, best_session_score), 3),
             suggestions=tuple(suggestions),
+            evidence=evidence(),
         )
 
     def _central(self, index: int, concepts: set[str]) -> int:
@@ -1102,6 +1230,120 @@ class Matcher:
                 best, best_score = index, score
         return best, best_score
 
+    def _window(
+        self, tokens: list[str], content: list[int], asked_rooms: set[str], now: datetime
+    ) -> Match | None:
+        """The programme for a day, a part of the day or after a session ("what is on tomorrow
+        morning", "what is in room 2 after lunch"); None when the question names no such time,
+        or a subject besides it ("when does registration open tomorrow")."""
+        timezone = self.consultation.timezone
+        local = now.astimezone(timezone)
+        day = None
+        part = None
+        framing: set[int] = set()
+        anchor: list[Session] = []
+        for i, word in enumerate(tokens):
+            before = tokens[i - 1] if i else ""
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if (word, following) in _AFTERNOON_PAIRS:
+                part = "afternoon"
+                framing |= {i, i + 1}
+            elif i in framing:
+                continue
+            elif word == _MANANA:
+                if before in ("la", "esta", "por"):
+                    part = "morning"
+                else:
+                    day = local.date() + timedelta(days=1)
+                framing.add(i)
+            elif word in _TODAY or word in _TOMORROW:
+                day = local.date() + timedelta(days=1 if word in _TOMORROW else 0)
+                if word in ("tonight", "الليله"):
+                    part = "evening"
+                framing.add(i)
+            elif word in _WEEKDAY_NUMBERS:
+                # A day of the week the consultation does not meet on: nothing is on then.
+                day = self._weekday(_WEEKDAY_NUMBERS[word], local.date()) or date.min
+                framing.add(i)
+            elif word in _MORNING or word in _AFTERNOON or word in _EVENING:
+                part = (
+                    "morning"
+                    if word in _MORNING
+                    else ("afternoon" if word in _AFTERNOON else "evening")
+                )
+                framing.add(i)
+            elif word in _AFTER and not anchor:
+                named = [j for j in range(i + 1, min(len(tokens), i + 4))]
+                for j in named:
+                    if tokens[j] in _FUNCTION:
+                        continue
+                    anchor = self._sessions_named(tokens[j])
+                    if anchor:
+                        framing |= {i, j}
+                    break
+        if (day is None and part is None and not anchor) or any(
+            _signal(w) in _WHAT_TIME for w in tokens
+        ):
+            return None
+        rooms = {_signal(w) for w in asked_rooms | _GENERIC_ROOM}
+        if any(
+            not is_common(tokens[i]) and _signal(_without_clitic(tokens[i])) not in rooms
+            for i in content
+            if i not in framing
+        ):
+            return None
+        sessions = sorted(self.consultation.sessions, key=lambda s: s.start)
+        if asked_rooms:
+            sessions = [
+                s
+                for s in sessions
+                if s.kind != "break" and asked_rooms <= self._rooms.get(s.id, frozenset())
+            ]
+        room = None
+        if asked_rooms and sessions and sessions[0].room is not None:
+            room = sessions[0].room.get(self.consultation.default_language)
+        if anchor:
+            on_day = [
+                a for a in anchor if day is None or a.start.astimezone(timezone).date() == day
+            ]
+            after = next((a for a in on_day if a.end > now), on_day[-1] if on_day else None)
+            if after is None:
+                return Match(SESSIONS, 1.0, when="then", room=room)
+            day = after.start.astimezone(timezone).date()
+            sessions = [s for s in sessions if s.start >= after.end and s is not after]
+        if day is None:
+            day = local.date()
+        sessions = [s for s in sessions if s.start.astimezone(timezone).date() == day]
+        if part is not None:
+            low, high = _PARTS[part]
+            sessions = [s for s in sessions if low <= s.start.astimezone(timezone).hour < high]
+        if anchor and not asked_rooms and sessions:
+            # Right after it, as "what is next" answers: the sessions starting first.
+            sessions = [s for s in sessions if s.start == sessions[0].start]
+        if not sessions:
+            return Match(SESSIONS, 1.0, when="then", room=room)
+        return Match(SESSIONS, 1.0, sessions=tuple(sessions[:MAX_PROGRAMME]), room=room)
+
+    def _weekday(self, number: int, today: date) -> date | None:
+        """The consultation's day falling on that day of the week (from today when it can)."""
+        days = [
+            self.consultation.start + timedelta(days=n)
+            for n in range((self.consultation.end - self.consultation.start).days + 1)
+        ]
+        matching = [d for d in days if d.weekday() == number]
+        return next((d for d in matching if d >= today), matching[0] if matching else None)
+
+    def _sessions_named(self, word: str) -> list[Session]:
+        """The sessions whose title names `word` in some language ("lunch", "الغداء"), in
+        programme order."""
+        asked = _forms(word)
+        found = []
+        for session in self.consultation.sessions:
+            titled = {f for title in session.title.all() for w in words(title) for f in _forms(w)}
+            if asked & titled:
+                found.append(session)
+        return sorted(found, key=lambda s: s.start)
+
     def _now_next(self, tokens: list[str], asked_rooms: set[str], now: datetime) -> Match:
         # "What is on now?" answers like /now (a coffee break included); a room has no breaks.
         sessions = list(self.consultation.sessions)
@@ -1120,15 +1362,46 @@ class Matcher:
         return Match(SESSIONS, 1.0, sessions=tuple(found.now), when="now", room=room)
 
 
+# "Où SE TROUVE la salle 2", "dónde SE ENCUENTRA", "where is it LOCATED": a verb of where
+# something is, like "where is", not "objets trouvés" (lost and found) or "encontrar" (to find).
+_LOCATING = frozenset(
+    words("trouve trouvent trouver situe situent situer encuentra encuentran ubica ubican")
+)
+_REFLEXIVE = frozenset(words("se s"))
+_LOCATED = frozenset(words("located situated situe situee ubicado ubicada تقع يقع"))
+
+
+def _without_locating(tokens: list[str]) -> list[str]:
+    """`tokens` without the verb of "se trouve", "se encuentra", "located"."""
+    return [
+        word
+        for i, word in enumerate(tokens)
+        if word not in _LOCATED and not (word in _LOCATING and i and tokens[i - 1] in _REFLEXIVE)
+    ]
+
+
+# An acknowledgement ("ok", "d'accord", "vale", "تمام", "👍") gets a short friendly word.
+_ACK_CORE = frozenset(
+    words(
+        "ok okay okey oki okk kk great perfect noted understood cool fine good "
+        "parfait super compris entendu accord dac bien genial vale perfecto entendido claro "
+        "bueno listo تمام ممتاز طيب حسنا ماشي اوكي اوك"
+    )
+)
+_ACK_SYMBOLS = frozenset("👍👌🙏😊🙂☺😀😃😄😁❤♥💯👏✅🆗✔🤝💪😍🥰🫶🙌")
+
+
 def _small_talk(tokens: list[str]) -> str | None:
-    """ "Thanks!" and "hello" get a friendly word, not an FAQ answer."""
-    allowed = _GREETINGS | _THANKS | _FUNCTION
+    """ "Thanks!", "hello" and "ok" get a friendly word, not an FAQ answer."""
+    allowed = _GREETINGS | _THANKS | _FUNCTION | _ACK_CORE
     if not all(word in allowed for word in tokens):
         return None
     if any(word in _THANKS_CORE for word in tokens):
         return THANKS_KIND
     if any(word in _GREETING_CORE for word in tokens):
         return GREETING
+    if any(word in _ACK_CORE for word in tokens):
+        return ACKNOWLEDGED
     return None
 
 
