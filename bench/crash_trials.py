@@ -243,8 +243,11 @@ def environment(plan: Plan, server: FakeApiHttpServer) -> dict[str, str]:
     return env
 
 
-def command(plan: Plan, server: FakeApiHttpServer, *args: str) -> subprocess.Popen[bytes]:
-    log = (plan.folder / "commands.log").open("ab")
+def command(
+    plan: Plan, server: FakeApiHttpServer, *args: str, log_name: str = "commands.log"
+) -> subprocess.Popen[bytes]:
+    """`python -m bot <args>` in the trial's folder, its output appended to `log_name`."""
+    log = (plan.folder / log_name).open("ab")
     try:
         return subprocess.Popen(
             [sys.executable, "-m", "bot", *args],
@@ -259,18 +262,7 @@ def command(plan: Plan, server: FakeApiHttpServer, *args: str) -> subprocess.Pop
 
 
 def start_bot(plan: Plan, server: FakeApiHttpServer) -> subprocess.Popen[bytes]:
-    log = (plan.folder / "bot.log").open("ab")
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=plan.folder,
-            env=environment(plan, server),
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-        )
-    finally:
-        log.close()
+    return command(plan, server, "run", log_name="bot.log")
 
 
 def wait_for(condition: Callable[[], bool], within: float) -> bool:
