@@ -1292,16 +1292,9 @@ class Matcher:
             if i not in framing
         ):
             return None
-        sessions = sorted(self.consultation.sessions, key=lambda s: s.start)
-        if asked_rooms:
-            sessions = [
-                s
-                for s in sessions
-                if s.kind != "break" and asked_rooms <= self._rooms.get(s.id, frozenset())
-            ]
-        room = None
-        if asked_rooms and sessions and sessions[0].room is not None:
-            room = sessions[0].room.get(self.consultation.default_language)
+        sessions, room = self._in_rooms(
+            sorted(self.consultation.sessions, key=lambda s: s.start), asked_rooms
+        )
         if anchor:
             on_day = [
                 a for a in anchor if day is None or a.start.astimezone(timezone).date() == day
@@ -1344,18 +1337,24 @@ class Matcher:
                 found.append(session)
         return sorted(found, key=lambda s: s.start)
 
+    def _in_rooms(
+        self, sessions: list[Session], asked_rooms: set[str]
+    ) -> tuple[list[Session], str | None]:
+        """The sessions in every room asked about (breaks are in no room), and that room's
+        name in the default language; all of them, and no name, when none is asked."""
+        if not asked_rooms:
+            return sessions, None
+        sessions = [
+            s
+            for s in sessions
+            if s.kind != "break" and asked_rooms <= self._rooms.get(s.id, frozenset())
+        ]
+        room = sessions[0].room if sessions else None
+        return sessions, room.get(self.consultation.default_language) if room else None
+
     def _now_next(self, tokens: list[str], asked_rooms: set[str], now: datetime) -> Match:
         # "What is on now?" answers like /now (a coffee break included); a room has no breaks.
-        sessions = list(self.consultation.sessions)
-        if asked_rooms:
-            sessions = [
-                s
-                for s in sessions
-                if s.kind != "break" and asked_rooms <= self._rooms.get(s.id, frozenset())
-            ]
-        room = None
-        if asked_rooms and sessions and sessions[0].room is not None:
-            room = sessions[0].room.get(self.consultation.default_language)
+        sessions, room = self._in_rooms(list(self.consultation.sessions), asked_rooms)
         found = now_and_next(sessions, now)
         if any(w in _NEXT for w in tokens):
             return Match(SESSIONS, 1.0, sessions=tuple(found.next), when="next", room=room)
