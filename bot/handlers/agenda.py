@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, required_id, show
+from bot.handlers.consultation import need_consultation, open_consultation
 from bot.handlers.formatting import (
     clock_time,
     day_long,
@@ -19,7 +20,6 @@ from bot.handlers.formatting import (
     shorten,
     zone_note,
 )
-from bot.handlers.start import need_consultation, open_consultation
 from bot.i18n import _, current_language, ngettext
 from bot.services.calendar import build_ics, ics_filename
 from bot.services.event_data import Consultation, Session

@@ -27,6 +27,7 @@ from bot.ask_texts import (
 )
 from bot.context import BotContext, Services
 from bot.handlers.common import out_of_date, parse_id, reply, required_id, show
+from bot.handlers.consultation import need_consultation
 from bot.handlers.formatting import (
     esc,
     language_name,
@@ -38,7 +39,6 @@ from bot.handlers.formatting import (
     shorten,
 )
 from bot.handlers.outbox import group_action
-from bot.handlers.start import need_consultation
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
 from bot.services.delivery import Outcome
 from bot.services.event_data import Consultation, FaqEntry, Topic

@@ -18,9 +18,9 @@ from telegram.ext import (
 
 from bot.context import BotContext, Services
 from bot.handlers.common import ExpectedInput, callback_parts, out_of_date, parse_id, reply, show
+from bot.handlers.consultation import need_consultation, open_consultation
 from bot.handlers.formatting import esc, moment, shorten, time_range
 from bot.handlers.outbox import Rendered, renderer
-from bot.handlers.start import need_consultation, open_consultation
 from bot.i18n import _, current_language, ngettext, pick_language, set_language
 from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation, Session

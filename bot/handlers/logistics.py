@@ -6,8 +6,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.consultation import open_consultation
 from bot.handlers.formatting import esc
-from bot.handlers.start import open_consultation
 from bot.i18n import _, current_language
 
 INFO_PREFIX = "info:"

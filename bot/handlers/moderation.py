@@ -11,9 +11,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, parse_id, reply, show
+from bot.handlers.consultation import need_consultation
 from bot.handlers.feedback import stars
 from bot.handlers.formatting import esc, moment, person, quote, shorten, time_range
-from bot.handlers.start import need_consultation
 from bot.i18n import _, current_language, isolate, ngettext
 from bot.services.charts import rating_histogram
 from bot.services.errors import NotAllowed, SessionNotFound

@@ -16,9 +16,9 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import BotContext, Services
 from bot.handlers.common import out_of_date, reply, required_id, show
+from bot.handlers.consultation import need_consultation
 from bot.handlers.formatting import day_long, esc, moment, session_line, when, zone_note
 from bot.handlers.outbox import Rendered, make_sender, renderer
-from bot.handlers.start import need_consultation
 from bot.i18n import N_, _, current_language, isolate, ngettext
 from bot.services.changes import ADDED, CANCELLED, MOVED, RETITLED, ROOM
 from bot.services.delivery import Delivery, SendMeter

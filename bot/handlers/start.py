@@ -5,7 +5,6 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import replace
 
-from babel.dates import format_interval
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -17,6 +16,12 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, show
+from bot.handlers.consultation import (
+    CONSULTATION_PREFIX,
+    ask_consultation,
+    consultation_keyboard,
+)
+from bot.handlers.feedback import open_feedback_link
 from bot.handlers.formatting import esc
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -28,10 +33,8 @@ from bot.i18n import (
     pick_language,
     set_language,
 )
-from bot.services.event_data import Consultation
 
 LANG_PREFIX = "lang:"
-CONSULTATION_PREFIX = "cons:"
 
 
 # Each command once: its entry in Telegram's command menu and its line in /help, in this order.
@@ -129,55 +132,6 @@ def main_menu() -> InlineKeyboardMarkup:
     )
 
 
-def consultation_label(consultation: Consultation) -> str:
-    lang = current_language()
-    dates = format_interval(consultation.start, consultation.end, "MMMEd", locale=lang)
-    return f"{consultation.name.get(lang)} ({dates})"
-
-
-def consultation_keyboard(context: BotContext) -> InlineKeyboardMarkup:
-    chosen = context.profile.consultation_id if context.profile else None
-    rows = [
-        [
-            InlineKeyboardButton(
-                ("✅ " if c.id == chosen else "") + consultation_label(c),
-                callback_data=f"{CONSULTATION_PREFIX}{c.id}",
-            )
-        ]
-        for c in context.services.events.consultations.values()
-    ]
-    return InlineKeyboardMarkup(rows)
-
-
-async def ask_consultation(update: Update, context: BotContext) -> None:
-    await reply(
-        update,
-        context,
-        _("Which consultation are you attending?"),
-        consultation_keyboard(context),
-    )
-
-
-async def need_consultation(update: Update, context: BotContext) -> Consultation | None:
-    """The user's consultation, or None after asking them to choose one."""
-    consultation = context.consultation
-    if consultation is None:
-        if update.callback_query:
-            # The press is answered here, so its spinner stops whichever button it was.
-            await update.callback_query.answer()
-        await reply(update, context, _("First, tell me which consultation you are attending."))
-        await ask_consultation(update, context)
-    return consultation
-
-
-async def open_consultation(update: Update, context: BotContext) -> Consultation | None:
-    """`need_consultation` for a screen that opens at once: the press, if any, is answered."""
-    consultation = await need_consultation(update, context)
-    if consultation is not None and update.callback_query:
-        await update.callback_query.answer()
-    return consultation
-
-
 def welcome_text(context: BotContext, *, returning: bool) -> str:
     name = esc(isolate(context.profile.first_name)) if context.profile else ""
     if returning:
@@ -205,8 +159,6 @@ async def start(update: Update, context: BotContext) -> None:
     if user is None or profile is None:
         return
     if context.args and context.args[0].startswith("fb_"):
-        from bot.handlers.feedback import open_feedback_link  # feedback builds on this module
-
         await open_feedback_link(update, context, context.args[0])
         return
     returning = profile.language is not None
