@@ -90,13 +90,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.services import matcher as matcher_module  # noqa: E402
-from bot.services.event_data import (  # noqa: E402
-    Consultation,
-    EventData,
-    FaqEntry,
-    Text,
-    load_event_data,
-)
+from bot.services.data_reading import Text  # noqa: E402
+from bot.services.event_data import Consultation, EventData, FaqEntry, load_event_data  # noqa: E402
 from bot.services.matcher import Matcher, answer_ref  # noqa: E402
 
 EVAL = ROOT / "bench" / "eval"

@@ -32,7 +32,8 @@ from bot.services.broadcasts import (
     parse_local_time,
     text_length,
 )
-from bot.services.event_data import Consultation, EventData, EventDataError, load_event_data
+from bot.services.data_reading import EventDataError
+from bot.services.event_data import Consultation, EventData, load_event_data
 from bot.services.sanitise import clean
 from bot.storage.broadcasts import CANCELLED, DONE, BroadcastRecord, BroadcastStore
 from bot.storage.database import Database

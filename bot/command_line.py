@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.services.event_data import EventData, EventDataError, load_event_data
+from bot.services.data_reading import EventDataError
+from bot.services.event_data import EventData, load_event_data
 
 
 def invalid_data(data_dir: Path, error: EventDataError) -> str:

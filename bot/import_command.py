@@ -58,7 +58,8 @@ def _template(args: argparse.Namespace, config: Config, data_dir: Path) -> int:
         return 2
     first_day = date(2026, 12, 8)
     if args.consultation:
-        from bot.services.event_data import EventDataError, load_consultation
+        from bot.services.data_reading import EventDataError
+        from bot.services.event_data import load_consultation
 
         with contextlib.suppress(EventDataError):
             first_day = load_consultation(data_dir / args.consultation).start

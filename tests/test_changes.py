@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.services.changes import ADDED, CANCELLED, MOVED, RETITLED, ROOM, diff_sessions
-from bot.services.event_data import Text
+from bot.services.data_reading import Text
 from tests.conftest import sample_events
 
 

@@ -349,7 +349,8 @@ async def test_an_error_gets_a_polite_answer_in_the_users_language(harness: Harn
 
 async def test_now_is_paged_on_a_large_programme(harness: Harness) -> None:
     """Forty rooms at once: /now shows a page at a time, with ▶ to the rest."""
-    from bot.services.event_data import Session, Text
+    from bot.services.data_reading import Text
+    from bot.services.event_data import Session
 
     current = harness.services.events
     geneva = current.consultations["geneva-2026"]

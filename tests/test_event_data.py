@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.services.event_data import EventDataError, load_event_data
+from bot.services.data_reading import EventDataError
+from bot.services.event_data import load_event_data
 
 CONSULTATION = """\
 id: test-2026

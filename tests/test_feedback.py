@@ -19,12 +19,8 @@ from openpyxl import load_workbook
 from bot.app import running
 from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi, FakeMessage
-from bot.services.event_data import (
-    Consultation,
-    EventDataError,
-    load_consultation,
-    load_event_data,
-)
+from bot.services.data_reading import EventDataError
+from bot.services.event_data import Consultation, load_consultation, load_event_data
 from bot.services.exports import to_csv
 from bot.services.feedback import Feedback, FeedbackNotOpen, Table
 from bot.services.privacy import Anonymity

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from bot.services.event_data import FaqEntry, Text
+from bot.services.data_reading import Text
+from bot.services.event_data import FaqEntry
 from bot.services.matcher import (
     _FUNCTION,
     FAQ,

@@ -21,9 +21,10 @@ import pytest
 import yaml
 
 from bot.clock import ManualClock
+from bot.services.data_reading import Text
 from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.encoder import E5Encoder, Vectors, load_encoder
-from bot.services.event_data import Consultation, EventData, Text, load_event_data
+from bot.services.event_data import Consultation, EventData, load_event_data
 from bot.services.semantic import index_texts
 from bot.services.understanding import Understanding
 from bot.storage.vectors import FILE_NAME, cached_digests

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.clock import Clock
+from bot.services.data_reading import Text
 from bot.services.errors import DomainError, NotAllowed, SessionNotFound
-from bot.services.event_data import Consultation, EventData, Session, Text
+from bot.services.event_data import Consultation, EventData, Session
 from bot.services.privacy import Anonymity
 from bot.services.sanitise import clean
 from bot.services.survey_data import Question, Survey, Theme

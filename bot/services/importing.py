@@ -29,14 +29,8 @@ from bot.services.changes import (
     SessionChange,
     diff_sessions,
 )
-from bot.services.event_data import (
-    FILES,
-    Consultation,
-    EventDataError,
-    Session,
-    Text,
-    load_consultation,
-)
+from bot.services.data_reading import EventDataError, Text
+from bot.services.event_data import FILES, Consultation, Session, load_consultation
 from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
 
 

@@ -51,14 +51,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from stop_words import get_stop_words
 
-from bot.services.event_data import (
-    Consultation,
-    FaqEntry,
-    Session,
-    Text,
-    Topic,
-    now_and_next,
-)
+from bot.services.data_reading import Text
+from bot.services.event_data import Consultation, FaqEntry, Session, Topic, now_and_next
 from bot.services.matcher_lexicon import (
     ACT_VERBS,
     COME_WORDS,

@@ -17,15 +17,8 @@ from pathlib import Path
 
 from bot.clock import Clock
 from bot.services.changes import ADDED, SessionChange, diff_sessions
-from bot.services.event_data import (
-    Consultation,
-    DataProblem,
-    EventData,
-    EventDataError,
-    Session,
-    Text,
-    load_event_data,
-)
+from bot.services.data_reading import DataProblem, EventDataError, Text
+from bot.services.event_data import Consultation, EventData, Session, load_event_data
 from bot.storage.change_log import (
     Announcement,
     ChangeBatch,

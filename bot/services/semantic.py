@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.services.data_reading import Text
 from bot.services.encoder import Vectors
-from bot.services.event_data import Consultation, Text
+from bot.services.event_data import Consultation
 
 QUESTION = "question"
 KEYWORDS = "keywords"

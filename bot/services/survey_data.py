@@ -5,19 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.services.event_data import (
+from bot.services.data_reading import (
+    Checker,
     DataProblem,
     Text,
-    _Checker,
-    _entries,
-    _parse_duration,
-    _read_yaml,
+    listed_entries,
+    parse_duration,
+    read_yaml,
 )
-
-if TYPE_CHECKING:
-    from bot.services.event_data import Consultation
 
 QUESTION_KINDS = ("rating", "choice", "text")
 DEFAULT_SURVEY_OPEN_FOR = timedelta(days=7)
@@ -59,14 +56,14 @@ class Survey:
 
 
 def load_survey(
-    directory: Path, consultation: Consultation, problems: list[DataProblem]
+    directory: Path, default_language: str, problems: list[DataProblem]
 ) -> Survey | None:
     """survey.yaml when present (it is optional); problems name file, line and place."""
     path = directory / SURVEY_FILE
     if not path.is_file():
         return None
-    chk = _Checker(path, consultation.default_language, problems)
-    raw = _read_yaml(path, problems)
+    chk = Checker(path, default_language, problems)
+    raw = read_yaml(path, problems)
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -76,7 +73,7 @@ def load_survey(
     intro = chk.text(raw, "intro", "intro", required=False)
     open_for = DEFAULT_SURVEY_OPEN_FOR
     if raw.get("open_for") is not None:
-        parsed = _parse_duration(str(raw["open_for"]))
+        parsed = parse_duration(str(raw["open_for"]))
         if parsed is None:
             chk.problem(
                 chk.line_of(raw, "open_for"),
@@ -92,10 +89,10 @@ def load_survey(
     return Survey(tuple(questions), tuple(themes), intro, open_for)
 
 
-def _questions(chk: _Checker, raw: Any) -> list[Question]:
+def _questions(chk: Checker, raw: Any) -> list[Question]:
     seen: set[str] = set()
     questions: list[Question] = []
-    for place, item in _entries(chk, raw, "questions"):
+    for place, item in listed_entries(chk, raw, "questions"):
         ident = chk.ident(item, place, seen)
         text = chk.text(item, "text", place, required=True)
         kind = str(item.get("type", ""))
@@ -132,10 +129,10 @@ def _questions(chk: _Checker, raw: Any) -> list[Question]:
     return questions
 
 
-def _themes(chk: _Checker, raw: Any) -> list[Theme]:
+def _themes(chk: Checker, raw: Any) -> list[Theme]:
     seen: set[str] = set()
     themes: list[Theme] = []
-    for place, item in _entries(chk, raw, "themes"):
+    for place, item in listed_entries(chk, raw, "themes"):
         ident = chk.ident(item, place, seen)
         title = chk.text(item, "title", place, required=True)
         if ident and title:

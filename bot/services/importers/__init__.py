@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.services.event_data import SUPPORTED_LANGUAGES, Session
+from bot.services.data_reading import SUPPORTED_LANGUAGES
+from bot.services.event_data import Session
 
 FORMATS = ("frab-json", "frab-xml", "csv", "xlsx")
 FORMAT_NAMES = {

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.services.event_data import Session, Speaker, Text
+from bot.services.data_reading import Text
+from bot.services.event_data import Session, Speaker
 from bot.services.importers import (
     ImportedSession,
     ImportFailed,

@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.services.event_data import SESSION_KINDS, SUPPORTED_LANGUAGES, Session, Speaker, Text
+from bot.services.data_reading import SUPPORTED_LANGUAGES, Text
+from bot.services.event_data import SESSION_KINDS, Session, Speaker
 from bot.services.importers import (
     MAX_ID,
     ImportedSession,

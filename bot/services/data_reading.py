@@ -1,0 +1,383 @@
+"""Reading the data files: YAML with line numbers, checks that name the file and the place, and
+the problems they collect. The programme (event_data) and the survey (survey_data) build on it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar")
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
+_DURATION_RE = re.compile(r"^(\d+)\s*([dhm])$")
+MAX_PHRASINGS = 100  # questions (or keywords) of one FAQ entry in one language
+MAX_TITLE = 300  # characters: a title, a name, an address, a room, a track, a question
+MAX_TEXT = 3500  # an answer, a topic's text: one Telegram message (4,096) with its heading
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text in several languages, falling back to the default language."""
+
+    values: Mapping[str, str]
+    default: str
+
+    def get(self, lang: str) -> str:
+        return self.values.get(lang) or self.values[self.default]
+
+    def all(self) -> Iterator[str]:
+        return iter(self.values.values())
+
+
+@dataclass(frozen=True)
+class DataProblem:
+    file: Path
+    line: int | None
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        # The data directory itself, relative to itself, needs no name: "data directory not found".
+        file = "" if self.file == Path() else str(self.file)
+        where = f"{file}:{self.line}" if file and self.line else file
+        head = f"{where} [{self.place}]" if self.place else where
+        return f"{head.strip()}: {self.message}" if head else self.message
+
+    def relative_to(self, root: Path) -> DataProblem:
+        """The same problem with its file named from `root` (when under it), for readers who
+        need not see the server's folders."""
+        try:
+            return replace(self, file=self.file.relative_to(root))
+        except ValueError:
+            return self
+
+
+class EventDataError(Exception):
+    """The data directory holds invalid files; `problems` says where."""
+
+    def __init__(self, problems: list[DataProblem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+# --- YAML with line numbers ---------------------------------------------------------------
+
+
+class _Map(dict[str, Any]):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _List(list[Any]):
+    line: int = 0
+    item_lines: list[int]
+
+
+# libyaml's parser when installed: loading a 1,000-session programme is then 10x faster.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):
+    pass
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    result = _Map()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        key = str(key)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _List:
+    result = _List(loader.construct_object(n, deep=True) for n in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [n.start_mark.line + 1 for n in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+# Times and dates are parsed by us, with clear errors, not by YAML's timestamp resolver.
+_LineLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+# --- Validation ---------------------------------------------------------------------------
+
+
+class Checker:
+    """Collects problems for one file while building objects from it."""
+
+    def __init__(self, file: Path, default_language: str, problems: list[DataProblem]) -> None:
+        self.file = file
+        self.default_language = default_language
+        self.problems = problems
+
+    def problem(self, line: int | None, place: str, message: str) -> None:
+        self.problems.append(DataProblem(self.file, line, place, message))
+
+    def line_of(self, mapping: Any, key: str) -> int | None:
+        if isinstance(mapping, _Map):
+            return mapping.key_lines.get(key, mapping.line)
+        return None
+
+    def text(
+        self,
+        mapping: Mapping[str, Any],
+        key: str,
+        place: str,
+        *,
+        required: bool,
+        limit: int = MAX_TEXT,
+    ) -> Text | None:
+        line = self.line_of(mapping, key)
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.problem(line, place, f"'{key}' is required")
+            return None
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            text = str(value).strip()
+            if not text:
+                self.problem(line, place, f"'{key}' is empty")
+                return None
+            if not self.fits(text, limit, line, place, key):
+                return None
+            return Text({self.default_language: text}, self.default_language)
+        if not isinstance(value, dict):
+            self.problem(line, place, f"'{key}' must be a text or a mapping of language to text")
+            return None
+        values: dict[str, str] = {}
+        too_long: set[str] = set()
+        for lang, item in value.items():
+            if lang not in SUPPORTED_LANGUAGES:
+                self.problem(
+                    self.line_of(value, lang),
+                    place,
+                    f"'{key}' has unknown language '{lang}' "
+                    f"(supported: {', '.join(SUPPORTED_LANGUAGES)})",
+                )
+            elif not isinstance(item, str | int | float) or not str(item).strip():
+                self.problem(self.line_of(value, lang), place, f"'{key}.{lang}' is empty")
+            elif not self.fits(
+                str(item).strip(), limit, self.line_of(value, lang), place, key, lang
+            ):
+                too_long.add(lang)
+            else:
+                values[lang] = str(item).strip()
+        if self.default_language not in values:
+            if self.default_language not in too_long:  # already said
+                self.problem(
+                    line, place, f"'{key}' lacks the default language '{self.default_language}'"
+                )
+            return None
+        return Text(values, self.default_language)
+
+    def fits(
+        self, text: str, limit: int, line: int | None, place: str, key: str, lang: str = ""
+    ) -> bool:
+        """Whether `text` is within `limit` characters; a problem when it is not."""
+        if len(text) <= limit:
+            return True
+        name = f"{key}.{lang}" if lang else key
+        self.problem(
+            line, place, f"'{name}' is {len(text):,} characters long; at most {limit:,} allowed"
+        )
+        return False
+
+    def ident(self, mapping: Mapping[str, Any], place: str, seen: set[str]) -> str | None:
+        value = mapping.get("id")
+        line = self.line_of(mapping, "id")
+        if value is None:
+            self.problem(line, place, "'id' is required")
+            return None
+        ident = str(value)
+        if not ID_RE.match(ident):
+            self.problem(
+                line, place, f"id '{ident}' must be 1-48 letters, digits, '-' or '_' characters"
+            )
+            return None
+        if ident in seen:
+            self.problem(line, place, f"id '{ident}' is used twice")
+            return None
+        seen.add(ident)
+        return ident
+
+    def languages(self, mapping: Mapping[str, Any], key: str, place: str) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.problem(self.line_of(mapping, key), place, f"'{key}' must be a list of codes")
+            return ()
+        unknown = [v for v in value if v not in SUPPORTED_LANGUAGES]
+        if unknown:
+            self.problem(
+                self.line_of(mapping, key), place, f"'{key}' has unknown languages: {unknown}"
+            )
+        return tuple(v for v in value if v in SUPPORTED_LANGUAGES)
+
+    def phrases(
+        self, mapping: Mapping[str, Any], key: str, place: str
+    ) -> dict[str, tuple[str, ...]]:
+        value = mapping.get(key)
+        if value is None:
+            return {}
+        line = self.line_of(mapping, key)
+        if not isinstance(value, dict):
+            self.problem(line, place, f"'{key}' must map each language to a list of texts")
+            return {}
+        result: dict[str, tuple[str, ...]] = {}
+        for lang, items in value.items():
+            if lang not in SUPPORTED_LANGUAGES:
+                self.problem(
+                    self.line_of(value, lang), place, f"'{key}' has unknown language '{lang}'"
+                )
+                continue
+            if isinstance(items, str):
+                items = [items]
+            if not isinstance(items, list) or not all(
+                isinstance(i, str | int) and str(i).strip() for i in items
+            ):
+                self.problem(
+                    self.line_of(value, lang), place, f"'{key}.{lang}' must be a list of texts"
+                )
+                continue
+            if len(items) > MAX_PHRASINGS:
+                self.problem(
+                    self.line_of(value, lang),
+                    place,
+                    f"'{key}.{lang}' has {len(items):,} entries; at most {MAX_PHRASINGS} allowed",
+                )
+                continue
+            texts = tuple(str(i).strip() for i in items)
+            line_of_lang = self.line_of(value, lang)
+            if all(self.fits(t, MAX_TITLE, line_of_lang, place, key, lang) for t in texts):
+                result[lang] = texts
+        return result
+
+
+def read_yaml(path: Path, problems: list[DataProblem]) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_LineLoader)
+    except FileNotFoundError:
+        problems.append(DataProblem(path, None, "", "file is missing"))
+    except UnicodeDecodeError as exc:
+        problems.append(DataProblem(path, None, "", f"file is not UTF-8 text ({exc.reason})"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = f", column {mark.column + 1}" if mark else ""
+        problems.append(
+            DataProblem(path, line, "", f"YAML syntax error{column}: {exc.problem or exc}")
+        )
+    except yaml.YAMLError as exc:
+        problems.append(DataProblem(path, None, "", f"YAML error: {exc}"))
+    return None
+
+
+def parse_date(chk: Checker, mapping: Mapping[str, Any], key: str, place: str) -> date | None:
+    value = mapping.get(key)
+    if value is None:
+        chk.problem(chk.line_of(mapping, key), place, f"'{key}' is required")
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        chk.problem(
+            chk.line_of(mapping, key),
+            place,
+            f"'{key}' must be a date like 2026-12-08, not {value!r}",
+        )
+        return None
+
+
+def parse_local(
+    chk: Checker, mapping: Mapping[str, Any], key: str, place: str, zone: tzinfo
+) -> datetime | None:
+    value = mapping.get(key)
+    if value is None:
+        chk.problem(chk.line_of(mapping, key), place, f"'{key}' is required")
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        chk.problem(
+            chk.line_of(mapping, key),
+            place,
+            f"'{key}' must be a local time like 2026-12-08T09:00, not {value!r}",
+        )
+        return None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(zone)
+    return parsed.replace(tzinfo=zone)
+
+
+def parse_duration(text: str) -> timedelta | None:
+    match = _DURATION_RE.match(text.strip())
+    if not match:
+        return None
+    amount, unit = int(match.group(1)), match.group(2)
+    return {
+        "d": timedelta(days=amount),
+        "h": timedelta(hours=amount),
+        "m": timedelta(minutes=amount),
+    }[unit]
+
+
+def listed_entries(
+    chk: Checker, raw: Any, key: str | None, limit: int | None = None
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Yield (place, entry) for each mapping in the file's list (under `key` when given); none
+    but a problem when the list has more than `limit` entries."""
+    items = raw
+    if key is not None:
+        if raw is None:
+            return
+        if not isinstance(raw, dict) or not isinstance(raw.get(key, []), list):
+            chk.problem(
+                getattr(raw, "line", None), key, f"the file must hold a list under '{key}:'"
+            )
+            return
+        items = raw.get(key) or []
+    elif raw is None:
+        return
+    if not isinstance(items, list):
+        chk.problem(None, "", "the file must hold a list of entries")
+        return
+    if limit is not None and len(items) > limit:
+        # Refused whole, unread: a runaway file is not worth its thousands of other problems.
+        chk.problem(
+            chk.line_of(raw, key) if key else getattr(items, "line", None),
+            key or "",
+            f"{len(items):,} {key or 'entries'}; at most {limit:,} allowed per consultation",
+        )
+        return
+    lines = getattr(items, "item_lines", [None] * len(items))
+    for index, item in enumerate(items):
+        label = f"{key or 'entry'} #{index + 1}"
+        if not isinstance(item, dict):
+            chk.problem(lines[index], label, "each entry must be a mapping of fields")
+            continue
+        if "id" in item:
+            label = f"{label} id={item['id']}"
+        yield label, item
