@@ -248,20 +248,68 @@ def _back_button(record: BroadcastRecord) -> InlineKeyboardButton:
 
 
 async def start_broadcast(update: Update, context: BotContext) -> None:
-    """/broadcast: a new announcement, starting with its text."""
+    """/broadcast: a new announcement, starting with its text; first, ask about one in progress."""
     if not await _organiser(update, context) or context.profile is None:
         return
+    try:
+        draft = await context.services.broadcasts.draft(context.profile.user_id)
+    except BroadcastNotFound:
+        draft = None
+    # A new draft replaces the old one: one with something written is not dropped unasked.
+    if draft is not None and (draft.texts or draft.media_kind):
+        await _ask_about_draft(update, context, draft)
+        return
+    text, markup = await _new_draft(context)
+    await reply(update, context, text, markup)
+
+
+async def _new_draft(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    """A fresh draft (the organiser's other one is discarded), and the prompt for its text."""
+    assert context.profile is not None
     services = context.services
-    user_id = context.profile.user_id
     consultation = context.consultation
     language = current_language()
     record = await services.broadcasts.new_draft(
-        user_id, consultation.id if consultation else None, language
+        context.profile.user_id, consultation.id if consultation else None, language
     )
     scope = esc(_scope(services, record))
     intro = "📢 <b>" + _("New announcement") + "</b> — " + scope
     text, markup = _text_prompt(language, record)
-    await reply(update, context, intro + "\n\n" + text, markup)
+    return intro + "\n\n" + text, markup
+
+
+async def _ask_about_draft(update: Update, context: BotContext, draft: BroadcastRecord) -> None:
+    excerpt = _excerpt(draft)
+    lines = [
+        "📝 <b>"
+        + _("You have a draft in progress")
+        + "</b> — "
+        + esc(_scope(context.services, draft))
+    ]
+    if excerpt:
+        lines.append(excerpt)
+    lines += ["", _("Continue it, or discard it and start again?")]
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("✏️ " + _("Continue it"), callback_data=_data(draft, "c"))],
+            [
+                InlineKeyboardButton(
+                    "🗑 " + _("Discard it and start again"), callback_data=_data(draft, "n")
+                )
+            ],
+        ]
+    )
+    await reply(update, context, "\n".join(lines), markup)
+
+
+async def _start_again(
+    update: Update, context: BotContext, _record: BroadcastRecord, _args: list[str]
+) -> None:
+    """The draft in progress is dropped for a new one (creating it discards the old)."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(_("Draft discarded."))
+    text, markup = await _new_draft(context)
+    await show(update, context, text, markup)
 
 
 async def _draft_card(services: Services, record: BroadcastRecord) -> tuple[str, Any]:
@@ -811,6 +859,7 @@ _DRAFT_ACTIONS = {
     "f": _cycle_fallback,
     "m": _remove_media,
     "x": _discard,
+    "n": _start_again,
     "a": _audience_menu,
     "p": _preview,
     "go": _send_now,
