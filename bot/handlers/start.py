@@ -33,6 +33,7 @@ from bot.i18n import (
     pick_language,
     set_language,
 )
+from bot.services.people import Profile
 
 LANG_PREFIX = "lang:"
 
@@ -95,10 +96,84 @@ COMMANDS: tuple[tuple[str, str, str | None], ...] = (
     ("forget", N_("Delete my data"), N_("delete everything I store about you")),
 )
 
+# The same for the commands only moderators (and organisers) may use, after everyone's.
+MODERATOR_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "reviews",
+        N_("Session feedback and comments"),
+        N_("moderators: session feedback, comments and exports"),
+    ),
+)
 
-def command_menu() -> list[BotCommand]:
-    """The command menu in the current language."""
-    return [BotCommand(name, _(menu)) for name, menu, _help in COMMANDS]
+# And for those only organisers may use; tests/test_help.py checks that every command the bot
+# answers is in their /help, so a new organisers' command cannot be left out of it.
+ORGANISER_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    (
+        "broadcast",
+        N_("Write an announcement"),
+        N_("organisers: an announcement to delegates, in their languages"),
+    ),
+    (
+        "broadcasts",
+        N_("Announcements and their delivery"),
+        N_("organisers: announcements sent and scheduled, with delivery"),
+    ),
+    (
+        "helpdesk",
+        N_("Delegates' open questions"),
+        N_("organisers: delegates' open questions, oldest first"),
+    ),
+    (
+        "answer",
+        N_("Answer a delegate's question"),
+        N_("organisers: answer a question with /answer, its number, then your text"),
+    ),
+    (
+        "gaps",
+        N_("Questions I could not answer"),
+        N_("organisers: questions I could not answer, and answers voted 👎"),
+    ),
+    (
+        "teach",
+        N_("Teach me a delegate's wording"),
+        N_("organisers: teach me a delegate's wording of a question listed in /gaps"),
+    ),
+    (
+        "reload",
+        N_("Reload the programme"),
+        N_("organisers: reload the programme from its files; those affected are told"),
+    ),
+)
+
+
+def role_commands(profile: Profile | None) -> tuple[tuple[str, str, str], ...]:
+    """The commands this delegate's roles add to everyone's."""
+    if profile is None:
+        return ()
+    commands: tuple[tuple[str, str, str], ...] = ()
+    if profile.is_moderator:
+        commands += MODERATOR_COMMANDS
+    if profile.is_organiser:
+        commands += ORGANISER_COMMANDS
+    return commands
+
+
+def command_menu(profile: Profile | None = None) -> list[BotCommand]:
+    """The command menu in the current language, with the commands of `profile`'s roles."""
+    everyone = [BotCommand(name, _(menu)) for name, menu, _help in COMMANDS]
+    return everyone + [BotCommand(name, _(menu)) for name, menu, _h in role_commands(profile)]
+
+
+async def publish_chat_menu(update: Update, context: BotContext) -> None:
+    """This chat's command menu: in the delegate's language, with their roles' commands."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    # A menu not set is a small loss: the commands themselves work all the same.
+    with suppress(TelegramError):
+        await context.bot.set_my_commands(
+            command_menu(context.profile), scope=BotCommandScopeChat(chat.id)
+        )
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -174,6 +249,8 @@ async def start(update: Update, context: BotContext) -> None:
             _("I will talk to you in English. Tap another language to switch:"),
             language_keyboard(),
         )
+    if role_commands(profile):
+        await publish_chat_menu(update, context)
     if context.consultation is None:
         await ask_consultation(update, context)
 
@@ -201,11 +278,8 @@ async def set_language_button(update: Update, context: BotContext) -> None:
         _("Done: I will talk to you in English.") + "\n" + _("Use /help to see what I can do."),
         language_keyboard(),
     )
-    chat = update.effective_chat
-    if chat is not None:
-        # This chat's menu follows the chosen language, whatever the client's language.
-        with suppress(TelegramError):
-            await context.bot.set_my_commands(command_menu(), scope=BotCommandScopeChat(chat.id))
+    # This chat's menu follows the chosen language, whatever the client's language.
+    await publish_chat_menu(update, context)
     if context.consultation is None:
         await ask_consultation(update, context)
 
@@ -242,20 +316,15 @@ async def show_help(update: Update, context: BotContext) -> None:
     """/help: everything, briefly."""
     lines = ["<b>" + _("What I can do") + "</b>", ""]
     lines += [f"/{name} — {_(text)}" for name, _menu, text in COMMANDS if text]
+    roles = role_commands(context.profile)
+    if roles:
+        lines.append("")
+        lines += [f"/{name} — {_(text)}" for name, _menu, text in roles]
     lines += ["", _("Times are shown in the consultation's local time.")]
-    if context.profile is not None and context.profile.is_moderator:
-        moderators = _("moderators: session feedback, comments and exports")
-        lines[-2:-2] = ["", "/reviews — " + moderators]
-    if context.profile is not None and context.profile.is_organiser:
-        lines[-2:-2] = [
-            "/broadcast — " + _("organisers: an announcement to delegates, in their languages"),
-            "/broadcasts — " + _("organisers: announcements sent and scheduled, with delivery"),
-            "/helpdesk — " + _("organisers: delegates' open questions, oldest first"),
-            "/gaps — " + _("organisers: questions I could not answer, and answers voted 👎"),
-            "/teach — "
-            + _("organisers: teach me a delegate's wording of a question listed in /gaps"),
-        ]
     await reply(update, context, "\n".join(lines), main_menu())
+    if roles:
+        # Roles are granted while the bot runs: their holders' menu is brought up to date here.
+        await publish_chat_menu(update, context)
 
 
 async def forget(update: Update, context: BotContext) -> None:
