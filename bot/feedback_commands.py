@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.clock import SystemClock
 from bot.command_line import load_events, unknown_consultation
 from bot.config import Config
-from bot.i18n import SUPPORTED
+from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, counted
 from bot.services.exports import format_for, render
 from bot.services.feedback import Feedback, Table
 from bot.services.people import ROLES
@@ -37,7 +37,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     qr.add_argument(
         "--bot", help="the bot's username, as in t.me/<username> (default: BOT_USERNAME)"
     )
-    qr.add_argument("--caption", default="Scan to rate this session", help="text under the code")
+    qr.add_argument(
+        "--caption",
+        help="text under the code (default: 'Scan to rate this session' in the card's language)",
+    )
 
     export = commands.add_parser(
         "export", help="export feedback, survey answers or recommendations (CSV or XLSX)"
@@ -45,6 +48,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     export.add_argument("what", choices=EXPORTS)
     export.add_argument("--consultation", required=True, help="the consultation's id")
     export.add_argument("--out", required=True, help="the file to write: .csv or .xlsx")
+    export.add_argument(
+        "--lang", choices=SUPPORTED, default=DEFAULT, help="language of the headers (default: en)"
+    )
 
     role = commands.add_parser("role", help="grant, remove or list moderator and organiser roles")
     actions = role.add_subparsers(dest="action", required=True)
@@ -72,11 +78,12 @@ def cmd_qr(args: argparse.Namespace, config: Config) -> int:
         else list(events.consultations.values())
     )
     out = Path(args.out)
+    compile_catalogs()
     for consultation in chosen:
         cards = write_cards(
             consultation, username, out, fmt=args.format, lang=args.lang, caption=args.caption
         )
-        print(f"{consultation.id}: {len(cards)} QR codes in {out}")
+        print(f"{consultation.id}: {counted(len(cards), 'QR code', 'QR codes')} in {out}")
     return 0
 
 
@@ -89,6 +96,7 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         print(unknown_consultation(events, args.consultation), file=sys.stderr)
         return 2
     out = Path(args.out)
+    compile_catalogs()
 
     async def export() -> Table:
         database = await Database.open(config.database_path)
@@ -99,15 +107,14 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
                 events,
                 SystemClock(),
             )
-            return await feedback.table(args.what, consultation)
+            return await feedback.table(args.what, consultation, args.lang)
         finally:
             await database.close()
 
     table = asyncio.run(export())
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(render(table, format_for(out), args.what))
-    rows = len(table.rows)
-    print(f"{rows} rows written to {out}")
+    out.write_bytes(render(table, format_for(out)))
+    print(f"{counted(len(table.rows), 'row', 'rows')} written to {out}")
     return 0
 
 

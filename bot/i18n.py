@@ -94,6 +94,12 @@ def N_(message: str) -> str:
     return message
 
 
+def counted(count: int, singular: str, plural: str) -> str:
+    """'1 session', '2 sessions': a count in the command line's and the log's English (a
+    reader's language takes `ngettext` and the catalogs' plural forms)."""
+    return f"{count} {singular if count == 1 else plural}"
+
+
 def isolate(text: str) -> str:
     """Wrap an embedded name or number so it reads correctly in right-to-left messages."""
     if _current.get() in RTL and text:

@@ -158,7 +158,9 @@ async def test_the_organisers_french_screens_and_reports(harness: Harness) -> No
     await org.press("Aperçu")
     await org.press("Envoyer maintenant")
     await deliver(harness)
-    assert "Envoyé à 2 sur 2 délégués." in report_of(org)  # the organiser is in the audience
+    assert "Envoyé à 2 sur 2 personnes déléguées." in report_of(
+        org
+    )  # the organiser is in the audience
 
 
 async def test_a_delegate_cannot_reach_any_of_it(harness: Harness) -> None:

@@ -74,3 +74,45 @@ def test_translations_keep_placeholders_and_tags(lang: str) -> None:
                 text,
             )
             assert sorted(TAG.findall(text)) == sorted(TAG.findall(source)), (lang, source, text)
+
+
+def translations(lang: str) -> list[str]:
+    catalog = load(LOCALES / lang / "LC_MESSAGES" / "messages.po", lang)
+    found: list[str] = []
+    for message in catalog:
+        if message.id:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            found.extend(text for text in strings if text)
+    return found
+
+
+def arabic_word(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\u0600-\u06ff]){word}(?![\u0600-\u06ff])")
+
+
+# Wording that speaks to the reader, or has the bot speak of itself, as a man only.
+GENDERED = {
+    "fr": [re.compile(p) for p in (r"Êtes-vous sûr", r"ne suis pas sûr", r"Désolé", r"délégué\b")],
+    "es": [re.compile(p) for p in (r"[Ee]st(á|oy) segur", r"\bdelegados?\b", r"\bListo\b")],
+    # Masculine imperatives and adjectives: "اضغط" where a woman is told "اضغطي".
+    "ar": [
+        arabic_word(w)
+        for w in ("متأكدًا?", "اسألني", "اضغط", "اختر", "اكتب", "افتح", "تفضل", "تحضرها")
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(GENDERED))
+def test_the_reader_is_addressed_whoever_they_are(lang: str) -> None:
+    found = [
+        (pattern.pattern, text)
+        for text in translations(lang)
+        for pattern in GENDERED[lang]
+        if pattern.search(text)
+    ]
+    assert found == []
+
+
+def test_arrows_in_arabic_point_the_way_it_reads() -> None:
+    """Right to left, what comes next is on the left: "old ← new", never "old → new"."""
+    assert [text for text in translations("ar") if "→" in text or "▶" in text] == []

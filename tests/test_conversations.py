@@ -127,7 +127,36 @@ async def test_agenda_shows_today_with_times_in_the_consultations_zone(harness: 
     assert "Tuesday, December 8, 2026" in text
     talk = first_talk(geneva())
     assert talk.start.astimezone(GENEVA).strftime("%H:%M") in text
-    assert "Switzerland Time" in text
+    assert "All times are local: Switzerland time." in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "note"),
+    [
+        ("fr", "Tous les horaires sont en heure locale (Suisse)."),
+        ("es", "Todos los horarios están en hora local de Suiza."),
+        ("ar", "جميع الأوقات بتوقيت \u2068سويسرا\u2069 المحلي."),
+    ],
+)
+async def test_the_time_zone_is_named_as_each_language_says_it(
+    harness: Harness, lang: str, note: str
+) -> None:
+    chat = await joined(harness, lang)
+    await chat.send("/agenda")
+    assert note in chat.text()
+    # Not CLDR's bare pattern glued into the sentence ("(heure : Suisse)").
+    assert "heure :" not in chat.text()
+
+
+def test_a_country_with_several_time_zones_is_named_by_its_city() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.handlers.formatting import zone_place
+
+    assert zone_place(ZoneInfo("America/New_York"), "es") == "Nueva York"
+    assert zone_place(ZoneInfo("Africa/Nairobi"), "fr") == "Kenya"
+    assert zone_place(ZoneInfo("Asia/Calcutta"), "fr") == "Inde"  # an old name of the zone
+    assert zone_place(ZoneInfo("UTC"), "ar") == "UTC"
 
 
 async def test_agenda_pages_through_days(harness: Harness) -> None:
@@ -429,7 +458,7 @@ async def test_a_failing_button_still_gets_an_apology(harness: Harness) -> None:
     await chat.send("/agenda")
     harness.api.fail_next("editMessageText", error_code=400, description="Bad Request: boom")
     await chat.press(first_talk(geneva()).title.get("fr")[:20])
-    assert chat.text().startswith("Désolé")
+    assert chat.text().startswith("Toutes mes excuses")
     harness.api.calls[:] = [c for c in harness.api.calls if c.ok]
 
 

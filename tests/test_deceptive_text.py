@@ -134,7 +134,7 @@ async def test_comments_reach_moderators_and_exports_cleaned_and_isolated(
     table = await feedback.table("feedback", geneva)
     content = render(table, "csv").decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
-    assert [r["comment"] for r in rows] == [COMMENT_SHOWN, "Old krow[31m"]
+    assert [r["Comment"] for r in rows] == [COMMENT_SHOWN, "Old krow[31m"]
     assert deceptive(content) == set()
     sheet = load_workbook(io.BytesIO(render(table, "xlsx"))).active
     assert sheet is not None

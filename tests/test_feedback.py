@@ -425,7 +425,12 @@ async def test_survey_is_sent_once_when_the_consultation_ends_and_can_be_answere
     await chat.send("More time for questions")
     assert "Thank you for answering the survey" in chat.text()
     table = await harness.services.feedback.survey_table(geneva())
-    assert table.header == ("respondent", "overall", "format", "improve")
+    assert table.header == (
+        "Respondent",
+        "Overall, how useful was this consultation for your organisation?",
+        "Which format worked best for you?",
+        "What one thing should we change next time?",
+    )
     assert table.rows == [(1, 4, "Workshops", "More time for questions")]
     harness.clock.set(at(17, 18))
     await chat.send("/survey")
@@ -538,7 +543,7 @@ async def test_moderator_reviews_histogram_comments_hide_and_export(harness: Har
     assert document is not None
     assert document.filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(document.content.decode("utf-8-sig"))))
-    assert [(r["rating"], r["comment"], r["signed_by"]) for r in rows] == [
+    assert [(r["Rating"], r["Comment"], r["Signed by"]) for r in rows] == [
         ("5", "Inspiring opening", "Amina"),
         ("1", "", ""),
         ("4", "Good, but the room was cold", ""),
@@ -581,11 +586,93 @@ async def test_xlsx_export_and_survey_export_buttons(harness: Harness) -> None:
     sheet = load_workbook(io.BytesIO(document.content)).active
     assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert values[0][3] == "rating"
+    assert values[0][3] == "Rating"
     assert len(values) == 4
     await step(harness)
     await mod.press("Recommendations CSV")
     assert mod.last.document is not None
+
+
+async def test_a_french_moderators_export_reads_in_french_with_its_time_zone(
+    harness: Harness,
+) -> None:
+    await rated_session(harness)
+    mod = await joined(harness, MODERATOR_ID, "fr")
+    await mod.send("/reviews")
+    await step(harness)
+    await mod.press("Avis (CSV)")
+    document = mod.last.document
+    assert document is not None
+    rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Identifiant de la session",
+        "Session",
+        "Début de la session (Europe/Zurich)",
+        "Note",
+        "Présence",
+        "Commentaire",
+        "Signé par",
+        "Date d'envoi (Europe/Zurich)",
+    ]
+    title = geneva().session("opening").title.get("fr")  # type: ignore[union-attr]
+    # CSV keeps times as ISO text, in the zone the header names.
+    assert rows[1] == [
+        "opening",
+        title,
+        "2026-12-08 09:00",
+        "5",
+        "oui",
+        "Inspiring opening",
+        "Amina",
+        "2026-12-08 10:40",
+    ]
+
+
+async def test_xlsx_times_are_date_cells_in_the_consultations_zone(harness: Harness) -> None:
+    await rated_session(harness)
+    mod = await joined(harness, MODERATOR_ID, "es")
+    await mod.send("/reviews")
+    await step(harness)
+    await mod.press("Opiniones (XLSX)")
+    document = mod.last.document
+    assert document is not None
+    book = load_workbook(io.BytesIO(document.content))
+    assert book.sheetnames == ["Opiniones sobre las sesiones"]
+    sheet = book.active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    assert header[2] == "Inicio de la sesión (Europe/Zurich)"
+    assert header[7] == "Fecha de envío (Europe/Zurich)"
+    start, submitted = sheet.cell(2, 3), sheet.cell(2, 8)
+    # Real dates a spreadsheet can sort and compute with, shown as dates and times.
+    # The local time the header names (a spreadsheet has no time zones).
+    assert start.value == at(8, 9).replace(tzinfo=None)
+    assert submitted.value == at(8, 10, 40).replace(tzinfo=None)
+    assert start.is_date
+    assert submitted.number_format == "yyyy-mm-dd hh:mm"
+    assert sheet.cell(2, 5).value == "sí"
+
+
+async def test_survey_and_recommendation_exports_in_arabic(harness: Harness) -> None:
+    harness.clock.set(at(8, 10, 40))
+    feedback = harness.services.feedback
+    await feedback.recommend(2001, geneva(), "localization", "Pool funds")
+    await feedback.recommend(2002, geneva(), "other", "Shorter speeches")
+    table = await feedback.table("recommendations", geneva(), "ar")
+    assert table.title == "التوصيات"
+    assert table.header == (
+        "معرّف المحور",
+        "المحور",
+        "التوصية",
+        "التوقيع",
+        "تاريخ الإرسال (Europe/Zurich)",
+    )
+    themes = [row[1] for row in table.rows]
+    assert themes == [geneva().survey.themes[1].title.get("ar"), "أخرى"]  # type: ignore[union-attr]
+    assert table.rows[0][4] == at(8, 10, 40)
+    survey = await feedback.table("survey", geneva(), "ar")
+    assert survey.header[0] == "الشخص"
+    assert survey.header[1] == "بشكل عام، ما مدى فائدة هذه المشاورات لمنظمتك؟"
 
 
 async def test_organiser_has_moderator_rights_and_role_from_database(harness: Harness) -> None:
@@ -844,13 +931,19 @@ def test_cli_export_role_and_qr(
     out = tmp_path / "feedback.csv"
     assert main(["export", "feedback", "--consultation", GENEVA_ID, "--out", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
-    assert [(r["session_id"], r["rating"], r["comment"], r["signed_by"]) for r in rows] == [
+    assert [(r["Session id"], r["Rating"], r["Comment"], r["Signed by"]) for r in rows] == [
         ("opening", "2", "Too long", "")
     ]
     assert "Zed" not in out.read_text(encoding="utf-8-sig")
     xlsx = tmp_path / "survey.xlsx"
     assert main(["export", "survey", "--consultation", GENEVA_ID, "--out", str(xlsx)]) == 0
-    assert load_workbook(xlsx).active is not None
+    assert load_workbook(xlsx).sheetnames == ["Survey answers"]
+    french = tmp_path / "feedback-fr.xlsx"
+    command = ["export", "feedback", "--consultation", GENEVA_ID, "--out", str(french)]
+    assert main([*command, "--lang", "fr"]) == 0
+    sheet = load_workbook(french)["Avis sur les sessions"]
+    assert [c.value for c in sheet[1]][2] == "Début de la session (Europe/Zurich)"
+    assert isinstance(sheet.cell(2, 3).value, datetime)
     assert main(["role", "add", "77", "moderator"]) == 0
     assert main(["role", "list"]) == 0
     assert "moderator" in asyncio.run(roles(77))

@@ -12,7 +12,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.services.event_data import load_event_data
 from bot.services.importing import apply_import, plan_import
-from tests.conftest import ORGANISER_ID, Harness, build_harness, make_config, started
+from tests.conftest import ORGANISER_ID, Chat, Harness, build_harness, make_config, started
 from tests.import_support import CONGRESS, make_consultation
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -72,6 +72,41 @@ async def test_agenda_in_french_on_the_imported_programme(congress: Harness) -> 
     assert "samedi 27 décembre 2014" in text
     assert "Page 1 sur 5" in text
     assert "31C3 Opening Event" in text
+
+
+def _row_with(chat: Chat, data: str) -> list[tuple[str, str]]:
+    """The keyboard row holding the button whose callback data is `data`: (text, data) each."""
+    for row in chat.last.buttons():
+        if any(b["callback_data"] == data for b in row):
+            return [(b["text"], b["callback_data"]) for b in row]
+    raise AssertionError(f"no button {data!r}")
+
+
+async def test_in_arabic_next_points_left_and_sits_on_the_left(congress: Harness) -> None:
+    arabic = congress.chat(1004, "ar")
+    english = congress.chat(1005, "en")
+    for chat in (arabic, english):
+        await chat.send("/agenda")
+    assert _row_with(arabic, "ag:d:2014-12-27:1") == [("◀", "ag:d:2014-12-27:1")]
+    assert _row_with(english, "ag:d:2014-12-27:1") == [("▶", "ag:d:2014-12-27:1")]
+    await arabic.press("◀")
+    await english.press("▶")
+    # Read right to left: back (▶) on the right, on (◀) on the left.
+    assert _row_with(arabic, "ag:d:2014-12-27:2") == [
+        ("◀", "ag:d:2014-12-27:2"),
+        ("▶", "ag:d:2014-12-27:0"),
+    ]
+    assert _row_with(english, "ag:d:2014-12-27:2") == [
+        ("◀", "ag:d:2014-12-27:0"),
+        ("▶", "ag:d:2014-12-27:2"),
+    ]
+    # The days too: the next day on the left in Arabic, where « » turn round on their own.
+    await arabic.press_data(arabic.last.message_id, "ag:d:2014-12-28:0")
+    await english.press_data(english.last.message_id, "ag:d:2014-12-28:0")
+    days = [data for _text, data in _row_with(arabic, "ag:d:2014-12-29:0")]
+    assert days == ["ag:d:2014-12-29:0", "ag:d:2014-12-27:0"]
+    days = [data for _text, data in _row_with(english, "ag:d:2014-12-29:0")]
+    assert days == ["ag:d:2014-12-27:0", "ag:d:2014-12-29:0"]
 
 
 def _moved_export(tmp_path: Path) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from bot.services.event_data import Consultation, Session, load_event_data
 from bot.services.importers import ImportFailed, ImportOptions, read
 from bot.services.importers.plain_text import to_plain_text
-from bot.services.importing import apply_import, plan_import
+from bot.services.importing import apply_import, describe, plan_import
 from tests.import_support import CONGRESS, PRETALX, make_consultation
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -178,6 +178,70 @@ def test_older_start_duration_fields_and_newer_end_guid_fields(tmp_path: Path) -
     guid_talk = next(s.session for s in first.sessions if s.place.endswith('["Gray Room"][0]'))
     assert guid_talk.title.get("en") == "Focused 5thgeneration hardware"
     assert local(guid_talk) == ("2020-12-14 09:00", "2020-12-14 09:45")
+
+
+# --- Time zones ---------------------------------------------------------------------------
+
+
+def _without_dates(data: dict[str, Any], keep: int = 0) -> dict[str, Any]:
+    """The export with its events' dates (and offsets) dropped, but for the first `keep`: the
+    older start-and-duration form, whose times carry no offset."""
+    events = [
+        event
+        for day in data["schedule"]["conference"]["days"]
+        for listed in day["rooms"].values()
+        for event in listed
+    ]
+    for event in events[keep:]:
+        del event["date"]
+    return data
+
+
+def _zone_warnings(tmp_path: Path, data: dict[str, Any]) -> list[str]:
+    make_consultation(tmp_path, "democon", "Europe/Berlin", date(2020, 12, 14), date(2020, 12, 16))
+    plan = plan_import(tmp_path, "democon", _write(tmp_path, data))
+    return [w for w in plan.warnings if "time zone" in w]
+
+
+def test_times_with_offsets_are_said_to_be_converted_by_them(tmp_path: Path) -> None:
+    # The sample names UTC but gives every time with its +01:00 offset.
+    assert _zone_warnings(tmp_path, _pretalx()) == [
+        "the export's time zone is UTC, the consultation's Europe/Berlin: times are converted "
+        "using the offsets in the file"
+    ]
+
+
+def test_times_without_offsets_are_said_to_be_read_in_the_exports_zone(tmp_path: Path) -> None:
+    assert _zone_warnings(tmp_path, _without_dates(_pretalx())) == [
+        "the export's time zone is UTC, the consultation's Europe/Berlin: the file's times "
+        "carry no offset, so they are read as UTC time and converted to Europe/Berlin"
+    ]
+
+
+def test_some_times_with_offsets_and_some_without(tmp_path: Path) -> None:
+    assert _zone_warnings(tmp_path, _without_dates(_pretalx(), keep=35)) == [
+        "the export's time zone is UTC, the consultation's Europe/Berlin: times with an offset "
+        "are converted using it, and those without one (1 time) are read as UTC time and "
+        "converted to Europe/Berlin"
+    ]
+
+
+def test_an_unknown_zone_is_warned_of_once_with_the_zone_assumed(tmp_path: Path) -> None:
+    data = _without_dates(_pretalx())
+    data["schedule"]["conference"]["time_zone_name"] = "Mars/Olympus_Mons"
+    assert _zone_warnings(tmp_path, data) == [
+        "unknown time zone 'Mars/Olympus_Mons': times without an offset are read in Europe/Berlin"
+    ]
+
+
+def test_the_summary_counts_in_singular_and_plural(tmp_path: Path) -> None:
+    data = _pretalx()
+    days = data["schedule"]["conference"]["days"]
+    first = days[0]["rooms"]["Gray Room"][0]
+    data["schedule"]["conference"]["days"] = [dict(days[0], rooms={"Gray Room": [first]})]
+    make_consultation(tmp_path, "democon", "Europe/Berlin", date(2020, 12, 14), date(2020, 12, 16))
+    plan = plan_import(tmp_path, "democon", _write(tmp_path, data))
+    assert "1 session in 1 room, 2020-12-14 to 2020-12-14" in describe(plan, dry_run=True)
 
 
 # --- Broken files -------------------------------------------------------------------------

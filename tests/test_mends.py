@@ -9,9 +9,9 @@ from tests.conftest import ORGANISER_ID, Harness, joined
 
 REFUSED = {
     "en": "I am not sure I know the answer",
-    "fr": "Je ne suis pas sûr de connaître la réponse",
-    "es": "No estoy seguro de saber la respuesta",
-    "ar": "لست متأكدًا",
+    "fr": "Je n'ai pas de réponse sûre à cette question",
+    "es": "No sé con certeza la respuesta",
+    "ar": "لست على يقين",
 }
 LOST_AND_FOUND = {
     "en": "Lost and found is at the registration desk",
@@ -105,7 +105,7 @@ ACKNOWLEDGED = {
     "en": "👍 Ask me anything else any time.",
     "fr": "👍 N'hésitez pas à me poser d'autres questions à tout moment.",
     "es": "👍 Pregúnteme cualquier otra cosa cuando quiera.",
-    "ar": "👍 اسألني عن أي شيء آخر في أي وقت.",
+    "ar": "👍 يسعدني الرد على أي سؤال آخر في أي وقت.",
 }
 
 

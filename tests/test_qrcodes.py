@@ -12,6 +12,7 @@ from bidi import get_display
 from matplotlib.figure import Figure
 from PIL import Image
 
+from bot.i18n import compile_catalogs
 from bot.services import qrcodes
 from bot.services.event_data import Consultation
 from tests.conftest import sample_events
@@ -158,3 +159,39 @@ def test_svg_cards_hold_the_sessions_deep_link(tmp_path: Path) -> None:
     expected = f"https://t.me/iom_bot?start=fb_{MIXED_MIGRATION}"
     code = segno.make(expected, error="m").svg_inline(scale=8, border=4, omitsize=False)
     assert code in card.path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("lang", "caption"),
+    [
+        ("en", "Scan to rate this session"),
+        ("fr", "Scannez pour évaluer cette session"),
+        ("es", "Escanee para valorar esta sesión"),
+    ],
+)
+def test_the_caption_is_in_the_cards_language(
+    tmp_path: Path, drawn: list[str], lang: str, caption: str
+) -> None:
+    compile_catalogs()
+    qrcodes.write_cards(nairobi(), "iom_bot", tmp_path, lang=lang)
+    captions = drawn[1::2]
+    assert captions
+    assert set(captions) == {caption}
+
+
+def test_an_arabic_card_has_an_arabic_caption_in_png_and_svg(
+    tmp_path: Path, drawn: list[str]
+) -> None:
+    compile_catalogs()
+    caption = "يُرجى مسح الرمز لتقييم هذه الجلسة"
+    qrcodes.write_cards(nairobi(), "iom_bot", tmp_path, lang="ar")
+    assert drawn[1] == qrcodes.visual(caption)
+    cards = qrcodes.write_cards(nairobi(), "iom_bot", tmp_path, fmt="svg", lang="ar")
+    svg = cards[0].path.read_text(encoding="utf-8")
+    assert f'direction="rtl" unicode-bidi="embed">{caption}</text></svg>' in svg
+    assert "Scan to rate" not in svg
+
+
+def test_a_caption_given_is_printed_as_given(tmp_path: Path, drawn: list[str]) -> None:
+    qrcodes.write_cards(nairobi(), "iom_bot", tmp_path, lang="fr", caption="Votre avis compte")
+    assert set(drawn[1::2]) == {"Votre avis compte"}

@@ -627,7 +627,7 @@ async def test_the_command_line_reload_is_served_by_the_running_bot(
     assert command.result() == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "Reloaded."
-    assert f"{GENEVA_ID}: 1 session changes, 1 delegates notified" in out
+    assert f"{GENEVA_ID}: 1 session change, 1 delegate notified" in out
 
 
 def test_a_failed_reload_is_told_by_its_status_not_by_its_wording(tmp_path: Path) -> None:
@@ -731,7 +731,7 @@ async def test_a_reload_requested_while_the_bot_was_down_is_answered_when_it_sta
     ok, lines = answer
     assert ok
     assert lines[0] == "Reloaded when the bot started again."
-    assert f"{GENEVA_ID}: 1 session changes, {len(STARRING)} delegates notified" in lines
+    assert f"{GENEVA_ID}: 1 session change, {len(STARRING)} delegates notified" in lines
     async with bot_on_data(tmp_path, clock, api) as services:  # answered: not served again
         clock.advance(seconds=2)
         await services.delivery.process_due(clock.now())

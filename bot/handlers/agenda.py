@@ -7,7 +7,14 @@ from datetime import date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, reply, required_id, show
+from bot.handlers.common import (
+    in_reading_order,
+    out_of_date,
+    page_buttons,
+    reply,
+    required_id,
+    show,
+)
 from bot.handlers.consultation import need_consultation, open_consultation
 from bot.handlers.formatting import (
     clock_time,
@@ -78,27 +85,20 @@ async def _day_page(
     lines.append(_("Tap a session to open it, then ⭐ to add it to your agenda."))
     rows = _session_buttons(shown, consultation, starred)
     if pages > 1:
-        paging = []
-        if page > 0:
-            paging.append(InlineKeyboardButton("◀", callback_data=f"ag:d:{day}:{page - 1}"))
-        if page < pages - 1:
-            paging.append(InlineKeyboardButton("▶", callback_data=f"ag:d:{day}:{page + 1}"))
-        rows.append(paging)
+        rows.append(page_buttons(page, pages, lambda n: f"ag:d:{day}:{n}"))
     days = consultation.days()
     index = days.index(day)
-    nav = []
-    if index > 0:
-        nav.append(
-            InlineKeyboardButton(
-                "« " + day_short(days[index - 1]), callback_data=f"ag:d:{days[index - 1]}:0"
-            )
-        )
-    if index < len(days) - 1:
-        nav.append(
-            InlineKeyboardButton(
-                day_short(days[index + 1]) + " »", callback_data=f"ag:d:{days[index + 1]}:0"
-            )
-        )
+    earlier = days[index - 1] if index > 0 else None
+    later = days[index + 1] if index < len(days) - 1 else None
+    # « and » are mirrored in right-to-left text: they point the right way in any language.
+    nav = in_reading_order(
+        InlineKeyboardButton("« " + day_short(earlier), callback_data=f"ag:d:{earlier}:0")
+        if earlier
+        else None,
+        InlineKeyboardButton(day_short(later) + " »", callback_data=f"ag:d:{later}:0")
+        if later
+        else None,
+    )
     if nav:
         rows.append(nav)
     await show(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
@@ -266,12 +266,7 @@ async def _now_next(
     rows = _session_buttons(shown, consultation, starred)
     if pages > 1:
         flag = "1" if include_now else "0"
-        paging = []
-        if page > 0:
-            paging.append(InlineKeyboardButton("◀", callback_data=f"ag:n:{flag}:{page - 1}"))
-        if page < pages - 1:
-            paging.append(InlineKeyboardButton("▶", callback_data=f"ag:n:{flag}:{page + 1}"))
-        rows.append(paging)
+        rows.append(page_buttons(page, pages, lambda n: f"ag:n:{flag}:{n}"))
     markup = InlineKeyboardMarkup(rows) if rows else None
     query_data = update.callback_query.data if update.callback_query else None
     if (query_data or "").startswith("ag:n:"):

@@ -8,18 +8,37 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, filters
 
 from bot.context import BotContext, Services
 from bot.handlers.formatting import split_message
-from bot.i18n import _
+from bot.i18n import RTL, _, current_language
 
 logger = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]*>")
+
+
+def in_reading_order(
+    previous: InlineKeyboardButton | None, following: InlineKeyboardButton | None
+) -> list[InlineKeyboardButton]:
+    """A row of "back" and "on" buttons as the reader reads: in a right-to-left language the
+    next page or day is on the left. (Telegram lays a row out left to right in any language.)"""
+    row = [button for button in (previous, following) if button is not None]
+    return row[::-1] if current_language() in RTL else row
+
+
+def page_buttons(page: int, pages: int, data: Callable[[int], str]) -> list[InlineKeyboardButton]:
+    """◀ ▶ between pages, pointing the way the reader's language reads: in Arabic, "next" is ◀
+    on the left. `data(n)` is the callback data that opens page n."""
+    back, on = ("▶", "◀") if current_language() in RTL else ("◀", "▶")
+    return in_reading_order(
+        InlineKeyboardButton(back, callback_data=data(page - 1)) if page > 0 else None,
+        InlineKeyboardButton(on, callback_data=data(page + 1)) if page < pages - 1 else None,
+    )
 
 
 async def reply(

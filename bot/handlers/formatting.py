@@ -6,6 +6,8 @@ import html
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 
+from babel import Locale
+from babel.core import get_global
 from babel.dates import (
     format_date,
     format_interval,
@@ -81,8 +83,20 @@ def _time(value: datetime, pattern: str, zone: tzinfo, lang: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _zone_location(zone: tzinfo, lang: str) -> str:
-    return get_timezone_location(zone, locale=lang)
+def zone_place(zone: tzinfo, lang: str) -> str:
+    """Where the zone's clocks are, in `lang`: its country when the country has that one zone
+    ("Suisse"), else its city ("New York").
+
+    Babel's location names wrap the place in CLDR's own pattern ("heure : Suisse"), which reads
+    oddly inside a sentence; the sentence around the place is the catalogs' to word.
+    """
+    key = str(getattr(zone, "key", zone))
+    key = get_global("zone_aliases").get(key, key)
+    territory = get_global("zone_territories").get(key)
+    names = Locale.parse(lang).territories
+    if territory in names and len(get_global("territory_zones").get(str(territory), ())) == 1:
+        return str(names[territory])
+    return get_timezone_location(zone, locale=lang, return_city=True)
 
 
 def day_long(day: date) -> str:
@@ -105,8 +119,10 @@ def time_range(session: Session, consultation: Consultation) -> str:
 
 
 def zone_note(consultation: Consultation) -> str:
-    location = _zone_location(consultation.timezone, current_language())
-    return _("All times are local: {zone}.").format(zone=location)
+    place = zone_place(consultation.timezone, current_language())
+    # TRANSLATORS: {place} is a country ("Switzerland") or, where a country has several time
+    # zones, a city ("New York"); word the sentence so that any place name fits.
+    return _("All times are local: {place} time.").format(place=isolate(place))
 
 
 def when(session: Session, consultation: Consultation) -> str:

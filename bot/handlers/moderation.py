@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, parse_id, reply, show
+from bot.handlers.common import out_of_date, page_buttons, parse_id, reply, show
 from bot.handlers.consultation import need_consultation
 from bot.handlers.feedback import stars
 from bot.handlers.formatting import esc, moment, person, quote, shorten, time_range
@@ -120,12 +120,7 @@ async def _reviews_page(
     if pages > 1:
         lines.append("")
         lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
-        paging = []
-        if page > 0:
-            paging.append(InlineKeyboardButton("◀", callback_data=f"mv:l:{sort}:{page - 1}"))
-        if page < pages - 1:
-            paging.append(InlineKeyboardButton("▶", callback_data=f"mv:l:{sort}:{page + 1}"))
-        rows.append(paging)
+        rows.append(page_buttons(page, pages, lambda n: f"mv:l:{sort}:{n}"))
     other = SORT_TIME if sort == SORT_WORST else SORT_WORST
     label = _("Sort by time") if sort == SORT_WORST else _("Sort worst first")
     rows.append([InlineKeyboardButton("↕️ " + label, callback_data=f"mv:l:{other}:0")])
@@ -251,12 +246,7 @@ async def _comments_page(
         rows.append(hide_row[start : start + 3])
     if pages > 1:
         lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
-        paging = []
-        if page > 0:
-            paging.append(InlineKeyboardButton("◀", callback_data=f"mv:c:{session_id}:{page - 1}"))
-        if page < pages - 1:
-            paging.append(InlineKeyboardButton("▶", callback_data=f"mv:c:{session_id}:{page + 1}"))
-        rows.append(paging)
+        rows.append(page_buttons(page, pages, lambda n: f"mv:c:{session_id}:{n}"))
     rows.append(
         [
             InlineKeyboardButton("« " + _("All sessions"), callback_data=f"mv:l:{SORT_WORST}:0"),
@@ -335,8 +325,9 @@ async def export_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     kind, fmt = EXPORT_KINDS[parts[2]], parts[3]
-    table = await context.services.feedback.table(kind, consultation)
-    content = render(table, fmt, kind)
+    # The moderator's language for the headers and the sheet's title; times in the zone named.
+    table = await context.services.feedback.table(kind, consultation, current_language())
+    content = render(table, fmt)
     stamp = context.services.clock.now().astimezone(consultation.timezone).strftime("%Y%m%d-%H%M")
     captions = {
         "feedback": _("Session feedback"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from bot.clock import Clock
+from bot.i18n import DEFAULT, _, use_language
 from bot.services.data_reading import Text
 from bot.services.errors import DomainError, NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation, EventData, Session
@@ -70,12 +71,17 @@ class SessionReview:
     stats: SessionStats
 
 
+# A cell of an export: text, a number, or a date and time (aware, in the consultation's zone).
+Cell = str | int | float | datetime
+
+
 @dataclass(frozen=True)
 class Table:
-    """Rows for an export: the header and the data, all text or numbers."""
+    """Rows for an export: the header and the data; `title` names the sheet."""
 
     header: tuple[str, ...]
-    rows: list[tuple[str | int | float, ...]]
+    rows: list[tuple[Cell, ...]]
+    title: str = "export"
 
 
 def feedback_link(bot_username: str, session: Session) -> str:
@@ -473,12 +479,27 @@ class Feedback:
 
     # --- exports (no delegate identity unless signed) -------------------------------------
 
-    async def feedback_table(self, consultation: Consultation) -> Table:
-        lang = consultation.default_language
+    async def feedback_table(self, consultation: Consultation, lang: str = DEFAULT) -> Table:
         records = await self._store.for_consultation(consultation.id)
         order = {s.id: i for i, s in enumerate(consultation.sessions)}
         records.sort(key=lambda r: (order.get(r.session_id, len(order)), r.created_at, r.id))
-        rows: list[tuple[str | int | float, ...]] = []
+        zone = consultation.timezone
+        with use_language(lang):
+            yes, no = _("yes"), _("no")
+            header = (
+                _("Session id"),
+                _("Session"),
+                # TRANSLATORS: a column of an export; {zone} is a time zone such as Europe/Zurich.
+                _("Session start ({zone})").format(zone=zone.key),
+                _("Rating"),
+                _("Attended"),
+                _("Comment"),
+                _("Signed by"),
+                # TRANSLATORS: a column of an export; {zone} is a time zone such as Europe/Zurich.
+                _("Submitted ({zone})").format(zone=zone.key),
+            )
+            title = _("Session feedback")
+        rows: list[tuple[Cell, ...]] = []
         for record in records:
             session = consultation.session(record.session_id)
             comment = "" if record.hidden else (record.comment or "")
@@ -487,28 +508,17 @@ class Feedback:
                 (
                     record.session_id,
                     session.title.get(lang) if session else "",
-                    _local(session.start, consultation) if session else "",
+                    session.start.astimezone(zone) if session else "",
                     record.rating if record.rating is not None else "",
-                    "yes" if record.attended else "no",
+                    yes if record.attended else no,
                     comment,
                     signed,
-                    _local(record.updated_at, consultation),
+                    record.updated_at.astimezone(zone),
                 )
             )
-        header = (
-            "session_id",
-            "session",
-            "session_start",
-            "rating",
-            "attended",
-            "comment",
-            "signed_by",
-            "submitted_at",
-        )
-        return Table(header, rows)
+        return Table(header, rows, title)
 
-    async def survey_table(self, consultation: Consultation) -> Table:
-        lang = consultation.default_language
+    async def survey_table(self, consultation: Consultation, lang: str = DEFAULT) -> Table:
         survey = consultation.survey
         questions = survey.questions if survey else ()
         answers = await self._store.all_answers(consultation.id)
@@ -516,10 +526,12 @@ class Feedback:
         respondents: dict[int, dict[str, str]] = {}
         for answer in answers:
             respondents.setdefault(answer.user_id, {})[answer.question_id] = answer.answer
-        header = ("respondent", *(q.id for q in questions))
-        rows: list[tuple[str | int | float, ...]] = []
+        with use_language(lang):
+            header = (_("Respondent"), *(q.text.get(lang) for q in questions))
+            title = _("Survey answers")
+        rows: list[tuple[Cell, ...]] = []
         for number, given in enumerate(respondents.values(), 1):
-            cells: list[str | int | float] = [number]
+            cells: list[Cell] = [number]
             for question in questions:
                 value = given.get(question.id, "")
                 if question.kind == "rating" and value:
@@ -530,26 +542,38 @@ class Feedback:
                 else:
                     cells.append(value)
             rows.append(tuple(cells))
-        return Table(header, rows)
+        return Table(header, rows, title)
 
-    async def recommendation_table(self, consultation: Consultation) -> Table:
-        lang = consultation.default_language
+    async def recommendation_table(self, consultation: Consultation, lang: str = DEFAULT) -> Table:
         titles: dict[str, Text] = {t.id: t.title for t in self.themes(consultation)}
-        rows: list[tuple[str | int | float, ...]] = []
+        zone = consultation.timezone
+        with use_language(lang):
+            other = _("Other")
+            header = (
+                _("Theme id"),
+                _("Theme"),
+                _("Recommendation"),
+                _("Signed by"),
+                _("Submitted ({zone})").format(zone=zone.key),
+            )
+            title = _("Recommendations")
+        rows: list[tuple[Cell, ...]] = []
         for record in await self._store.all_recommendations(consultation.id):
-            title = titles.get(record.theme_id)
+            theme = titles.get(record.theme_id)
             rows.append(
                 (
                     record.theme_id,
-                    title.get(lang) if title else "Other",
+                    theme.get(lang) if theme else other,
                     record.text,
                     record.signer_name or "" if record.signed else "",
-                    _local(record.created_at, consultation),
+                    record.created_at.astimezone(zone),
                 )
             )
-        return Table(("theme_id", "theme", "recommendation", "signed_by", "submitted_at"), rows)
+        return Table(header, rows, title)
 
-    async def table(self, kind: str, consultation: Consultation) -> Table:
+    async def table(self, kind: str, consultation: Consultation, lang: str = DEFAULT) -> Table:
+        """An export with its headers and sheet title in `lang`, its times in the consultation's
+        zone (named in the headers)."""
         tables = {
             "feedback": self.feedback_table,
             "survey": self.survey_table,
@@ -557,7 +581,7 @@ class Feedback:
         }
         if kind not in tables:
             raise ValueError(f"unknown export {kind!r}")
-        return await tables[kind](consultation)
+        return await tables[kind](consultation, lang)
 
 
 def _clean(text: str) -> str:
@@ -568,7 +592,3 @@ def _signature(name: str | None) -> str | None:
     if name is None:
         return None
     return clean(name, multiline=False).strip()[:128] or "?"
-
-
-def _local(moment: datetime, consultation: Consultation) -> str:
-    return moment.astimezone(consultation.timezone).strftime("%Y-%m-%d %H:%M")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from bot.i18n import counted
 from bot.services import importers
 from bot.services.changes import (
     ADDED,
@@ -65,6 +66,28 @@ class ImportPlan:
         return not (self.changes or self.details_changed or self.new_dates or self.new_day_change)
 
 
+def _zone_warning(programme: Programme, current: Consultation) -> str | None:
+    """What became of the times of an export made in another time zone than the consultation's:
+    converted by their offsets, or, having none, read as the export's zone's time."""
+    named, ours = programme.time_zone_name, current.timezone.key
+    if not named or named == ours or programme.read_in != named:
+        # The same zone; or one unknown, of which the reader already warned.
+        return None
+    said = f"the export's time zone is {named}, the consultation's {ours}: "
+    if not programme.without_offset:
+        return said + "times are converted using the offsets in the file"
+    if not programme.with_offset:
+        return (
+            said + f"the file's times carry no offset, so they are read as {named} time "
+            f"and converted to {ours}"
+        )
+    without = counted(programme.without_offset, "time", "times")
+    return (
+        said + f"times with an offset are converted using it, and those without one ({without}) "
+        f"are read as {named} time and converted to {ours}"
+    )
+
+
 def plan_import(
     data_dir: Path,
     consultation_id: str,
@@ -93,11 +116,9 @@ def plan_import(
     options = ImportOptions(zone=current.timezone, language=current.default_language)
     programme = importers.read(source, options, fmt)
     warnings = list(programme.warnings)
-    if programme.time_zone_name and programme.time_zone_name != current.timezone.key:
-        warnings.append(
-            f"the export's time zone is {programme.time_zone_name}, the consultation's "
-            f"{current.timezone.key}: times are converted using the offsets in the file"
-        )
+    zone_warning = _zone_warning(programme, current)
+    if zone_warning:
+        warnings.append(zone_warning)
     first, last = programme.first_day, programme.last_day
     assert first is not None
     assert last is not None
@@ -329,7 +350,8 @@ def describe(plan: ImportPlan, *, dry_run: bool) -> str:
     would = "would " if dry_run else ""
     lines = [
         f"{programme.source} ({importers.FORMAT_NAMES.get(programme.format, programme.format)}): "
-        f"{len(programme.sessions)} sessions in {len(programme.rooms())} rooms, "
+        f"{counted(len(programme.sessions), 'session', 'sessions')} in "
+        f"{counted(len(programme.rooms()), 'room', 'rooms')}, "
         f"{programme.first_day} to {programme.last_day}",
     ]
     lines += [f"  warning: {w}" for w in plan.warnings]

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock
+from bot.i18n import counted
 from bot.services.changes import ADDED, SessionChange, diff_sessions
 from bot.services.data_reading import DataProblem, EventDataError, Text
 from bot.services.event_data import Consultation, EventData, Session, load_event_data
@@ -330,8 +331,9 @@ def summary_lines(result: ReloadResult, heading: str = "Reloaded.") -> list[str]
     lines = [heading]
     for item in result.changed:
         lines.append(
-            f"{item.consultation_id}: {len(item.changes)} session changes, "
-            f"{item.notified} delegates notified"
+            f"{item.consultation_id}: "
+            f"{counted(len(item.changes), 'session change', 'session changes')}, "
+            f"{counted(item.notified, 'delegate', 'delegates')} notified"
         )
         for change in item.changes:
             lines.append(f"  {change.session_id}: {', '.join(sorted(change.kinds))}")

@@ -13,6 +13,7 @@ import arabic_reshaper
 import segno
 from bidi import get_display
 
+from bot.i18n import _, use_language
 from bot.services.event_data import Consultation, Session
 from bot.services.feedback import feedback_link
 
@@ -140,13 +141,20 @@ def write_cards(
     *,
     fmt: str = "png",
     lang: str | None = None,
-    caption: str = "Scan to rate this session",
+    caption: str | None = None,
 ) -> list[QrCard]:
-    """One card per session (breaks excepted), named <consultation>-<session>.<fmt>."""
+    """One card per session (breaks excepted), named <consultation>-<session>.<fmt>.
+
+    The caption under the code is in the card's language, as its title is, unless given.
+    """
     if fmt not in QR_FORMATS:
         raise ValueError(f"unknown format {fmt!r} (png or svg)")
     out.mkdir(parents=True, exist_ok=True)
     lang = lang or consultation.default_language
+    if caption is None:
+        with use_language(lang):
+            # TRANSLATORS: printed under the QR code on a room's door.
+            caption = _("Scan to rate this session")
     cards = []
     for session in consultation.sessions:
         if session.kind == "break":

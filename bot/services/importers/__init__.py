@@ -72,6 +72,11 @@ class Programme:
     title: str | None = None
     time_zone_name: str | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # How the file gave its times: with a UTC offset ("…T09:00:00+01:00"), or without one, read
+    # as `read_in` time (the zone it names when known, else the consultation's).
+    with_offset: int = 0
+    without_offset: int = 0
+    read_in: str | None = None
 
     @property
     def first_day(self) -> date | None:

@@ -86,6 +86,8 @@ class FrabBuilder:
     problems: list[SourceProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sessions: list[ImportedSession] = field(default_factory=list)
+    with_offset: int = 0
+    without_offset: int = 0
     _ids: dict[str, str] = field(default_factory=dict)
 
     def problem(self, place: str, message: str) -> None:
@@ -157,15 +159,14 @@ class FrabBuilder:
                     f"'{stamp}' is not a date and time like 2020-12-14T09:00:00+01:00",
                 )
                 return None
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=self.zone)
-            return parsed
+            return self._zoned(parsed)
         clock = str(values.get("start") or "").strip()
         match = _CLOCK_RE.match(clock)
         if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
             self.problem(raw.where("start"), f"'{clock}' is not a time like 09:30")
             return None
         hour, minute = int(match.group(1)), int(match.group(2))
+        self.without_offset += 1
         start = datetime.combine(raw.day, datetime.min.time(), self.zone).replace(
             hour=hour, minute=minute
         )
@@ -187,15 +188,21 @@ class FrabBuilder:
                     f"'{end_text}' is not a date and time like 2020-12-14T09:30:00+01:00",
                 )
                 return None
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=self.zone)
-            return parsed
+            return self._zoned(parsed)
         duration_text = str(values.get("duration") or "").strip()
         duration = parse_duration(duration_text)
         if duration is None:
             self.problem(raw.where("duration"), f"'{duration_text}' is not a duration like 00:45")
             return None
         return start + duration if start else None
+
+    def _zoned(self, moment: datetime) -> datetime:
+        """A time from the file: by its own offset, or else read in the file's zone."""
+        if moment.tzinfo is None:
+            self.without_offset += 1
+            return moment.replace(tzinfo=self.zone)
+        self.with_offset += 1
+        return moment
 
     def _description(self, values: dict[str, Any]) -> str:
         parts: list[str] = []
@@ -218,6 +225,9 @@ class FrabBuilder:
             title=title,
             time_zone_name=zone_name,
             warnings=tuple(self.warnings),
+            with_offset=self.with_offset,
+            without_offset=self.without_offset,
+            read_in=str(self.zone),
         )
 
 
