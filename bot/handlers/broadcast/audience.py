@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.handlers.broadcast.card import back_button, button_data, draft_card
 from bot.handlers.broadcast.labels import number
-from bot.handlers.common import out_of_date, parse_id, show
+from bot.handlers.common import out_of_date, page_buttons, parse_id, show
 from bot.handlers.formatting import day_short, shorten
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED, _, current_language
 from bot.services.broadcasts import Audience, AudienceNotValid
@@ -153,15 +153,7 @@ async def _session_menu(
         if len(data.encode()) > 64:
             data = button_data(record, f"a:i:{index}")
         rows.append([InlineKeyboardButton(shorten(label, 60), callback_data=data)])
-    paging = []
-    if page > 0:
-        paging.append(
-            InlineKeyboardButton("◀️", callback_data=button_data(record, f"a:s:{page - 1}"))
-        )
-    if page < pages - 1:
-        paging.append(
-            InlineKeyboardButton("▶️", callback_data=button_data(record, f"a:s:{page + 1}"))
-        )
+    paging = page_buttons(page, pages, lambda n: button_data(record, f"a:s:{n}"))
     if paging:
         rows.append(paging)
     title = "⭐ <b>" + _("Which session's audience?") + "</b>"

@@ -18,7 +18,7 @@ from bot.handlers.broadcast.labels import (
 )
 from bot.handlers.common import reply, show
 from bot.handlers.formatting import esc, person, shorten
-from bot.i18n import _, isolate
+from bot.i18n import _, isolate, ngettext
 from bot.services.broadcasts import Report
 from bot.storage.broadcasts import CANCELLED, DONE, SCHEDULED, SENDING, BroadcastRecord
 
@@ -77,7 +77,9 @@ def report_text(services: Services, report: Report) -> str:
         )
         more = report.unknown_count - len(report.unknown)
         if more > 0:
-            names += " " + _("and {count} more").format(count=number(more))
+            names += " " + ngettext("and {count} more", "and {count} more", more).format(
+                count=number(more)
+            )
         lines.append(
             "❓ "
             + _(

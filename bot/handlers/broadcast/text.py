@@ -9,7 +9,7 @@ from bot.handlers.broadcast.card import back_button, button_data, draft_card
 from bot.handlers.broadcast.labels import number
 from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.formatting import language_name
-from bot.i18n import LANGUAGE_NAMES, SUPPORTED, _
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED, _, ngettext
 from bot.services.broadcasts import CAPTION_LIMIT, NothingToSend, TextTooLong
 from bot.storage.broadcasts import BroadcastRecord
 
@@ -75,7 +75,11 @@ async def receive_text(
         await reply(
             update,
             context,
-            _("This text is too long: {length} characters.").format(length=number(exc.length))
+            ngettext(
+                "This text is too long: {length} character.",
+                "This text is too long: {length} characters.",
+                exc.length,
+            ).format(length=number(exc.length))
             + " "
             + limit_note.format(limit=number(exc.limit))
             + " "
