@@ -21,11 +21,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.storage.database import from_iso, latest_schema_version, to_iso
+from bot.storage.database import from_iso, latest_schema_version
 from bot.storage.health import schema_version_of
 
 logger = logging.getLogger(__name__)
@@ -117,12 +117,11 @@ class Heartbeat:
         self._write(self._stopped)
 
     def _write(self, now: datetime) -> None:
-        started = self._started or now
         body = {
             "mode": self._mode,
-            "started": to_iso(started),
-            "received": to_iso(self._received) if self._received else None,
-            "stopped": to_iso(self._stopped) if self._stopped else None,
+            "started": _iso(self._started or now),
+            "received": _iso(self._received) if self._received else None,
+            "stopped": _iso(self._stopped) if self._stopped else None,
             "address": self._address,
         }
         temporary = self.path.with_name(self.path.name + ".tmp")
@@ -136,6 +135,11 @@ class Heartbeat:
             return
         self._failing = False
         self._written = now
+
+
+def _iso(moment: datetime) -> str:
+    # To the microsecond: with a threshold of a few seconds (tests), whole seconds would blur it.
+    return moment.astimezone(UTC).isoformat()
 
 
 def read_pulse(path: Path) -> Pulse | None:
