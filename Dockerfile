@@ -1,5 +1,9 @@
 # The bot on a slim Python base, catalogs compiled at build time, run as a non-root user.
-FROM python:3.12-slim
+# The base is pinned (version and digest of its multi-platform index) and the dependencies by
+# constraints.txt, so that rebuilding the same commit gives the same image. To move to a newer
+# Python 3.12 release: `docker buildx imagetools inspect python:3.12.N-slim-bookworm` gives the
+# digest; refresh constraints.txt with scripts/refresh-constraints.sh.
+FROM python:3.12.15-slim-bookworm@sha256:54c85f3c47607a77f32adec749d3c81d1348bf25833671f512b26a9b6d778cb3
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -9,11 +13,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/app/data
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 COPY locales ./locales
+# The sample event; docker-compose.yml mounts the host's data/ over it (read-only).
 COPY data ./data
-RUN pip install . \
+RUN pip install -c constraints.txt . \
     && python -c "from bot.i18n import compile_catalogs; compile_catalogs()" \
     && useradd --system --uid 10001 --home /app bot \
     && mkdir -p /var/lib/consultations-bot /var/lib/consultations-bot-key \
@@ -26,5 +31,10 @@ USER bot
 VOLUME ["/var/lib/consultations-bot", "/var/lib/consultations-bot-key"]
 # The webhook server (webhook mode only): updates on the WEBHOOK_URL path, GET /healthz.
 EXPOSE 8080
+# Healthy while the database reads at this version's schema and updates arrive: long polling
+# had a successful getUpdates within HEALTH_STALE_SECONDS (180), or the webhook server's
+# /healthz answers ok. One line says why, in `docker inspect`.
+HEALTHCHECK --interval=30s --timeout=15s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "health"]
 ENTRYPOINT ["python", "-m", "bot"]
 CMD ["run"]

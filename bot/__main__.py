@@ -15,6 +15,7 @@ from bot import (
     backup_command,
     broadcast_command,
     feedback_commands,
+    health_command,
     import_command,
     restore_command,
 )
@@ -243,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_command.add_parser(commands)
     backup_command.add_parser(commands)
     restore_command.add_parser(commands)
+    health_command.add_parser(commands)
     ask_command.add_parser(commands)
     feedback_commands.add_parsers(commands)
     broadcast_command.add_parsers(commands)
@@ -267,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers["import"] = import_command.run
     handlers["backup"] = backup_command.run
     handlers["restore"] = restore_command.run
+    handlers["health"] = health_command.run
     handlers["ask"] = ask_command.run
     handlers["reload"] = cmd_reload
     handlers.update(feedback_commands.HANDLERS)

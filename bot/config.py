@@ -120,6 +120,18 @@ def _webhook_secret(raw: str) -> str | None:
     return secret
 
 
+def _seconds(name: str, raw: str, default: float) -> float:
+    if not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: '{raw}' is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name}: {raw.strip()} is not a positive number of seconds")
+    return value
+
+
 def _switch(name: str, raw: str) -> bool:
     """On unless set to off (empty: on)."""
     value = raw.strip().casefold()
@@ -154,6 +166,8 @@ class Config:
     anonymity_key_lost: bool = False
     # The sentence encoder beside the word matcher (off: the matcher answers alone).
     sentence_encoder: bool = True
+    # `python -m bot health` fails when no getUpdates succeeded for this long (long polling).
+    health_stale_after: float = 180.0
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -183,4 +197,7 @@ class Config:
             anonymity_key_file=Path(values.get("ANONYMITY_KEY_FILE") or cls.anonymity_key_file),
             anonymity_key_lost=_yes("ANONYMITY_KEY_LOST", values.get("ANONYMITY_KEY_LOST", "")),
             sentence_encoder=_switch("SENTENCE_ENCODER", values.get("SENTENCE_ENCODER", "")),
+            health_stale_after=_seconds(
+                "HEALTH_STALE_SECONDS", values.get("HEALTH_STALE_SECONDS", ""), 180.0
+            ),
         )

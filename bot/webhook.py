@@ -25,6 +25,16 @@ from telegram.request import HTTPXRequest
 
 from bot.context import BotApplication, Services
 from bot.receiving import Received, receive
+from bot.services.health import (
+    POLLING,
+    WEBHOOK,
+    Heartbeat,
+    beat_every,
+    heartbeat_path,
+    poll_timeout,
+    webhook_address,
+)
+from bot.storage.database import latest_schema_version
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +52,9 @@ MAX_BODY = 1 << 20
 
 
 async def health(application: BotApplication) -> tuple[bool, dict[str, Any]]:
-    """Whether the database answers and the scheduler runs, as a JSON-able report."""
-    report: dict[str, Any] = {"database": "down", "scheduler": "down"}
+    """Whether the database answers at this version's schema and the scheduler runs, as a
+    JSON-able report (`python -m bot health` checks the same schema from outside)."""
+    report: dict[str, Any] = {"database": "down", "schema": "unknown", "scheduler": "down"}
     services: Services | None = application.bot_data.get("services")
     if services is not None:
         try:
@@ -51,12 +62,16 @@ async def health(application: BotApplication) -> tuple[bool, dict[str, Any]]:
                 row = await cursor.fetchone()
             if row is not None and row[0] == 1:
                 report["database"] = "ok"
+            version, expected = await services.db.schema_version(), latest_schema_version()
+            report["schema"] = (
+                "ok" if version == expected else "behind" if version < expected else "ahead"
+            )
         except Exception:  # any failure means "down"; the reason goes to the log
             logger.warning("Health check: the database did not answer", exc_info=True)
     job_queue = application.job_queue
     if job_queue is not None and job_queue.scheduler.running:
         report["scheduler"] = "ok"
-    healthy = report["database"] == "ok" and report["scheduler"] == "ok"
+    healthy = all(report[part] == "ok" for part in ("database", "schema", "scheduler"))
     report["status"] = "ok" if healthy else "unhealthy"
     return healthy, report
 
@@ -71,6 +86,7 @@ class WebhookServer:
         self._secret = secret.encode()
         self._runner: web.AppRunner | None = None
         self.accepting = False
+        self.heartbeat: Heartbeat | None = None  # told of every delivery stored
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(path or "/", self._receive)
         app.router.add_get("/healthz", self._health)
@@ -116,6 +132,8 @@ class WebhookServer:
             # Not stored, so not confirmed: Telegram sends it again.
             logger.exception("Could not store an update from the webhook")
             return web.Response(status=500, text="not stored")
+        if self.heartbeat is not None:
+            self.heartbeat.received()
         if received.refused:
             return web.Response(status=400, text="malformed update")
         return web.Response(text="ok")
@@ -127,6 +145,31 @@ class WebhookServer:
 
 def webhook_path(url: str) -> str:
     return urlsplit(url).path or "/"
+
+
+def heartbeat_for(
+    application: BotApplication, mode: str, address: str | None = None
+) -> Heartbeat | None:
+    """The heartbeat beside the bot's database (none for a database in memory)."""
+    services: Services | None = application.bot_data.get("services")
+    if services is None or str(services.config.database_path) == ":memory:":
+        return None
+    config = services.config
+    return Heartbeat(
+        heartbeat_path(config.database_path),
+        mode,
+        services.clock,
+        every=beat_every(config.health_stale_after),
+        address=address,
+    )
+
+
+def poll_timeout_for(application: BotApplication) -> int:
+    """POLL_TIMEOUT, or less when the health check's threshold is short (see services.health)."""
+    services: Services | None = application.bot_data.get("services")
+    if services is None:
+        return POLL_TIMEOUT
+    return poll_timeout(services.config.health_stale_after, POLL_TIMEOUT)
 
 
 async def serve_webhook(
@@ -145,7 +188,10 @@ async def serve_webhook(
     await application.start()
     server = WebhookServer(application, secret=secret, path=webhook_path(url))
     try:
-        await server.start(listen, port)
+        bound = await server.start(listen, port)
+        server.heartbeat = heartbeat_for(application, WEBHOOK, webhook_address(listen, bound))
+        if server.heartbeat is not None:
+            server.heartbeat.start()
         await application.bot.set_webhook(
             url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, max_connections=20
         )
@@ -154,6 +200,8 @@ async def serve_webhook(
         logger.info("Stopping: no new updates; finishing those in hand")
     finally:
         await server.stop()
+        if server.heartbeat is not None:
+            server.heartbeat.stop()
         await drain(application)
 
 
@@ -218,8 +266,10 @@ class Poller:
         timeout: int = POLL_TIMEOUT,
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self._application = application
+        self._heartbeat = heartbeat  # told of every getUpdates answered and stored
         self._timeout = timeout
         self._backoff = backoff or Backoff()
         self._sleep = sleep
@@ -267,6 +317,8 @@ class Poller:
             self.offset = received.highest + 1
         elif items:
             raise TelegramError("getUpdates answered updates without an update_id")
+        if self._heartbeat is not None:
+            self._heartbeat.received()
         return received
 
     async def _run(self) -> None:
@@ -337,10 +389,13 @@ def run_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
         await application.initialize()
         if application.post_init:
             await application.post_init(application)  # queues what the last process left
-        poller = Poller(application)
+        heartbeat = heartbeat_for(application, POLLING)
+        poller = Poller(application, timeout=poll_timeout_for(application), heartbeat=heartbeat)
         try:
             await application.bot.delete_webhook()
             await application.start()
+            if heartbeat is not None:
+                heartbeat.start()
             poller.start()
             if application.job_queue is not None:
                 application.job_queue.run_repeating(
@@ -350,6 +405,8 @@ def run_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
             logger.info("Stopping: no new updates; finishing those in hand")
         finally:
             await poller.stop()
+            if heartbeat is not None:
+                heartbeat.stop()
             await drain(application)
 
     asyncio.run(main())

@@ -71,7 +71,12 @@ async def test_a_genuine_request_is_processed(harness: Harness, server: str) -> 
 async def test_healthz_reports_database_and_scheduler(harness: Harness, server: str) -> None:
     async with aiohttp.ClientSession() as http, http.get(f"{server}/healthz") as answer:
         assert answer.status == 200
-        assert await answer.json() == {"database": "ok", "scheduler": "ok", "status": "ok"}
+        assert await answer.json() == {
+            "database": "ok",
+            "schema": "ok",
+            "scheduler": "ok",
+            "status": "ok",
+        }
     await harness.services.db.close()
     healthy, report = await health(harness.app)
     assert not healthy
