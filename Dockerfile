@@ -2,7 +2,7 @@
 # The base is pinned (version and digest of its multi-platform index) and the dependencies by
 # constraints.txt, so that rebuilding the same commit gives the same image. To move to a newer
 # Python 3.12 release: `docker buildx imagetools inspect python:3.12.N-slim-bookworm` gives the
-# digest; refresh constraints.txt with scripts/refresh-constraints.sh.
+# digest; refresh constraints.txt with .ci/refresh-constraints.sh.
 FROM python:3.12.15-slim-bookworm@sha256:54c85f3c47607a77f32adec749d3c81d1348bf25833671f512b26a9b6d778cb3
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
