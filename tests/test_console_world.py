@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime
@@ -26,6 +27,7 @@ from bot.storage.updates import UpdateLog
 from tests.conftest import (
     GENEVA,
     ORGANISER_ID,
+    ROOT,
     Harness,
     build_harness,
     make_config,
@@ -89,6 +91,11 @@ def users(tmp_path: Path) -> dict[int, tuple[int, int]]:
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         rows = db.execute("SELECT user_id, active, console FROM users").fetchall()
     return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def programme_told(tmp_path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        return db.execute("SELECT consultation_id, sessions FROM announced_programmes").fetchall()
 
 
 def outbox_rows(tmp_path: Path) -> list[tuple[int | None, str, str]]:
@@ -229,10 +236,26 @@ async def test_a_broadcast_from_the_console_changes_no_other_delegate(
     assert (12, "broadcast", "pending") in outbox_rows(tmp_path)
 
 
+def moved_session_data(tmp_path: Path) -> Path:
+    """A copy of the event data where SESSION starts an hour later (half-edited, say)."""
+    data = tmp_path / "edited-data"
+    shutil.copytree(ROOT / "data", data)
+    sessions = data / CONSULTATION / "sessions.yaml"
+    text = sessions.read_text(encoding="utf-8")
+    moved = text.replace(
+        "start: 2026-12-08T11:00\n    end: 2026-12-08T12:30",
+        "start: 2026-12-08T12:00\n    end: 2026-12-08T13:30",
+    )
+    assert moved != text
+    sessions.write_text(moved, encoding="utf-8")
+    return data
+
+
 async def test_the_console_leaves_the_real_bots_work_alone(tmp_path: Path) -> None:
-    """Started on the bot's database, with its pretend clock a day ahead: the real bot's reload
-    request, its unanswered update, its processed update ids and a real delegate's pending
-    reminder are all still there, untouched, when the console has gone."""
+    """Started on the bot's database, with its pretend clock a day ahead and data where a
+    session moved: the real bot's reload request, its unanswered update, its processed update
+    ids, the programme delegates were told of and a real delegate's pending reminder are all
+    still there, untouched, when the console has gone; that delegate was told nothing."""
     clock = ManualClock(at(10, 15))
     config = make_config(tmp_path)
     requests = ReloadRequests(config.database_path.parent)
@@ -248,9 +271,14 @@ async def test_the_console_leaves_the_real_bots_work_alone(tmp_path: Path) -> No
     requests.ask("a-token")
     before = outbox_rows(tmp_path)
     assert (3001, "reminder", "pending") in before
+    announced = programme_told(tmp_path)
 
     clock.set(at(10, 15, day=9))
-    harness = console_harness(tmp_path, clock, CONSOLE_USER)
+    harness = build_harness(
+        make_config(tmp_path, console_user=CONSOLE_USER, data_dir=moved_session_data(tmp_path)),
+        clock,
+    )
+    harness.api.add_chat(CONSOLE_USER)
     async with started(harness):
         delegate = harness.chat(CONSOLE_USER)
         for _ in range(3):
@@ -261,6 +289,10 @@ async def test_the_console_leaves_the_real_bots_work_alone(tmp_path: Path) -> No
 
     assert requests.answer_for("a-token") is None
     assert outbox_rows(tmp_path)[: len(before)] == before
+    assert [row for row in outbox_rows(tmp_path) if row[0] == 3001] == [
+        row for row in before if row[0] == 3001
+    ]
+    assert programme_told(tmp_path) == announced
     assert not harness.api.bot_messages(3001)
     with sqlite3.connect(config.database_path) as db:
         assert db.execute("SELECT update_id FROM inbox").fetchall() == [(update["update_id"],)]
