@@ -115,7 +115,7 @@ WHERE id = ? AND state = 'pending'
 # The rows a process sends (and expires, and after a crash recovers): the real bot's are all
 # but those of the console chat's delegates (migration 018); a console's, its delegate's only.
 _REAL_REACH = "(user_id IS NULL OR +user_id NOT IN (SELECT user_id FROM users WHERE console = 1))"
-_CONSOLE_REACH = "+user_id = :reach"
+_CONSOLE_REACH = "user_id = :reach"
 _RECOVER = """
 UPDATE outbox SET state = 'unknown', reason = 'interrupted while sending', updated_at = :now
 WHERE state = 'sending' AND {reach}
