@@ -125,7 +125,7 @@ def build_application(
                 Matchers(),
                 TaughtStore(database.connection),
                 anonymity=anonymity,
-                users=UserStore(database.connection),
+                users=UserStore(database.connection, console=config.console),
                 understanding=understanding,
             ),
             understanding=understanding,

@@ -319,3 +319,27 @@ async def test_a_console_delegate_who_writes_from_telegram_becomes_a_real_one(
     async with started(real_harness(tmp_path, clock)) as real:
         await real.chat(CONSOLE_USER).send("/start")
     assert users(tmp_path)[CONSOLE_USER] == (1, 0)
+
+
+async def test_an_organiser_on_telegram_answers_a_console_users_ticket_and_nothing_is_sent(
+    tmp_path: Path,
+) -> None:
+    """Console users' tickets are in the helpdesk like any (filed in the same database); an
+    answer from the real bot is not relayed to them, anonymous or named."""
+    clock = ManualClock(at(10, 15))
+    async with started(console_harness(tmp_path, clock, CONSOLE_USER)) as console:
+        await console.services.people.profile(CONSOLE_USER, "Console", "en")
+        await console.services.people.set_consultation(CONSOLE_USER, CONSULTATION)
+        delegate = console.chat(CONSOLE_USER)
+        await delegate.send("/ask_organisers Is there a cloakroom for suitcases?")
+        await delegate.press("Stay anonymous")
+        await delegate.send("/ask_organisers Can I bring a colleague?")
+        await delegate.press("Show my name")
+
+    async with started(real_harness(tmp_path, clock)) as real:
+        await real.services.people.profile(ORGANISER_ID, "Olga", "en")
+        organiser = real.chat(ORGANISER_ID, first_name="Olga")
+        for ticket in (1, 2):
+            await organiser.send(f"/answer {ticket} Yes.")
+            assert "the answer was not delivered" in organiser.text()
+        assert not real.api.bot_messages(CONSOLE_USER)

@@ -73,7 +73,7 @@ _SET_LANGUAGE = "UPDATE users SET language = ?, updated_at = ? WHERE user_id = ?
 _SET_CONSULTATION = "UPDATE users SET consultation_id = ?, updated_at = ? WHERE user_id = ?"
 _SET_ACTIVE = "UPDATE users SET active = ?, updated_at = ? WHERE user_id = ?"
 _DELETE = "DELETE FROM users WHERE user_id = ?"
-_IDS = "SELECT user_id FROM users"
+_IDS = "SELECT user_id FROM users WHERE console = ?"
 # Forgetting a delegate: their rows that name them go with their users row (ON DELETE CASCADE);
 # their anonymous rows, by author. A question takes its ticket, vote, relayed replies and the
 # phrasings taught from it along.
@@ -182,8 +182,9 @@ class UserStore:
         return deleted
 
     async def ids(self) -> list[int]:
-        """Every delegate's id (to find an anonymous ticket's delegate again with the key)."""
-        async with self._db.execute(_IDS) as cursor:
+        """Every delegate's id (to find an anonymous ticket's delegate again with the key): of
+        Telegram's, or of the console chat's with `console`."""
+        async with self._db.execute(_IDS, (int(self.console),)) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
     async def count(self) -> int:
