@@ -286,9 +286,10 @@ async def run_console(
             return console_zone(services.events, chosen, config.default_consultation)
 
         out.write(
-            f"Console chat with the bot, as user {user_id}: not on Telegram; nothing the real "
-            "bot sends reaches a console user.\n"
-            f"Database: {shown_path(config.database_path)} (DATABASE_PATH; the commands' too)\n"
+            f"Console chat with the bot as user {user_id}, a console user: no one on Telegram, "
+            "whom the bot running there never writes to.\n"
+            f"Database: {shown_path(config.database_path)} (DATABASE_PATH: the bot's and every "
+            "command's)\n"
             + (f"Logs: {shown_path(log_file)} (`chat -v` shows them here)\n" if log_file else "")
             + (
                 f"The clock reads {clock_line(clock.now(), await zone())}; /wait 6m moves it.\n"
