@@ -66,8 +66,16 @@ def _summary(value: object) -> str:
     return f"<{kind} {ident}>" if ident is not None else f"<{kind}>"
 
 
-def configure_logging(token: str | None, level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
+def configure_logging(
+    token: str | None, level: int = logging.INFO, *, file: Path | None = None
+) -> None:
+    """Log lines to stderr, or appended to `file` (the console chat's)."""
+    handler: logging.Handler
+    if file is None:
+        handler = logging.StreamHandler()
+    else:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactUpdates())
     handler.addFilter(RedactToken(token))
@@ -92,9 +100,16 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def cmd_chat(args: argparse.Namespace, config: Config) -> int:
-    from bot.console import parse_at, run_console
+def console_log(config: Config) -> Path:
+    """Where the console chat logs, so that its log lines stay out of the conversation."""
+    return config.database_path.parent / "console.log"
 
+
+def cmd_chat(args: argparse.Namespace, config: Config) -> int:
+    from bot.console import ConsoleRefused, parse_at, run_console
+
+    if args.data:
+        config = config.with_overrides(data_dir=Path(args.data))
     events = load_events(config.data_dir)
     if events is None:
         return 1
@@ -104,25 +119,26 @@ def cmd_chat(args: argparse.Namespace, config: Config) -> int:
     at: datetime | None = None
     if args.at:
         try:
-            at = parse_at(args.at, events, args.consultation)
+            at = parse_at(args.at, events, args.consultation, config.default_consultation)
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
-    if "DATABASE_PATH" not in args.env_keys:
-        config = config.with_overrides(
-            database_path=config.database_path.with_name("console.sqlite3")
+    try:
+        asyncio.run(
+            run_console(
+                config,
+                events,
+                lang=args.lang,
+                user_id=args.user,
+                first_name=args.name,
+                consultation_id=args.consultation,
+                at=at,
+                log_file=None if args.verbose else console_log(config),
+            )
         )
-    asyncio.run(
-        run_console(
-            config,
-            events,
-            lang=args.lang,
-            user_id=args.user,
-            first_name=args.name,
-            consultation_id=args.consultation,
-            at=at,
-        )
-    )
+    except ConsoleRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 
@@ -139,7 +155,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             name="Delegate",
             consultation=None,
             at=None,
-            env_keys=args.env_keys,
+            data=None,
+            verbose=False,
         )
         return cmd_chat(chat_args, config)
     events = load_events(config.data_dir)
@@ -233,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--at", help="pretend the clock reads this local time, e.g. 2026-12-08T10:15"
     )
+    chat.add_argument("--data", help="data directory (default: DATA_DIR or data/)")
+    chat.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log here, between the messages (default: to console.log beside the database)",
+    )
     reload = commands.add_parser(
         "reload", help="validate the event data and have the running bot reload it"
     )
@@ -262,9 +286,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    args.env_keys = set(os.environ)
     console = args.command == "chat" or (args.command in (None, "run") and not config.token)
-    configure_logging(config.token, logging.WARNING if console else logging.INFO)
+    if console and not getattr(args, "verbose", False):
+        # The conversation is on the terminal: log lines go to a file, unless -v.
+        configure_logging(config.token, file=console_log(config))
+    else:
+        configure_logging(config.token)
     handlers = {"run": cmd_run, "chat": cmd_chat, "check": cmd_check, None: cmd_run}
     handlers["import"] = import_command.run
     handlers["backup"] = backup_command.run

@@ -81,7 +81,7 @@ def build_application(
             raise
         programme = Programme(events)
         people = People(
-            UserStore(database.connection),
+            UserStore(database.connection, console=config.console),
             programme,
             clock,
             anonymity=anonymity,
@@ -114,7 +114,9 @@ def build_application(
             reminders=reminders,
             delivery=delivery,
             reloader=reloader,
-            updates=UpdateLedger(UpdateLog(database.connection), clock),
+            updates=UpdateLedger(
+                UpdateLog(database.connection), clock, recording=not config.console
+            ),
             flood=FloodControl(clock),
             feedback=feedback,
             helpdesk=Helpdesk(
@@ -123,12 +125,12 @@ def build_application(
                 Matchers(),
                 TaughtStore(database.connection),
                 anonymity=anonymity,
-                users=UserStore(database.connection),
+                users=UserStore(database.connection, console=config.console),
                 understanding=understanding,
             ),
             understanding=understanding,
             broadcasts=Broadcasts(
-                BroadcastStore(database.connection),
+                BroadcastStore(database.connection, console_user=config.console_user),
                 OutboxStore(database.connection),
                 lambda: programme.current,
                 clock,
@@ -150,8 +152,10 @@ def build_application(
             return (*taught, *OFF_TOPIC_TAUGHT)
 
         understanding.begin(lambda: programme.current.consultations.values(), indexed)
-        # Before any new update comes in: what a killed process received and did not answer.
-        await take_over(application)
+        # Before any new update comes in: what a killed process received and did not answer
+        # (from Telegram: the console chat leaves it to the real bot).
+        if not config.console:
+            await take_over(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)

@@ -14,6 +14,7 @@ import re
 import sys
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.clock import SystemClock
 from bot.command_line import invalid_data, unknown_consultation
@@ -195,7 +196,8 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
         if total == 0:
             print("Nobody is in this audience: nothing sent.", file=sys.stderr)
             return 1
-        if not args.yes and not _confirm(total, args.at):
+        when = "now" if not args.at else f"at {_local(at, consultation.timezone)}"
+        if not args.yes and not _confirm(total, when):
             print("Nothing sent.")
             return 1
         try:
@@ -208,25 +210,21 @@ async def _send(args: argparse.Namespace, config: Config) -> int:
             )
         except TimeInPast as exc:
             raise Refused(f"--at {args.at}: that time has passed") from exc
-        when = (
-            "now" if not args.at else f"at {at.astimezone(consultation.timezone):%Y-%m-%d %H:%M}"
-        )
         print(
             f"Broadcast #{record.id} queued {when}; the running bot sends it at Telegram's pace. "
             "See `python -m bot broadcasts` or /broadcasts."
         )
         if args.wait:
-            return await _follow(broadcasts, record.id)
+            return await _follow(broadcasts, record.id, _Zones(events, consultation.id, config))
         return 0
     finally:
         await database.close()
 
 
-def _confirm(total: int, at: str | None) -> bool:
+def _confirm(total: int, when: str) -> bool:
     if not sys.stdin.isatty():
         raise Refused("not a terminal: add --yes to send without confirming")
-    when = f" at {at}" if at else " now"
-    answer = input(f"Send it to {total} recipient(s){when}? [y/N] ")
+    answer = input(f"Send it to {total} recipient(s) {when}? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
 
 
@@ -242,7 +240,29 @@ def _service(database: Database, events: EventData, config: Config) -> Broadcast
     )
 
 
-def _line(record: BroadcastRecord, counts: dict[str, int]) -> str:
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    """A time as both commands show it: in the consultation's time zone, named."""
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
+
+
+class _Zones:
+    """The time zone a broadcast's times are shown in: its consultation's; for one to every
+    consultation, the one asked about (--consultation), else the default, else the first."""
+
+    def __init__(self, events: EventData, asked: str | None, config: Config) -> None:
+        self._events = events
+        self._fallback = (
+            events.get(asked)
+            or events.resolve(None, config.default_consultation)
+            or next(iter(events.consultations.values()))
+        ).timezone
+
+    def of(self, record: BroadcastRecord) -> ZoneInfo:
+        consultation = self._events.get(record.consultation_id)
+        return consultation.timezone if consultation else self._fallback
+
+
+def _line(record: BroadcastRecord, counts: dict[str, int], zone: ZoneInfo) -> str:
     shown = {k: v for k, v in counts.items() if v}
     figures = (
         ", ".join(f"{state} {count}" for state, count in shown.items()) or "no recipients yet"
@@ -251,19 +271,19 @@ def _line(record: BroadcastRecord, counts: dict[str, int]) -> str:
     excerpt = text[:40] + ("…" if len(text) > 40 else "")
     when = record.started_at or record.scheduled_at or record.created_at
     return (
-        f"#{record.id} {record.state:<9} {when:%Y-%m-%d %H:%M} UTC "
+        f"#{record.id} {record.state:<9} {_local(when, zone)} "
         f"{record.consultation_id or 'all'} {record.audience.get('kind')}: {figures} — {excerpt}"
     )
 
 
-async def _follow(broadcasts: Broadcasts, broadcast_id: int) -> int:
+async def _follow(broadcasts: Broadcasts, broadcast_id: int, zones: _Zones) -> int:
     last = ""
     while True:
         record = await broadcasts.get(broadcast_id)
         if record is None:
             return 1
         report = await broadcasts.report(record)
-        line = _line(record, report.counts)
+        line = _line(record, report.counts, zones.of(record))
         if line != last:
             print(line, flush=True)
             last = line
@@ -279,6 +299,7 @@ async def _list(args: argparse.Namespace, config: Config) -> int:
     database = await Database.open(config.database_path)
     try:
         broadcasts = _service(database, events, config)
+        zones = _Zones(events, args.consultation, config)
         if args.cancel is not None:
             if not await broadcasts.cancel(args.cancel):
                 raise Refused(f"broadcast #{args.cancel} is not scheduled or sending")
@@ -288,7 +309,7 @@ async def _list(args: argparse.Namespace, config: Config) -> int:
             print("No broadcasts yet.")
         for record in records:
             report = await broadcasts.report(record)
-            print(_line(record, report.counts))
+            print(_line(record, report.counts, zones.of(record)))
         return 0
     finally:
         await database.close()

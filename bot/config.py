@@ -169,6 +169,16 @@ class Config:
     # `python -m bot health` fails when no getUpdates succeeded for this long (long polling).
     health_stale_after: float = 180.0
 
+    # Not from the environment: set by the console chat (`python -m bot chat`) to its delegate,
+    # the only one this process reaches; it then leaves the real bot's delegates, updates,
+    # reload requests and announcements alone (same database, other world).
+    console_user: int | None = None
+
+    @property
+    def console(self) -> bool:
+        """Whether this process is the console chat, not the bot on Telegram."""
+        return self.console_user is not None
+
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **changes)  # type: ignore[arg-type]
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 
@@ -20,6 +21,8 @@ from bot.config import Config
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.event_data import EventData
 from bot.services.flood import UNLIMITED, FloodControl
+from bot.storage.database import Database
+from bot.storage.users import UserStore
 
 _TAG = re.compile(r"<(/?)(b|strong|i|em|u|code|pre|s|a|blockquote)(?:\s[^>]*)?>")
 BOLD, ITALIC, DIM, RESET = "\033[1m", "\033[3m", "\033[2m", "\033[0m"
@@ -40,6 +43,23 @@ def to_terminal(text: str, *, color: bool) -> str:
 
 
 @dataclass
+class Shown:
+    """A button as printed, under its message; stale once the bot edited or deleted that
+    message (a real client no longer shows it)."""
+
+    message_id: int
+    button: dict[str, Any]
+    stale: bool = False
+
+
+STALE = (
+    "(that button was on a message the bot has changed since; press one of the buttons it "
+    "shows now)"
+)
+NO_BUTTON = "(no such button)"
+
+
+@dataclass
 class ConsoleChat:
     """Prints the bot's messages with numbered buttons; `!N` or `!label` presses a button."""
 
@@ -48,8 +68,8 @@ class ConsoleChat:
     out: TextIO
     color: bool
     downloads: Path
-    buttons: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    history: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    buttons: list[Shown] = field(default_factory=list)
+    history: list[Shown] = field(default_factory=list)
 
     def new_turn(self) -> None:
         """Numbers restart with each input; older buttons stay reachable by label."""
@@ -57,7 +77,13 @@ class ConsoleChat:
         self.buttons = []
 
     def on_message(self, message: FakeMessage, event: str) -> None:
-        if message.chat_id != self.user_id or event == "deleted":
+        if message.chat_id != self.user_id:
+            return
+        if event in ("edited", "deleted"):
+            for shown in (*self.buttons, *self.history):
+                if shown.message_id == message.message_id:
+                    shown.stale = True
+        if event == "deleted":
             return
         marker = " (edited)" if event == "edited" else ""
         write = self.out.write
@@ -92,28 +118,71 @@ class ConsoleChat:
             for row in rows:
                 labels = []
                 for button in row:
-                    self.buttons.append((message.message_id, button))
+                    self.buttons.append(Shown(message.message_id, button))
                     labels.append(f"[{len(self.buttons)}] {button.get('text')}")
                 write("   " + "   ".join(labels) + "\n")
         self.out.flush()
 
-    def find_button(self, wanted: str) -> tuple[int, dict[str, Any]] | None:
+    def on_answer(self, answer: dict[str, Any]) -> None:
+        """The bot's answer to a press: a pop-up (or an alert to dismiss) when it has a text."""
+        text = answer.get("text")
+        if not text:
+            return
+        if answer.get("show_alert"):
+            self.out.write(f"\n⚠️  alert (to dismiss): {text}\n")
+        else:
+            self.out.write(f"\n💬 pop-up: {text}\n")
+        self.out.flush()
+
+    def find_button(self, wanted: str) -> Shown | str:
+        """The button `!wanted` presses (a number of the last turn's, or part of a label, the
+        newest current button first), or what to tell the person at the keyboard."""
         wanted = wanted.strip()
         if wanted.isdigit():
             index = int(wanted) - 1
-            return self.buttons[index] if 0 <= index < len(self.buttons) else None
+            if not 0 <= index < len(self.buttons):
+                return NO_BUTTON
+            shown = self.buttons[index]
+            return STALE if shown.stale else shown
         lowered = wanted.casefold()
-        for message_id, button in [*reversed(self.buttons), *self.history]:
-            if lowered and lowered in str(button.get("text", "")).casefold():
-                return message_id, button
-        return None
+        if not lowered:
+            return NO_BUTTON
+        matches = [
+            shown
+            for shown in [*reversed(self.buttons), *self.history]
+            if lowered in str(shown.button.get("text", "")).casefold()
+        ]
+        current = next((shown for shown in matches if not shown.stale), None)
+        if current is not None:
+            return current
+        return STALE if matches else NO_BUTTON
 
 
 _DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-async def wait_in_console(text: str, clock: Clock, out: TextIO) -> None:
+class ConsoleRefused(Exception):
+    """The console cannot start as asked; the message says why, for the command line."""
+
+
+def console_zone(
+    events: EventData, consultation_id: str | None, default: str | None = None
+) -> ZoneInfo:
+    """The time zone the console shows and reads times in: the delegate's consultation's (the
+    chosen one, else the default, else the first there is)."""
+    consultation = events.resolve(consultation_id, default) or next(
+        iter(events.consultations.values())
+    )
+    return consultation.timezone
+
+
+def clock_line(moment: datetime, zone: ZoneInfo) -> str:
+    """`Tue 2026-12-08 10:15 Europe/Zurich`: the pretend clock, in a zone named."""
+    return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M} {zone.key}"
+
+
+async def wait_in_console(text: str, clock: Clock, zone: ZoneInfo, out: TextIO) -> None:
     """/wait 6m: move the pretend clock ahead, then let the reminders that fell due go out."""
     parts = text.split()
     match = _DURATION.match(parts[1]) if len(parts) == 2 else None
@@ -121,13 +190,15 @@ async def wait_in_console(text: str, clock: Clock, out: TextIO) -> None:
         out.write("(usage: /wait 6m, with s, m, h or d; needs --at)\n")
         return
     clock.advance(**{_UNITS[match.group(2)]: float(match.group(1))})
-    out.write(f"(the clock now reads {clock.now():%Y-%m-%d %H:%M} UTC)\n")
+    out.write(f"(the clock now reads {clock_line(clock.now(), zone)})\n")
     out.flush()
-    # The delivery job ticks every quarter second; give it time to send what is due.
+    # The delivery job ticks every tenth of a second; give it time to send what is due.
     await asyncio.sleep(1.5)
 
 
-def parse_at(text: str, events: EventData, consultation_id: str | None) -> datetime:
+def parse_at(
+    text: str, events: EventData, consultation_id: str | None, default: str | None = None
+) -> datetime:
     """--at 2026-12-08T10:15, in the consultation's time zone unless an offset is given.
 
     A text that is not such a time raises ValueError with the message for the command line.
@@ -137,9 +208,32 @@ def parse_at(text: str, events: EventData, consultation_id: str | None) -> datet
     except ValueError as exc:
         raise ValueError(f"--at: '{text}' is not a time like 2026-12-08T10:15") from exc
     if moment.tzinfo is None:
-        consultation = events.get(consultation_id) or next(iter(events.consultations.values()))
-        moment = moment.replace(tzinfo=consultation.timezone)
+        moment = moment.replace(tzinfo=console_zone(events, consultation_id, default))
     return moment
+
+
+def shown_path(path: Path) -> str:
+    """A path as the person at the terminal would type it: relative to here when it is below."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+async def check_user(config: Config, user_id: int) -> None:
+    """Refuse to be a delegate of the real bot: the console would act as them (their agenda,
+    their feedback) and receive what is theirs."""
+    database = await Database.open(config.database_path)
+    try:
+        record = await UserStore(database.connection).get(user_id)
+    finally:
+        await database.close()
+    if record is not None and not record.console:
+        raise ConsoleRefused(
+            f"User {user_id} is a delegate of the bot on Telegram in "
+            f"{shown_path(config.database_path)}: the console chat will not act as them. "
+            "Choose another --user."
+        )
 
 
 async def run_console(
@@ -151,9 +245,16 @@ async def run_console(
     first_name: str,
     consultation_id: str | None,
     at: datetime | None,
-    stdin: TextIO = sys.stdin,
-    out: TextIO = sys.stdout,
+    log_file: Path | None = None,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
 ) -> None:
+    """Chat as `user_id` in this terminal, on the bot's database, as a console delegate: no one
+    on Telegram, reached by nothing the real bot sends, and reaching no one else."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    config = config.with_overrides(console_user=user_id)
+    await check_user(config, user_id)
     clock: Clock = OffsetClock(at) if at else SystemClock()
     api = FakeBotApi(clock=clock.now)
     application = build_application(
@@ -173,16 +274,30 @@ async def run_console(
     language_code = lang or "en"
     async with running(application):
         services = application.bot_data["services"]
-        # This fake server numbers its updates from 1 again: the ids of earlier runs mean nothing.
-        await services.updates.forget_all()
         # One person at their own keyboard, or a script piped in at once: no flood to hold back.
         services.flood = FloodControl(clock, messages=UNLIMITED, buttons=UNLIMITED)
         await services.people.profile(user_id, first_name)
         if consultation_id:
             await services.people.set_consultation(user_id, consultation_id)
+
+        async def zone() -> ZoneInfo:
+            record = await services.people.get(user_id)
+            chosen = record.consultation_id if record else None
+            return console_zone(services.events, chosen, config.default_consultation)
+
         out.write(
-            "Console chat with the bot. Type a message or a command (/start, /help); "
-            "!N presses button N; /quit or Ctrl-D leaves.\n"
+            f"Console chat with the bot as user {user_id}, a console user: no one on Telegram, "
+            "whom the bot running there never writes to.\n"
+            f"Database: {shown_path(config.database_path)} (DATABASE_PATH: the bot's and every "
+            "command's)\n"
+            + (f"Logs: {shown_path(log_file)} (`chat -v` shows them here)\n" if log_file else "")
+            + (
+                f"The clock reads {clock_line(clock.now(), await zone())}; /wait 6m moves it.\n"
+                if at
+                else ""
+            )
+            + "Type a message or a command (/start, /help); !N presses button N, !text the "
+            "button whose label has that text; /quit or Ctrl-D leaves.\n"
         )
         out.flush()
         read: Callable[[], str] = stdin.readline
@@ -201,30 +316,36 @@ async def run_console(
             if text.strip() in ("/quit", "/exit"):
                 break
             if text.split()[0] == "/wait":
-                await wait_in_console(text, clock, out)
+                await wait_in_console(text, clock, await zone(), out)
                 continue
             if text.startswith("!"):
                 found = chat.find_button(text[1:])
                 chat.new_turn()
-                if found is None:
-                    out.write("(no such button)\n")
+                if isinstance(found, str):
+                    out.write(found + "\n")
                     continue
-                message_id, button = found
-                if "url" in button:
-                    out.write(f"(opens {button['url']})\n")
+                if "url" in found.button:
+                    out.write(f"(opens {found.button['url']})\n")
                     continue
-                data = api.make_callback(
-                    user_id,
-                    message_id,
-                    button["callback_data"],
-                    language_code=language_code,
-                    first_name=first_name,
-                )
+                try:
+                    data = api.make_callback(
+                        user_id,
+                        found.message_id,
+                        found.button["callback_data"],
+                        language_code=language_code,
+                        first_name=first_name,
+                    )
+                except LookupError:  # changed in a way the console did not see
+                    out.write(STALE + "\n")
+                    continue
             else:
                 chat.new_turn()
                 data = api.make_message(
                     user_id, text, language_code=language_code, first_name=first_name
                 )
             await application.process_update(Update.de_json(data, application.bot))
+            query = data.get("callback_query")
+            if query is not None:
+                chat.on_answer(api.callback_answers.get(query["id"], {}))
         out.write("\nBye!\n")
         out.flush()

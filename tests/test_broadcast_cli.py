@@ -139,3 +139,19 @@ def test_an_empty_file_and_bad_html_name_the_file(
     broken = write(tmp_path, "broken.txt", "<b>bold")
     assert main([*args, broken, "--html"]) == 2
     assert f"{broken}: not valid Telegram HTML" in capsys.readouterr().err
+
+
+def test_the_time_is_confirmed_and_listed_in_the_consultations_time_zone(
+    database: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--at 18:00` is Geneva's 18:00 (17:00 UTC in December): both commands say 18:00, and
+    in which time zone."""
+    text = write(tmp_path, "dinner.txt", "Dinner at the Bains des Pâquis.")
+    send = ["broadcast", "--consultation", "geneva-2026", "--text-file", text]
+    assert main([*send, "--at", "18:00", "--yes"]) == 0
+    queued = capsys.readouterr().out
+    assert "18:00 Europe/Zurich;" in queued
+    assert main(["broadcasts"]) == 0
+    listing = capsys.readouterr().out
+    assert "18:00 Europe/Zurich geneva-2026" in listing
+    assert "UTC" not in listing

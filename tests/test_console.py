@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import subprocess
 import sys
+import threading
+import time
+from datetime import datetime
 from pathlib import Path
 
-from tests.conftest import ROOT
+from bot.console import run_console
+from tests.conftest import GENEVA, ROOT, make_config, sample_events
 
 
-def run_bot(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+def run_bot(
+    tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    settings = {
         key: value
         for key, value in os.environ.items()
         if key not in ("TELEGRAM_BOT_TOKEN", "DATABASE_PATH")
     }
-    env["DATABASE_PATH"] = str(tmp_path / "console.sqlite3")
+    settings["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
+    settings.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=script,
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env={**settings, "PYTHONPATH": str(ROOT)},
         timeout=60,
         check=False,
     )
@@ -95,3 +104,192 @@ def test_a_script_piped_at_once_is_answered_line_by_line(tmp_path: Path) -> None
     assert result.stdout.count("you> /now") == 20
     assert "very quickly" not in result.stdout
     assert result.stdout.count("🤖 bot") == 20
+
+
+# --- One database, and what the console prints -------------------------------------------------
+
+
+# `python -m bot`, with the default database in a folder of the test's (the real default is
+# var/bot.sqlite3 beside the code).
+DEFAULT_DATABASE = """
+import sys
+from pathlib import Path
+from bot.config import Config
+Config.database_path = Path(sys.argv[1])
+from bot.__main__ import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def run_with_default_database(
+    tmp_path: Path, script: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("TELEGRAM_BOT_TOKEN", "DATABASE_PATH", "ORGANISER_IDS", "MODERATOR_IDS")
+    }
+    env.update(
+        PYTHONPATH=str(ROOT),
+        ANONYMITY_KEY_FILE=str(tmp_path / "keys" / "anonymity.key"),
+        SENTENCE_ENCODER="off",
+    )
+    database = tmp_path / "var" / "bot.sqlite3"
+    return subprocess.run(
+        [sys.executable, "-c", DEFAULT_DATABASE, str(database), *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_role_given_from_the_command_line_applies_in_the_console(tmp_path: Path) -> None:
+    """Neither command is told where the database is: both use the one default database."""
+    result = run_with_default_database(tmp_path, "", "role", "add", "777", "organiser")
+    assert result.returncode == 0, result.stderr
+    result = run_with_default_database(
+        tmp_path, "/broadcasts\n", "chat", "--user", "777", "--consultation", "geneva-2026"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "only the consultation's organisers" not in result.stdout
+    assert "No announcements yet." in result.stdout
+    assert "Database: var/bot.sqlite3" in result.stdout  # said at start
+    assert "Logs: var/console.log" in result.stdout
+    assert not (tmp_path / "var" / "console.sqlite3").exists()
+
+
+async def console_says(tmp_path: Path, script: str, at: datetime | None = None) -> str:
+    """The console chat run in this process on a script; what it printed."""
+    out = io.StringIO()
+    await run_console(
+        make_config(tmp_path),
+        sample_events(),
+        lang="en",
+        user_id=1001,
+        first_name="Delegate",
+        consultation_id="geneva-2026",
+        at=at,
+        stdin=io.StringIO(script),
+        out=out,
+    )
+    return out.getvalue()
+
+
+async def test_a_button_of_a_message_edited_since_is_explained_and_its_current_one_works(
+    tmp_path: Path,
+) -> None:
+    # The agenda's page turns into a session's card (one message, edited): its ▶ is gone.
+    said = await console_says(tmp_path, "/agenda\n!1\n!▶\n!« Back\n!▶\n")
+    after_stale, after_back = said.split("you> !▶", 1)[1], said.split("you> !« Back", 1)[1]
+    assert after_stale.lstrip().startswith("(that button was on a message the bot has changed")
+    assert "Page 1 of 2" in after_back.split("you> !▶")[0]  # « Back worked…
+    assert "Page 2 of 2" in said.rsplit("you> !▶", 1)[1]  # …and so does the page's ▶ again
+    assert "Traceback" not in said
+
+
+async def test_the_answer_to_a_pressed_button_is_printed(tmp_path: Path) -> None:
+    said = await console_says(
+        tmp_path, "/agenda\n!The Principles of Partnership\n!Add to my agenda\n"
+    )
+    assert "💬 pop-up: Added to your agenda." in said
+
+
+async def test_wait_shows_the_clock_in_the_consultations_time_zone(tmp_path: Path) -> None:
+    said = await console_says(
+        tmp_path, "/wait 5m\n", at=datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
+    )
+    assert "The clock reads Tue 2026-12-08 10:15 Europe/Zurich" in said
+    assert "(the clock now reads Tue 2026-12-08 10:20 Europe/Zurich)" in said
+
+
+def test_log_lines_go_to_a_file_unless_verbose(tmp_path: Path) -> None:
+    # A first start creates the anonymity key and logs a warning about it.
+    key = tmp_path.parent / f"{tmp_path.name}-keys" / "anonymity.key"
+    result = run_bot(tmp_path, "/start\n", "chat", env={"ANONYMITY_KEY_FILE": str(key)})
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+    assert "Created a new anonymity key" in (tmp_path / "console.log").read_text()
+    assert "Logs: console.log" in result.stdout  # said where, at start
+
+    other = {"ANONYMITY_KEY_FILE": str(key) + ".2", "DATABASE_PATH": str(tmp_path / "2.sqlite3")}
+    result = run_bot(tmp_path, "/start\n", "chat", "-v", env=other)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING bot.services.privacy: Created a new anonymity key" in result.stderr
+    assert "Logs:" not in result.stdout
+
+
+def test_chat_reads_the_data_directory_it_is_given(tmp_path: Path) -> None:
+    data = tmp_path / "event"
+    shutil.copytree(ROOT / "data" / "geneva-2026", data / "geneva-2026")
+    result = run_bot(tmp_path, "", "chat", "--data", str(data), "--consultation", "nairobi-2027")
+    assert result.returncode == 2
+    assert "Unknown consultation 'nairobi-2027' (known: geneva-2026)" in result.stderr
+    result = run_bot(tmp_path, "/start\n", "chat", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "Welcome, Delegate!" in result.stdout
+
+
+class ConsoleProcess:
+    """`python -m bot chat --user ID` on a database, typed into line by line."""
+
+    def __init__(self, database: Path, user_id: int) -> None:
+        env = {key: value for key, value in os.environ.items() if key != "TELEGRAM_BOT_TOKEN"}
+        env.update(DATABASE_PATH=str(database), PYTHONPATH=str(ROOT))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "chat", "--user", str(user_id)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.output = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output += line
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.output.count(text) < count:
+            assert time.monotonic() < deadline, f"not {count} × {text!r} in:\n{self.output}"
+            time.sleep(0.05)
+
+    def say(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+
+    def finish(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(30)
+        self._reader.join(5)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+
+def test_two_consoles_on_one_database_each_get_every_reply(tmp_path: Path) -> None:
+    database = tmp_path / "bot.sqlite3"
+    first = ConsoleProcess(database, 11)
+    first.wait_for("Console chat with the bot")
+    second = ConsoleProcess(database, 12)
+    second.wait_for("Console chat with the bot")
+    try:
+        for round_ in range(1, 6):
+            for console in (first, second):
+                console.say("/help")
+                console.wait_for("🤖 bot:", count=round_)
+    finally:
+        first.finish()
+        second.finish()
+    assert first.output.count("🤖 bot:") == 5
+    assert second.output.count("🤖 bot:") == 5

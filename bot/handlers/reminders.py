@@ -501,17 +501,19 @@ def build_delivery(
     meter: SendMeter,
 ) -> tuple[Reminders, Delivery, Reloader]:
     """The reminder planner, the outbox sender and the reloader, wired to one another."""
-    outbox = OutboxStore(database.connection)
+    # The console chat plans, sends, expires and recovers its own delegate's rows only.
+    outbox = OutboxStore(database.connection, reach=config.console_user)
     reminders = Reminders(
         outbox,
         SettingsStore(database.connection),
         programme,
         clock,
         default_consultation=config.default_consultation,
+        only=config.console_user,
     )
     delivery = Delivery(outbox, people, clock, meter)
     history = ChangeHistory(ChangeLogStore(database.connection))
-    reloader = Reloader(programme, config.data_dir, history, clock)
+    reloader = Reloader(programme, config.data_dir, history, clock, announce=not config.console)
 
     async def replan(_events: EventData) -> None:
         await reminders.plan()
@@ -526,9 +528,13 @@ async def start_delivery(application: Application[Any, Any, Any, Any, Any, Any])
     services: Services = application.bot_data["services"]
     services.delivery.send = make_sender(application)
     await services.delivery.recover()
-    requests = ReloadRequests(services.config.database_path.parent)
-    application.bot_data["reload_requests"] = requests
-    await _announce_at_start(services, requests)
+    # `python -m bot reload` asks the real bot, which the console chat must not answer for.
+    requests = (
+        None if services.config.console else ReloadRequests(services.config.database_path.parent)
+    )
+    if requests is not None:
+        application.bot_data["reload_requests"] = requests
+        await _announce_at_start(services, requests)
     await services.reminders.plan()
 
     async def replan_user(user_id: int) -> None:
@@ -551,12 +557,13 @@ async def start_delivery(application: Application[Any, Any, Any, Any, Any, Any])
     jobs.run_repeating(
         _replan, interval=REPLAN_SECONDS, first=REPLAN_SECONDS, name="delivery:plan"
     )
-    jobs.run_repeating(
-        _watch_reload_requests,
-        interval=RELOAD_POLL_SECONDS,
-        first=RELOAD_POLL_SECONDS,
-        name="programme:reload-requests",
-    )
+    if requests is not None:
+        jobs.run_repeating(
+            _watch_reload_requests,
+            interval=RELOAD_POLL_SECONDS,
+            first=RELOAD_POLL_SECONDS,
+            name="programme:reload-requests",
+        )
 
 
 async def _announce_at_start(services: Services, requests: ReloadRequests) -> None:

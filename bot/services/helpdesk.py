@@ -234,8 +234,12 @@ class Helpdesk:
 
     async def delegate(self, ticket: TicketRecord) -> int | None:
         """Who asked: a named ticket says so; an anonymous one is found again through the key
-        among the bot's delegates (off the event loop: one keyed hash per delegate)."""
+        among the bot's delegates (off the event loop: one keyed hash per delegate). Only a
+        delegate of this process's world: the real bot relays nothing to a console user."""
         if ticket.user_id is not None:
+            record = await self._users.get(ticket.user_id)
+            if record is not None and record.console != self._users.console:
+                return None
             return ticket.user_id
         ids = await self._users.ids()
         return await asyncio.to_thread(self._anonymity.find, ticket.author, ids)

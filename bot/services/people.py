@@ -92,7 +92,9 @@ class People:
         first_name = clean(first_name, multiline=False)
         now = self._clock.now()
         record = self._known.get(user_id)
-        if record is None or not record.is_current(first_name, client_language):
+        if record is None or not record.is_current(
+            first_name, client_language, console=self._store.console
+        ):
             writes = self._writes
             record, arrived = await self._store.visit(user_id, first_name, now, client_language)
             if writes == self._writes:

@@ -167,6 +167,9 @@ class Reloader:
     clock: Clock
     notices: list[PrepareNotices] = field(default_factory=list)
     after_swap: list[Callable[[EventData], Awaitable[None]]] = field(default_factory=list)
+    # Off in the console chat: its reloads swap its own programme and tell nobody; what
+    # delegates were told, and are to be told, is the real bot's to decide.
+    announce: bool = True
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def reload(self, source: str) -> ReloadResult:
@@ -219,6 +222,8 @@ class Reloader:
         """Record, with their messages, the changes from the programme last announced to `new`,
         and `new` as the programme now announced; a consultation seen for the first time (a new
         database, a new consultation) is taken silently."""
+        if not self.announce:
+            return ()
         announced = await self.history.announced()
         now = self.clock.now()
         writes: list[Announcement] = []

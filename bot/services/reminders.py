@@ -66,12 +66,16 @@ class Reminders:
         clock: Clock,
         *,
         default_consultation: str | None = None,
+        only: int | None = None,
     ) -> None:
+        """`only`: the console chat's delegate, the only one it plans for (its pretend clock
+        and its data must not re-time nor cancel the real delegates' rows)."""
         self._outbox = outbox
         self._settings = settings
         self._programme = programme
         self._clock = clock
         self._default_consultation = default_consultation
+        self._only = only
 
     async def settings(self, user_id: int) -> ReminderSettings:
         stored = await self._settings.get(user_id)
@@ -189,6 +193,10 @@ class Reminders:
         A row not created yet whose due time has passed is not created (a reminder for a
         session starred a minute before it starts is noise); one already pending is re-timed.
         """
+        if self._only is not None:
+            if user_id not in (None, self._only):
+                return
+            user_id = self._only
         now = self._clock.now()
         wanted = await self.wanted(user_id)
         future = [r for r in wanted if r.due_at >= now]

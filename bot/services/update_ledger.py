@@ -15,7 +15,12 @@ PRUNE_EVERY = timedelta(hours=1)
 
 
 class UpdateLedger:
-    """Processed update ids, kept for `keep` and pruned at most once per `prune_every`."""
+    """Processed update ids, kept for `keep` and pruned at most once per `prune_every`.
+
+    Without `recording` (the console chat) nothing is read or written: its updates are typed
+    in once each and never delivered again, and their ids, numbered by its own fake server,
+    mean nothing to Telegram, to the bot nor to another console using the same database.
+    """
 
     def __init__(
         self,
@@ -24,15 +29,19 @@ class UpdateLedger:
         *,
         keep: timedelta = KEEP,
         prune_every: timedelta = PRUNE_EVERY,
+        recording: bool = True,
     ) -> None:
         self._log = log
         self._clock = clock
         self._keep = keep
         self._prune_every = prune_every
         self._pruned_at: datetime | None = None
+        self._recording = recording
 
     async def first_delivery(self, update_id: int) -> bool:
         """Record the update; False when it was processed before and must be skipped."""
+        if not self._recording:
+            return True
         now = self._clock.now()
         if self._pruned_at is None or now - self._pruned_at >= self._prune_every:
             self._pruned_at = now
@@ -40,10 +49,6 @@ class UpdateLedger:
             if removed:
                 logger.debug("Forgot %d processed update ids", removed)
         return await self._log.record(update_id, now)
-
-    async def forget_all(self) -> int:
-        """Start afresh (the console's fake server numbers its updates from 1 again)."""
-        return await self._log.clear()
 
     async def count(self) -> int:
         return await self._log.count()

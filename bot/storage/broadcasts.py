@@ -48,6 +48,7 @@ class BroadcastRecord:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    console_user: int | None = None  # composed in this delegate's console chat
 
 
 @dataclass(frozen=True)
@@ -76,24 +77,27 @@ class AudienceQuery:
 _COLUMNS = (
     "id, created_by, origin, consultation_id, texts, fallback, media_kind, media_file_id, "
     "audience, state, awaiting, awaiting_until, scheduled_at, recipients, progress_chat_id, "
-    "progress_message_id, created_at, started_at, finished_at"
+    "progress_message_id, created_at, started_at, finished_at, console_user"
 )
 _IN_CONSULTATION = (
     "(u.consultation_id = :consultation OR (u.consultation_id IS NULL AND :unset_in = 1))"
 )
-# The delegates each kind of audience reaches; inactive ones (who blocked the bot) never.
+# The delegates each kind of audience reaches; inactive ones (who blocked the bot) never, nor
+# those of the other world: the console chat's delegates are no one on Telegram (migration 018),
+# and a broadcast composed in the console reaches them only.
+_REACHABLE = "u.active = 1 AND u.console = :console"
 _WHERE = {
-    "all": "u.active = 1",
-    "consultation": f"u.active = 1 AND {_IN_CONSULTATION}",
+    "all": _REACHABLE,
+    "consultation": f"{_REACHABLE} AND {_IN_CONSULTATION}",
     "language": (
-        f"u.active = 1 AND {_IN_CONSULTATION} AND COALESCE(u.language, u.client_language) = :lang"
+        f"{_REACHABLE} AND {_IN_CONSULTATION} AND COALESCE(u.language, u.client_language) = :lang"
     ),
     "session": (
-        "u.active = 1 AND u.user_id IN (SELECT user_id FROM bookmarks "
+        f"{_REACHABLE} AND u.user_id IN (SELECT user_id FROM bookmarks "
         "WHERE consultation_id = :consultation AND session_id = :session)"
     ),
     "role": (
-        "u.active = 1 AND (u.user_id IN (SELECT user_id FROM roles WHERE role = :role) "
+        f"{_REACHABLE} AND (u.user_id IN (SELECT user_id FROM roles WHERE role = :role) "
         "OR u.user_id IN (SELECT value FROM json_each(:role_ids)))"
     ),
 }
@@ -116,17 +120,20 @@ _COUNT_ROWS = "SELECT COUNT(*) FROM outbox WHERE subject = ?"
 _CREATE = """
 INSERT INTO broadcasts (created_by, origin, consultation_id, texts, fallback, media_kind,
                         media_file_id, audience, state, awaiting, awaiting_until, scheduled_at,
-                        created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        created_at, updated_at, console_user)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _GET = f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?"
 _DRAFT_OF = f"""
 SELECT {_COLUMNS} FROM broadcasts WHERE created_by = ? AND state = 'draft'
 ORDER BY id DESC LIMIT 1
 """
+# A process starts, follows, lists and stops the broadcasts of its own world only: the real
+# bot those composed in Telegram or queued from the command line (console_user NULL), a console
+# chat those composed in it (`console_user IS ?` matches NULL with NULL).
 _AWAITING = f"""
 SELECT {_COLUMNS} FROM broadcasts
-WHERE state = 'draft' AND awaiting IS NOT NULL AND created_by IS NOT NULL
+WHERE state = 'draft' AND awaiting IS NOT NULL AND created_by IS NOT NULL AND console_user IS ?
 """
 _DISCARD_OTHER_DRAFTS = "DELETE FROM broadcasts WHERE created_by = ? AND state = 'draft'"
 _SET_CONTENT = """
@@ -152,7 +159,8 @@ _SET_PROGRESS = """
 UPDATE broadcasts SET progress_chat_id = ?, progress_message_id = ?, updated_at = ? WHERE id = ?
 """
 _DUE = f"""
-SELECT {_COLUMNS} FROM broadcasts WHERE state = 'scheduled' AND scheduled_at <= ?
+SELECT {_COLUMNS} FROM broadcasts
+WHERE state = 'scheduled' AND scheduled_at <= ? AND console_user IS ?
 ORDER BY scheduled_at, id
 """
 _STATE = "SELECT state FROM broadcasts WHERE id = ?"
@@ -160,7 +168,9 @@ _START = """
 UPDATE broadcasts SET state = 'sending', recipients = ?, started_at = ?, updated_at = ?
 WHERE id = ? AND state = 'scheduled'
 """
-_SENDING = f"SELECT {_COLUMNS} FROM broadcasts WHERE state = 'sending' ORDER BY id"
+_SENDING = (
+    f"SELECT {_COLUMNS} FROM broadcasts WHERE state = 'sending' AND console_user IS ? ORDER BY id"
+)
 _OPEN_ROWS = """
 SELECT COUNT(*) FROM outbox WHERE subject = ? AND state IN ('pending', 'sending')
 """
@@ -170,14 +180,14 @@ WHERE id = ? AND state = 'sending'
 """
 _CANCEL = """
 UPDATE broadcasts SET state = 'cancelled', finished_at = ?, awaiting = NULL, updated_at = ?
-WHERE id = ? AND state IN ('scheduled', 'sending')
+WHERE id = ? AND state IN ('scheduled', 'sending') AND console_user IS ?
 """
 _CANCEL_ROWS = """
 UPDATE outbox SET state = 'cancelled', reason = 'broadcast cancelled', updated_at = ?
 WHERE subject = ? AND state = 'pending'
 """
 _RECENT = f"""
-SELECT {_COLUMNS} FROM broadcasts WHERE state != 'draft'
+SELECT {_COLUMNS} FROM broadcasts WHERE state != 'draft' AND console_user IS ?
   AND (? IS NULL OR consultation_id IS NULL OR consultation_id = ?)
 ORDER BY CASE state WHEN 'scheduled' THEN 0 WHEN 'sending' THEN 0 ELSE 1 END,
          COALESCE(started_at, scheduled_at, created_at) DESC, id DESC
@@ -220,12 +230,19 @@ def _record(row: aiosqlite.Row | sqlite3.Row) -> BroadcastRecord:
         created_at=from_iso(row["created_at"]),
         started_at=moment("started_at"),
         finished_at=moment("finished_at"),
+        console_user=row["console_user"],
     )
 
 
 class BroadcastStore:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, *, console_user: int | None = None
+    ) -> None:
+        """`console_user`: the console chat's delegate, whose broadcasts (composed in that
+        console, to console delegates) are the only ones this store starts, follows and lists;
+        None: the real bot's and the command line's, to delegates on Telegram."""
         self._db = connection
+        self._console_user = console_user
 
     async def create(
         self,
@@ -259,6 +276,7 @@ class BroadcastStore:
             to_iso(scheduled_at) if scheduled_at else None,
             stamp,
             stamp,
+            self._console_user,
         )
 
         def write(connection: sqlite3.Connection) -> int:
@@ -285,7 +303,7 @@ class BroadcastStore:
 
     async def awaiting(self) -> list[BroadcastRecord]:
         """Drafts whose organiser is expected to type something (loaded at start)."""
-        async with self._db.execute(_AWAITING) as cursor:
+        async with self._db.execute(_AWAITING, (self._console_user,)) as cursor:
             rows = await cursor.fetchall()
         return [_record(row) for row in rows]
 
@@ -353,7 +371,7 @@ class BroadcastStore:
         await self._db.execute(_SET_PROGRESS, (chat_id, message_id, to_iso(now), broadcast_id))
 
     async def due(self, now: datetime) -> list[BroadcastRecord]:
-        async with self._db.execute(_DUE, (to_iso(now),)) as cursor:
+        async with self._db.execute(_DUE, (to_iso(now), self._console_user)) as cursor:
             rows = await cursor.fetchall()
         return [_record(row) for row in rows]
 
@@ -365,7 +383,7 @@ class BroadcastStore:
         stamp = to_iso(now)
         subject = subject_of(broadcast_id)
         params = {
-            **audience.params(),
+            **self._audience_params(audience),
             "subject": subject,
             "payload": json.dumps({"broadcast": broadcast_id}),
             "now": stamp,
@@ -385,14 +403,18 @@ class BroadcastStore:
             note_planned(self._db)
         return count
 
+    def _audience_params(self, audience: AudienceQuery) -> dict[str, Any]:
+        return {**audience.params(), "console": int(self._console_user is not None)}
+
     async def count_by_language(self, audience: AudienceQuery) -> dict[str | None, int]:
         """How many delegates the audience reaches now, by the language they read."""
-        async with self._db.execute(_COUNT_BY_LANGUAGE[audience.kind], audience.params()) as cur:
+        sql, params = _COUNT_BY_LANGUAGE[audience.kind], self._audience_params(audience)
+        async with self._db.execute(sql, params) as cur:
             rows = await cur.fetchall()
         return {row["lang"]: row["n"] for row in rows}
 
     async def sending(self) -> list[BroadcastRecord]:
-        async with self._db.execute(_SENDING) as cursor:
+        async with self._db.execute(_SENDING, (self._console_user,)) as cursor:
             rows = await cursor.fetchall()
         return [_record(row) for row in rows]
 
@@ -413,7 +435,7 @@ class BroadcastStore:
         subject = subject_of(broadcast_id)
 
         def write(connection: sqlite3.Connection) -> bool:
-            cursor = connection.execute(_CANCEL, (stamp, stamp, broadcast_id))
+            cursor = connection.execute(_CANCEL, (stamp, stamp, broadcast_id, self._console_user))
             if cursor.rowcount == 0:
                 return False
             connection.execute(_CANCEL_ROWS, (stamp, subject))
@@ -423,7 +445,7 @@ class BroadcastStore:
 
     async def recent(self, consultation_id: str | None, limit: int) -> list[BroadcastRecord]:
         """Scheduled and running first, then the latest; of one consultation (and global ones)."""
-        params = (consultation_id, consultation_id, limit)
+        params = (self._console_user, consultation_id, consultation_id, limit)
         async with self._db.execute(_RECENT, params) as cursor:
             rows = await cursor.fetchall()
         return [_record(row) for row in rows]

@@ -112,38 +112,53 @@ _CANCEL = """
 UPDATE outbox SET state = 'cancelled', reason = ?, updated_at = ?
 WHERE id = ? AND state = 'pending'
 """
+# The rows a process sends (and expires, and after a crash recovers): the real bot's are all
+# but those of the console chat's delegates (migration 018); a console's, its delegate's only.
+_REAL_REACH = "(user_id IS NULL OR +user_id NOT IN (SELECT user_id FROM users WHERE console = 1))"
+_CONSOLE_REACH = "user_id = :reach"
 _RECOVER = """
-UPDATE outbox SET state = 'unknown', reason = 'interrupted while sending', updated_at = ?
-WHERE state = 'sending'
+UPDATE outbox SET state = 'unknown', reason = 'interrupted while sending', updated_at = :now
+WHERE state = 'sending' AND {reach}
 """
 _EXPIRE = """
-UPDATE outbox SET state = 'expired', reason = 'too late to be useful', updated_at = ?
-WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?
+UPDATE outbox SET state = 'expired', reason = 'too late to be useful', updated_at = :now
+WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= :now AND {reach}
 """
 # Rows past their expiry are left out here, so the expiry sweep need not run every tick.
 _SENDABLE = """
-state = 'pending' AND not_before <= ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-AND (expires_at IS NULL OR expires_at > ?)
+state = 'pending' AND not_before <= :now AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
+AND (expires_at IS NULL OR expires_at > :now) AND {reach}
 """
 # Sendable rows come in two parts, each on the index that finds them without reading the rest:
 # those already due in due order (a burst of 50,000 stops after the first few), then, when
 # these are few, those allowed to leave early (by not_before: few, as the window is minutes).
 _CANDIDATES_DUE = f"""
 SELECT {_COLUMNS} FROM outbox
-WHERE state = 'pending' AND due_at <= ? AND +not_before <= ?
-  AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND (expires_at IS NULL OR expires_at > ?)
-ORDER BY due_at, id LIMIT ?
+WHERE state = 'pending' AND due_at <= :now AND +not_before <= :now
+  AND (next_attempt_at IS NULL OR next_attempt_at <= :now)
+  AND (expires_at IS NULL OR expires_at > :now) AND {{reach}}
+ORDER BY due_at, id LIMIT :limit
 """
 _CANDIDATES_EARLY = f"""
-SELECT {_COLUMNS} FROM outbox WHERE {_SENDABLE} AND +due_at > ? ORDER BY due_at, id LIMIT ?
+SELECT {_COLUMNS} FROM outbox WHERE {_SENDABLE} AND +due_at > :now ORDER BY due_at, id
+LIMIT :limit
 """
-_UPCOMING_DUES = f"SELECT due_at FROM outbox WHERE {_SENDABLE} ORDER BY due_at LIMIT ?"
+_UPCOMING_DUES = f"SELECT due_at FROM outbox WHERE {_SENDABLE} ORDER BY due_at LIMIT :limit"
 # When the next pending row may become sendable (both parts use an index).
 _NEXT_WAKE = """
-SELECT (SELECT MIN(not_before) FROM outbox WHERE state = 'pending' AND not_before > ?) AS planned,
+SELECT (SELECT MIN(not_before) FROM outbox
+        WHERE state = 'pending' AND not_before > :now AND {reach}) AS planned,
        (SELECT MIN(next_attempt_at) FROM outbox
-        WHERE state = 'pending' AND next_attempt_at > ?) AS retry
+        WHERE state = 'pending' AND next_attempt_at > :now AND {reach}) AS retry
 """
+_REACHED = {
+    "recover": _RECOVER,
+    "expire": _EXPIRE,
+    "candidates_due": _CANDIDATES_DUE,
+    "candidates_early": _CANDIDATES_EARLY,
+    "upcoming_dues": _UPCOMING_DUES,
+    "next_wake": _NEXT_WAKE,
+}
 # One statement: nothing else can interleave, and a row claimed twice is claimed once. The ids
 # come as one JSON array; `+state` keeps SQLite on the primary key rather than a state index.
 _CLAIM = """
@@ -219,8 +234,19 @@ def add_rows(connection: sqlite3.Connection, rows: Sequence[Planned], now: datet
 
 
 class OutboxStore:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, *, reach: int | None = None) -> None:
+        """`reach`: the console chat's delegate, the only one whose rows this store sends (and
+        expires and recovers); None: the real bot, which sends every row but theirs."""
         self._db = connection
+        self._reach = reach
+        fragment = _REAL_REACH if reach is None else _CONSOLE_REACH
+        self._sql = {name: sql.format(reach=fragment) for name, sql in _REACHED.items()}
+
+    def _params(self, now: datetime, limit: int | None = None) -> dict[str, Any]:
+        params: dict[str, Any] = {"now": to_iso(now), "reach": self._reach}
+        if limit is not None:
+            params["limit"] = limit
+        return params
 
     @property
     def plans(self) -> int:
@@ -276,37 +302,35 @@ class OutboxStore:
 
     async def recover(self, now: datetime) -> int:
         """Rows a crash left in `sending` become unknown: they may or may not have arrived."""
-        cursor = await self._db.execute(_RECOVER, (to_iso(now),))
+        cursor = await self._db.execute(self._sql["recover"], self._params(now))
         return cursor.rowcount
 
     async def expire(self, now: datetime) -> int:
-        stamp = to_iso(now)
-        cursor = await self._db.execute(_EXPIRE, (stamp, stamp))
+        cursor = await self._db.execute(self._sql["expire"], self._params(now))
         return cursor.rowcount
 
     async def candidates(self, now: datetime, limit: int) -> list[OutboxItem]:
         """Pending rows that may be sent now, earliest due first."""
-        stamp = to_iso(now)
-        params = (stamp, stamp, stamp, stamp, limit)
-        async with self._db.execute(_CANDIDATES_DUE, params) as cursor:
+        async with self._db.execute(
+            self._sql["candidates_due"], self._params(now, limit)
+        ) as cursor:
             rows = list(await cursor.fetchall())
         if len(rows) < limit:
-            params = (stamp, stamp, stamp, stamp, limit - len(rows))
-            async with self._db.execute(_CANDIDATES_EARLY, params) as cursor:
+            params = self._params(now, limit - len(rows))
+            async with self._db.execute(self._sql["candidates_early"], params) as cursor:
                 rows.extend(await cursor.fetchall())
         return [_item(row) for row in rows]
 
     async def upcoming_dues(self, now: datetime, limit: int) -> list[datetime]:
         """Due times of the rows that may be sent now, earliest first."""
-        stamp = to_iso(now)
-        async with self._db.execute(_UPCOMING_DUES, (stamp, stamp, stamp, limit)) as cursor:
+        params = self._params(now, limit)
+        async with self._db.execute(self._sql["upcoming_dues"], params) as cursor:
             rows = await cursor.fetchall()
         return [from_iso(row["due_at"]) for row in rows]
 
     async def next_wake(self, now: datetime) -> datetime | None:
         """The earliest moment after `now` a pending row may become sendable (None: none)."""
-        stamp = to_iso(now)
-        async with self._db.execute(_NEXT_WAKE, (stamp, stamp)) as cursor:
+        async with self._db.execute(self._sql["next_wake"], self._params(now)) as cursor:
             row = await cursor.fetchone()
         moments = [from_iso(row[name]) for name in ("planned", "retry") if row and row[name]]
         return min(moments, default=None)

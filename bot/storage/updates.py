@@ -10,7 +10,6 @@ from bot.storage.database import to_iso
 
 _RECORD = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
 _PRUNE = "DELETE FROM processed_updates WHERE processed_at < ?"
-_CLEAR = "DELETE FROM processed_updates"
 _COUNT = "SELECT COUNT(*) FROM processed_updates"
 
 
@@ -25,10 +24,6 @@ class UpdateLog:
 
     async def prune(self, before: datetime) -> int:
         cursor = await self._db.execute(_PRUNE, (to_iso(before),))
-        return cursor.rowcount
-
-    async def clear(self) -> int:
-        cursor = await self._db.execute(_CLEAR)
         return cursor.rowcount
 
     async def count(self) -> int:

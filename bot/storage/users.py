@@ -34,37 +34,46 @@ class UserRecord:
     first_name: str
     active: bool
     client_language: str | None = None
+    # Created by the console chat: no one on Telegram (migration 018).
+    console: bool = False
 
     @property
     def reading_language(self) -> str | None:
         """The language chosen with /language, else the client's."""
         return self.language or self.client_language
 
-    def is_current(self, first_name: str, client_language: str | None) -> bool:
-        """Active, with this name and client language stored: a visit has nothing to write."""
+    def is_current(
+        self, first_name: str, client_language: str | None, *, console: bool = False
+    ) -> bool:
+        """Active, with this name and client language stored, and of the same world (Telegram
+        or the console chat): a visit has nothing to write."""
         return (
             self.active
+            and self.console == console
             and self.first_name == first_name[:NAME_LIMIT]
             and (client_language is None or self.client_language == client_language)
         )
 
 
 _GET = """
-SELECT user_id, language, consultation_id, first_name, active, client_language
+SELECT user_id, language, consultation_id, first_name, active, client_language, console
 FROM users WHERE user_id = ?
 """
+# A visit from Telegram makes a console delegate's row a real delegate's; a visit from the
+# console never makes a real delegate a console one (the console refuses to be them anyway).
 _UPSERT = """
-INSERT INTO users (user_id, first_name, client_language, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?)
+INSERT INTO users (user_id, first_name, client_language, console, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT(user_id) DO UPDATE SET first_name = excluded.first_name,
     client_language = COALESCE(excluded.client_language, users.client_language),
+    console = MIN(users.console, excluded.console),
     active = 1, updated_at = excluded.updated_at
 """
 _SET_LANGUAGE = "UPDATE users SET language = ?, updated_at = ? WHERE user_id = ?"
 _SET_CONSULTATION = "UPDATE users SET consultation_id = ?, updated_at = ? WHERE user_id = ?"
 _SET_ACTIVE = "UPDATE users SET active = ?, updated_at = ? WHERE user_id = ?"
 _DELETE = "DELETE FROM users WHERE user_id = ?"
-_IDS = "SELECT user_id FROM users"
+_IDS = "SELECT user_id FROM users WHERE console = ?"
 # Forgetting a delegate: their rows that name them go with their users row (ON DELETE CASCADE);
 # their anonymous rows, by author. A question takes its ticket, vote, relayed replies and the
 # phrasings taught from it along.
@@ -92,12 +101,16 @@ def _record(row: aiosqlite.Row) -> UserRecord:
         first_name=row["first_name"],
         active=bool(row["active"]),
         client_language=row["client_language"],
+        console=bool(row["console"]),
     )
 
 
 class UserStore:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, *, console: bool = False) -> None:
+        """`console`: the delegates this store creates are the console chat's (no one on
+        Telegram); else they are Telegram's, and a console delegate who visits becomes one."""
         self._db = connection
+        self.console = console
 
     async def get(self, user_id: int) -> UserRecord | None:
         async with self._db.execute(_GET, (user_id,)) as cursor:
@@ -120,11 +133,13 @@ class UserStore:
         """As `touch`; also whether the user arrived: new, or back after being inactive."""
         name = first_name[:NAME_LIMIT]
         record = await self.get(user_id)
-        if record is not None and record.is_current(name, client_language):
+        if record is not None and record.is_current(name, client_language, console=self.console):
             return record, False
         arrived = record is None or not record.active
         stamp = to_iso(now)
-        await self._db.execute(_UPSERT, (user_id, name, client_language, stamp, stamp))
+        await self._db.execute(
+            _UPSERT, (user_id, name, client_language, int(self.console), stamp, stamp)
+        )
         record = await self.get(user_id)
         assert record is not None
         return record, arrived
@@ -167,8 +182,9 @@ class UserStore:
         return deleted
 
     async def ids(self) -> list[int]:
-        """Every delegate's id (to find an anonymous ticket's delegate again with the key)."""
-        async with self._db.execute(_IDS) as cursor:
+        """Every delegate's id (to find an anonymous ticket's delegate again with the key): of
+        Telegram's, or of the console chat's with `console`."""
+        async with self._db.execute(_IDS, (int(self.console),)) as cursor:
             return [row[0] for row in await cursor.fetchall()]
 
     async def count(self) -> int:
