@@ -159,6 +159,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             verbose=False,
         )
         return cmd_chat(chat_args, config)
+    from bot.webhook import catch_early_stop
+
+    catch_early_stop()
+    logger.info("Loading the event data and starting")
     events = load_events(config.data_dir)
     if events is None:
         return 1

@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import signal
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -215,16 +216,38 @@ async def drain(application: BotApplication) -> None:
     await application.shutdown()
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# A stop asked for while the bot is still loading (data, database, application): kept until the
+# event loop can take it, so `docker stop` at that moment stops the bot cleanly (exit 0) instead
+# of killing it half-started with the signal's default action.
+_stop_asked_early = threading.Event()
+
+
+def catch_early_stop() -> None:
+    """From now on SIGTERM and SIGINT stop the bot as soon as it has started."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, lambda *_: _stop_asked_early.set())
+
+
+def _stop_event() -> asyncio.Event:
+    """Set on SIGTERM or SIGINT, or already set when one came while the bot was loading."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in _STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    if _stop_asked_early.is_set():
+        logger.info("A stop was asked while starting: stopping once started")
+        stop.set()
+    return stop
+
+
 def run_webhook(
     application: BotApplication, *, url: str, secret: str, listen: str, port: int
 ) -> None:
     """Blocking: serve the webhook until SIGTERM or SIGINT."""
 
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        stop = _stop_event()
         await serve_webhook(
             application, url=url, secret=secret, listen=listen, port=port, stop=stop
         )
@@ -382,10 +405,7 @@ def run_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
     """Blocking: long polling until SIGTERM or SIGINT, with the watchdog job."""
 
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+        stop = _stop_event()
         await application.initialize()
         if application.post_init:
             await application.post_init(application)  # queues what the last process left

@@ -73,3 +73,17 @@ async def test_network_faults_do_not_kill_the_process(
     )
     assert bot_process.alive
     assert await bot_process.terminate() == 0
+
+
+async def test_sigterm_while_starting_stops_it_cleanly_once_started(
+    server: FakeApiHttpServer, bot_process: BotProcess
+) -> None:
+    """`docker stop` (SIGTERM) while the bot loads its data and database: it does not die
+    half-started with the signal's default action; it starts, then stops cleanly."""
+    await bot_process.start()
+    await wait_until(
+        lambda: "Loading the event data" in bot_process.log(), 20, f"loading\n{bot_process.log()}"
+    )
+    bot_process.signal_term()
+    assert await bot_process.exit_code(within=15) == 0, bot_process.log()
+    assert "stopping once started" in bot_process.log()
