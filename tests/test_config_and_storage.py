@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import RedactToken
+from bot.cli.logs import RedactToken
 from bot.config import Config, ConfigError
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.database import Database, in_transaction

@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bot.console import run_console
+from bot.cli.console import run_console
 from tests.conftest import GENEVA, ROOT, make_config, sample_events
 
 

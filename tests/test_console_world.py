@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.cli.console import ConsoleRefused, run_console
 from bot.clock import ManualClock
-from bot.console import ConsoleRefused, run_console
 from bot.services.programme import ReloadRequests
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import subject_of

@@ -18,8 +18,8 @@ import aiohttp
 import pytest
 from telegram import Update
 
-from bot.__main__ import RedactUpdates
 from bot.app import running
+from bot.cli.logs import RedactUpdates
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.fakeapi import FakeBotApi

@@ -135,7 +135,7 @@ async def test_backup_is_a_complete_copy_while_the_bot_runs(
 def test_backup_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from bot.backup_command import run
+    from bot.cli.backup import run
 
     db = tmp_path / "bot.sqlite3"
     with sqlite3.connect(db) as conn:

@@ -7,11 +7,10 @@ import asyncio
 import os
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from bot.cli.data import load_events, unknown_consultation
 from bot.clock import SystemClock
-from bot.command_line import load_events, unknown_consultation
 from bot.config import Config
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, counted
 from bot.services.exports import format_for, render
@@ -42,6 +41,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="text under the code (default: 'Scan to rate this session' in the card's language)",
     )
 
+    qr.set_defaults(handler=cmd_qr)
     export = commands.add_parser(
         "export", help="export feedback, survey answers or recommendations (CSV or XLSX)"
     )
@@ -52,7 +52,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--lang", choices=SUPPORTED, default=DEFAULT, help="language of the headers (default: en)"
     )
 
+    export.set_defaults(handler=cmd_export)
     role = commands.add_parser("role", help="grant, remove or list moderator and organiser roles")
+    role.set_defaults(handler=cmd_role)
     actions = role.add_subparsers(dest="action", required=True)
     for action in ("add", "remove"):
         sub = actions.add_parser(action, help=f"{action} a role")
@@ -143,10 +145,3 @@ def cmd_role(args: argparse.Namespace, config: Config) -> int:
     for user_id, role, source in sorted(rows, key=lambda r: (r[1], r[0])):
         print(f"{user_id}\t{role}\t({source})")
     return 0
-
-
-HANDLERS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
-    "qr": cmd_qr,
-    "export": cmd_export,
-    "role": cmd_role,
-}

@@ -10,8 +10,8 @@ import argparse
 from bot.config import Config
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    commands.add_parser(
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
         "health",
         help="say whether the running bot is healthy (exit 0) or not (exit 1), in one line",
         description="Healthy when the database (DATABASE_PATH) can be read and is at this "
@@ -20,6 +20,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the webhook server's GET /healthz answers ok. The running bot keeps a heartbeat file "
         "beside the database for this.",
     )
+    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.cli.data import invalid_data, unknown_consultation
 from bot.clock import SystemClock
-from bot.command_line import invalid_data, unknown_consultation
 from bot.config import Config
 from bot.fakeapi.html import HtmlParseError, parse_html
 from bot.handlers.broadcast import announcement
@@ -85,7 +85,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     send.add_argument("--yes", action="store_true", help="send without asking to confirm")
     send.add_argument("--wait", action="store_true", help="follow the sending to its report")
 
+    send.set_defaults(handler=run_send)
     listing = commands.add_parser("broadcasts", help="list announcements and their delivery")
+    listing.set_defaults(handler=run_list)
     listing.add_argument("--consultation", help="only this consultation (and global ones)")
     listing.add_argument("--cancel", type=int, metavar="N", help="stop broadcast N")
 
@@ -329,6 +331,3 @@ def run_list(args: argparse.Namespace, config: Config) -> int:
     except Refused as exc:
         print(str(exc), file=sys.stderr)
         return 2
-
-
-HANDLERS = {"broadcast": run_send, "broadcasts": run_list}

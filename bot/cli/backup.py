@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.storage.backup import backup_database
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "backup",
         help="copy the database to FILE (safe while the bot runs)",
@@ -20,6 +20,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(the bot stopped): copying it over the database would leave the database's -wal file "
         "to be applied to it.",
     )
+    parser.set_defaults(handler=run)
     parser.add_argument("file", help="where to write the copy")
 
 

@@ -14,13 +14,14 @@ from bot.services.importers.spreadsheet import write_template
 from bot.services.importing import apply_import, describe, plan_import
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "import",
         help="import a programme (frab/pretalx JSON or XML, CSV, XLSX) into a consultation",
         description="Replace a consultation's sessions with those of a frab/pretalx schedule "
         "export or a spreadsheet. Session ids stay stable across re-imports. See docs/import.md.",
     )
+    parser.set_defaults(handler=run)
     parser.add_argument("file", nargs="?", help="the file to import")
     parser.add_argument("--consultation", help="the consultation's id (its directory in data/)")
     parser.add_argument("--format", choices=FORMATS, help="the file's format (default: guessed)")
@@ -111,7 +112,7 @@ def _notify_running_bot(args: argparse.Namespace, config: Config, data_dir: Path
             "(python -m bot reload, or a restart)."
         )
         return 0
-    from bot.__main__ import cmd_reload
+    from bot.cli import reload
 
     print("Asking the running bot to reload (delegates with a changed session are told)…")
-    return cmd_reload(argparse.Namespace(wait=args.wait), config)
+    return reload.run(argparse.Namespace(wait=args.wait), config)

@@ -14,7 +14,7 @@ from bot.storage.database import latest_schema_version
 from bot.storage.lock import DatabaseBusy
 
 
-def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "restore",
         help="put a backup in place of the database (stop the bot first)",
@@ -23,6 +23,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "backup in their place and check it. Refused while the bot or another command has "
         "the database open.",
     )
+    parser.set_defaults(handler=run)
     parser.add_argument("file", help="the backup to restore (from python -m bot backup)")
 
 

@@ -22,8 +22,8 @@ from bot.ask_texts import (
     small_talk_answer,
     suggestion_label,
 )
+from bot.cli.data import load_events, unknown_consultation
 from bot.clock import SystemClock
-from bot.command_line import load_events, unknown_consultation
 from bot.config import Config
 from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
 from bot.services import decision
@@ -33,8 +33,9 @@ from bot.services.matcher import SESSIONS, Match, Matcher, answer_ref
 from bot.services.understanding import Understanding
 
 
-def add_parser(commands: Any) -> None:
+def add_parsers(commands: Any) -> None:
     ask = commands.add_parser("ask", help="answer a question as the bot would, without Telegram")
+    ask.set_defaults(handler=run)
     ask.add_argument("question", nargs="?", help="the question, in any of the four languages")
     ask.add_argument("--data", help="data directory (default: DATA_DIR or data/)")
     ask.add_argument("--consultation", help="consultation id (default: the first one)")
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 2
     now: datetime | None = None
     if args.at:
-        from bot.console import parse_at
+        from bot.cli.console import parse_at
 
         try:
             now = parse_at(args.at, events, consultation.id)
