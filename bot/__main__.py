@@ -17,6 +17,7 @@ from bot import (
     feedback_commands,
     import_command,
     restore_command,
+    signups_command,
 )
 from bot.command_line import load_events, unknown_consultation
 from bot.config import Config, ConfigError
@@ -246,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask_command.add_parser(commands)
     feedback_commands.add_parsers(commands)
     broadcast_command.add_parsers(commands)
+    signups_command.add_parser(commands)
     return parser
 
 
@@ -271,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers["reload"] = cmd_reload
     handlers.update(feedback_commands.HANDLERS)
     handlers.update(broadcast_command.HANDLERS)
+    handlers["signups"] = signups_command.run
     try:
         return handlers[args.command](args, config)
     except DatabaseBusy as exc:
