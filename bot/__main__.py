@@ -19,6 +19,7 @@ from bot.cli import (
     reload,
     restore,
     run,
+    signups,
 )
 from bot.cli.logs import configure_logging, console_log
 from bot.config import Config, ConfigError
@@ -37,6 +38,7 @@ COMMANDS = (
     ask,
     feedback,
     broadcast,
+    signups,
 )
 
 

@@ -34,6 +34,7 @@ from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
+from bot.services.signups import Signups
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
@@ -43,6 +44,7 @@ from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.signups import SignupStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
@@ -104,6 +106,9 @@ def build_application(
         # Loaded, and its indexes built, in the background: the bot answers meanwhile.
         understanding = Understanding(encoder, config.database_path.parent / VECTORS_FILE)
         reloader.after_swap.append(understanding.reindex)
+        signups = Signups(SignupStore(database.connection), clock, lambda: programme.current)
+        reloader.after_swap.append(signups.settle)
+        people.before_forget.append(signups.forget)
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -139,9 +144,12 @@ def build_application(
                 default_consultation=config.default_consultation,
             ),
             inbox=Inbox(InboxStore(database.connection), clock),
+            signups=signups,
         )
         await publish_commands(application)
         await start_delivery(application)
+        # A session removed, or its capacity raised, while the bot was down.
+        await signups.settle(programme.current)
         await start_broadcasts(application)
         services: Services = application.bot_data["services"]
 

@@ -109,6 +109,13 @@ CALLBACK_PREFIXES = [
     "rem:",
     "set:digest:",
     "set:lead:",
+    "su:c:",
+    "su:j:",
+    "su:l:",
+    "su:o",
+    "su:x:",
+    "su:x:side-event-d1:",
+    "su:y:",
     "sv:a:",
     "sv:a:0:",
     "sv:del",
@@ -274,6 +281,11 @@ def test_random_updates_break_nothing(bot: FuzzBot, actions: list[tuple[Any, ...
     for user in FUZZERS:
         assert bot.run(bot.services.broadcasts.store.draft_of(user)) is None
     assert bot.run(bot.services.broadcasts.recent(None)) == []
+    # Nobody but an organiser sees the sign-up lists (headed 📋) or their exports.
+    for user in FUZZERS:
+        for message in bot.api.bot_messages(user):
+            assert "📋" not in (message.plain_text() or ""), message.plain_text()
+            assert message.document is None or "-signups-" not in message.document.filename
     # Group chats and channels get no chatter from the bot.
     assert bot.api.bot_messages(GROUP) == []
 

@@ -26,6 +26,7 @@ from bot.handlers import (
     membership,
     moderation,
     reminders,
+    signups,
     start,
 )
 from bot.handlers.common import out_of_date
@@ -71,6 +72,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     broadcast.register(application)
     moderation.register(application)
     reminders.register(application)
+    signups.register(application)
     ask.register(application)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))

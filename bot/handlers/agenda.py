@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -32,6 +33,19 @@ from bot.services.calendar import build_ics, ics_filename
 from bot.services.event_data import Consultation, Session
 
 PAGE_SIZE = 8
+
+# What other features add to a session card (sign-ups): lines under it, rows of buttons above
+# the way back. Registered with @card_part by their modules.
+CardPart = Callable[
+    [BotContext, Consultation, Session],
+    Awaitable[tuple[list[str], list[list[InlineKeyboardButton]]]],
+]
+CARD_PARTS: list[CardPart] = []
+
+
+def card_part(part: CardPart) -> CardPart:
+    CARD_PARTS.append(part)
+    return part
 
 
 def _button_label(session: Session, consultation: Consultation, starred: bool) -> str:
@@ -137,7 +151,10 @@ async def agenda_day_button(update: Update, context: BotContext) -> None:
 
 
 def _card_keyboard(
-    session: Session, consultation: Consultation, starred: bool
+    session: Session,
+    consultation: Consultation,
+    starred: bool,
+    more: list[list[InlineKeyboardButton]],
 ) -> InlineKeyboardMarkup:
     star = (
         InlineKeyboardButton(
@@ -154,7 +171,25 @@ def _card_keyboard(
         "« " + _("Back to {day}").format(day=day_short(day)),
         callback_data=f"ag:d:{day}:{index // PAGE_SIZE}",
     )
-    return InlineKeyboardMarkup([[star], [back]])
+    return InlineKeyboardMarkup([[star], *more, [back]])
+
+
+async def show_card(
+    update: Update, context: BotContext, consultation: Consultation, session: Session
+) -> None:
+    """Show a session's card, with what other features add to it."""
+    starred = False
+    if context.profile is not None:
+        starred = await context.services.agenda.is_starred(
+            context.profile.user_id, consultation, session.id
+        )
+    text = session_card(session, consultation, starred=starred)
+    rows: list[list[InlineKeyboardButton]] = []
+    for part in CARD_PARTS:
+        lines, buttons = await part(context, consultation, session)
+        text += "".join("\n" + line for line in lines)
+        rows += buttons
+    await show(update, context, text, _card_keyboard(session, consultation, starred, rows))
 
 
 async def _session_from_query(
@@ -184,15 +219,7 @@ async def session_button(update: Update, context: BotContext) -> None:
     await context.services.feedback.record_card_open(
         context.profile.user_id, consultation, session
     )
-    starred = await context.services.agenda.is_starred(
-        context.profile.user_id, consultation, session.id
-    )
-    await show(
-        update,
-        context,
-        session_card(session, consultation, starred=starred),
-        _card_keyboard(session, consultation, starred),
-    )
+    await show_card(update, context, consultation, session)
 
 
 async def star_button(update: Update, context: BotContext) -> None:
@@ -210,12 +237,7 @@ async def star_button(update: Update, context: BotContext) -> None:
         context.profile.user_id, consultation, session.id, starred
     )
     await query.answer(_("Added to your agenda.") if starred else _("Removed from your agenda."))
-    await show(
-        update,
-        context,
-        session_card(session, consultation, starred=starred),
-        _card_keyboard(session, consultation, starred),
-    )
+    await show_card(update, context, consultation, session)
 
 
 NOW_PAGE_SIZE = 10

@@ -143,6 +143,11 @@ ORGANISER_COMMANDS: tuple[tuple[str, str, str], ...] = (
         N_("Reload the programme"),
         N_("organisers: reload the programme from its files; those affected are told"),
     ),
+    (
+        "signups",
+        N_("Sign-up lists"),
+        N_("organisers: who signed up for sessions with limited seats, and exports"),
+    ),
 )
 
 

@@ -37,6 +37,7 @@ MAX_SESSIONS = 5000  # per consultation
 MAX_TOPICS = 50  # logistics topics: each is a button of the /info menu
 MAX_FAQ_ENTRIES = 1000
 MAX_DESCRIPTION = 10_000  # a session's or the consultation's description (split if need be)
+MAX_CAPACITY = 100_000  # seats of a session delegates sign up for
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Session:
     kind: str = "other"
     speakers: tuple[Speaker, ...] = ()
     interpretation: tuple[str, ...] = ()
+    # Sign-ups (docs/data-format.md): seats, and whether delegates sign up for one.
+    capacity: int | None = None
+    signup: bool = False
 
     def overlaps(self, other: Session) -> bool:
         return self.start < other.end and other.start < self.end
@@ -412,6 +416,7 @@ def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]
                     "a speaker needs a 'name'",
                 )
         interpretation = chk.languages(item, "interpretation", place)
+        capacity, signup = _parse_signup(chk, item, place)
         if len(problems) > before or not (ident and title and start and end):
             continue
         sessions.append(
@@ -426,10 +431,43 @@ def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]
                 kind=kind,
                 speakers=tuple(speakers),
                 interpretation=interpretation,
+                capacity=capacity,
+                signup=signup,
             )
         )
     sessions.sort(key=lambda s: (s.start, s.end, s.id))
     return sessions
+
+
+def _parse_signup(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[int | None, bool]:
+    """A session's `capacity` (a positive number of seats) and `signup` (true: delegates sign
+    up for a seat, which needs a capacity)."""
+    capacity = item.get("capacity")
+    if capacity is not None and (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or not 0 < capacity <= MAX_CAPACITY
+    ):
+        chk.problem(
+            chk.line_of(item, "capacity"),
+            place,
+            f"'capacity' must be a whole number of seats from 1 to {MAX_CAPACITY:,}, "
+            f"not {capacity!r}",
+        )
+        capacity = None
+    signup = item.get("signup", False)
+    if not isinstance(signup, bool):
+        chk.problem(
+            chk.line_of(item, "signup"), place, f"'signup' must be true or false, not {signup!r}"
+        )
+        return capacity, False
+    if signup and item.get("capacity") is None:
+        chk.problem(
+            chk.line_of(item, "signup"),
+            place,
+            "'signup: true' needs a 'capacity': the number of seats delegates sign up for",
+        )
+    return capacity, signup
 
 
 def _load_topics(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Topic]:

@@ -69,6 +69,9 @@ class People:
         # Called with the user id when a delegate arrives (new, or back after being marked
         # inactive) or is marked inactive: what the bot sends them on its own changes.
         self.on_active_change: list[Callable[[int], Awaitable[None]]] = []
+        # Called with the user id before a delegate's data is deleted: what must be undone
+        # first (their sign-ups' seats go to those waiting).
+        self.before_forget: list[Callable[[int], Awaitable[None]]] = []
         # The row last stored for each delegate who wrote lately: only this process writes
         # the users table, and every write below drops the delegate from here.
         self._known: dict[int, UserRecord] = {}
@@ -183,6 +186,8 @@ class People:
     async def forget(self, user_id: int) -> bool:
         """Delete everything stored about the delegate, their anonymous rows too; the messages
         of their tickets in the helpdesk group are blanked (through the outbox, once each)."""
+        for listener in self.before_forget:
+            await listener(user_id)
         now = self._clock.now()
 
         def blank(ticket: PostedTicket) -> Planned:
