@@ -54,3 +54,18 @@ async def test_the_question_is_asked_in_the_organisers_language(harness: Harness
     assert "Le poursuivre, ou l'abandonner et recommencer ?" in org.text()
     await org.press("Abandonner et recommencer")
     assert "Envoyez le texte de l'annonce en français" in org.text()
+
+
+async def test_a_discarded_drafts_card_does_not_act_on_the_next_draft(harness: Harness) -> None:
+    """The first draft's card stays in the chat: its buttons must not reach the new draft that
+    took its place (draft numbers are never given twice)."""
+    org = await organiser(harness)
+    await org.send("/broadcast")
+    await org.send("The shuttle leaves at 08:00.")
+    first_card, _ = org.find_button("Audience")
+    old_buttons = [b["callback_data"] for row in first_card.buttons() for b in row]
+    await org.send("/broadcast")
+    await org.press("Discard it and start again")
+    await org.send("The venue opens at 07:30.")
+    new = await harness.services.broadcasts.draft(ORGANISER_ID)
+    assert all(not data.startswith(f"bc:{new.id}:") for data in old_buttons), old_buttons

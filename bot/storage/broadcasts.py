@@ -118,10 +118,11 @@ _FILL = {
 _COUNT_ROWS = "SELECT COUNT(*) FROM outbox WHERE subject = ?"
 
 _CREATE = """
-INSERT INTO broadcasts (created_by, origin, consultation_id, texts, fallback, media_kind,
+INSERT INTO broadcasts (id, created_by, origin, consultation_id, texts, fallback, media_kind,
                         media_file_id, audience, state, awaiting, awaiting_until, scheduled_at,
                         created_at, updated_at, console_user)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (MAX((SELECT COALESCE(MAX(id), 0) FROM broadcasts), (SELECT id FROM broadcast_last_id)) + 1,
+        ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _GET = f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?"
 _DRAFT_OF = f"""
