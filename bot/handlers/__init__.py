@@ -26,6 +26,7 @@ from bot.handlers import (
     membership,
     moderation,
     reminders,
+    speakers,
     start,
 )
 from bot.handlers.common import out_of_date
@@ -72,6 +73,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     moderation.register(application)
     reminders.register(application)
     ask.register(application)
+    speakers.register(application)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     for data, callback in MENU.items():

@@ -20,6 +20,7 @@ from bot.handlers.formatting import (
     shorten,
     zone_note,
 )
+from bot.handlers.speakers import speaker_rows
 from bot.i18n import _, current_language, ngettext
 from bot.services.calendar import build_ics, ics_filename
 from bot.services.event_data import Consultation, Session
@@ -154,7 +155,7 @@ def _card_keyboard(
         "« " + _("Back to {day}").format(day=day_short(day)),
         callback_data=f"ag:d:{day}:{index // PAGE_SIZE}",
     )
-    return InlineKeyboardMarkup([[star], [back]])
+    return InlineKeyboardMarkup([[star], *speaker_rows(session), [back]])
 
 
 async def _session_from_query(
