@@ -35,6 +35,7 @@ from bot.services.people import People
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
 from bot.services.signups import Signups
+from bot.services.speakers import SpeakerPhotos
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
@@ -45,6 +46,7 @@ from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
 from bot.storage.signups import SignupStore
+from bot.storage.speaker_photos import SpeakerPhotoStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
@@ -145,6 +147,7 @@ def build_application(
             ),
             inbox=Inbox(InboxStore(database.connection), clock),
             signups=signups,
+            speaker_photos=SpeakerPhotos(SpeakerPhotoStore(database.connection), clock),
         )
         await publish_commands(application)
         await start_delivery(application)

@@ -21,6 +21,7 @@ from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
 from bot.services.signups import Signups
+from bot.services.speakers import SpeakerPhotos
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.database import Database
@@ -46,6 +47,7 @@ class Services:
     understanding: Understanding
     inbox: Inbox
     signups: Signups
+    speaker_photos: SpeakerPhotos
 
     @property
     def events(self) -> EventData:

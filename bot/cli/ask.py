@@ -29,7 +29,7 @@ from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
 from bot.services import decision
 from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import Consultation
-from bot.services.matcher import SESSIONS, Match, Matcher, answer_ref
+from bot.services.matcher import SESSIONS, SPEAKER, Match, Matcher, answer_ref
 from bot.services.understanding import Understanding
 
 
@@ -92,6 +92,14 @@ def render(match: Match, consultation: Consultation, lang: str) -> dict[str, Any
                 else _("Nothing is on right now.")
             )
             text = "\n".join(lines) or nothing
+        elif match.kind == SPEAKER:
+            # The card's heading: who they are, in the reader's language.
+            text = "\n".join(
+                " · ".join(
+                    [s.name] + [t.get(lang) for t in (s.role, s.affiliation) if t is not None]
+                )
+                for s in match.speakers
+            )
         else:
             # The bot's own words, so the command and the chat cannot drift apart.
             text = small_talk_answer(match.kind) or match.text(lang) or not_sure_answer()
@@ -104,6 +112,7 @@ def render(match: Match, consultation: Consultation, lang: str) -> dict[str, Any
     return {
         "faq_id": match.answer_id,
         "session_ids": [s.id for s in match.sessions],
+        "speaker_ids": [s.id for s in match.speakers],
         "score": match.score,
         "lang": lang,
         "text": text,

@@ -25,6 +25,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         print(
             f"{consultation.id}: {len(consultation.sessions)} sessions, "
             f"{len(consultation.topics)} logistics topics, {len(consultation.faq)} FAQ entries"
+            + (f", {len(consultation.speakers)} speakers" if consultation.speakers else "")
         )
     for warning in events.warnings:
         print(f"Warning: {warning.relative_to(data_dir)}", file=sys.stderr)

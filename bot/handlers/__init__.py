@@ -27,6 +27,7 @@ from bot.handlers import (
     moderation,
     reminders,
     signups,
+    speakers,
     start,
 )
 from bot.handlers.common import out_of_date
@@ -74,6 +75,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     reminders.register(application)
     signups.register(application)
     ask.register(application)
+    speakers.register(application)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     for data, callback in MENU.items():

@@ -28,6 +28,7 @@ from bot.handlers.formatting import (
     shorten,
     zone_note,
 )
+from bot.handlers.speakers import speaker_rows
 from bot.i18n import _, current_language, ngettext
 from bot.services.calendar import build_ics, ics_filename
 from bot.services.event_data import Consultation, Session
@@ -171,7 +172,7 @@ def _card_keyboard(
         "« " + _("Back to {day}").format(day=day_short(day)),
         callback_data=f"ag:d:{day}:{index // PAGE_SIZE}",
     )
-    return InlineKeyboardMarkup([[star], *more, [back]])
+    return InlineKeyboardMarkup([[star], *speaker_rows(session), *more, [back]])
 
 
 async def show_card(

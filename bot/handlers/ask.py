@@ -39,6 +39,7 @@ from bot.handlers.formatting import (
     shorten,
 )
 from bot.handlers.outbox import group_action
+from bot.handlers.speakers import answer_with_speakers, speaker_rows
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
 from bot.services.delivery import Outcome
 from bot.services.event_data import Consultation, FaqEntry, Topic
@@ -51,7 +52,7 @@ from bot.services.helpdesk import (
     UnknownQuestion,
     find_entry,
 )
-from bot.services.matcher import SESSIONS, Match, answer_ref
+from bot.services.matcher import SESSIONS, SPEAKER, Match, answer_ref
 from bot.services.people import Profile
 from bot.services.privacy import TICKET_FORGOTTEN
 from bot.services.sanitise import clean
@@ -134,7 +135,7 @@ def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list
                 _("Nothing is on right now.") if match.when == "now" else _("No more sessions.")
             )
     elif len(sessions) == 1:
-        return session_card(sessions[0], consultation, starred=False), []
+        return session_card(sessions[0], consultation, starred=False), speaker_rows(sessions[0])
     lines.extend(session_line(s, consultation) for s in sessions)
     buttons = [
         [InlineKeyboardButton(shorten(s.title.get(lang), 60), callback_data=f"ag:s:{s.id}")]
@@ -164,6 +165,10 @@ async def answer_question(update: Update, context: BotContext) -> None:
     if match.kind == SESSIONS:
         text, buttons = render_sessions(match, consultation)
         await reply(update, context, text, _answer_keyboard(question_id, buttons))
+        return
+    if match.kind == SPEAKER:
+        votes = _answer_keyboard(question_id).inline_keyboard
+        await answer_with_speakers(update, context, consultation, match.speakers, votes)
         return
     entry = match.faq or match.topic
     if entry is not None:

@@ -46,6 +46,11 @@ COMMANDS: tuple[tuple[str, str, str | None], ...] = (
         N_("the programme day by day; open a session and tap ⭐ to keep it"),
     ),
     ("now", N_("What is on now and next"), N_("what is on now and next")),
+    (
+        "speakers",
+        N_("The speakers"),
+        N_("the speakers, who they are and when they speak"),
+    ),
     ("next", N_("The next sessions"), N_("the next sessions")),
     ("my", N_("My personal agenda"), N_("your personal agenda, with clashes flagged")),
     (

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rapidfuzz import fuzz, process
 
 from bot.services.data_reading import (
     MAX_TITLE,
@@ -38,12 +42,27 @@ MAX_TOPICS = 50  # logistics topics: each is a button of the /info menu
 MAX_FAQ_ENTRIES = 1000
 MAX_DESCRIPTION = 10_000  # a session's or the consultation's description (split if need be)
 MAX_CAPACITY = 100_000  # seats of a session delegates sign up for
+MAX_SPEAKERS = 10_000  # speakers.yaml, per consultation
+MAX_BIO = 1000  # a speaker's bio, per language: the card is one message with its sessions
+MAX_LINKS = 10  # links on one speaker's card
+MAX_LINK = 1000  # characters of one link
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
+# What a photo's first bytes are for each kind Telegram shows as a photo.
+_IMAGE_KINDS = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
 
 
 @dataclass(frozen=True)
 class Speaker:
+    """A person on the programme. Those of speakers.yaml have an `id` and a card; a session
+    may still name one inline (`{name, affiliation}`): no id, no card."""
+
     name: str
-    affiliation: Text | None = None
+    affiliation: Text | None = None  # the organisation (`organisation` in speakers.yaml)
+    id: str | None = None
+    role: Text | None = None
+    bio: Text | None = None
+    photo: Path | None = None  # checked at load: an image of at most 10 MB
+    links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,9 +134,24 @@ class Consultation:
     survey: Survey | None = None
     # Sessions starting before this time of day still belong to the previous day (late nights).
     day_change: timedelta = timedelta(0)
+    # The speakers of speakers.yaml (those with a card), in the file's order.
+    speakers: tuple[Speaker, ...] = ()
 
     def session(self, session_id: str) -> Session | None:
         return self._sessions_by_id.get(session_id)
+
+    def speaker(self, speaker_id: str) -> Speaker | None:
+        cache: dict[str | None, Speaker] | None = self.__dict__.get("_speakers_by_id")
+        if cache is None:
+            cache = {s.id: s for s in self.speakers}
+            object.__setattr__(self, "_speakers_by_id", cache)
+        return cache.get(speaker_id)
+
+    def sessions_of(self, speaker: Speaker) -> list[Session]:
+        """The sessions a speaker with a card speaks at, in programme order."""
+        if speaker.id is None:
+            return []
+        return [s for s in self.sessions if any(p.id == speaker.id for p in s.speakers)]
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -361,7 +395,13 @@ def _load_venue(chk: Checker, raw: Mapping[str, Any]) -> Venue | None:
     )
 
 
-def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Session]:
+def _load_sessions(
+    directory: Path,
+    c: Consultation,
+    problems: list[DataProblem],
+    carded: Mapping[str, Speaker],
+) -> list[Session]:
+    """The sessions; `carded`: the speakers of speakers.yaml by id, whom sessions name by id."""
     path = directory / "sessions.yaml"
     chk = Checker(path, c.default_language, problems)
     raw = read_yaml(path, problems)
@@ -396,12 +436,17 @@ def _load_sessions(directory: Path, c: Consultation, problems: list[DataProblem]
         if not isinstance(raw_speakers, list):
             chk.problem(chk.line_of(item, "speakers"), place, "'speakers' must be a list")
             raw_speakers = []
+        lines = getattr(raw_speakers, "item_lines", [])
         for number, speaker in enumerate(raw_speakers, 1):
             where = f"{place} speaker #{number}"
-            if isinstance(speaker, str):
-                line = chk.line_of(item, "speakers")
-                if chk.fits(speaker.strip(), MAX_TITLE, line, where, "name"):
-                    speakers.append(Speaker(speaker.strip()))
+            if isinstance(speaker, str | int) and not isinstance(speaker, bool):
+                # A speaker of speakers.yaml, named by id.
+                line = lines[number - 1] if number <= len(lines) else chk.line_of(item, "speakers")
+                found = carded.get(str(speaker).strip())
+                if found is None:
+                    chk.problem(line, where, _unknown_speaker(str(speaker).strip(), carded))
+                else:
+                    speakers.append(found)
             elif isinstance(speaker, dict) and str(speaker.get("name", "")).strip():
                 affiliation = chk.text(
                     speaker, "affiliation", where, required=False, limit=MAX_TITLE
@@ -470,6 +515,172 @@ def _parse_signup(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[in
     return capacity, signup
 
 
+def _unknown_speaker(ident: str, carded: Mapping[str, Speaker]) -> str:
+    """What to say of a session's speaker id that speakers.yaml does not have."""
+    if not carded:
+        return (
+            f"no speaker has the id '{ident}': there is no speakers.yaml (or it lists nobody); "
+            "give the speaker a card there, or name them in the session as '- name: ...'"
+        )
+    message = f"no speaker has the id '{ident}' in speakers.yaml"
+    nearest = _nearest_speaker(ident, carded)
+    if nearest is not None:
+        message += f"; did you mean '{nearest.id}' ({nearest.name})?"
+    return message
+
+
+def _folded(text: str) -> str:
+    """Lower case, without accents, with words joined by '-': how ids and names compare."""
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return "-".join(re.findall(r"\w+", text))
+
+
+def _nearest_speaker(ident: str, carded: Mapping[str, Speaker]) -> Speaker | None:
+    """The speaker whose id or name is nearest `ident` (a typo, or the name written as id)."""
+    choices = {key: _folded(key) for key in carded}
+    choices.update({f"name:{key}": _folded(s.name) for key, s in carded.items()})
+    found = process.extractOne(_folded(ident), choices, scorer=fuzz.ratio, score_cutoff=70)
+    if found is None:
+        return None
+    return carded[found[2].removeprefix("name:")]
+
+
+def _image_kind(head: bytes) -> str | None:
+    """JPEG, PNG or WebP from a file's first bytes; None for anything else."""
+    for magic, kind in _IMAGE_KINDS:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return None
+
+
+def _photo(
+    chk: Checker, item: Mapping[str, Any], place: str, directory: Path, files: Path
+) -> Path | None:
+    """The speaker's photo: a JPEG, PNG or WebP file of at most 10 MB inside the consultation's
+    directory (looked for in `files`, the directory itself unless an import tries its result
+    elsewhere)."""
+    value = item.get("photo")
+    if value is None:
+        return None
+    line = chk.line_of(item, "photo")
+    written = str(value).strip()
+    relative = PurePosixPath(written.replace("\\", "/"))
+    if not written or relative.is_absolute() or ".." in relative.parts or ":" in written:
+        chk.problem(
+            line,
+            place,
+            f"'photo' must be a file inside {directory.name}/, such as photos/name.jpg, "
+            f"not {written!r}",
+        )
+        return None
+    path = files.joinpath(*relative.parts)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except IsADirectoryError:
+        chk.problem(line, place, f"'photo' {written} is a directory, not an image file")
+        return None
+    except OSError:
+        chk.problem(line, place, f"'photo': there is no file {written} in {directory.name}/")
+        return None
+    if size > MAX_PHOTO_BYTES:
+        chk.problem(
+            line,
+            place,
+            f"'photo' {written} is {size / 1024 / 1024:.1f} MB; at most 10 MB allowed",
+        )
+        return None
+    if _image_kind(head) is None:
+        chk.problem(line, place, f"'photo' {written} is not a JPEG, PNG or WebP image")
+        return None
+    return path
+
+
+def _links(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[str, ...]:
+    value = item.get("links")
+    if value is None:
+        return ()
+    line = chk.line_of(item, "links")
+    if not isinstance(value, list):
+        chk.problem(line, place, "'links' must be a list of web addresses")
+        return ()
+    if len(value) > MAX_LINKS:
+        chk.problem(line, place, f"'links' has {len(value)} entries; at most {MAX_LINKS} allowed")
+        return ()
+    lines = getattr(value, "item_lines", [line] * len(value))
+    links: list[str] = []
+    for number, link in enumerate(value):
+        text = str(link).strip() if isinstance(link, str) else ""
+        parts = urlsplit(text) if text else None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or any(c.isspace() for c in text)
+        ):
+            chk.problem(
+                lines[number],
+                place,
+                f"link {link!r} must be a web address starting with https:// or http://",
+            )
+        elif chk.fits(text, MAX_LINK, lines[number], place, "links"):
+            links.append(text)
+    return tuple(links)
+
+
+def _load_speakers(
+    directory: Path, c: Consultation, problems: list[DataProblem], files: Path
+) -> list[Speaker]:
+    """speakers.yaml, when there is one: the speakers with a card."""
+    path = directory / "speakers.yaml"
+    if not path.exists():
+        return []
+    chk = Checker(path, c.default_language, problems)
+    raw = read_yaml(path, problems)
+    seen: set[str] = set()
+    speakers: list[Speaker] = []
+    for place, item in listed_entries(chk, raw, "speakers", MAX_SPEAKERS):
+        ident = chk.ident(item, place, seen)
+        value = item.get("name")
+        name = str(value).strip() if isinstance(value, str | int | float) else ""
+        if value is None:
+            chk.problem(chk.line_of(item, "name"), place, "'name' is required")
+        elif not name:
+            chk.problem(
+                chk.line_of(item, "name"),
+                place,
+                "'name' must be one text (a person's name is the same in every language)",
+            )
+        else:
+            chk.fits(name, MAX_TITLE, chk.line_of(item, "name"), place, "name")
+        organisation = chk.text(item, "organisation", place, required=False, limit=MAX_TITLE)
+        role = chk.text(item, "role", place, required=False, limit=MAX_TITLE)
+        bio = chk.text(item, "bio", place, required=False, limit=MAX_BIO)
+        photo = _photo(chk, item, place, directory, files)
+        links = _links(chk, item, place)
+        if ident is None or not name:
+            continue
+        # Kept despite its own problems (which fail the load anyway): the sessions naming it
+        # are then not refused too, as if it were an unknown id.
+        speakers.append(
+            Speaker(
+                name=name,
+                affiliation=organisation,
+                id=ident,
+                role=role,
+                bio=bio,
+                photo=photo,
+                links=links,
+            )
+        )
+    return speakers
+
+
 def _load_topics(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Topic]:
     path = directory / "logistics.yaml"
     chk = Checker(path, c.default_language, problems)
@@ -509,20 +720,25 @@ def _load_faq(directory: Path, c: Consultation, problems: list[DataProblem]) -> 
     return entries
 
 
-def load_consultation(directory: Path) -> Consultation:
-    """Load and validate one consultation directory."""
+def load_consultation(directory: Path, *, files: Path | None = None) -> Consultation:
+    """Load and validate one consultation directory; `files`: where the files it names (the
+    speakers' photos) are, when not beside it (an import trying its result elsewhere)."""
     problems: list[DataProblem] = []
-    consultation = _load_one(directory, problems)
+    consultation = _load_one(directory, problems, files or directory)
     if problems or consultation is None:
         raise EventDataError(problems)
     return consultation
 
 
-def _load_one(directory: Path, problems: list[DataProblem]) -> Consultation | None:
+def _load_one(
+    directory: Path, problems: list[DataProblem], files: Path | None = None
+) -> Consultation | None:
     base = _load_consultation(directory, problems)
     if base is None:
         return None
-    sessions = _load_sessions(directory, base, problems)
+    speakers = _load_speakers(directory, base, problems, files or directory)
+    carded = {s.id: s for s in speakers if s.id is not None}
+    sessions = _load_sessions(directory, base, problems, carded)
     topics = _load_topics(directory, base, problems)
     faq = _load_faq(directory, base, problems)
     survey = load_survey(directory, base.default_language, problems)
@@ -533,6 +749,7 @@ def _load_one(directory: Path, problems: list[DataProblem]) -> Consultation | No
             "topics": tuple(topics),
             "faq": tuple(faq),
             "survey": survey,
+            "speakers": tuple(speakers),
         }
     )
 
@@ -554,6 +771,7 @@ def load_event_data(root: Path) -> EventData:
         if consultation is not None:
             consultations[consultation.id] = consultation
             warnings += _empty_lists(directory, consultation)
+            warnings += _speaker_slips(directory, consultation)
     if problems:
         raise EventDataError(problems)
     ordered = sorted(consultations.values(), key=lambda c: (c.start, c.id))
@@ -589,3 +807,35 @@ def _empty_lists(directory: Path, consultation: Consultation) -> list[DataProble
         for name, field_name, message in _EMPTY
         if not getattr(consultation, field_name)
     ]
+
+
+def _speaker_slips(directory: Path, consultation: Consultation) -> list[DataProblem]:
+    """Sessions naming inline (`- name:`) someone speakers.yaml has a card for (they are
+    shown without their card), and cards no session names: probably not what is meant."""
+    carded = {_folded(s.name): s for s in consultation.speakers}
+    found: list[DataProblem] = []
+    for session in consultation.sessions:
+        for speaker in session.speakers:
+            card = carded.get(_folded(speaker.name)) if speaker.id is None else None
+            if card is not None:
+                found.append(
+                    DataProblem(
+                        directory / "sessions.yaml",
+                        None,
+                        f"id={session.id}",
+                        f"{speaker.name} is named inline, so shown without the card "
+                        f"speakers.yaml has for them: name them by id ('{card.id}')",
+                    )
+                )
+    named = {p.id for session in consultation.sessions for p in session.speakers}
+    found += [
+        DataProblem(
+            directory / "speakers.yaml",
+            None,
+            f"id={speaker.id}",
+            "speaks at no session: left out of /speakers (asked about, the card says so)",
+        )
+        for speaker in consultation.speakers
+        if speaker.id not in named
+    ]
+    return found

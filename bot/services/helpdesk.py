@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.services import decision
 from bot.services.event_data import Consultation, FaqEntry, Topic
-from bot.services.matcher import NONE, SESSIONS, Match, Matchers, answer_ref, normalise, words
+from bot.services.matcher import (
+    NONE,
+    SESSIONS,
+    SPEAKER,
+    Match,
+    Matchers,
+    answer_ref,
+    normalise,
+    words,
+)
 from bot.services.people import Profile
 from bot.services.privacy import Anonymity, ticket_forgotten
 from bot.services.sanitise import clean
@@ -161,6 +170,8 @@ class Helpdesk:
         answer_id = match.answer_id
         if match.kind == SESSIONS:
             answer_id = f"session:{match.sessions[0].id}" if match.sessions else None
+        if match.kind == SPEAKER:
+            answer_id = f"speaker:{match.speakers[0].id}" if len(match.speakers) == 1 else None
         question_id = await self._store.add_question(
             self._anonymity.author(user_id),
             consultation.id,

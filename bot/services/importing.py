@@ -2,8 +2,11 @@
 
 The imported sessions replace the consultation's `sessions.yaml`; `consultation.yaml` keeps its
 text, only its dates (with `adjust_dates`) and its `day_change` are updated when the programme
-needs it. Nothing is written unless the result loads back as valid event data, and files are
-replaced atomically, so a failed import leaves the running programme untouched.
+needs it. The export's persons fill `speakers.yaml`: a person already there (same id, made from
+their name) keeps what the export does not say (role, photo, links, translations), and speakers
+no longer on the programme stay, for the organisers to remove. Nothing is written unless the
+result loads back as valid event data, and files are replaced atomically, so a failed import
+leaves the running programme untouched.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from bot.services.changes import (
     diff_sessions,
 )
 from bot.services.data_reading import EventDataError, Text
-from bot.services.event_data import FILES, Consultation, Session, load_consultation
+from bot.services.event_data import FILES, Consultation, Session, Speaker, load_consultation
 from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
 
 
@@ -48,6 +51,9 @@ class ImportPlan:
     new_dates: tuple[date, date] | None = None
     new_day_change: timedelta | None = None
     warnings: list[str] = field(default_factory=list)
+    # Speakers of speakers.yaml the export brings, and those it no longer names (kept).
+    new_speakers: list[str] = field(default_factory=list)
+    idle_speakers: list[str] = field(default_factory=list)
 
     @property
     def added(self) -> list[SessionChange]:
@@ -63,7 +69,13 @@ class ImportPlan:
 
     @property
     def is_noop(self) -> bool:
-        return not (self.changes or self.details_changed or self.new_dates or self.new_day_change)
+        return not (
+            self.changes
+            or self.details_changed
+            or self.new_dates
+            or self.new_day_change
+            or self.current.speakers != self.updated.speakers
+        )
 
 
 def _zone_warning(programme: Programme, current: Consultation) -> str | None:
@@ -144,12 +156,18 @@ def plan_import(
         new_dates = (first, last)
     needed = programme.day_change(current.timezone)
     new_day_change = needed if needed > current.day_change else None
+    speakers = merge_speakers(current.speakers, programme.speakers)
+    by_id = {s.id: s for s in speakers}
     sessions = tuple(
-        sorted((s.session for s in programme.sessions), key=lambda s: (s.start, s.end, s.id))
+        sorted(
+            (_with_speakers(s.session, by_id) for s in programme.sessions),
+            key=lambda s: (s.start, s.end, s.id),
+        )
     )
     updated = replace(
         current,
         sessions=sessions,
+        speakers=speakers,
         start=new_dates[0] if new_dates else current.start,
         end=new_dates[1] if new_dates else current.end,
         day_change=new_day_change or current.day_change,
@@ -161,6 +179,8 @@ def plan_import(
         for s in sessions
         if s.id not in flagged and (old := current.session(s.id)) is not None and old != s
     ]
+    named = {p.id for s in sessions for p in s.speakers}
+    carded = {s.id for s in current.speakers}
     return ImportPlan(
         directory=directory,
         current=current,
@@ -171,7 +191,51 @@ def plan_import(
         new_dates=new_dates,
         new_day_change=new_day_change,
         warnings=warnings,
+        new_speakers=[s.id for s in programme.speakers if s.id and s.id not in carded],
+        idle_speakers=[s.id for s in speakers if s.id and s.id not in named],
     )
+
+
+def _with_speakers(session: Session, by_id: dict[str | None, Speaker]) -> Session:
+    speakers = tuple(by_id.get(s.id, s) if s.id else s for s in session.speakers)
+    return replace(session, speakers=speakers)
+
+
+def merge_speakers(
+    current: tuple[Speaker, ...], imported: tuple[Speaker, ...]
+) -> tuple[Speaker, ...]:
+    """speakers.yaml after an import: each speaker already there in its place, updated with
+    what the export says of them (their name, and a bio or organisation when it has one and
+    it differs from the default language's text there), then the export's new speakers."""
+    by_id = {s.id: s for s in imported}
+    merged: list[Speaker] = []
+    for old in current:
+        new = by_id.pop(old.id, None)
+        if new is None:
+            merged.append(old)
+            continue
+        # A spreadsheet may name a speaker of speakers.yaml by id: the name stays theirs.
+        name = old.name if new.name == old.id else new.name
+        merged.append(
+            replace(
+                old,
+                name=name,
+                affiliation=_newer(old.affiliation, new.affiliation),
+                bio=_newer(old.bio, new.bio),
+            )
+        )
+    merged.extend(by_id.values())
+    return tuple(merged)
+
+
+def _newer(old: Text | None, new: Text | None) -> Text | None:
+    """The export's text, unless it says nothing, or what the file already says (whose
+    translations then stay)."""
+    if new is None:
+        return old
+    if old is not None and old.get(new.default) == new.get(new.default):
+        return old
+    return new
 
 
 # --- Writing ------------------------------------------------------------------------------
@@ -227,11 +291,26 @@ def session_entry(session: Session, consultation: Consultation) -> dict[str, Any
         entry["kind"] = session.kind
     if session.speakers:
         entry["speakers"] = [
-            {"name": s.name, **({"affiliation": _text(s.affiliation)} if s.affiliation else {})}
+            s.id
+            if s.id is not None
+            else {
+                "name": s.name,
+                **({"affiliation": _text(s.affiliation)} if s.affiliation else {}),
+            }
             for s in session.speakers
         ]
     if session.interpretation:
         entry["interpretation"] = list(session.interpretation)
+    return entry
+
+
+def _speaker_named(speaker: Speaker) -> str | dict[str, Any]:
+    """A session's speaker: the id of their card, or inline without one."""
+    if speaker.id is not None:
+        return speaker.id
+    entry: dict[str, Any] = {"name": speaker.name}
+    if speaker.affiliation:
+        entry["affiliation"] = _text(speaker.affiliation)
     return entry
 
 
@@ -241,6 +320,44 @@ def render_sessions(consultation: Consultation, source: Path | None = None) -> s
     header += "# Re-importing replaces this file; edit the source and import again.\n"
     body = yaml.dump(
         {"sessions": [session_entry(s, consultation) for s in consultation.sessions]},
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=False,
+    )
+    return header + body
+
+
+def speaker_entry(speaker: Speaker, directory: Path) -> dict[str, Any]:
+    """One speaker as written in speakers.yaml (docs/data-format.md)."""
+    entry: dict[str, Any] = {"id": speaker.id, "name": speaker.name}
+    for key, text in (("organisation", speaker.affiliation), ("role", speaker.role)):
+        if text is not None:
+            entry[key] = _text(text)
+    if speaker.bio is not None:
+        entry["bio"] = _text(speaker.bio)
+    if speaker.photo is not None:
+        try:
+            entry["photo"] = speaker.photo.relative_to(directory).as_posix()
+        except ValueError:  # not under the directory: the check would refuse it anyway
+            entry["photo"] = speaker.photo.as_posix()
+    if speaker.links:
+        entry["links"] = list(speaker.links)
+    return entry
+
+
+def render_speakers(consultation: Consultation, directory: Path, source: Path | None) -> str:
+    """speakers.yaml for the consultation's speakers with a card."""
+    header = (
+        f"# Persons imported from {source.name} by `python -m bot import`.\n" if source else ""
+    )
+    header += (
+        "# Re-importing keeps what you add here (role, photo, links, translations) and updates\n"
+        "# names, bios and organisations from the export.\n"
+    )
+    body = yaml.dump(
+        {"speakers": [speaker_entry(s, directory) for s in consultation.speakers]},
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
@@ -299,17 +416,25 @@ def apply_import(plan: ImportPlan) -> Consultation:
     """Write the planned files after checking they load back as the planned programme."""
     sessions_text = render_sessions(plan.updated, plan.programme.source)
     consultation_text = render_consultation(plan)
+    speakers_text = (
+        render_speakers(plan.updated, plan.directory, plan.programme.source)
+        if plan.updated.speakers != plan.current.speakers
+        else None
+    )
     with tempfile.TemporaryDirectory(prefix="import-check-") as scratch:
         trial = Path(scratch) / plan.directory.name
         trial.mkdir()
-        for name in FILES:
+        for name in (*FILES, "speakers.yaml"):
             if (plan.directory / name).exists():
                 shutil.copy2(plan.directory / name, trial / name)
         (trial / "sessions.yaml").write_text(sessions_text, encoding="utf-8")
         if consultation_text is not None:
             (trial / "consultation.yaml").write_text(consultation_text, encoding="utf-8")
+        if speakers_text is not None:
+            (trial / "speakers.yaml").write_text(speakers_text, encoding="utf-8")
         try:
-            loaded = load_consultation(trial)
+            # The speakers' photos are looked for where they are, beside the real files.
+            loaded = load_consultation(trial, files=plan.directory)
         except EventDataError as exc:
             raise ImportFailed(
                 [
@@ -317,13 +442,16 @@ def apply_import(plan: ImportPlan) -> Consultation:
                     for p in exc.problems
                 ]
             ) from None
-    if loaded.sessions != plan.updated.sessions:
+    if loaded.sessions != plan.updated.sessions or loaded.speakers != plan.updated.speakers:
         raise ImportFailed(
             [SourceProblem(plan.programme.source, "", "the sessions did not survive writing")]
         )
-    # consultation.yaml first: the new dates must be in place when the sessions need them.
+    # consultation.yaml first: the new dates must be in place when the sessions need them;
+    # then the speakers the new sessions name.
     if consultation_text is not None:
         _atomic_write(plan.directory / "consultation.yaml", consultation_text)
+    if speakers_text is not None:
+        _atomic_write(plan.directory / "speakers.yaml", speakers_text)
     _atomic_write(plan.directory / "sessions.yaml", sessions_text)
     return loaded
 
@@ -404,4 +532,14 @@ def describe(plan: ImportPlan, *, dry_run: bool) -> str:
     if plan.removed:
         lines.append("Removed:")
         lines += [f"  - {_line(ch.old, plan.current)}" for ch in plan.removed if ch.old]
+    if plan.updated.speakers != plan.current.speakers:
+        lines.append(
+            f"speakers.yaml {would}hold {len(plan.updated.speakers)} speakers "
+            f"({len(plan.new_speakers)} new)."
+        )
+    if plan.idle_speakers:
+        lines.append(
+            "  speaking at no session, kept in speakers.yaml (remove them there if they "
+            "are gone): " + ", ".join(plan.idle_speakers)
+        )
     return "\n".join(lines)

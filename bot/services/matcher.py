@@ -52,7 +52,14 @@ from rapidfuzz.distance import OSA
 from stop_words import get_stop_words
 
 from bot.services.data_reading import Text
-from bot.services.event_data import Consultation, FaqEntry, Session, Topic, now_and_next
+from bot.services.event_data import (
+    Consultation,
+    FaqEntry,
+    Session,
+    Speaker,
+    Topic,
+    now_and_next,
+)
 from bot.services.matcher_lexicon import (
     ACT_VERBS,
     COME_WORDS,
@@ -73,6 +80,7 @@ from bot.services.matcher_lexicon import (
     SITUATION_WORDS,
     THANKS,
 )
+from bot.services.speakers import SpeakerNames
 
 # --- Tuning (thresholds cross-validated by `bench/eval_matcher.py --cv`) ------------------
 
@@ -656,6 +664,7 @@ EMPTY = "empty"  # no word at all: "?", "…"
 FAQ = "faq"
 TOPIC = "topic"
 SESSIONS = "sessions"
+SPEAKER = "speaker"  # a speaker's card: "who is X", or a question that is only their name
 NONE = "none"
 
 
@@ -709,6 +718,8 @@ class Match:
     # after a session when nothing is on the programme then.
     when: str | None = None
     room: str | None = None  # the room asked about, in its default-language name
+    # SPEAKER: the speaker asked about, or those sharing the name asked (nearest first).
+    speakers: tuple[Speaker, ...] = ()
     # When abstaining: the entries nearest the question, for the delegate to choose from (never
     # shown as the answer).
     suggestions: tuple[FaqEntry | Topic, ...] = ()
@@ -717,7 +728,7 @@ class Match:
 
     @property
     def answered(self) -> bool:
-        return self.kind in (FAQ, TOPIC, SESSIONS)
+        return self.kind in (FAQ, TOPIC, SESSIONS, SPEAKER)
 
     @property
     def answer_id(self) -> str | None:
@@ -876,6 +887,7 @@ class Matcher:
         self._room_words = frozenset(w for room in self._rooms.values() for w in room)
         self._extra_faq = extra_faq
         self._known: frozenset[tuple[str, ...]] | None = None
+        self._speakers = SpeakerNames(consultation.speakers)
 
     def _known_places(self) -> frozenset[tuple[str, ...]]:
         """The places the organisers' text speaks of; a question about any other place (another
@@ -927,6 +939,11 @@ class Matcher:
         small_talk = _small_talk(tokens)
         if small_talk is not None:
             return Match(small_talk)
+        # "Who is X" of a speaker with a card, or only their name: the card answers, with all
+        # their sessions (other questions naming them, "when does X speak", get the sessions).
+        speakers = self._speakers.asked(question)
+        if speakers:
+            return Match(SPEAKER, 1.0, speakers=speakers)
         token_terms = [self._mend(word) for word in tokens]
         price = asks_price(tokens)
         # "How much does the hotel cost" is about the hotel: the price words only say the

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.services.data_reading import SUPPORTED_LANGUAGES
-from bot.services.event_data import Session
+from bot.services.data_reading import MAX_TITLE, SUPPORTED_LANGUAGES, Text
+from bot.services.event_data import MAX_BIO, Session, Speaker
 
 FORMATS = ("frab-json", "frab-xml", "csv", "xlsx")
 FORMAT_NAMES = {
@@ -77,6 +77,9 @@ class Programme:
     with_offset: int = 0
     without_offset: int = 0
     read_in: str | None = None
+    # The export's persons, each once, as speakers with a card (speakers.yaml); its sessions
+    # name them by id.
+    speakers: tuple[Speaker, ...] = ()
 
     @property
     def first_day(self) -> date | None:
@@ -105,6 +108,82 @@ class Programme:
         # Round up to the hour: "04:00" reads better than "00:16" and covers the whole night.
         hours = -(-needed // timedelta(hours=1))
         return timedelta(hours=min(hours, 11))
+
+
+@dataclass
+class _Person:
+    name: str
+    ident: str
+    bio: str = ""
+    organisation: str = ""
+
+
+class People:
+    """The persons of an export, each once however many sessions they speak at, with a speaker
+    id made from their name ("Ingrid Solberg" is `ingrid-solberg`, as organisers write it)."""
+
+    def __init__(self, language: str) -> None:
+        self._language = language
+        self._by_key: dict[str, _Person] = {}
+        self._ids: set[str] = set()
+
+    def speaker(
+        self, name: str, key: str = "", *, bio: str = "", organisation: str = ""
+    ) -> Speaker:
+        """The speaker for a person named in a session (`key`: the export's own identifier
+        of them, if any); the first bio and organisation given count."""
+        name = " ".join(name.split())[:MAX_TITLE]
+        key = key or "name:" + slug(name)
+        person = self._by_key.get(key)
+        if person is None:
+            ident = base = slug(name) if name else "speaker"
+            number = 1
+            while ident in self._ids:
+                number += 1
+                ident = f"{base[: MAX_ID - 4]}-{number}"
+            self._ids.add(ident)
+            person = self._by_key[key] = _Person(name, ident)
+        person.bio = person.bio or bio.strip()
+        person.organisation = person.organisation or " ".join(organisation.split())[:MAX_TITLE]
+        return Speaker(person.name, id=person.ident)
+
+    def complete(
+        self, sessions: list[ImportedSession]
+    ) -> tuple[list[ImportedSession], tuple[Speaker, ...], list[str]]:
+        """The sessions with their speakers' whole cards, the cards, and what was cut short."""
+        warnings: list[str] = []
+        speakers: dict[str, Speaker] = {}
+        for person in self._by_key.values():
+            bio = person.bio
+            if len(bio) > MAX_BIO:
+                cut = bio[: MAX_BIO - 1].rsplit(" ", 1)[0].rstrip()
+                bio = cut + "…"
+                warnings.append(
+                    f"{person.name}: the bio is {len(person.bio):,} characters long; "
+                    f"cut to {MAX_BIO:,}"
+                )
+            speakers[person.ident] = Speaker(
+                person.name,
+                affiliation=self._text(person.organisation),
+                id=person.ident,
+                bio=self._text(bio),
+            )
+        completed = [
+            replace(
+                item,
+                session=replace(
+                    item.session,
+                    speakers=tuple(
+                        speakers.get(s.id, s) if s.id else s for s in item.session.speakers
+                    ),
+                ),
+            )
+            for item in sessions
+        ]
+        return completed, tuple(speakers.values()), warnings
+
+    def _text(self, value: str) -> Text | None:
+        return Text({self._language: value}, self._language) if value else None
 
 
 def detect_format(path: Path, head: bytes) -> str | None:

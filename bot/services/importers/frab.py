@@ -16,6 +16,7 @@ from bot.services.importers import (
     ImportedSession,
     ImportFailed,
     ImportOptions,
+    People,
     Programme,
     SourceProblem,
     session_kind,
@@ -28,6 +29,17 @@ _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+@dataclass(frozen=True)
+class RawPerson:
+    """One person of an event: the export's name and identifier, and a bio and organisation
+    where it has them (its avatar is left out: no picture is downloaded)."""
+
+    name: str
+    key: str = ""  # "frab:1544", "pretalx:NQTF8Y": the same person in every event
+    bio: str = ""
+    organisation: str = ""
+
+
 @dataclass
 class RawEvent:
     """One event as found in the file, whatever its syntax."""
@@ -38,7 +50,7 @@ class RawEvent:
     day_start: datetime | None
     room: str
     values: dict[str, Any]
-    persons: list[str]
+    persons: list[RawPerson]
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -89,6 +101,10 @@ class FrabBuilder:
     with_offset: int = 0
     without_offset: int = 0
     _ids: dict[str, str] = field(default_factory=dict)
+    people: People = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.people = People(self.options.language)
 
     def problem(self, place: str, message: str) -> None:
         self.problems.append(SourceProblem(self.path, place, message))
@@ -122,9 +138,22 @@ class FrabBuilder:
             room=self.text(raw.room) if raw.room.strip() else None,
             track=self.text(track) if track else None,
             kind=session_kind(str(values.get("type") or "")),
-            speakers=tuple(Speaker(name) for name in _unique(raw.persons)),
+            speakers=self._speakers(raw.persons),
         )
         self.sessions.append(ImportedSession(session, raw.day, raw.place))
+
+    def _speakers(self, persons: list[RawPerson]) -> tuple[Speaker, ...]:
+        found: list[Speaker] = []
+        for person in persons:
+            name = " ".join(person.name.split())
+            if not name:
+                continue
+            speaker = self.people.speaker(
+                name, person.key, bio=person.bio, organisation=person.organisation
+            )
+            if speaker not in found:
+                found.append(speaker)
+        return tuple(found)
 
     def _ident(self, raw: RawEvent) -> str | None:
         values = raw.values
@@ -217,27 +246,20 @@ class FrabBuilder:
             self.problem("", "the file holds no events")
         if self.problems:
             raise ImportFailed(self.problems)
-        ordered = sorted(self.sessions, key=lambda s: (s.session.start, s.session.id))
+        completed, speakers, cut = self.people.complete(self.sessions)
+        ordered = sorted(completed, key=lambda s: (s.session.start, s.session.id))
         return Programme(
             source=self.path,
             format=self.fmt,
             sessions=tuple(ordered),
             title=title,
             time_zone_name=zone_name,
-            warnings=tuple(self.warnings),
+            warnings=tuple(self.warnings + cut),
             with_offset=self.with_offset,
             without_offset=self.without_offset,
             read_in=str(self.zone),
+            speakers=speakers,
         )
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: list[str] = []
-    for name in names:
-        clean = " ".join(name.split())
-        if clean and clean not in seen:
-            seen.append(clean)
-    return seen
 
 
 def parse_day(text: str) -> date | None:

@@ -11,11 +11,13 @@ from bot.services.importers import ImportFailed, ImportOptions, Programme, Sourc
 from bot.services.importers.frab import (
     FrabBuilder,
     RawEvent,
+    RawPerson,
     parse_datetime,
     parse_day,
     parse_duration,
     source_zone,
 )
+from bot.services.importers.plain_text import to_plain_text
 
 
 def _key(path: str, key: str) -> str:
@@ -99,18 +101,7 @@ def parse(path: Path, data: bytes, options: ImportOptions) -> Programme:
 def _raw_event(
     event: dict[str, Any], place: str, day: date, day_start: datetime | None, room: str
 ) -> RawEvent:
-    persons: list[str] = []
-    for person in event.get("persons") or []:
-        if isinstance(person, str):
-            persons.append(person)
-        elif isinstance(person, dict):
-            name = (
-                person.get("public_name")
-                or person.get("name")
-                or person.get("full_public_name")
-                or ""
-            )
-            persons.append(str(name))
+    persons = [p for p in map(_person, event.get("persons") or []) if p is not None]
     values = {key: value for key, value in event.items() if not isinstance(value, dict | list)}
     return RawEvent(
         place=place,
@@ -120,4 +111,42 @@ def _raw_event(
         room=str(event.get("room") or room),
         values=values,
         persons=persons,
+    )
+
+
+# Where exports keep a person's organisation, when they do (the c3voc schemas do not).
+_ORGANISATION_KEYS = ("organisation", "organization", "affiliation", "company")
+
+
+def _person(person: Any) -> RawPerson | None:
+    """A person of an event: a name (older exports), or an object with the name, the export's
+    identifier (pretalx code, frab id, guid), a biography and perhaps an organisation. An
+    avatar is left out: the bot downloads no pictures."""
+    if isinstance(person, str):
+        return RawPerson(person)
+    if not isinstance(person, dict):
+        return None
+    name = person.get("public_name") or person.get("name") or person.get("full_public_name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    key = ""
+    for field, prefix in (("code", "pretalx"), ("guid", "guid"), ("id", "frab")):
+        value = person.get(field)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            key = f"{prefix}:{value}"
+            break
+    biography = person.get("biography")
+    organisation = next(
+        (
+            str(person[k]).strip()
+            for k in _ORGANISATION_KEYS
+            if isinstance(person.get(k), str) and person[k].strip()
+        ),
+        "",
+    )
+    return RawPerson(
+        name,
+        key,
+        bio=to_plain_text(biography) if isinstance(biography, str) else "",
+        organisation=organisation,
     )

@@ -13,6 +13,7 @@ from bot.services.importers import ImportFailed, ImportOptions, Programme, Sourc
 from bot.services.importers.frab import (
     FrabBuilder,
     RawEvent,
+    RawPerson,
     parse_datetime,
     parse_day,
     parse_duration,
@@ -87,7 +88,10 @@ def _raw_event(
             values[key] = event.get(key)
     persons_element = event.find("persons")
     persons = (
-        ["".join(p.itertext()) for p in persons_element.findall("person")]
+        [
+            RawPerson("".join(p.itertext()), f"frab:{p.get('id')}" if p.get("id") else "")
+            for p in persons_element.findall("person")
+        ]
         if persons_element is not None
         else []
     )

@@ -17,6 +17,7 @@ from bot.services.importers import (
     ImportedSession,
     ImportFailed,
     ImportOptions,
+    People,
     Programme,
     SourceProblem,
     slug,
@@ -45,7 +46,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("room", "optional", "room name (room_fr, room_es, room_ar for translations)"),
     ("track", "optional", "track or theme (track_fr, track_es, track_ar)"),
     ("kind", "optional", "plenary, panel, workshop, side-event, break or other"),
-    ("speakers", "optional", "names separated by ';', affiliation in brackets"),
+    (
+        "speakers",
+        "optional",
+        "names separated by ';', organisation in brackets (or ids of speakers.yaml)",
+    ),
     ("interpretation", "optional", "languages interpreted in the room: en, fr, es, ar"),
 )
 TEMPLATE_HEADER = tuple(name for name, _, _ in COLUMNS)
@@ -180,6 +185,7 @@ class _Reader:
         self.fmt = fmt
         self.problems: list[SourceProblem] = []
         self.warnings: list[str] = []
+        self.people = People(options.language)
 
     def problem(self, row: int, column: str | None, message: str) -> None:
         place = f"row {row}" + (f", column '{column}'" if column else "")
@@ -319,8 +325,11 @@ def parse(path: Path, data: bytes, options: ImportOptions, fmt: str) -> Programm
         reader.problems.append(SourceProblem(path, "", "the spreadsheet has no session rows"))
     if reader.problems:
         raise ImportFailed(reader.problems)
-    sessions.sort(key=lambda s: (s.session.start, s.session.id))
-    return Programme(path, fmt, tuple(sessions), warnings=tuple(reader.warnings))
+    completed, speakers, cut = reader.people.complete(sessions)
+    completed.sort(key=lambda s: (s.session.start, s.session.id))
+    return Programme(
+        path, fmt, tuple(completed), warnings=tuple(reader.warnings + cut), speakers=speakers
+    )
 
 
 def _session(
@@ -351,18 +360,12 @@ def _session(
         if not name:
             continue
         match = _SPEAKER_RE.match(name)
+        organisation = ""
         if match and match.group(1):
-            affiliation = match.group(2).strip()
-            speakers.append(
-                Speaker(
-                    match.group(1),
-                    Text({reader.options.language: affiliation}, reader.options.language)
-                    if affiliation
-                    else None,
-                )
-            )
-        else:
-            speakers.append(Speaker(name))
+            name, organisation = match.group(1), match.group(2).strip()
+        speaker = reader.people.speaker(name, organisation=organisation)
+        if speaker not in speakers:
+            speakers.append(speaker)
     if len(reader.problems) > before or title is None or timing is None:
         return None
     day, start, end = timing
