@@ -9,6 +9,7 @@ import sys
 from bot.cli import chat
 from bot.cli.data import load_events
 from bot.config import Config
+from bot.services.data_reading import summarised
 from bot.services.event_data import EventData
 
 logger = logging.getLogger("bot")
@@ -64,7 +65,7 @@ def serve(args: argparse.Namespace, config: Config, events: EventData) -> int:
     from bot.app import build_application
     from bot.webhook import PollingWatchdog, WatchedRequest, run_polling, run_webhook
 
-    for warning in events.warnings:
+    for warning in summarised(events.warnings):
         logger.warning("Event data: %s", warning)
     url = getattr(args, "webhook", None) or config.webhook_url
     if url:

@@ -4,13 +4,15 @@ the problems they collect. The programme (event_data) and the survey (survey_dat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from babel import Locale
+from babel.lists import format_list
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
@@ -21,11 +23,23 @@ MAX_TEXT = 3500  # an answer, a topic's text: one Telegram message (4,096) with 
 
 
 @dataclass(frozen=True)
+class TextOrigin:
+    """Where a text was written: what a warning about it names."""
+
+    file: Path
+    line: int | None
+    place: str
+    key: str
+
+
+@dataclass(frozen=True)
 class Text:
     """Text in several languages, falling back to the default language."""
 
     values: Mapping[str, str]
     default: str
+    # Set for texts read from the data files; not part of what the text is.
+    origin: TextOrigin | None = field(default=None, compare=False, repr=False)
 
     def get(self, lang: str) -> str:
         return self.values.get(lang) or self.values[self.default]
@@ -161,7 +175,8 @@ class Checker:
                 return None
             if not self.fits(text, limit, line, place, key):
                 return None
-            return Text({self.default_language: text}, self.default_language)
+            origin = TextOrigin(self.file, line, place, key)
+            return Text({self.default_language: text}, self.default_language, origin)
         if not isinstance(value, dict):
             self.problem(line, place, f"'{key}' must be a text or a mapping of language to text")
             return None
@@ -189,7 +204,7 @@ class Checker:
                     line, place, f"'{key}' lacks the default language '{self.default_language}'"
                 )
             return None
-        return Text(values, self.default_language)
+        return Text(values, self.default_language, TextOrigin(self.file, line, place, key))
 
     def fits(
         self, text: str, limit: int, line: int | None, place: str, key: str, lang: str = ""
@@ -381,3 +396,79 @@ def listed_entries(
         if "id" in item:
             label = f"{label} id={item['id']}"
         yield label, item
+
+
+# --- Warnings -------------------------------------------------------------------------------
+
+# Per file, at most this many warnings are listed (`check --all` lists them all).
+WARNINGS_LISTED = 10
+
+
+def texts_in(value: object) -> Iterator[Text]:
+    """Every Text inside `value` (a consultation, its sessions, speakers, survey...)."""
+    if isinstance(value, Text):
+        yield value
+    elif is_dataclass(value) and not isinstance(value, type):
+        for item in fields(value):
+            yield from texts_in(getattr(value, item.name))
+    elif isinstance(value, tuple | list):
+        for item in value:
+            yield from texts_in(item)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from texts_in(item)
+
+
+def missing_translations(
+    value: object, languages: tuple[str, ...], default_language: str
+) -> list[DataProblem]:
+    """A warning for each text of `value` read from a file that lacks one of `languages`:
+    readers of that language see it in the default language."""
+    found: dict[TextOrigin, DataProblem] = {}
+    for text in texts_in(value):
+        origin = text.origin
+        if origin is None or origin in found:  # a speaker's card is reached from each session
+            continue
+        missing = [lang for lang in languages if lang not in text.values]
+        if missing:
+            codes = ", ".join(f"'{lang}'" for lang in missing)
+            names = format_list([language_name(lang, "en") for lang in missing], locale="en")
+            found[origin] = DataProblem(
+                origin.file,
+                origin.line,
+                origin.place,
+                f"{origin.key}: no {codes} text; readers in {names} see the "
+                f"{language_name(default_language, 'en')} text",
+            )
+    return sorted(found.values(), key=lambda p: (str(p.file), p.line or 0))
+
+
+def language_name(code: str, lang: str) -> str:
+    """The name of language `code` in language `lang`: 'Arabic', 'arabe', 'árabe'."""
+    return Locale.parse(lang).languages.get(code, code)
+
+
+def summarised(
+    warnings: Iterable[DataProblem], listed: int = WARNINGS_LISTED
+) -> list[DataProblem]:
+    """The warnings grouped by file, at most `listed` per file and then how many more there
+    are: hundreds of untranslated titles would hide everything else."""
+    by_file: dict[Path, list[DataProblem]] = {}
+    for warning in warnings:
+        by_file.setdefault(warning.file, []).append(warning)
+    shown: list[DataProblem] = []
+    for file, found in by_file.items():
+        if len(found) <= listed + listed // 2:  # a few more are shown rather than counted
+            shown += found
+            continue
+        shown += found[:listed]
+        shown.append(
+            DataProblem(
+                file,
+                None,
+                "",
+                f"{len(found) - listed:,} more warnings for this file, like those above "
+                "(python -m bot check --all lists them all)",
+            )
+        )
+    return shown

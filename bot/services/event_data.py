@@ -22,6 +22,7 @@ from bot.services.data_reading import (
     EventDataError,
     Text,
     listed_entries,
+    missing_translations,
     parse_date,
     parse_duration,
     parse_local,
@@ -772,6 +773,9 @@ def load_event_data(root: Path) -> EventData:
             consultations[consultation.id] = consultation
             warnings += _empty_lists(directory, consultation)
             warnings += _speaker_slips(directory, consultation)
+            warnings += missing_translations(
+                consultation, consultation.languages, consultation.default_language
+            )
     if problems:
         raise EventDataError(problems)
     ordered = sorted(consultations.values(), key=lambda c: (c.start, c.id))
