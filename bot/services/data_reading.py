@@ -48,19 +48,34 @@ class Text:
         return iter(self.values.values())
 
 
+# What a problem found with a setting of consultation.yaml assumed may only follow from.
+_ASSUMED = {
+    "timezone": "this may only follow from consultation.yaml, whose time zone could not be "
+    "read: the time was read as UTC",
+    "day_change": "this may only follow from consultation.yaml, whose 'day_change' could not "
+    "be read: days were taken to change at midnight",
+}
+
+
 @dataclass(frozen=True)
 class DataProblem:
     file: Path
     line: int | None
     place: str
     message: str
+    # Settings of consultation.yaml that could not be read, which the check relied on all the
+    # same (assuming a value): the problem may only follow from them.
+    assumed: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         # The data directory itself, relative to itself, needs no name: "data directory not found".
         file = "" if self.file == Path() else str(self.file)
         where = f"{file}:{self.line}" if file and self.line else file
         head = f"{where} [{self.place}]" if self.place else where
-        return f"{head.strip()}: {self.message}" if head else self.message
+        message = self.message
+        for setting in self.assumed:
+            message += f" ({_ASSUMED[setting]})"
+        return f"{head.strip()}: {message}" if head else message
 
     def relative_to(self, root: Path) -> DataProblem:
         """The same problem with its file named from `root` (when under it), for readers who
@@ -145,8 +160,12 @@ class Checker:
         self.default_language = default_language
         self.problems = problems
 
-    def problem(self, line: int | None, place: str, message: str) -> None:
-        self.problems.append(DataProblem(self.file, line, place, message))
+    def problem(
+        self, line: int | None, place: str, message: str, *, assumed: tuple[str, ...] = ()
+    ) -> None:
+        """Record a problem; `assumed`: the settings of consultation.yaml that could not be
+        read which the check relied on (the problem may only follow from them)."""
+        self.problems.append(DataProblem(self.file, line, place, message, assumed))
 
     def line_of(self, mapping: Any, key: str) -> int | None:
         if isinstance(mapping, _Map):
@@ -176,7 +195,8 @@ class Checker:
             if not self.fits(text, limit, line, place, key):
                 return None
             origin = TextOrigin(self.file, line, place, key)
-            return Text({self.default_language: text}, self.default_language, origin)
+            lang = self.default_language or "en"  # the default unknown: any will do
+            return Text({lang: text}, lang, origin)
         if not isinstance(value, dict):
             self.problem(line, place, f"'{key}' must be a text or a mapping of language to text")
             return None
@@ -198,13 +218,18 @@ class Checker:
                 too_long.add(lang)
             else:
                 values[lang] = str(item).strip()
-        if self.default_language not in values:
-            if self.default_language not in too_long:  # already said
+        # The default language unknown (consultation.yaml could not tell): any will do.
+        default = self.default_language or next(iter(values), "")
+        if default not in values:
+            if not self.default_language:
+                if not value:
+                    self.problem(line, place, f"'{key}' is empty")
+            elif self.default_language not in too_long:  # already said
                 self.problem(
                     line, place, f"'{key}' lacks the default language '{self.default_language}'"
                 )
             return None
-        return Text(values, self.default_language, TextOrigin(self.file, line, place, key))
+        return Text(values, default, TextOrigin(self.file, line, place, key))
 
     def fits(
         self, text: str, limit: int, line: int | None, place: str, key: str, lang: str = ""

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,6 +138,9 @@ class Consultation:
     day_change: timedelta = timedelta(0)
     # The speakers of speakers.yaml (those with a card), in the file's order.
     speakers: tuple[Speaker, ...] = ()
+    # Only on the stand-in the other files are checked with when consultation.yaml has
+    # problems: its settings that could not be read, and were assumed (see _stand_in).
+    assumed: tuple[str, ...] = ()
 
     def session(self, session_id: str) -> Session | None:
         return self._sessions_by_id.get(session_id)
@@ -328,6 +332,82 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
     )
 
 
+def _stand_in(directory: Path, problems: list[DataProblem]) -> Consultation:
+    """What the other files are checked with when consultation.yaml has problems: its settings
+    that could be read, the others assumed (named in `assumed`, and said in a note): the time
+    zone UTC, days changing at midnight, any language as the default, any dates."""
+    path = directory / "consultation.yaml"
+    scratch: list[DataProblem] = []  # consultation.yaml's problems are already said
+    raw = read_yaml(path, scratch)
+    if not isinstance(raw, dict):
+        raw = {}  # unreadable: nothing is known, not even the default language
+    chk = Checker(path, "en", scratch)
+    assumed: list[str] = []
+    default_language = str(raw.get("default_language", "en" if raw else ""))
+    if default_language not in SUPPORTED_LANGUAGES:
+        default_language = ""  # unknown: texts in any language are taken (Checker.text)
+        assumed.append("default_language")
+    try:
+        zone = ZoneInfo(str(raw.get("timezone")))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+        assumed.append("timezone")
+    start = parse_date(chk, raw, "start", "start")
+    end = parse_date(chk, raw, "end", "end")
+    if start is None or end is None or end < start:
+        start, end = date.min, date.max
+        assumed.append("dates")
+    before = len(scratch)
+    day_change = _parse_day_change(chk, raw)
+    if len(scratch) > before:
+        assumed.append("day_change")
+    if assumed:
+        problems.append(
+            DataProblem(
+                path,
+                None,
+                "",
+                "the other files were checked all the same; for what could not be read here, "
+                "the check took the time zone as UTC and days as changing at midnight, and "
+                "accepted any default language and any dates",
+            )
+        )
+    name = Text({"en": directory.name}, "en")
+    return Consultation(
+        id=directory.name,
+        kind="regional",
+        name=name,
+        default_language=default_language,
+        languages=chk.languages(raw, "languages", "languages") or (default_language or "en",),
+        timezone=zone,
+        start=start,
+        end=end,
+        venue=Venue(name, name, 0.0, 0.0),
+        day_change=day_change,
+        assumed=tuple(assumed),
+    )
+
+
+def _assumed_for(c: Consultation, start: datetime, written: str) -> tuple[str, ...]:
+    """The settings of consultation.yaml that could not be read (the time zone, the day change)
+    with which a session starting outside the dates could be inside them."""
+    settings = tuple(a for a in c.assumed if a in ("timezone", "day_change"))
+    if datetime.fromisoformat(written).tzinfo is None:
+        # A local time is on its day whatever the zone: only a time with an offset moves.
+        settings = tuple(a for a in settings if a != "timezone")
+    if not settings:
+        return ()
+    moments = [start]
+    if "timezone" in settings:  # a zone is from 12 hours behind UTC to 14 ahead
+        moments = [start.astimezone(dt_timezone(timedelta(hours=h))) for h in range(-12, 15)]
+    changes = [c.day_change]
+    if "day_change" in settings:
+        changes = [timedelta(0), timedelta(hours=12) - timedelta(minutes=1)]
+    if any(c.start <= (m - change).date() <= c.end for m in moments for change in changes):
+        return settings
+    return ()
+
+
 def _parse_day_change(chk: Checker, raw: Mapping[str, Any]) -> timedelta:
     value = raw.get("day_change")
     if value is None:
@@ -420,12 +500,13 @@ def _load_sessions(
         if start and end:
             if end <= start:
                 chk.problem(chk.line_of(item, "end"), place, "'end' must be after 'start'")
-            elif not c.start <= c.day_of(start) <= c.end:
+            elif "dates" not in c.assumed and not c.start <= c.day_of(start) <= c.end:
                 chk.problem(
                     chk.line_of(item, "start"),
                     place,
                     f"starts on {c.day_of(start)}, outside the consultation "
                     f"({c.start} to {c.end})",
+                    assumed=_assumed_for(c, start, str(item.get("start"))),
                 )
         kind = str(item.get("kind", "other"))
         if kind not in SESSION_KINDS:
@@ -708,7 +789,7 @@ def _load_faq(directory: Path, c: Consultation, problems: list[DataProblem]) -> 
         questions = chk.phrases(item, "questions", place)
         if "questions" not in item:
             chk.problem(chk.line_of(item, "questions"), place, "'questions' is required")
-        elif c.default_language not in questions:
+        elif c.default_language and c.default_language not in questions:
             chk.problem(
                 chk.line_of(item, "questions"),
                 place,
@@ -735,14 +816,17 @@ def _load_one(
     directory: Path, problems: list[DataProblem], files: Path | None = None
 ) -> Consultation | None:
     base = _load_consultation(directory, problems)
+    # A problem in consultation.yaml does not hide those of the other files: they are checked
+    # all the same, with what could be read of it.
+    c = base or _stand_in(directory, problems)
+    speakers = _load_speakers(directory, c, problems, files or directory)
+    carded = {s.id: s for s in speakers if s.id is not None}
+    sessions = _load_sessions(directory, c, problems, carded)
+    topics = _load_topics(directory, c, problems)
+    faq = _load_faq(directory, c, problems)
+    survey = load_survey(directory, c.default_language, problems)
     if base is None:
         return None
-    speakers = _load_speakers(directory, base, problems, files or directory)
-    carded = {s.id: s for s in speakers if s.id is not None}
-    sessions = _load_sessions(directory, base, problems, carded)
-    topics = _load_topics(directory, base, problems)
-    faq = _load_faq(directory, base, problems)
-    survey = load_survey(directory, base.default_language, problems)
     return Consultation(
         **{
             **{f: getattr(base, f) for f in base.__dataclass_fields__},
