@@ -5,17 +5,33 @@ language."""
 from __future__ import annotations
 
 import argparse
+import ast
 import logging
+import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 
 from bot.__main__ import main
 from bot.cli import run as run_command
+from bot.clock import ManualClock
+from bot.services.data_reading import DataProblem, EventDataError
 from bot.services.event_data import load_event_data
-from tests.conftest import make_config
+from bot.services.programme import summary_lines
+from tests.conftest import (
+    ORGANISER_ID,
+    ROOT,
+    Harness,
+    build_harness,
+    joined,
+    make_config,
+    started,
+)
 from tests.test_event_data import CONSULTATION, FAQ, SESSIONS, write
+from tests.test_reminders import edit_sessions_file
 
 THREE_LANGUAGES = CONSULTATION.replace("languages: [en, fr]", "languages: [en, fr, ar]")
 
@@ -183,3 +199,224 @@ def test_a_session_outside_the_dates_says_when_it_may_only_follow_from_the_time_
     err = capsys.readouterr().err
     assert "id=opening" not in err
     assert "[sessions #2 id=late]: starts on 2026-12-19" in err
+
+
+# --- 3. Problems in the organiser's language ---------------------------------------------
+
+GENEVA_ID = "geneva-2026"
+TALK = "principles-partnership"
+
+
+@pytest.fixture
+async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A harness on a copy of the sample data, which the test breaks and reloads."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    config = make_config(tmp_path, data_dir=data)
+    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+        yield harness
+
+
+def break_the_data(data: Path) -> None:
+    """A session ending before it starts, and a time zone that does not exist."""
+    edit_sessions_file(data, TALK, end="2026-12-08T10:00")
+    consultation = data / GENEVA_ID / "consultation.yaml"
+    text = consultation.read_text(encoding="utf-8")
+    consultation.write_text(text.replace("Europe/Zurich", "Europe/Genève"), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("fr", ["'end' doit être après 'start'", "n'est pas un fuseau horaire IANA"]),
+        ("es", ["'end' debe ser posterior a 'start'", "no es una zona horaria IANA"]),
+        ("ar", ["يجب أن يكون 'end' بعد 'start'", "ليست منطقة زمنية من IANA"]),
+    ],
+)
+async def test_reload_quotes_the_problems_in_the_organisers_language(
+    editable: Harness, lang: str, said: list[str]
+) -> None:
+    harness = editable
+    boss = await joined(harness, lang, ORGANISER_ID)
+    break_the_data(harness.services.config.data_dir)
+    await boss.send("/reload")
+    text = boss.text()
+    for words in said:
+        assert words in text
+    assert f"{GENEVA_ID}/sessions.yaml:" in text
+    assert f"id={TALK}" in text
+    assert "must be after" not in text
+    assert "is not an IANA time zone" not in text
+    # The command line's answer (python -m bot reload) stays English.
+    answer = "\n".join(summary_lines(await harness.services.reloader.reload("command line")))
+    assert "'end' must be after 'start'" in answer
+    assert "'Europe/Genève' is not an IANA time zone such as Europe/Zurich" in answer
+
+
+async def test_check_stays_english(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    break_the_data(tmp_path / "data")
+    assert main(["check", str(tmp_path / "data")]) == 1
+    err = capsys.readouterr().err
+    assert "'end' must be after 'start'" in err
+    assert "'Europe/Genève' is not an IANA time zone such as Europe/Zurich" in err
+
+
+def test_a_problem_names_numbers_and_languages_as_its_reader_writes_them(tmp_path: Path) -> None:
+    lines = ["sessions:"] + [
+        f"  - {{id: s{n}, title: Talk {n}, start: 2026-12-08T09:00, end: 2026-12-08T10:00}}"
+        for n in range(5001)
+    ]
+    write(tmp_path, sessions_yaml="\n".join(lines) + "\n")
+    with pytest.raises(EventDataError) as caught:
+        load_event_data(tmp_path)
+    (problem,) = caught.value.problems
+    assert problem.message == "5,001 sessions; at most 5,000 allowed per consultation"
+    assert problem.message_in("fr") == "5\u202f001 sessions ; 5\u202f000 au plus par consultation"
+    assert problem.message_in("es") == "5.001 sessions; como máximo 5.000 por consulta"
+
+    write(tmp_path, sessions_yaml=SESSIONS, consultation_yaml=THREE_LANGUAGES)
+    warning = next(w for w in load_event_data(tmp_path).warnings if "id=late" in w.place)
+    assert warning.message_in("fr") == (
+        "title : pas de texte 'fr', 'ar' ; les personnes qui lisent en français et arabe "
+        "voient le texte en anglais"
+    )
+
+
+# Broken files reaching (nearly) every check: each problem must read in every language.
+BROKEN = {
+    "consultation.yaml": """\
+id: elsewhere
+kind: national
+default_language: en
+languages: [en, fr, xx]
+name: {en: Test, de: Test}
+timezone: Mars/Olympus
+start: 2026-12-08
+end: 2026-12-01
+venue: {name: CICG, address: '', latitude: 95, longitude: 6.1, map_url: ftp://x}
+reminders: [2d, soon]
+digest_time: "7h30"
+day_change: "13:00"
+feedback_window: a while
+""",
+    "sessions.yaml": """\
+sessions:
+  - id: opening
+    title: {en: Opening}
+    start: tomorrow
+    end: 2026-12-08T10:00
+    kind: party
+    speakers: [nobody, {affiliation: x}]
+    capacity: -3
+    signup: maybe
+  - id: opening
+    title: {fr: Ouverture}
+    start: 2026-12-08T11:00
+    end: 2026-12-08T10:00
+    interpretation: fr
+  - id: "bad id!"
+    title: x
+    start: 2026-13-01T09:00
+    end: 2026-12-08T10:00
+    signup: true
+  - just a line
+  - title: {en: No id}
+    start: 2026-12-08T09:00
+    end: 2026-12-08T10:00
+    speakers: alice
+""",
+    "speakers.yaml": """\
+speakers:
+  - id: alice
+    name: {en: Alice}
+    photo: ../secret.jpg
+    links: [ftp://x, "https://example.org/a b"]
+  - id: bob
+    photo: photos/
+  - id: carol
+    name: Carol
+    photo: missing.jpg
+    links: not a list
+""",
+    "logistics.yaml": "topics: {wifi: x}\n",
+    "faq.yaml": """\
+- id: wifi
+  questions: {fr: [Wifi ?], xx: [x]}
+  answer: {en: '', fr: x}
+  keywords: [wifi]
+- id: lunch
+  answer: x
+""",
+    "survey.yaml": """\
+open_for: a week
+questions:
+  - {id: q1, type: stars, text: x}
+  - {id: q2, type: choice, text: x, options: [{id: a, text: A}]}
+  - {id: q3, type: text, text: x, options: [{id: a, text: A}]}
+  - id: q4
+    type: choice
+    text: x
+    options: [{id: a, text: A}, plain]
+themes: not a list
+""",
+}
+
+
+def unisolated(text: str) -> str:
+    """Without the marks that keep names in order in right-to-left text."""
+    return text.replace("\u2068", "").replace("\u2069", "")
+
+
+def broken_problems(tmp_path: Path) -> list[DataProblem]:
+    directory = tmp_path / "test-2026"
+    directory.mkdir()
+    (directory / "photos").mkdir()
+    for name, text in BROKEN.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    with pytest.raises(EventDataError) as caught:
+        load_event_data(tmp_path)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("lang", ["fr", "es", "ar"])
+def test_every_problem_reads_in_every_language(tmp_path: Path, lang: str) -> None:
+    problems = broken_problems(tmp_path)
+    templates = {p.template for p in problems}
+    assert len(templates) >= 40  # the fixtures reach most checks
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    untranslated = [p.template for p in problems if p.template not in catalog]
+    assert untranslated == []
+    same = [str(p) for p in problems if unisolated(p.message_in(lang)) == p.message_in("en")]
+    assert same == []
+    # Every placeholder is filled: no '{' left in what the organiser reads.
+    assert [p.render(lang) for p in problems if "{" in p.render(lang)] == []
+
+
+def test_a_problem_message_is_never_a_plain_string() -> None:
+    """Every problem is made from a template marked with N_(), so that it can be translated:
+    an f-string or a plain string would reach organisers in English only."""
+    found: list[str] = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if "DataProblem" not in source and "Checker" not in source:
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "problem":
+                message = node.args[2] if len(node.args) > 2 else None
+            elif isinstance(func, ast.Name) and func.id == "DataProblem":
+                message = node.args[3] if len(node.args) > 3 else None
+                for keyword in node.keywords:
+                    if keyword.arg == "template":
+                        message = keyword.value
+            else:
+                continue
+            marked = isinstance(message, ast.Call) and getattr(message.func, "id", "") == "N_"
+            # A variable holds a template chosen above (itself marked), never a text.
+            if not marked and not isinstance(message, ast.Name):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

@@ -419,7 +419,8 @@ def reload_report(result: ReloadResult, services: Services) -> str:
             "",
         ]
         shown = result.problems[:MAX_PROBLEMS_SHOWN]
-        lines.extend(f"• <code>{esc(str(problem))}</code>" for problem in shown)
+        lang = current_language()
+        lines.extend(f"• <code>{esc(problem.render(lang))}</code>" for problem in shown)
         hidden = len(result.problems) - len(shown)
         if hidden:
             lines.append(

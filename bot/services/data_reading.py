@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from babel import Locale
 from babel.lists import format_list
+from babel.numbers import format_decimal
+
+from bot.i18n import DEFAULT, N_, RTL, SUPPORTED, translations_for
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar")
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
@@ -50,32 +53,77 @@ class Text:
 
 # What a problem found with a setting of consultation.yaml assumed may only follow from.
 _ASSUMED = {
-    "timezone": "this may only follow from consultation.yaml, whose time zone could not be "
-    "read: the time was read as UTC",
-    "day_change": "this may only follow from consultation.yaml, whose 'day_change' could not "
-    "be read: days were taken to change at midnight",
+    "timezone": N_(
+        "this may only follow from consultation.yaml, whose time zone could not be read: the "
+        "time was read as UTC"
+    ),
+    "day_change": N_(
+        "this may only follow from consultation.yaml, whose 'day_change' could not be read: "
+        "days were taken to change at midnight"
+    ),
 }
+_ASSUMED_ANY = N_(
+    "this may only follow from consultation.yaml, whose '{setting}' could not be read"
+)
+# Unicode isolates keep names and numbers in their order inside right-to-left text.
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+@dataclass(frozen=True)
+class LanguageNames:
+    """Languages named in the reader's language when a problem is rendered: 'French and
+    Arabic', 'français et arabe'."""
+
+    codes: tuple[str, ...]
+
+    def render(self, lang: str) -> str:
+        return format_list([language_name(code, lang) for code in self.codes], locale=lang)
 
 
 @dataclass(frozen=True)
 class DataProblem:
+    """A problem (or a warning) at a place of a data file. `template` is English, marked with
+    N_() for the catalogs, with {named} placeholders that `params` fill: the problem reads in
+    any language (`render`); str() is the English, for the command line and the logs."""
+
     file: Path
     line: int | None
     place: str
-    message: str
+    template: str
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
     # Settings of consultation.yaml that could not be read, which the check relied on all the
     # same (assuming a value): the problem may only follow from them.
     assumed: tuple[str, ...] = ()
 
-    def __str__(self) -> str:
+    @property
+    def message(self) -> str:
+        """What is wrong, in English, without the place."""
+        return self.message_in(DEFAULT)
+
+    def message_in(self, lang: str) -> str:
+        lang = lang if lang in SUPPORTED else DEFAULT
+        message = _filled(self.template, self.params, lang)
+        for setting in self.assumed:
+            if setting in _ASSUMED:
+                message += " (" + _filled(_ASSUMED[setting], {}, lang) + ")"
+            else:
+                message += " (" + _filled(_ASSUMED_ANY, {"setting": setting}, lang) + ")"
+        return message
+
+    def render(self, lang: str) -> str:
+        """The file, line and place, then what is wrong in `lang`."""
+        lang = lang if lang in SUPPORTED else DEFAULT
         # The data directory itself, relative to itself, needs no name: "data directory not found".
         file = "" if self.file == Path() else str(self.file)
         where = f"{file}:{self.line}" if file and self.line else file
-        head = f"{where} [{self.place}]" if self.place else where
-        message = self.message
-        for setting in self.assumed:
-            message += f" ({_ASSUMED[setting]})"
-        return f"{head.strip()}: {message}" if head else message
+        head = (f"{where} [{self.place}]" if self.place else where).strip()
+        message = self.message_in(lang)
+        if head and lang in RTL:
+            head = f"{_FSI}{head}{_PDI}"
+        return f"{head}: {message}" if head else message
+
+    def __str__(self) -> str:
+        return self.render(DEFAULT)
 
     def relative_to(self, root: Path) -> DataProblem:
         """The same problem with its file named from `root` (when under it), for readers who
@@ -84,6 +132,34 @@ class DataProblem:
             return replace(self, file=self.file.relative_to(root))
         except ValueError:
             return self
+
+
+def _filled(template: str, params: Mapping[str, object], lang: str) -> str:
+    """`template` in `lang` with its placeholders filled; numbers and language names as that
+    language writes them."""
+    english = lang not in SUPPORTED or lang == DEFAULT
+    text = template if english else translations_for(lang).gettext(template)
+    values = {key: _shown(value, lang) for key, value in params.items()}
+    for attempt in (text, template):
+        try:
+            return attempt.format(**values)
+        except (KeyError, IndexError, ValueError):
+            continue  # a translation that lost a placeholder: the English
+    return template  # not a template: a message written whole
+
+
+def _shown(value: object, lang: str) -> str:
+    if isinstance(value, LanguageNames):
+        shown = value.render(lang)
+    elif isinstance(value, bool):
+        shown = str(value).lower()
+    elif isinstance(value, int):
+        shown = format_decimal(value, locale=lang)
+    elif isinstance(value, float):
+        shown = format_decimal(value, "#,##0.0##", locale=lang)
+    else:
+        shown = str(value)
+    return f"{_FSI}{shown}{_PDI}" if lang in RTL and shown else shown
 
 
 class EventDataError(Exception):
@@ -161,11 +237,21 @@ class Checker:
         self.problems = problems
 
     def problem(
-        self, line: int | None, place: str, message: str, *, assumed: tuple[str, ...] = ()
+        self,
+        line: int | None,
+        place: str,
+        template: str,
+        /,
+        *,
+        assumed: tuple[str, ...] = (),
+        **params: object,
     ) -> None:
-        """Record a problem; `assumed`: the settings of consultation.yaml that could not be
-        read which the check relied on (the problem may only follow from them)."""
-        self.problems.append(DataProblem(self.file, line, place, message, assumed))
+        """Record a problem: `template`, English marked with N_(), has {named} placeholders
+        filled from `params` in the reader's language (`chk.problem(line, place,
+        N_("'{key}' is required"), key=key)`). `assumed`: the settings of consultation.yaml
+        that could not be read which the check relied on (the problem may only follow from
+        them)."""
+        self.problems.append(DataProblem(self.file, line, place, template, params, assumed))
 
     def line_of(self, mapping: Any, key: str) -> int | None:
         if isinstance(mapping, _Map):
@@ -185,12 +271,12 @@ class Checker:
         value = mapping.get(key)
         if value is None:
             if required:
-                self.problem(line, place, f"'{key}' is required")
+                self.problem(line, place, N_("'{key}' is required"), key=key)
             return None
         if isinstance(value, str | int | float) and not isinstance(value, bool):
             text = str(value).strip()
             if not text:
-                self.problem(line, place, f"'{key}' is empty")
+                self.problem(line, place, N_("'{key}' is empty"), key=key)
                 return None
             if not self.fits(text, limit, line, place, key):
                 return None
@@ -198,7 +284,9 @@ class Checker:
             lang = self.default_language or "en"  # the default unknown: any will do
             return Text({lang: text}, lang, origin)
         if not isinstance(value, dict):
-            self.problem(line, place, f"'{key}' must be a text or a mapping of language to text")
+            self.problem(
+                line, place, N_("'{key}' must be a text or a mapping of language to text"), key=key
+            )
             return None
         values: dict[str, str] = {}
         too_long: set[str] = set()
@@ -207,11 +295,15 @@ class Checker:
                 self.problem(
                     self.line_of(value, lang),
                     place,
-                    f"'{key}' has unknown language '{lang}' "
-                    f"(supported: {', '.join(SUPPORTED_LANGUAGES)})",
+                    N_("'{key}' has unknown language '{lang}' (supported: {supported})"),
+                    key=key,
+                    lang=lang,
+                    supported=", ".join(SUPPORTED_LANGUAGES),
                 )
             elif not isinstance(item, str | int | float) or not str(item).strip():
-                self.problem(self.line_of(value, lang), place, f"'{key}.{lang}' is empty")
+                self.problem(
+                    self.line_of(value, lang), place, N_("'{key}' is empty"), key=f"{key}.{lang}"
+                )
             elif not self.fits(
                 str(item).strip(), limit, self.line_of(value, lang), place, key, lang
             ):
@@ -223,10 +315,14 @@ class Checker:
         if default not in values:
             if not self.default_language:
                 if not value:
-                    self.problem(line, place, f"'{key}' is empty")
+                    self.problem(line, place, N_("'{key}' is empty"), key=key)
             elif self.default_language not in too_long:  # already said
                 self.problem(
-                    line, place, f"'{key}' lacks the default language '{self.default_language}'"
+                    line,
+                    place,
+                    N_("'{key}' lacks the default language '{lang}'"),
+                    key=key,
+                    lang=self.default_language,
                 )
             return None
         return Text(values, default, TextOrigin(self.file, line, place, key))
@@ -239,7 +335,12 @@ class Checker:
             return True
         name = f"{key}.{lang}" if lang else key
         self.problem(
-            line, place, f"'{name}' is {len(text):,} characters long; at most {limit:,} allowed"
+            line,
+            place,
+            N_("'{key}' is {length} characters long; at most {limit} allowed"),
+            key=name,
+            length=len(text),
+            limit=limit,
         )
         return False
 
@@ -247,16 +348,19 @@ class Checker:
         value = mapping.get("id")
         line = self.line_of(mapping, "id")
         if value is None:
-            self.problem(line, place, "'id' is required")
+            self.problem(line, place, N_("'{key}' is required"), key="id")
             return None
         ident = str(value)
         if not ID_RE.match(ident):
             self.problem(
-                line, place, f"id '{ident}' must be 1-48 letters, digits, '-' or '_' characters"
+                line,
+                place,
+                N_("id '{id}' must be 1-48 letters, digits, '-' or '_' characters"),
+                id=ident,
             )
             return None
         if ident in seen:
-            self.problem(line, place, f"id '{ident}' is used twice")
+            self.problem(line, place, N_("id '{id}' is used twice"), id=ident)
             return None
         seen.add(ident)
         return ident
@@ -266,12 +370,18 @@ class Checker:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.problem(self.line_of(mapping, key), place, f"'{key}' must be a list of codes")
+            self.problem(
+                self.line_of(mapping, key), place, N_("'{key}' must be a list of codes"), key=key
+            )
             return ()
         unknown = [v for v in value if v not in SUPPORTED_LANGUAGES]
         if unknown:
             self.problem(
-                self.line_of(mapping, key), place, f"'{key}' has unknown languages: {unknown}"
+                self.line_of(mapping, key),
+                place,
+                N_("'{key}' has unknown languages: {unknown}"),
+                key=key,
+                unknown=str(unknown),
             )
         return tuple(v for v in value if v in SUPPORTED_LANGUAGES)
 
@@ -283,13 +393,19 @@ class Checker:
             return {}
         line = self.line_of(mapping, key)
         if not isinstance(value, dict):
-            self.problem(line, place, f"'{key}' must map each language to a list of texts")
+            self.problem(
+                line, place, N_("'{key}' must map each language to a list of texts"), key=key
+            )
             return {}
         result: dict[str, tuple[str, ...]] = {}
         for lang, items in value.items():
             if lang not in SUPPORTED_LANGUAGES:
                 self.problem(
-                    self.line_of(value, lang), place, f"'{key}' has unknown language '{lang}'"
+                    self.line_of(value, lang),
+                    place,
+                    N_("'{key}' has unknown language '{lang}'"),
+                    key=key,
+                    lang=lang,
                 )
                 continue
             if isinstance(items, str):
@@ -298,14 +414,20 @@ class Checker:
                 isinstance(i, str | int) and str(i).strip() for i in items
             ):
                 self.problem(
-                    self.line_of(value, lang), place, f"'{key}.{lang}' must be a list of texts"
+                    self.line_of(value, lang),
+                    place,
+                    N_("'{key}' must be a list of texts"),
+                    key=f"{key}.{lang}",
                 )
                 continue
             if len(items) > MAX_PHRASINGS:
                 self.problem(
                     self.line_of(value, lang),
                     place,
-                    f"'{key}.{lang}' has {len(items):,} entries; at most {MAX_PHRASINGS} allowed",
+                    N_("'{key}' has {count} entries; at most {limit} allowed"),
+                    key=f"{key}.{lang}",
+                    count=len(items),
+                    limit=MAX_PHRASINGS,
                 )
                 continue
             texts = tuple(str(i).strip() for i in items)
@@ -320,25 +442,40 @@ def read_yaml(path: Path, problems: list[DataProblem]) -> Any:
         with path.open(encoding="utf-8") as handle:
             return yaml.load(handle, Loader=_LineLoader)
     except FileNotFoundError:
-        problems.append(DataProblem(path, None, "", "file is missing"))
+        problems.append(DataProblem(path, None, "", N_("file is missing")))
     except UnicodeDecodeError as exc:
-        problems.append(DataProblem(path, None, "", f"file is not UTF-8 text ({exc.reason})"))
+        problems.append(
+            DataProblem(
+                path, None, "", N_("file is not UTF-8 text ({reason})"), {"reason": exc.reason}
+            )
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = f", column {mark.column + 1}" if mark else ""
-        problems.append(
-            DataProblem(path, line, "", f"YAML syntax error{column}: {exc.problem or exc}")
-        )
+        # What YAML's parser says (in English): "did not find expected ',' or ']'".
+        error = str(exc.problem or exc)
+        if mark:
+            problems.append(
+                DataProblem(
+                    path,
+                    mark.line + 1,
+                    "",
+                    N_("YAML syntax error, column {column}: {error}"),
+                    {"column": mark.column + 1, "error": error},
+                )
+            )
+        else:
+            problems.append(
+                DataProblem(path, None, "", N_("YAML syntax error: {error}"), {"error": error})
+            )
     except yaml.YAMLError as exc:
-        problems.append(DataProblem(path, None, "", f"YAML error: {exc}"))
+        problems.append(DataProblem(path, None, "", N_("YAML error: {error}"), {"error": exc}))
     return None
 
 
 def parse_date(chk: Checker, mapping: Mapping[str, Any], key: str, place: str) -> date | None:
     value = mapping.get(key)
     if value is None:
-        chk.problem(chk.line_of(mapping, key), place, f"'{key}' is required")
+        chk.problem(chk.line_of(mapping, key), place, N_("'{key}' is required"), key=key)
         return None
     try:
         return date.fromisoformat(str(value))
@@ -346,7 +483,9 @@ def parse_date(chk: Checker, mapping: Mapping[str, Any], key: str, place: str) -
         chk.problem(
             chk.line_of(mapping, key),
             place,
-            f"'{key}' must be a date like 2026-12-08, not {value!r}",
+            N_("'{key}' must be a date like 2026-12-08, not {value}"),
+            key=key,
+            value=repr(value),
         )
         return None
 
@@ -356,7 +495,7 @@ def parse_local(
 ) -> datetime | None:
     value = mapping.get(key)
     if value is None:
-        chk.problem(chk.line_of(mapping, key), place, f"'{key}' is required")
+        chk.problem(chk.line_of(mapping, key), place, N_("'{key}' is required"), key=key)
         return None
     try:
         parsed = datetime.fromisoformat(str(value))
@@ -364,7 +503,9 @@ def parse_local(
         chk.problem(
             chk.line_of(mapping, key),
             place,
-            f"'{key}' must be a local time like 2026-12-08T09:00, not {value!r}",
+            N_("'{key}' must be a local time like 2026-12-08T09:00, not {value}"),
+            key=key,
+            value=repr(value),
         )
         return None
     if parsed.tzinfo is not None:
@@ -395,28 +536,33 @@ def listed_entries(
             return
         if not isinstance(raw, dict) or not isinstance(raw.get(key, []), list):
             chk.problem(
-                getattr(raw, "line", None), key, f"the file must hold a list under '{key}:'"
+                getattr(raw, "line", None),
+                key,
+                N_("the file must hold a list under '{key}:'"),
+                key=key,
             )
             return
         items = raw.get(key) or []
     elif raw is None:
         return
     if not isinstance(items, list):
-        chk.problem(None, "", "the file must hold a list of entries")
+        chk.problem(None, "", N_("the file must hold a list of entries"))
         return
     if limit is not None and len(items) > limit:
         # Refused whole, unread: a runaway file is not worth its thousands of other problems.
-        chk.problem(
-            chk.line_of(raw, key) if key else getattr(items, "line", None),
-            key or "",
-            f"{len(items):,} {key or 'entries'}; at most {limit:,} allowed per consultation",
-        )
+        line = chk.line_of(raw, key) if key else getattr(items, "line", None)
+        if key:
+            # TRANSLATORS: {key} is the file's list, as written in it: sessions, topics...
+            template = N_("{count} {key}; at most {limit} allowed per consultation")
+        else:
+            template = N_("{count} entries; at most {limit} allowed per consultation")
+        chk.problem(line, key or "", template, key=key or "", count=len(items), limit=limit)
         return
     lines = getattr(items, "item_lines", [None] * len(items))
     for index, item in enumerate(items):
         label = f"{key or 'entry'} #{index + 1}"
         if not isinstance(item, dict):
-            chk.problem(lines[index], label, "each entry must be a mapping of fields")
+            chk.problem(lines[index], label, N_("each entry must be a mapping of fields"))
             continue
         if "id" in item:
             label = f"{label} id={item['id']}"
@@ -456,21 +602,26 @@ def missing_translations(
             continue
         missing = [lang for lang in languages if lang not in text.values]
         if missing:
-            codes = ", ".join(f"'{lang}'" for lang in missing)
-            names = format_list([language_name(lang, "en") for lang in missing], locale="en")
             found[origin] = DataProblem(
                 origin.file,
                 origin.line,
                 origin.place,
-                f"{origin.key}: no {codes} text; readers in {names} see the "
-                f"{language_name(default_language, 'en')} text",
+                # TRANSLATORS: "title: no 'fr', 'ar' text; readers in French and Arabic see
+                # the English text". {key} is a field of the file, as written in it.
+                N_("{key}: no {codes} text; readers in {languages} see the {default} text"),
+                {
+                    "key": origin.key,
+                    "codes": ", ".join(f"'{lang}'" for lang in missing),
+                    "languages": LanguageNames(tuple(missing)),
+                    "default": LanguageNames((default_language,)),
+                },
             )
     return sorted(found.values(), key=lambda p: (str(p.file), p.line or 0))
 
 
 def language_name(code: str, lang: str) -> str:
     """The name of language `code` in language `lang`: 'Arabic', 'arabe', 'árabe'."""
-    return Locale.parse(lang).languages.get(code, code)
+    return str(Locale.parse(lang).languages.get(code, code))
 
 
 def summarised(
@@ -492,8 +643,11 @@ def summarised(
                 file,
                 None,
                 "",
-                f"{len(found) - listed:,} more warnings for this file, like those above "
-                "(python -m bot check --all lists them all)",
+                N_(
+                    "{count} more warnings for this file, like those above "
+                    "(python -m bot check --all lists them all)"
+                ),
+                {"count": len(found) - listed},
             )
         )
     return shown

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapidfuzz import fuzz, process
 
+from bot.i18n import N_
 from bot.services.data_reading import (
     MAX_TITLE,
     SUPPORTED_LANGUAGES,
@@ -240,7 +241,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        problems.append(DataProblem(path, None, "", "must be a mapping of fields"))
+        problems.append(DataProblem(path, None, "", N_("must be a mapping of fields")))
         return None
     default_language = str(raw.get("default_language", "en"))
     chk = Checker(path, default_language, problems)
@@ -248,7 +249,9 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         chk.problem(
             chk.line_of(raw, "default_language"),
             "default_language",
-            f"'{default_language}' is not supported ({', '.join(SUPPORTED_LANGUAGES)})",
+            N_("'{lang}' is not supported ({supported})"),
+            lang=default_language,
+            supported=", ".join(SUPPORTED_LANGUAGES),
         )
         return None
     before = len(problems)
@@ -257,11 +260,18 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         chk.problem(
             chk.line_of(raw, "id"),
             "id",
-            f"id '{ident}' must equal the directory name '{directory.name}'",
+            N_("id '{id}' must equal the directory name '{directory}'"),
+            id=ident,
+            directory=directory.name,
         )
     kind = str(raw.get("kind", "regional"))
     if kind not in CONSULTATION_KINDS:
-        chk.problem(chk.line_of(raw, "kind"), "kind", f"kind must be one of {CONSULTATION_KINDS}")
+        chk.problem(
+            chk.line_of(raw, "kind"),
+            "kind",
+            N_("kind must be one of {kinds}"),
+            kinds=", ".join(CONSULTATION_KINDS),
+        )
     name = chk.text(raw, "name", "name", required=True, limit=MAX_TITLE)
     description = chk.text(
         raw, "description", "description", required=False, limit=MAX_DESCRIPTION
@@ -275,12 +285,13 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         chk.problem(
             chk.line_of(raw, "timezone"),
             "timezone",
-            f"'{tz_name}' is not an IANA time zone such as Europe/Zurich",
+            N_("'{value}' is not an IANA time zone such as Europe/Zurich"),
+            value=str(tz_name),
         )
     start = parse_date(chk, raw, "start", "start")
     end = parse_date(chk, raw, "end", "end")
     if start and end and end < start:
-        chk.problem(chk.line_of(raw, "end"), "end", "the consultation ends before it starts")
+        chk.problem(chk.line_of(raw, "end"), "end", N_("the consultation ends before it starts"))
     venue = _load_venue(chk, raw)
     feedback_window = _parse_feedback_window(chk, raw)
     day_change = _parse_day_change(chk, raw)
@@ -289,7 +300,9 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
     if raw_reminders is None:
         reminders = list(DEFAULT_REMINDERS)
     elif not isinstance(raw_reminders, list):
-        chk.problem(chk.line_of(raw, "reminders"), "reminders", "must be a list such as [7d, 1h]")
+        chk.problem(
+            chk.line_of(raw, "reminders"), "reminders", N_("must be a list such as [7d, 1h]")
+        )
     else:
         for item in raw_reminders:
             lead = parse_duration(str(item))
@@ -297,7 +310,9 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
                 chk.problem(
                     chk.line_of(raw, "reminders"),
                     "reminders",
-                    f"'{item}' is not a duration such as 7d, 1h or 30m",
+                    N_("'{value}' is not a duration such as {examples}"),
+                    value=str(item),
+                    examples="7d, 1h, 30m",
                 )
             else:
                 reminders.append(lead)
@@ -309,7 +324,8 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
             chk.problem(
                 chk.line_of(raw, "digest_time"),
                 "digest_time",
-                f"'{raw['digest_time']}' is not a local time such as \"07:30\"",
+                N_("'{value}' is not a local time such as \"07:30\""),
+                value=str(raw["digest_time"]),
             )
     if len(problems) > before or not (ident and name and zone and start and end and venue):
         return None
@@ -367,9 +383,11 @@ def _stand_in(directory: Path, problems: list[DataProblem]) -> Consultation:
                 path,
                 None,
                 "",
-                "the other files were checked all the same; for what could not be read here, "
-                "the check took the time zone as UTC and days as changing at midnight, and "
-                "accepted any default language and any dates",
+                N_(
+                    "the other files were checked all the same; for what could not be read "
+                    "here, the check took the time zone as UTC and days as changing at "
+                    "midnight, and accepted any default language and any dates"
+                ),
             )
         )
     name = Text({"en": directory.name}, "en")
@@ -420,7 +438,9 @@ def _parse_day_change(chk: Checker, raw: Mapping[str, Any]) -> timedelta:
     chk.problem(
         chk.line_of(raw, "day_change"),
         "day_change",
-        f"'day_change' must be a time before noon such as \"04:00\", not {value!r}",
+        N_("'{key}' must be a time before noon such as \"04:00\", not {value}"),
+        key="day_change",
+        value=repr(value),
     )
     return timedelta(0)
 
@@ -434,7 +454,9 @@ def _parse_feedback_window(chk: Checker, raw: Mapping[str, Any]) -> timedelta | 
         chk.problem(
             chk.line_of(raw, "feedback_window"),
             "feedback_window",
-            f"'{value}' is not a duration such as 1d, 12h or 30m",
+            N_("'{value}' is not a duration such as {examples}"),
+            value=str(value),
+            examples="1d, 12h, 30m",
         )
     return window
 
@@ -443,7 +465,10 @@ def _load_venue(chk: Checker, raw: Mapping[str, Any]) -> Venue | None:
     venue = raw.get("venue")
     if not isinstance(venue, dict):
         chk.problem(
-            chk.line_of(raw, "venue"), "venue", "'venue' is required and must be a mapping"
+            chk.line_of(raw, "venue"),
+            "venue",
+            N_("'{key}' is required and must be a mapping"),
+            key="venue",
         )
         return None
     name = chk.text(venue, "name", "venue", required=True, limit=MAX_TITLE)
@@ -456,13 +481,20 @@ def _load_venue(chk: Checker, raw: Mapping[str, Any]) -> Venue | None:
             chk.problem(
                 chk.line_of(venue, key),
                 "venue",
-                f"'{key}' must be a number from -{limit} to {limit}",
+                N_("'{key}' must be a number from -{limit} to {limit}"),
+                key=key,
+                limit=limit,
             )
         else:
             coords.append(float(value))
     map_url = venue.get("map_url")
     if map_url is not None and not str(map_url).startswith(("https://", "http://")):
-        chk.problem(chk.line_of(venue, "map_url"), "venue", "'map_url' must be an http(s) address")
+        chk.problem(
+            chk.line_of(venue, "map_url"),
+            "venue",
+            N_("'{key}' must be an http(s) address"),
+            key="map_url",
+        )
         map_url = None
     if not (name and address and len(coords) == 2):
         return None
@@ -499,24 +531,31 @@ def _load_sessions(
         end = parse_local(chk, item, "end", place, c.timezone)
         if start and end:
             if end <= start:
-                chk.problem(chk.line_of(item, "end"), place, "'end' must be after 'start'")
+                chk.problem(chk.line_of(item, "end"), place, N_("'end' must be after 'start'"))
             elif "dates" not in c.assumed and not c.start <= c.day_of(start) <= c.end:
                 chk.problem(
                     chk.line_of(item, "start"),
                     place,
-                    f"starts on {c.day_of(start)}, outside the consultation "
-                    f"({c.start} to {c.end})",
+                    N_("starts on {day}, outside the consultation ({first} to {last})"),
+                    day=c.day_of(start),
+                    first=c.start,
+                    last=c.end,
                     assumed=_assumed_for(c, start, str(item.get("start"))),
                 )
         kind = str(item.get("kind", "other"))
         if kind not in SESSION_KINDS:
             chk.problem(
-                chk.line_of(item, "kind"), place, f"kind must be one of {', '.join(SESSION_KINDS)}"
+                chk.line_of(item, "kind"),
+                place,
+                N_("kind must be one of {kinds}"),
+                kinds=", ".join(SESSION_KINDS),
             )
         speakers: list[Speaker] = []
         raw_speakers = item.get("speakers") or []
         if not isinstance(raw_speakers, list):
-            chk.problem(chk.line_of(item, "speakers"), place, "'speakers' must be a list")
+            chk.problem(
+                chk.line_of(item, "speakers"), place, N_("'{key}' must be a list"), key="speakers"
+            )
             raw_speakers = []
         lines = getattr(raw_speakers, "item_lines", [])
         for number, speaker in enumerate(raw_speakers, 1):
@@ -526,7 +565,7 @@ def _load_sessions(
                 line = lines[number - 1] if number <= len(lines) else chk.line_of(item, "speakers")
                 found = carded.get(str(speaker).strip())
                 if found is None:
-                    chk.problem(line, where, _unknown_speaker(str(speaker).strip(), carded))
+                    _unknown_speaker(chk, line, where, str(speaker).strip(), carded)
                 else:
                     speakers.append(found)
             elif isinstance(speaker, dict) and str(speaker.get("name", "")).strip():
@@ -540,7 +579,7 @@ def _load_sessions(
                 chk.problem(
                     getattr(speaker, "line", chk.line_of(item, "speakers")),
                     where,
-                    "a speaker needs a 'name'",
+                    N_("a speaker needs a 'name'"),
                 )
         interpretation = chk.languages(item, "interpretation", place)
         capacity, signup = _parse_signup(chk, item, place)
@@ -578,37 +617,58 @@ def _parse_signup(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[in
         chk.problem(
             chk.line_of(item, "capacity"),
             place,
-            f"'capacity' must be a whole number of seats from 1 to {MAX_CAPACITY:,}, "
-            f"not {capacity!r}",
+            N_("'{key}' must be a whole number of seats from 1 to {limit}, not {value}"),
+            key="capacity",
+            limit=MAX_CAPACITY,
+            value=repr(capacity),
         )
         capacity = None
     signup = item.get("signup", False)
     if not isinstance(signup, bool):
         chk.problem(
-            chk.line_of(item, "signup"), place, f"'signup' must be true or false, not {signup!r}"
+            chk.line_of(item, "signup"),
+            place,
+            N_("'{key}' must be true or false, not {value}"),
+            key="signup",
+            value=repr(signup),
         )
         return capacity, False
     if signup and item.get("capacity") is None:
         chk.problem(
             chk.line_of(item, "signup"),
             place,
-            "'signup: true' needs a 'capacity': the number of seats delegates sign up for",
+            N_("'signup: true' needs a 'capacity': the number of seats delegates sign up for"),
         )
     return capacity, signup
 
 
-def _unknown_speaker(ident: str, carded: Mapping[str, Speaker]) -> str:
-    """What to say of a session's speaker id that speakers.yaml does not have."""
+def _unknown_speaker(
+    chk: Checker, line: int | None, where: str, ident: str, carded: Mapping[str, Speaker]
+) -> None:
+    """Say that a session's speaker id is not in speakers.yaml, and what was perhaps meant."""
     if not carded:
-        return (
-            f"no speaker has the id '{ident}': there is no speakers.yaml (or it lists nobody); "
-            "give the speaker a card there, or name them in the session as '- name: ...'"
+        chk.problem(
+            line,
+            where,
+            N_(
+                "no speaker has the id '{id}': there is no speakers.yaml (or it lists nobody); "
+                "give the speaker a card there, or name them in the session as '- name: ...'"
+            ),
+            id=ident,
         )
-    message = f"no speaker has the id '{ident}' in speakers.yaml"
+        return
     nearest = _nearest_speaker(ident, carded)
-    if nearest is not None:
-        message += f"; did you mean '{nearest.id}' ({nearest.name})?"
-    return message
+    if nearest is None:
+        chk.problem(line, where, N_("no speaker has the id '{id}' in speakers.yaml"), id=ident)
+        return
+    chk.problem(
+        line,
+        where,
+        N_("no speaker has the id '{id}' in speakers.yaml; did you mean '{nearest}' ({name})?"),
+        id=ident,
+        nearest=nearest.id,
+        name=nearest.name,
+    )
 
 
 def _folded(text: str) -> str:
@@ -655,8 +715,9 @@ def _photo(
         chk.problem(
             line,
             place,
-            f"'photo' must be a file inside {directory.name}/, such as photos/name.jpg, "
-            f"not {written!r}",
+            N_("'photo' must be a file inside {directory}/, such as photos/name.jpg, not {value}"),
+            directory=directory.name,
+            value=repr(written),
         )
         return None
     path = files.joinpath(*relative.parts)
@@ -665,20 +726,33 @@ def _photo(
         with path.open("rb") as handle:
             head = handle.read(16)
     except IsADirectoryError:
-        chk.problem(line, place, f"'photo' {written} is a directory, not an image file")
+        chk.problem(
+            line, place, N_("'photo' {file} is a directory, not an image file"), file=written
+        )
         return None
     except OSError:
-        chk.problem(line, place, f"'photo': there is no file {written} in {directory.name}/")
+        chk.problem(
+            line,
+            place,
+            N_("'photo': there is no file {file} in {directory}/"),
+            file=written,
+            directory=directory.name,
+        )
         return None
     if size > MAX_PHOTO_BYTES:
         chk.problem(
             line,
             place,
-            f"'photo' {written} is {size / 1024 / 1024:.1f} MB; at most 10 MB allowed",
+            N_("'photo' {file} is {size} MB; at most {limit} MB allowed"),
+            file=written,
+            size=round(size / 1024 / 1024, 1),
+            limit=MAX_PHOTO_BYTES // 1024 // 1024,
         )
         return None
     if _image_kind(head) is None:
-        chk.problem(line, place, f"'photo' {written} is not a JPEG, PNG or WebP image")
+        chk.problem(
+            line, place, N_("'photo' {file} is not a JPEG, PNG or WebP image"), file=written
+        )
         return None
     return path
 
@@ -689,10 +763,17 @@ def _links(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[str, ...]
         return ()
     line = chk.line_of(item, "links")
     if not isinstance(value, list):
-        chk.problem(line, place, "'links' must be a list of web addresses")
+        chk.problem(line, place, N_("'{key}' must be a list of web addresses"), key="links")
         return ()
     if len(value) > MAX_LINKS:
-        chk.problem(line, place, f"'links' has {len(value)} entries; at most {MAX_LINKS} allowed")
+        chk.problem(
+            line,
+            place,
+            N_("'{key}' has {count} entries; at most {limit} allowed"),
+            key="links",
+            count=len(value),
+            limit=MAX_LINKS,
+        )
         return ()
     lines = getattr(value, "item_lines", [line] * len(value))
     links: list[str] = []
@@ -708,7 +789,8 @@ def _links(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[str, ...]
             chk.problem(
                 lines[number],
                 place,
-                f"link {link!r} must be a web address starting with https:// or http://",
+                N_("link {value} must be a web address starting with https:// or http://"),
+                value=repr(link),
             )
         elif chk.fits(text, MAX_LINK, lines[number], place, "links"):
             links.append(text)
@@ -731,12 +813,12 @@ def _load_speakers(
         value = item.get("name")
         name = str(value).strip() if isinstance(value, str | int | float) else ""
         if value is None:
-            chk.problem(chk.line_of(item, "name"), place, "'name' is required")
+            chk.problem(chk.line_of(item, "name"), place, N_("'{key}' is required"), key="name")
         elif not name:
             chk.problem(
                 chk.line_of(item, "name"),
                 place,
-                "'name' must be one text (a person's name is the same in every language)",
+                N_("'name' must be one text (a person's name is the same in every language)"),
             )
         else:
             chk.fits(name, MAX_TITLE, chk.line_of(item, "name"), place, "name")
@@ -788,12 +870,15 @@ def _load_faq(directory: Path, c: Consultation, problems: list[DataProblem]) -> 
         ident = chk.ident(item, place, seen)
         questions = chk.phrases(item, "questions", place)
         if "questions" not in item:
-            chk.problem(chk.line_of(item, "questions"), place, "'questions' is required")
+            chk.problem(
+                chk.line_of(item, "questions"), place, N_("'{key}' is required"), key="questions"
+            )
         elif c.default_language and c.default_language not in questions:
             chk.problem(
                 chk.line_of(item, "questions"),
                 place,
-                f"'questions' needs phrasings in the default language '{c.default_language}'",
+                N_("'questions' needs phrasings in the default language '{lang}'"),
+                lang=c.default_language,
             )
         answer = chk.text(item, "answer", place, required=True)
         keywords = chk.phrases(item, "keywords", place)
@@ -843,12 +928,12 @@ def load_event_data(root: Path) -> EventData:
     """Load every consultation under `root`; raise EventDataError listing all problems."""
     problems: list[DataProblem] = []
     if not root.is_dir():
-        raise EventDataError([DataProblem(root, None, "", "data directory not found")])
+        raise EventDataError([DataProblem(root, None, "", N_("data directory not found"))])
     consultations: dict[str, Consultation] = {}
     directories = sorted(p for p in root.iterdir() if (p / "consultation.yaml").is_file())
     if not directories:
         problems.append(
-            DataProblem(root, None, "", "no consultation found (no */consultation.yaml)")
+            DataProblem(root, None, "", N_("no consultation found (no */consultation.yaml)"))
         )
     warnings: list[DataProblem] = []
     for directory in directories:
@@ -871,20 +956,27 @@ _EMPTY = (
     (
         "sessions.yaml",
         "sessions",
-        "no sessions: /agenda and /now have nothing to show (write them here, or import them "
-        "with python -m bot import)",
+        N_(
+            "no sessions: /agenda and /now have nothing to show (write them here, or import "
+            "them with python -m bot import)"
+        ),
     ),
     (
         "logistics.yaml",
         "topics",
-        "no topics: /info shows only the venue and says no practical information is published yet",
+        N_(
+            "no topics: /info shows only the venue and says no practical information is "
+            "published yet"
+        ),
     ),
     (
         "faq.yaml",
         "faq",
-        "no FAQ entries: the bot answers delegates' questions from the logistics topics and "
-        "the programme only, and to the others says it is not sure and offers to ask the "
-        "organisers",
+        N_(
+            "no FAQ entries: the bot answers delegates' questions from the logistics topics "
+            "and the programme only, and to the others says it is not sure and offers to ask "
+            "the organisers"
+        ),
     ),
 )
 
@@ -911,8 +1003,11 @@ def _speaker_slips(directory: Path, consultation: Consultation) -> list[DataProb
                         directory / "sessions.yaml",
                         None,
                         f"id={session.id}",
-                        f"{speaker.name} is named inline, so shown without the card "
-                        f"speakers.yaml has for them: name them by id ('{card.id}')",
+                        N_(
+                            "{name} is named inline, so shown without the card speakers.yaml "
+                            "has for them: name them by id ('{id}')"
+                        ),
+                        {"name": speaker.name, "id": card.id},
                     )
                 )
     named = {p.id for session in consultation.sessions for p in session.speakers}
@@ -921,7 +1016,7 @@ def _speaker_slips(directory: Path, consultation: Consultation) -> list[DataProb
             directory / "speakers.yaml",
             None,
             f"id={speaker.id}",
-            "speaks at no session: left out of /speakers (asked about, the card says so)",
+            N_("speaks at no session: left out of /speakers (asked about, the card says so)"),
         )
         for speaker in consultation.speakers
         if speaker.id not in named

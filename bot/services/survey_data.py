@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import N_
 from bot.services.data_reading import (
     Checker,
     DataProblem,
@@ -67,7 +68,7 @@ def load_survey(
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        chk.problem(None, "", "must be a mapping with 'questions' and 'themes'")
+        chk.problem(None, "", N_("must be a mapping with 'questions' and 'themes'"))
         return None
     before = len(problems)
     intro = chk.text(raw, "intro", "intro", required=False)
@@ -78,7 +79,9 @@ def load_survey(
             chk.problem(
                 chk.line_of(raw, "open_for"),
                 "open_for",
-                f"'{raw['open_for']}' is not a duration such as 7d, 12h or 30m",
+                N_("'{value}' is not a duration such as {examples}"),
+                value=str(raw["open_for"]),
+                examples="7d, 12h, 30m",
             )
         else:
             open_for = parsed
@@ -100,7 +103,10 @@ def _questions(chk: Checker, raw: Any) -> list[Question]:
             chk.problem(
                 chk.line_of(item, "type"),
                 place,
-                f"'type' must be one of {', '.join(QUESTION_KINDS)}, not {kind!r}",
+                N_("'{key}' must be one of {kinds}, not {value}"),
+                key="type",
+                kinds=", ".join(QUESTION_KINDS),
+                value=repr(kind),
             )
             continue
         options: list[Option] = []
@@ -108,7 +114,9 @@ def _questions(chk: Checker, raw: Any) -> list[Question]:
             raw_options = item.get("options")
             if not isinstance(raw_options, list) or len(raw_options) < 2:
                 chk.problem(
-                    chk.line_of(item, "options"), place, "a choice needs at least two 'options'"
+                    chk.line_of(item, "options"),
+                    place,
+                    N_("a choice needs at least two 'options'"),
                 )
                 continue
             option_ids: set[str] = set()
@@ -116,14 +124,14 @@ def _questions(chk: Checker, raw: Any) -> list[Question]:
             for number, option in enumerate(raw_options, 1):
                 where = f"{place} option #{number}"
                 if not isinstance(option, dict):
-                    chk.problem(lines[number - 1], where, "an option needs 'id' and 'text'")
+                    chk.problem(lines[number - 1], where, N_("an option needs 'id' and 'text'"))
                     continue
                 option_id = chk.ident(option, where, option_ids)
                 option_text = chk.text(option, "text", where, required=True)
                 if option_id and option_text:
                     options.append(Option(option_id, option_text))
         elif item.get("options") is not None:
-            chk.problem(chk.line_of(item, "options"), place, "only a choice has 'options'")
+            chk.problem(chk.line_of(item, "options"), place, N_("only a choice has 'options'"))
         if ident and text:
             questions.append(Question(ident, kind, text, tuple(options)))
     return questions
