@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -30,6 +31,7 @@ from bot.services import decision
 from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import Consultation
 from bot.services.matcher import SESSIONS, SPEAKER, Match, Matcher, answer_ref
+from bot.services.session_search import SessionIndex
 from bot.services.understanding import Understanding
 
 
@@ -73,6 +75,10 @@ async def answer(
         # Not a chat: wait for the index the bot would have built at start.
         await understanding.index(consultation, decision.OFF_TOPIC_TAUGHT)
     match = await decision.weigh(understanding, consultation, question, match, language=lang)
+    if match.search is not None:
+        # "Sessions on localization": the programme search answers, as in the chat.
+        found = SessionIndex(consultation).search(match.search)
+        match = replace(match, sessions=found.sessions)
     return render(match, consultation, lang)
 
 
@@ -89,6 +95,8 @@ def render(match: Match, consultation: Consultation, lang: str) -> dict[str, Any
             nothing = (
                 _("Nothing is on the programme then.")
                 if match.when == "then"
+                else _("No session of the programme matches these words.")
+                if match.search is not None
                 else _("Nothing is on right now.")
             )
             text = "\n".join(lines) or nothing

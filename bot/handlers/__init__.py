@@ -21,11 +21,13 @@ from bot.handlers import (
     broadcast,
     fallback,
     feedback,
+    filter_menu,
     guard,
     logistics,
     membership,
     moderation,
     reminders,
+    search,
     signups,
     speakers,
     start,
@@ -47,6 +49,7 @@ COMMANDS = {
     "agenda": agenda.show_agenda,
     "now": agenda.show_now,
     "next": agenda.show_next,
+    "search": search.search_command,
     "my": agenda.show_my_agenda,
     "calendar": agenda.send_calendar,
     "venue": logistics.show_venue,
@@ -87,6 +90,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(agenda.session_button, pattern=r"^ag:s:"))
     application.add_handler(CallbackQueryHandler(agenda.star_button, pattern=r"^ag:t:"))
     application.add_handler(CallbackQueryHandler(agenda.now_page_button, pattern=r"^ag:n:"))
+    application.add_handler(CallbackQueryHandler(agenda.now_jump_button, pattern=r"^ag:w:"))
+    application.add_handler(
+        CallbackQueryHandler(filter_menu.filter_menu_button, pattern=r"^ag:f:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(filter_menu.filter_values_button, pattern=r"^ag:v:")
+    )
+    application.add_handler(CallbackQueryHandler(search.search_page_button, pattern=r"^se:s:"))
     application.add_handler(CallbackQueryHandler(logistics.topic_button, pattern=r"^info:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE, fallback.unknown_command))

@@ -52,6 +52,11 @@ COMMANDS: tuple[tuple[str, str, str | None], ...] = (
         N_("the speakers, who they are and when they speak"),
     ),
     ("next", N_("The next sessions"), N_("the next sessions")),
+    (
+        "search",
+        N_("Find sessions by subject or speaker"),
+        N_("the sessions on some words: /search localization, or a speaker's name"),
+    ),
     ("my", N_("My personal agenda"), N_("your personal agenda, with clashes flagged")),
     (
         "calendar",

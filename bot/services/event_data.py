@@ -220,11 +220,14 @@ class NowNext:
     next: list[Session]
 
 
-def now_and_next(sessions: Iterable[Session], moment: datetime) -> NowNext:
-    """The sessions (in programme order) running at `moment`, and those starting next."""
+def now_and_next(
+    sessions: Iterable[Session], moment: datetime, *, skip_breaks: bool = False
+) -> NowNext:
+    """The sessions (in programme order) running at `moment`, and those starting next (with
+    `skip_breaks`, the next real sessions: a coffee break is not what "next" asks for)."""
     ordered = list(sessions)
     running = [s for s in ordered if s.start <= moment < s.end]
-    upcoming = [s for s in ordered if s.start > moment]
+    upcoming = [s for s in ordered if s.start > moment and not (skip_breaks and s.kind == "break")]
     following = [s for s in upcoming if s.start == upcoming[0].start] if upcoming else []
     return NowNext(running, following)
 

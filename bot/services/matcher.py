@@ -317,6 +317,12 @@ def _concepts_by_form() -> dict[str, frozenset[str]]:
 _CONCEPTS_BY_FORM = _concepts_by_form()
 
 
+def is_stop_word(word: str) -> bool:
+    """Whether a normalised word is a stop-word of one of the four languages ("the", "de",
+    "في"), which a search of the programme skips."""
+    return word in _STOPWORDS
+
+
 @lru_cache(maxsize=65536)
 def is_common(word: str) -> bool:
     """Whether `word` is an everyday word (a stop-word or a framing verb) rather than a subject.
@@ -350,6 +356,39 @@ def is_situation(word: str) -> bool:
             form.translate(_ARABIC_ENDINGS) in _SITUATION for form in (word, _without_clitic(word))
         )
     return word in _SITUATION or any(form in _SITUATION_STEMS for form in _forms(word))
+
+
+def stems(word: str) -> frozenset[str]:
+    """A normalised word and its stems (each Latin language's, or the Arabic one): what the
+    matcher and the programme search compare words by."""
+    return _forms(word)
+
+
+Spellings = dict[tuple[str, int], list[str]]
+
+
+def spellings(vocabulary: Iterable[str]) -> Spellings:
+    """Known words by first letter and length, as `closest_spelling` looks them up (a typo
+    rarely hits the first letter)."""
+    found: Spellings = defaultdict(list)
+    for word in sorted(vocabulary):
+        if word:
+            found[word[0], len(word)].append(word)
+    return found
+
+
+def closest_spelling(word: str, known: Spellings) -> str | None:
+    """The known word `word` is a typo of: one typo (a letter missing, extra, wrong or two
+    letters swapped) in a word of 5 to 8 letters, two in a longer one; never on the first
+    letter. None for a shorter word, or when no known word is that close."""
+    if len(word) < FUZZY_MIN_LENGTH:
+        return None
+    candidates: list[str] = []
+    for size in range(len(word) - 1, len(word) + 2):
+        candidates.extend(known.get((word[0], size), ()))
+    typos = 2 if len(word) >= FUZZY_LONG else 1
+    best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=typos)
+    return None if best is None else str(best[0])
 
 
 _THANKS_CORE = frozenset(words("thanks thank thx ty cheers merci gracias شكرا مشكور جزيلا"))
@@ -410,6 +449,81 @@ _PARTS = {"morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24)}
 MAX_PROGRAMME = 12  # sessions listed for a part of the day
 # "At what time must I be there on Tuesday morning" asks a time, not the programme of a morning.
 _WHAT_TIME = frozenset(words("time when heure quand hora cuando متى الساعه ساعه وقت"))
+
+# "Sessions on localization", "des séances sur la localisation", "sesiones sobre localización",
+# "جلسات عن التوطين": a list of sessions on a subject, which the programme search answers
+# (bot/services/session_search.py). Only a plural asks for a list: "the workshop on
+# localization, which room?" asks about one session, and the matcher answers it.
+_LISTED = frozenset(
+    words(
+        "sessions talks workshops panels presentations events lectures seances ateliers "
+        "conferences tables evenements interventions sesiones talleres charlas ponencias "
+        "paneles eventos conferencias جلسات الجلسات ورش الورش ورشات محاضرات المحاضرات "
+        "فعاليات الفعاليات ندوات الندوات"
+    )
+)
+_ABOUT = frozenset(
+    words(
+        "on about regarding concerning covering sur concernant propos autour sobre acerca "
+        "torno عن حول بشأن بخصوص"
+    )
+)
+# Between the sessions and "about": "sessions THAT TALK about", "y A-T-IL des ateliers",
+# "tables RONDES sur", "sesiones QUE TRATAN sobre", "الجلسات التي تتحدث عن".
+_BETWEEN = frozenset(
+    words(
+        "are there is that which talk talking rondes qui parlent traitent y a t il en hay que "
+        "hablan tratan التي تتحدث تتناول تتكلم"
+    )
+)
+_ABOUT_LINKS = frozenset(words("de d a del"))  # "à propos DE", "acerca DE", "en torno A"
+# In French "on" is a pronoun: "les sessions, on peut arriver en retard ?"
+_FRENCH_BEFORE = frozenset(words("les des aux ces mes vos nos tes leurs"))
+_WHEN_WORDS = _TODAY | _TOMORROW | _MORNING | _AFTERNOON | _EVENING | {_MANANA}
+
+
+def asked_search(question: str) -> str | None:
+    """The subject of a question asking for the sessions on it ("sessions on localization"),
+    as the delegate wrote it; None for any other question. A subject of days and times alone
+    ("sessions on Tuesday") asks what is on then, not a search."""
+    tokens = words(question)
+    for i, word in enumerate(tokens):
+        if word not in _LISTED:
+            continue
+        about = i + 1
+        while about < len(tokens) and tokens[about] in _BETWEEN and about - i <= 4:
+            about += 1
+        if about >= len(tokens) or tokens[about] not in _ABOUT:
+            continue
+        if tokens[about] == "on" and i and tokens[i - 1] in _FRENCH_BEFORE:
+            continue
+        start = about + 1
+        while start < len(tokens) and tokens[start] in _ABOUT_LINKS:
+            start += 1
+        subject = tokens[start:]
+        if not any(
+            not is_common(w) and w not in _NOT_CONTENT and w not in _WHEN_WORDS for w in subject
+        ):
+            continue
+        return _as_written(question, tokens, about, start - about - 1) or " ".join(subject)
+    return None
+
+
+def _as_written(question: str, tokens: list[str], about: int, links: int) -> str:
+    """The question's text after its word `tokens[about]` and `links` more words, as written."""
+    wanted = tokens[about]
+    seen = tokens[:about].count(wanted)
+    text = unicodedata.normalize("NFKC", question)
+    found = [m for m in _WORD.finditer(text) if normalise(m.group()) == wanted]
+    if len(found) <= seen:
+        return ""
+    end = found[seen].end()
+    for _skip in range(links):
+        following = _WORD.search(text, end)
+        if following is None:
+            return ""
+        end = following.end()
+    return text[end:].strip(" \t\n'’?!.¿¡؟,:;-")
 
 
 # --- Questions beyond the organisers' text ------------------------------------------------
@@ -720,6 +834,9 @@ class Match:
     room: str | None = None  # the room asked about, in its default-language name
     # SPEAKER: the speaker asked about, or those sharing the name asked (nearest first).
     speakers: tuple[Speaker, ...] = ()
+    # The subject of a search of the programme ("sessions on localization"), as written: the
+    # sessions are then those the search finds (bot/services/session_search.py).
+    search: str | None = None
     # When abstaining: the entries nearest the question, for the delegate to choose from (never
     # shown as the answer).
     suggestions: tuple[FaqEntry | Topic, ...] = ()
@@ -880,10 +997,7 @@ class Matcher:
                 self._postings[term].append((index, weight, term in doc.primary))
         vocabulary = {w for d in docs for w in d.tf if not w.startswith("#")}
         vocabulary |= set(_CONCEPTS_BY_FORM)
-        # Spelling candidates by first letter and length: a typo rarely hits the first letter.
-        self._spellings: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in sorted(vocabulary):
-            self._spellings[word[0], len(word)].append(word)
+        self._spellings = spellings(vocabulary)
         self._room_words = frozenset(w for room in self._rooms.values() for w in room)
         self._extra_faq = extra_faq
         self._known: frozenset[tuple[str, ...]] | None = None
@@ -919,16 +1033,10 @@ class Matcher:
         letters, two in a longer one; never on the first letter.
         """
         found = terms(word)
-        if any(t in self._idf for t in found) or len(word) < FUZZY_MIN_LENGTH:
+        if any(t in self._idf for t in found):
             return found
-        candidates: list[str] = []
-        for size in range(len(word) - 1, len(word) + 2):
-            candidates.extend(self._spellings.get((word[0], size), ()))
-        typos = 2 if len(word) >= FUZZY_LONG else 1
-        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=typos)
-        if best is None:
-            return found
-        return terms(best[0])
+        best = closest_spelling(word, self._spellings)
+        return found if best is None else terms(best)
 
     def match(self, question: str, now: datetime) -> Match:
         """The best answer to `question`, or `Match(NONE)` when not confident."""
@@ -944,6 +1052,9 @@ class Matcher:
         speakers = self._speakers.asked(question)
         if speakers:
             return Match(SPEAKER, 1.0, speakers=speakers)
+        searched = asked_search(question)
+        if searched is not None:
+            return Match(SESSIONS, 1.0, search=searched)
         token_terms = [self._mend(word) for word in tokens]
         price = asks_price(tokens)
         # "How much does the hotel cost" is about the hotel: the price words only say the
@@ -1364,9 +1475,10 @@ class Matcher:
         return sessions, room.get(self.consultation.default_language) if room else None
 
     def _now_next(self, tokens: list[str], asked_rooms: set[str], now: datetime) -> Match:
-        # "What is on now?" answers like /now (a coffee break included); a room has no breaks.
+        # "What is on now?" answers like /now (a coffee break included), "what is next?" like
+        # /next (the next real sessions); a room has no breaks.
         sessions, room = self._in_rooms(list(self.consultation.sessions), asked_rooms)
-        found = now_and_next(sessions, now)
+        found = now_and_next(sessions, now, skip_breaks=True)
         if any(w in _NEXT for w in tokens):
             return Match(SESSIONS, 1.0, sessions=tuple(found.next), when="next", room=room)
         return Match(SESSIONS, 1.0, sessions=tuple(found.now), when="now", room=room)
