@@ -34,6 +34,7 @@ from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
+from bot.services.rooms import RoomPhotos
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
@@ -43,6 +44,7 @@ from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.photos import PhotoStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
 from bot.storage.users import UserStore
@@ -137,6 +139,7 @@ def build_application(
                 default_consultation=config.default_consultation,
             ),
             inbox=Inbox(InboxStore(database.connection), clock),
+            room_photos=RoomPhotos(PhotoStore(database.connection), clock),
         )
         await publish_commands(application)
         await start_delivery(application)

@@ -20,6 +20,7 @@ from bot.services.inbox import Inbox
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
+from bot.services.rooms import RoomPhotos
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.storage.database import Database
@@ -44,6 +45,7 @@ class Services:
     # The sentence encoder: `nearest` answers None while it loads or where it is missing.
     understanding: Understanding
     inbox: Inbox
+    room_photos: RoomPhotos
 
     @property
     def events(self) -> EventData:

@@ -26,6 +26,7 @@ from bot.handlers import (
     membership,
     moderation,
     reminders,
+    rooms,
     start,
 )
 from bot.handlers.common import out_of_date
@@ -48,6 +49,7 @@ COMMANDS = {
     "my": agenda.show_my_agenda,
     "calendar": agenda.send_calendar,
     "venue": logistics.show_venue,
+    "rooms": rooms.show_rooms,
     "info": logistics.show_info,
 }
 
@@ -57,6 +59,7 @@ MENU = {
     "menu:my": agenda.show_my_agenda,
     "menu:info": logistics.show_info,
     "menu:venue": logistics.show_venue,
+    "rm:l": rooms.show_rooms,
     "menu:language": start.choose_language,
     "my:ics": agenda.send_calendar,
 }
@@ -84,6 +87,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(agenda.star_button, pattern=r"^ag:t:"))
     application.add_handler(CallbackQueryHandler(agenda.now_page_button, pattern=r"^ag:n:"))
     application.add_handler(CallbackQueryHandler(logistics.topic_button, pattern=r"^info:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_button, pattern=r"^rm:c:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_back_button, pattern=r"^rm:b:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_sessions_button, pattern=r"^rm:s:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE, fallback.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & PRIVATE, ask.answer_question))
