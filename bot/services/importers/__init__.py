@@ -65,6 +65,15 @@ class ImportedSession:
 
 
 @dataclass(frozen=True)
+class SourceRoom:
+    """A room as the export describes it besides its name (pretalx lists its rooms so)."""
+
+    name: str
+    capacity: int | None = None
+    description: str | None = None  # pretalx: "a description, for example directions"
+
+
+@dataclass(frozen=True)
 class Programme:
     source: Path
     format: str
@@ -72,6 +81,7 @@ class Programme:
     title: str | None = None
     time_zone_name: str | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    source_rooms: tuple[SourceRoom, ...] = ()
 
     @property
     def first_day(self) -> date | None:
