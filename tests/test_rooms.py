@@ -289,7 +289,7 @@ async def test_where_is_room_2_gets_its_map_and_card_in_the_readers_language(
     photo, card = chat.messages[-2:]
     assert photo.kind == "photo"
     assert photo.photo is not None
-    assert photo.photo.content == (ROOT / "data/geneva-2026/maps/room-2.png").read_bytes()
+    assert photo.photo.content == (ROOT / "data/geneva-2026/room-2.png").read_bytes()
     text = card.plain_text() or ""
     for part in expected:
         assert part in text
