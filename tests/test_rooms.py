@@ -375,8 +375,8 @@ async def test_a_room_card_gives_its_seats_and_interpretation_channels(harness: 
     text = chat.text()
     assert "700 places" in text
     assert (
-        "Interprétation : canal 1 : anglais, canal 2 : français, canal 3 : espagnol et "
-        "canal 4 : arabe"
+        "Interprétation : anglais (canal 1), français (canal 2), espagnol (canal 3) et "
+        "arabe (canal 4)"
     ) in text
     assert "Séance plénière d'ouverture" in text  # on now, 10:15
 

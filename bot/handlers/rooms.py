@@ -59,7 +59,7 @@ def _channels(room: Room) -> str:
     if any(c.channel is not None for c in room.interpretation):
         return join_list(
             [
-                _("channel {channel}: {language}").format(
+                _("{language} (channel {channel})").format(
                     channel=esc(c.channel or ""), language=esc(language_name(c.language))
                 )
                 for c in room.interpretation
