@@ -92,7 +92,7 @@ class Channel:
 
 @dataclass(frozen=True)
 class Room:
-    """A room of the venue (rooms.yaml): what a delegate needs to find it and follow there."""
+    """A room of the venue (rooms.yaml): what a delegate needs to find it."""
 
     id: str
     name: Text
@@ -160,9 +160,14 @@ class Consultation:
         return self._sessions_by_id.get(session_id)
 
     def room(self, room_id: str | None) -> Room | None:
+        """The room of rooms.yaml with this id; None for no id or an unknown one."""
         if room_id is None:
             return None
-        return next((r for r in self.rooms if r.id == room_id), None)
+        cache: dict[str, Room] | None = self.__dict__.get("_rooms_by_id")
+        if cache is None:
+            cache = {r.id: r for r in self.rooms}
+            object.__setattr__(self, "_rooms_by_id", cache)
+        return cache.get(room_id)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -529,12 +534,15 @@ def _picture(chk: Checker, item: Mapping[str, Any], place: str, directory: Path)
             f"{MAX_PHOTO_BYTES // 1024 // 1024} MB",
         )
         return None
-    content = path.read_bytes()
-    mime_type = next((t for head, t in IMAGE_TYPES.items() if content.startswith(head)), None)
-    if mime_type is None:
-        chk.problem(line, place, f"'map': {name} is not a JPEG or PNG image")
-        return None
-    return Picture(path, hashlib.sha256(content).hexdigest(), mime_type)
+    with path.open("rb") as handle:
+        head = handle.read(max(len(h) for h in IMAGE_TYPES))
+        mime_type = next((t for h, t in IMAGE_TYPES.items() if head.startswith(h)), None)
+        if mime_type is None:
+            chk.problem(line, place, f"'map': {name} is not a JPEG or PNG image")
+            return None
+        handle.seek(0)
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return Picture(path, digest, mime_type)
 
 
 def _session_room(

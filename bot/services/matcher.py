@@ -908,9 +908,8 @@ class Matcher:
             for room in consultation.rooms
             for name in room.name.all()
         ]
-        self._room_words = frozenset(w for room in self._rooms.values() for w in room) | {
-            w for _room, named in self._room_names for w in named
-        }
+        self._named_room_words = frozenset(w for _room, named in self._room_names for w in named)
+        self._room_words = frozenset(w for room in self._rooms.values() for w in room)
         self._extra_faq = extra_faq
         self._known: frozenset[tuple[str, ...]] | None = None
 
@@ -1406,11 +1405,11 @@ class Matcher:
         asked: set[str] = set()
         forms = [_signal(_without_clitic(word)) for word in tokens]
         for i, form in enumerate(forms):
-            if i and forms[i - 1] in _GENERIC_SIGNALS and form in self._room_words:
+            if i and forms[i - 1] in _GENERIC_SIGNALS and form in self._named_room_words:
                 asked.add(form)  # "room A": after "room", a letter is a name, not an article
             elif form in _WAY or form in _GENERIC_SIGNALS or i not in content:
                 continue
-            elif form in self._room_words:
+            elif form in self._named_room_words:
                 asked.add(form)
             else:
                 return None  # something besides the way to a room: "wifi in room 2"
