@@ -34,6 +34,7 @@ from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
+from bot.services.rooms import RoomPhotos
 from bot.services.signups import Signups
 from bot.services.speakers import SpeakerPhotos
 from bot.services.understanding import Understanding
@@ -45,6 +46,7 @@ from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.photos import PhotoStore
 from bot.storage.signups import SignupStore
 from bot.storage.speaker_photos import SpeakerPhotoStore
 from bot.storage.taught import TaughtStore
@@ -148,6 +150,7 @@ def build_application(
             inbox=Inbox(InboxStore(database.connection), clock),
             signups=signups,
             speaker_photos=SpeakerPhotos(SpeakerPhotoStore(database.connection), clock),
+            room_photos=RoomPhotos(PhotoStore(database.connection), clock),
         )
         await publish_commands(application)
         await start_delivery(application)

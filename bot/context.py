@@ -20,6 +20,7 @@ from bot.services.inbox import Inbox
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
+from bot.services.rooms import RoomPhotos
 from bot.services.signups import Signups
 from bot.services.speakers import SpeakerPhotos
 from bot.services.understanding import Understanding
@@ -48,6 +49,7 @@ class Services:
     inbox: Inbox
     signups: Signups
     speaker_photos: SpeakerPhotos
+    room_photos: RoomPhotos
 
     @property
     def events(self) -> EventData:

@@ -97,14 +97,11 @@ def test_a_filter_button_from_other_data_is_out_of_date_not_another_value() -> N
             decode(forged, facets)
 
 
-def test_the_room_filter_reads_rooms_through_one_function(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rooms becoming data (an id per room) changes `room_key` alone."""
-    import bot.services.programme_filters as filters
-
+def test_the_room_filter_compares_rooms_by_their_id() -> None:
+    """With rooms.yaml, a room is its id: renaming it or translating its name splits nothing."""
     session = next(s for s in geneva().sessions if s.id == "opening")
-    assert keys_of(session, ROOM) == ("main hall",)
-    monkeypatch.setattr(filters, "room_key", lambda s: "room-main")
-    assert keys_of(session, ROOM) == ("room-main",)
+    assert session.room_id is not None
+    assert keys_of(session, ROOM) == (session.room_id,)
 
 
 def test_filters_combine_and_a_value_opens_the_first_day_it_has_sessions_on() -> None:

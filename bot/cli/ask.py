@@ -30,7 +30,8 @@ from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
 from bot.services import decision
 from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import Consultation
-from bot.services.matcher import SESSIONS, SPEAKER, Match, Matcher, answer_ref
+from bot.services.matcher import ROOM, SESSIONS, SPEAKER, Match, Matcher, answer_ref
+from bot.services.rooms import room_label
 from bot.services.session_search import SessionIndex
 from bot.services.understanding import Understanding
 
@@ -84,12 +85,17 @@ async def answer(
 
 def render(match: Match, consultation: Consultation, lang: str) -> dict[str, Any]:
     """What the delegate would read, with the decision and the suggestions in button order."""
+    room = consultation.room(match.room_id) if match.kind == ROOM else None
     with use_language(lang):
-        if match.kind == SESSIONS:
+        if room is not None:
+            # The room's card, as plain text: where it is and how to get there.
+            texts = (room.name, room.location, room.directions, room.accessibility)
+            text = "\n".join(t.get(lang) for t in texts if t is not None)
+        elif match.kind == SESSIONS:
             lines = [
                 f"{s.start.astimezone(consultation.timezone):%Y-%m-%d} "
                 f"{_time(consultation, s.start)}–{_time(consultation, s.end)} {s.title.get(lang)}"
-                + (f" · {s.room.get(lang)}" if s.room else "")
+                + (f" · {label}" if (label := room_label(s, lang)) else "")
                 for s in match.sessions
             ]
             nothing = (

@@ -27,6 +27,7 @@ from bot.handlers import (
     membership,
     moderation,
     reminders,
+    rooms,
     search,
     signups,
     speakers,
@@ -53,6 +54,7 @@ COMMANDS = {
     "my": agenda.show_my_agenda,
     "calendar": agenda.send_calendar,
     "venue": logistics.show_venue,
+    "rooms": rooms.show_rooms,
     "info": logistics.show_info,
 }
 
@@ -62,6 +64,7 @@ MENU = {
     "menu:my": agenda.show_my_agenda,
     "menu:info": logistics.show_info,
     "menu:venue": logistics.show_venue,
+    "rm:l": rooms.show_rooms,
     "menu:language": start.choose_language,
     "my:ics": agenda.send_calendar,
 }
@@ -99,6 +102,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     application.add_handler(CallbackQueryHandler(search.search_page_button, pattern=r"^se:s:"))
     application.add_handler(CallbackQueryHandler(logistics.topic_button, pattern=r"^info:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_button, pattern=r"^rm:c:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_back_button, pattern=r"^rm:b:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_sessions_button, pattern=r"^rm:s:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE, fallback.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & PRIVATE, ask.answer_question))

@@ -284,7 +284,14 @@ def _card_keyboard(
         "« " + _("Back to {day}").format(day=day_short(day)),
         callback_data=f"ag:d:{day}:{index // PAGE_SIZE}",
     )
-    return InlineKeyboardMarkup([[star], *speaker_rows(session), *more, [back]])
+    rows = [[star], *speaker_rows(session), *more, [back]]
+    room = consultation.room(session.room_id)
+    if room is not None:
+        # The room of rooms.yaml: where it is and how to get there, one tap away.
+        name = shorten(room.name.get(current_language()))
+        label = "📍 " + _("How to get to {room}").format(room=name)
+        rows.insert(-1, [InlineKeyboardButton(label, callback_data=f"rm:c:{room.id}")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def show_card(

@@ -40,6 +40,7 @@ from bot.handlers.formatting import (
     spans_days,
 )
 from bot.handlers.outbox import group_action
+from bot.handlers.rooms import room_rows, send_room
 from bot.handlers.search import results_text
 from bot.handlers.speakers import answer_with_speakers, speaker_rows
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
@@ -54,7 +55,7 @@ from bot.services.helpdesk import (
     UnknownQuestion,
     find_entry,
 )
-from bot.services.matcher import SESSIONS, SPEAKER, Match, answer_ref, asked_search
+from bot.services.matcher import ROOM, SESSIONS, SPEAKER, Match, answer_ref, asked_search
 from bot.services.people import Profile
 from bot.services.privacy import TICKET_FORGOTTEN
 from bot.services.sanitise import clean
@@ -123,11 +124,8 @@ def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list
         # A day, a part of the day or after a session, with nothing on the programme.
         return _("Nothing is on the programme then."), []
     if match.when is not None:
-        room = None
-        if match.room:
-            # The sessions found are all in the room asked about: name it in the reader's language.
-            named = sessions[0].room.get(lang) if sessions and sessions[0].room else match.room
-            room = esc(isolate(named))
+        # The room asked about, named in the reader's language (nothing on there now included).
+        room = esc(isolate(match.room.get(lang))) if match.room else None
         if match.when == "now":
             title = _("On now in {room}").format(room=room) if room else _("On now")
         else:
@@ -178,6 +176,12 @@ async def answer_question(update: Update, context: BotContext) -> None:
     if match.kind == SPEAKER:
         votes = _answer_keyboard(question_id).inline_keyboard
         await answer_with_speakers(update, context, consultation, match.speakers, votes)
+        return
+    room = consultation.room(match.room_id) if match.kind == ROOM else None
+    if room is not None:
+        # "Where is room 2": the room's map, then its card (how to get there, what is on).
+        markup = _answer_keyboard(question_id, room_rows(room))
+        await send_room(update, context, consultation, room, markup)
         return
     entry = match.faq or match.topic
     if entry is not None:

@@ -26,9 +26,9 @@ from bot.services.programme_filters import (
     TRACK,
     Facets,
     Filters,
-    room_label,
     track_label,
 )
+from bot.services.rooms import room_label
 from bot.services.sanitise import clean
 
 MESSAGE_LIMIT = 4096
@@ -180,7 +180,8 @@ def session_line(
     lang = current_language()
     icon = "⭐" if starred else KIND_ICONS.get(session.kind, "📌")
     prefix = f"<b>{number}.</b> " if number else ""
-    room = f" · {esc(isolate(session.room.get(lang)))}" if session.room else ""
+    label = room_label(session, lang)
+    room = f" · {esc(isolate(label))}" if label else ""
     times = day_and_time(session, consultation) if with_day else time_range(session, consultation)
     return f"{prefix}{icon} <code>{esc(times)}</code> {esc(session.title.get(lang))}{room}"
 
@@ -192,8 +193,9 @@ def session_card(session: Session, consultation: Consultation, *, starred: bool)
     if starred:
         lines[0] = f"⭐ {lines[0]}"
     lines.append(f"🕘 {esc(when(session, consultation))}")
-    if session.room:
-        lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(session.room.get(lang)))))
+    label = room_label(session, lang)
+    if label:
+        lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(label))))
     if session.track:
         lines.append("🧭 " + _("Track: {track}").format(track=esc(session.track.get(lang))))
     if session.speakers:

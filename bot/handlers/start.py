@@ -65,6 +65,11 @@ COMMANDS: tuple[tuple[str, str, str | None], ...] = (
     ),
     ("venue", N_("Venue, map and directions"), N_("the venue on a map, with directions")),
     (
+        "rooms",
+        N_("Rooms and how to find them"),
+        N_("the rooms: where each one is, how to get there and what is on there"),
+    ),
+    (
         "info",
         N_("Practical information"),
         N_("transport, visas, Wi-Fi, meals, accessibility, safety and more"),

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import icalendar
 
 from bot.services.event_data import Consultation, Session
+from bot.services.rooms import room_label
 
 PRODID = "-//IOM-NGO Consultations bot//EN"
 
@@ -19,6 +20,17 @@ def _description(session: Session, lang: str) -> str:
     if session.speakers:
         parts.append(", ".join(sp.name for sp in session.speakers))
     return "\n\n".join(parts)
+
+
+def _location(session: Session, consultation: Consultation, lang: str, venue: str) -> str:
+    """Where the session is, in `lang`: its room, the room's building and floor, the venue."""
+    room = consultation.room(session.room_id)
+    parts = [
+        room_label(session, lang),
+        room.location.get(lang) if room is not None and room.location else None,
+        venue,
+    ]
+    return ", ".join(part for part in parts if part)
 
 
 def build_ics(
@@ -41,8 +53,7 @@ def build_ics(
         event.add("dtstart", session.start.astimezone(consultation.timezone))
         event.add("dtend", session.end.astimezone(consultation.timezone))
         event.add("summary", session.title.get(lang))
-        room = session.room.get(lang) if session.room else None
-        event.add("location", f"{room}, {location_base}" if room else location_base)
+        event.add("location", _location(session, consultation, lang, location_base))
         description = _description(session, lang)
         if description:
             event.add("description", description)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -41,14 +42,17 @@ MAX_SESSIONS = 5000  # per consultation
 MAX_TOPICS = 50  # logistics topics: each is a button of the /info menu
 MAX_FAQ_ENTRIES = 1000
 MAX_DESCRIPTION = 10_000  # a session's or the consultation's description (split if need be)
-MAX_CAPACITY = 100_000  # seats of a session delegates sign up for
+MAX_CAPACITY = 100_000  # seats: of a room, or of a session delegates sign up for
 MAX_SPEAKERS = 10_000  # speakers.yaml, per consultation
 MAX_BIO = 1000  # a speaker's bio, per language: the card is one message with its sessions
 MAX_LINKS = 10  # links on one speaker's card
 MAX_LINK = 1000  # characters of one link
-MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
 # What a photo's first bytes are for each kind Telegram shows as a photo.
 _IMAGE_KINDS = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
+MAX_ROOMS = 500  # rooms in rooms.yaml
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo (sendPhoto)
+# A room's map or photo goes to Telegram as a photo: JPEG or PNG, told by its first bytes.
+IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,10 @@ class Session:
     start: datetime
     end: datetime
     description: Text | None = None
+    # The room's name in each language: from rooms.yaml when the session names a room there by
+    # its id (`room_id`), else the session's own text (a consultation without rooms.yaml).
     room: Text | None = None
+    room_id: str | None = None
     track: Text | None = None
     kind: str = "other"
     speakers: tuple[Speaker, ...] = ()
@@ -83,6 +90,37 @@ class Session:
 
     def overlaps(self, other: Session) -> bool:
         return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image shipped in the consultation's directory: a room's map or photo."""
+
+    path: Path
+    digest: str  # SHA-256 of its content: the photo Telegram already has is found by it
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    """An interpretation channel: a language, on a numbered channel when the room says so."""
+
+    language: str
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Room:
+    """A room of the venue (rooms.yaml): what a delegate needs to find it."""
+
+    id: str
+    name: Text
+    location: Text | None = None  # building and floor
+    directions: Text | None = None  # how to get there
+    map: Picture | None = None
+    accessibility: Text | None = None
+    capacity: int | None = None
+    interpretation: tuple[Channel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +174,8 @@ class Consultation:
     day_change: timedelta = timedelta(0)
     # The speakers of speakers.yaml (those with a card), in the file's order.
     speakers: tuple[Speaker, ...] = ()
+    # From rooms.yaml; empty without it (sessions then name their room in text, no room cards).
+    rooms: tuple[Room, ...] = ()
 
     def session(self, session_id: str) -> Session | None:
         return self._sessions_by_id.get(session_id)
@@ -152,6 +192,16 @@ class Consultation:
         if speaker.id is None:
             return []
         return [s for s in self.sessions if any(p.id == speaker.id for p in s.speakers)]
+
+    def room(self, room_id: str | None) -> Room | None:
+        """The room of rooms.yaml with this id; None for no id or an unknown one."""
+        if room_id is None:
+            return None
+        cache: dict[str, Room] | None = self.__dict__.get("_rooms_by_id")
+        if cache is None:
+            cache = {r.id: r for r in self.rooms}
+            object.__setattr__(self, "_rooms_by_id", cache)
+        return cache.get(room_id)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -398,13 +448,200 @@ def _load_venue(chk: Checker, raw: Mapping[str, Any]) -> Venue | None:
     )
 
 
+@dataclass
+class _RoomsFile:
+    """What rooms.yaml holds, for the sessions that name its rooms."""
+
+    rooms: list[Room]
+    ids: set[str]  # every id it declares, its entry valid or not (problems are said once)
+    names: dict[str, str]  # each room's name in each language, folded, to its id
+    readable: bool  # False: its sessions' rooms cannot be checked (the file's problem is said)
+
+
+def _load_rooms(
+    directory: Path, c: Consultation, problems: list[DataProblem]
+) -> _RoomsFile | None:
+    """rooms.yaml, or None when the consultation has none."""
+    path = directory / "rooms.yaml"
+    if not path.exists():
+        return None
+    chk = Checker(path, c.default_language, problems)
+    before_file = len(problems)
+    raw = read_yaml(path, problems)
+    found = _RoomsFile([], set(), {}, readable=len(problems) == before_file)
+    for place, item in listed_entries(chk, raw, "rooms", MAX_ROOMS):
+        before = len(problems)
+        ident = chk.ident(item, place, found.ids)
+        name = chk.text(item, "name", place, required=True, limit=MAX_TITLE)
+        location = chk.text(item, "location", place, required=False, limit=MAX_TITLE)
+        directions = chk.text(item, "directions", place, required=False)
+        accessibility = chk.text(item, "accessibility", place, required=False)
+        capacity = _capacity(chk, item, place)
+        channels = _channels(chk, item, place)
+        picture = _picture(chk, item, place, directory)
+        if ident and name:
+            for text in name.all():
+                found.names.setdefault(text.casefold(), ident)
+        if len(problems) > before or not (ident and name):
+            continue
+        found.rooms.append(
+            Room(
+                id=ident,
+                name=name,
+                location=location,
+                directions=directions,
+                map=picture,
+                accessibility=accessibility,
+                capacity=capacity,
+                interpretation=channels,
+            )
+        )
+    if len(problems) > before_file:
+        found.readable = found.readable and bool(found.ids)
+    return found
+
+
+def _capacity(chk: Checker, item: Mapping[str, Any], place: str) -> int | None:
+    value = item.get("capacity")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_CAPACITY:
+        chk.problem(
+            chk.line_of(item, "capacity"),
+            place,
+            f"'capacity' must be a number of seats from 1 to {MAX_CAPACITY:,}, not {value!r}",
+        )
+        return None
+    return value
+
+
+def _channels(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[Channel, ...]:
+    """`interpretation`: a list of languages, or each channel's number mapped to its language."""
+    value = item.get("interpretation")
+    line = chk.line_of(item, "interpretation")
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(Channel(code) for code in chk.languages(item, "interpretation", place))
+    if not isinstance(value, dict):
+        chk.problem(
+            line,
+            place,
+            "'interpretation' must be a list of languages such as [en, fr], or channels such "
+            "as {1: en, 2: fr}",
+        )
+        return ()
+    channels: list[Channel] = []
+    for channel, code in value.items():
+        if code not in SUPPORTED_LANGUAGES:
+            chk.problem(
+                chk.line_of(value, channel),
+                place,
+                f"channel {channel} of 'interpretation' has unknown language {code!r} "
+                f"(supported: {', '.join(SUPPORTED_LANGUAGES)})",
+            )
+        elif len(str(channel)) > 10:
+            chk.problem(chk.line_of(value, channel), place, "a channel is at most 10 characters")
+        else:
+            channels.append(Channel(str(code), str(channel)))
+    return tuple(channels)
+
+
+def _picture(chk: Checker, item: Mapping[str, Any], place: str, directory: Path) -> Picture | None:
+    """`map`: a JPEG or PNG file in the consultation's directory, small enough for Telegram."""
+    value = item.get("map")
+    if value is None:
+        return None
+    line = chk.line_of(item, "map")
+    name = str(value).strip()
+    base = directory.resolve()
+    path = (directory / name).resolve()
+    if not name or Path(name).is_absolute() or not path.is_relative_to(base):
+        chk.problem(line, place, f"'map' must name a file in {directory.name}/, not {value!r}")
+        return None
+    if not path.is_file():
+        chk.problem(line, place, f"'map': no file {name} in {directory.name}/")
+        return None
+    size = path.stat().st_size
+    if size > MAX_PHOTO_BYTES:
+        chk.problem(
+            line,
+            place,
+            f"'map': {name} is {size / 1024 / 1024:.1f} MB; Telegram sends photos of at most "
+            f"{MAX_PHOTO_BYTES // 1024 // 1024} MB",
+        )
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(max(len(h) for h in IMAGE_TYPES))
+        mime_type = next((t for h, t in IMAGE_TYPES.items() if head.startswith(h)), None)
+        if mime_type is None:
+            chk.problem(line, place, f"'map': {name} is not a JPEG or PNG image")
+            return None
+        handle.seek(0)
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return Picture(path, digest, mime_type)
+
+
+def _session_room(
+    chk: Checker, item: Mapping[str, Any], place: str, rooms: _RoomsFile
+) -> tuple[Text | None, str | None]:
+    """A session's room named by its id in rooms.yaml: its name, and the id."""
+    value = item.get("room")
+    if value is None:
+        return None, None
+    line = chk.line_of(item, "room")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        chk.problem(
+            line,
+            place,
+            "'room' must be the id of a room in rooms.yaml, such as "
+            f"'{rooms.rooms[0].id if rooms.rooms else 'main-hall'}'",
+        )
+        return None, None
+    ident = str(value).strip()
+    room = next((r for r in rooms.rooms if r.id == ident), None)
+    if room is not None:
+        return room.name, room.id
+    if rooms.readable and ident not in rooms.ids:
+        chk.problem(
+            line, place, f"room '{ident}' is not in rooms.yaml{_nearest_room(ident, rooms)}"
+        )
+    return None, None
+
+
+def _nearest_room(asked: str, rooms: _RoomsFile) -> str:
+    """What to suggest for an unknown room: "; did you mean 'room-1'?" for a typo or a room
+    named by its name rather than its id, else the ids there are."""
+    named = rooms.names.get(asked.casefold())
+    if named is None:
+        choices = {ident: ident for ident in rooms.ids}
+        choices.update(rooms.names)
+        best = process.extractOne(
+            asked.casefold(),
+            list(choices),
+            scorer=fuzz.ratio,
+            processor=str.casefold,
+            score_cutoff=60,
+        )
+        named = choices[best[0]] if best else None
+    if named is not None:
+        return f"; did you mean '{named}'?"
+    ids = sorted(rooms.ids)
+    if not ids:
+        return " (it lists no rooms)"
+    shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+    return f" (its rooms: {shown})"
+
+
 def _load_sessions(
     directory: Path,
     c: Consultation,
     problems: list[DataProblem],
+    rooms: _RoomsFile | None,
     carded: Mapping[str, Speaker],
 ) -> list[Session]:
-    """The sessions; `carded`: the speakers of speakers.yaml by id, whom sessions name by id."""
+    """The sessions; `rooms`: rooms.yaml, whose rooms sessions name by id; `carded`: the
+    speakers of speakers.yaml by id, whom sessions name by id."""
     path = directory / "sessions.yaml"
     chk = Checker(path, c.default_language, problems)
     raw = read_yaml(path, problems)
@@ -415,7 +652,11 @@ def _load_sessions(
         ident = chk.ident(item, place, seen)
         title = chk.text(item, "title", place, required=True, limit=MAX_TITLE)
         description = chk.text(item, "description", place, required=False, limit=MAX_DESCRIPTION)
-        room = chk.text(item, "room", place, required=False, limit=MAX_TITLE)
+        room_id: str | None = None
+        if rooms is None:
+            room = chk.text(item, "room", place, required=False, limit=MAX_TITLE)
+        else:
+            room, room_id = _session_room(chk, item, place, rooms)
         track = chk.text(item, "track", place, required=False, limit=MAX_TITLE)
         start = parse_local(chk, item, "start", place, c.timezone)
         end = parse_local(chk, item, "end", place, c.timezone)
@@ -475,6 +716,7 @@ def _load_sessions(
                 start=start,
                 end=end,
                 room=room,
+                room_id=room_id,
                 track=track,
                 kind=kind,
                 speakers=tuple(speakers),
@@ -741,7 +983,8 @@ def _load_one(
         return None
     speakers = _load_speakers(directory, base, problems, files or directory)
     carded = {s.id: s for s in speakers if s.id is not None}
-    sessions = _load_sessions(directory, base, problems, carded)
+    rooms = _load_rooms(directory, base, problems)
+    sessions = _load_sessions(directory, base, problems, rooms, carded)
     topics = _load_topics(directory, base, problems)
     faq = _load_faq(directory, base, problems)
     survey = load_survey(directory, base.default_language, problems)
@@ -749,6 +992,7 @@ def _load_one(
         **{
             **{f: getattr(base, f) for f in base.__dataclass_fields__},
             "sessions": tuple(sessions),
+            "rooms": tuple(rooms.rooms) if rooms else (),
             "topics": tuple(topics),
             "faq": tuple(faq),
             "survey": survey,

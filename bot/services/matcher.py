@@ -55,6 +55,7 @@ from bot.services.data_reading import Text
 from bot.services.event_data import (
     Consultation,
     FaqEntry,
+    Room,
     Session,
     Speaker,
     Topic,
@@ -538,6 +539,20 @@ def _signal_set(items: Iterable[str]) -> frozenset[str]:
     return frozenset(_signal(w) for item in items for w in words(item))
 
 
+_GENERIC_SIGNALS = frozenset(_signal(w) for w in _GENERIC_ROOM)
+# Words of a question asking the way to a room, besides the room's name: "HOW do I GET to room 2",
+# "où est la salle 2", "¿cómo llego a la sala 2?", "كيف اوصل للقاعة 2", "map of room 2".
+_WAY = frozenset(
+    _signal(w)
+    for w in words(
+        "where way get go reach find map plan floor directions there to the a is "
+        "ou est chemin aller trouver acceder carte etage la le les au a "
+        "donde esta como llegar llego ir encontrar mapa camino planta piso a al la el "
+        "اين وين فين كيف طريق الطريق اروح اوصل الوصول خريطه خريطة وصول"
+    )
+)
+
+
 _PRICE = _signal_set(PRICE_WORDS)
 _PRICE_OR_ANSWER = _PRICE | _signal_set(PRICE_ANSWERS)
 _NOT_A_PRICE = _signal_set(NOT_A_PRICE)
@@ -702,6 +717,9 @@ def _consultation_texts(consultation: Consultation) -> Iterable[str]:
     for topic in consultation.topics:
         yield from topic.title.all()
         yield from topic.text.all()
+    for room in consultation.rooms:
+        for text in (room.name, room.location, room.directions, room.accessibility):
+            yield from _texts(text)
     for session in consultation.sessions:
         for text in (session.title, session.description, session.room, session.track):
             yield from _texts(text)
@@ -779,6 +797,7 @@ FAQ = "faq"
 TOPIC = "topic"
 SESSIONS = "sessions"
 SPEAKER = "speaker"  # a speaker's card: "who is X", or a question that is only their name
+ROOM = "room"  # where a room is ("where is room 2"): its card
 NONE = "none"
 
 
@@ -831,7 +850,8 @@ class Match:
     # "now" or "next" for programme questions about time; "then" for a day, a part of the day or
     # after a session when nothing is on the programme then.
     when: str | None = None
-    room: str | None = None  # the room asked about, in its default-language name
+    room: Text | None = None  # the room asked about, its name in each language
+    room_id: str | None = None  # that room in rooms.yaml (a ROOM answer: the room to show)
     # SPEAKER: the speaker asked about, or those sharing the name asked (nearest first).
     speakers: tuple[Speaker, ...] = ()
     # The subject of a search of the programme ("sessions on localization"), as written: the
@@ -845,12 +865,15 @@ class Match:
 
     @property
     def answered(self) -> bool:
-        return self.kind in (FAQ, TOPIC, SESSIONS, SPEAKER)
+        return self.kind in (FAQ, TOPIC, SESSIONS, SPEAKER, ROOM)
 
     @property
     def answer_id(self) -> str | None:
-        """The FAQ entry's id, or `topic:<id>` for a logistics topic; None otherwise."""
+        """The FAQ entry's id, `topic:<id>` for a logistics topic or `room:<id>` for a room's
+        card; None otherwise."""
         entry = self.faq or self.topic
+        if entry is None and self.kind == ROOM and self.room_id is not None:
+            return f"room:{self.room_id}"
         return answer_ref(entry) if entry is not None else None
 
     def text(self, lang: str) -> str | None:
@@ -998,6 +1021,13 @@ class Matcher:
         vocabulary = {w for d in docs for w in d.tf if not w.startswith("#")}
         vocabulary |= set(_CONCEPTS_BY_FORM)
         self._spellings = spellings(vocabulary)
+        # Each room of rooms.yaml by the words of each of its names ("main", "foyer").
+        self._room_names = [
+            (room, frozenset(_signal(w) for w in words(name)) - _GENERIC_SIGNALS)
+            for room in consultation.rooms
+            for name in room.name.all()
+        ]
+        self._named_room_words = frozenset(w for _room, named in self._room_names for w in named)
         self._room_words = frozenset(w for room in self._rooms.values() for w in room)
         self._extra_faq = extra_faq
         self._known: frozenset[tuple[str, ...]] | None = None
@@ -1246,6 +1276,9 @@ class Matcher:
             return replace(window, evidence=evidence())
 
         wants_time = any(w in _NOW for w in tokens) or any(w in _NEXT for w in tokens)
+        room = None if wants_time or beyond else self._room_asked(tokens, content)
+        if room is not None:
+            return Match(ROOM, 1.0, room=room.name, room_id=room.id, evidence=evidence())
         # "What is next?" asks the programme; "when is the next Global Forum?" names a subject
         # of its own, answered by the programme only when a session covers it.
         subject = any(not is_common(tokens[i]) for i in content)
@@ -1414,7 +1447,7 @@ class Matcher:
             if i not in framing
         ):
             return None
-        sessions, room = self._in_rooms(
+        sessions, room, room_id = self._in_rooms(
             sorted(self.consultation.sessions, key=lambda s: s.start), asked_rooms
         )
         if anchor:
@@ -1423,7 +1456,7 @@ class Matcher:
             ]
             after = next((a for a in on_day if a.end > now), on_day[-1] if on_day else None)
             if after is None:
-                return Match(SESSIONS, 1.0, when="then", room=room)
+                return Match(SESSIONS, 1.0, when="then", room=room, room_id=room_id)
             day = after.start.astimezone(timezone).date()
             sessions = [s for s in sessions if s.start >= after.end and s is not after]
         if day is None:
@@ -1436,8 +1469,10 @@ class Matcher:
             # Right after it, as "what is next" answers: the sessions starting first.
             sessions = [s for s in sessions if s.start == sessions[0].start]
         if not sessions:
-            return Match(SESSIONS, 1.0, when="then", room=room)
-        return Match(SESSIONS, 1.0, sessions=tuple(sessions[:MAX_PROGRAMME]), room=room)
+            return Match(SESSIONS, 1.0, when="then", room=room, room_id=room_id)
+        return Match(
+            SESSIONS, 1.0, sessions=tuple(sessions[:MAX_PROGRAMME]), room=room, room_id=room_id
+        )
 
     def _weekday(self, number: int, today: date) -> date | None:
         """The consultation's day falling on that day of the week (from today when it can)."""
@@ -1461,27 +1496,54 @@ class Matcher:
 
     def _in_rooms(
         self, sessions: list[Session], asked_rooms: set[str]
-    ) -> tuple[list[Session], str | None]:
-        """The sessions in every room asked about (breaks are in no room), and that room's
-        name in the default language; all of them, and no name, when none is asked."""
+    ) -> tuple[list[Session], Text | None, str | None]:
+        """The sessions in every room asked about (breaks are in no room), that room's name and
+        its id in rooms.yaml; all of them, and no room, when none is asked."""
         if not asked_rooms:
-            return sessions, None
+            return sessions, None, None
         sessions = [
             s
             for s in sessions
             if s.kind != "break" and asked_rooms <= self._rooms.get(s.id, frozenset())
         ]
-        room = sessions[0].room if sessions else None
-        return sessions, room.get(self.consultation.default_language) if room else None
+        first = sessions[0] if sessions else None
+        return sessions, first.room if first else None, first.room_id if first else None
 
     def _now_next(self, tokens: list[str], asked_rooms: set[str], now: datetime) -> Match:
         # "What is on now?" answers like /now (a coffee break included), "what is next?" like
         # /next (the next real sessions); a room has no breaks.
-        sessions, room = self._in_rooms(list(self.consultation.sessions), asked_rooms)
+        sessions, room, room_id = self._in_rooms(list(self.consultation.sessions), asked_rooms)
         found = now_and_next(sessions, now, skip_breaks=True)
-        if any(w in _NEXT for w in tokens):
-            return Match(SESSIONS, 1.0, sessions=tuple(found.next), when="next", room=room)
-        return Match(SESSIONS, 1.0, sessions=tuple(found.now), when="now", room=room)
+        when, shown = (
+            ("next", found.next) if any(w in _NEXT for w in tokens) else ("now", found.now)
+        )
+        return Match(SESSIONS, 1.0, sessions=tuple(shown), when=when, room=room, room_id=room_id)
+
+    def _room_asked(self, tokens: list[str], content: list[int]) -> Room | None:
+        """The room of rooms.yaml a question asks the way to ("where is room 2", "où se trouve
+        la salle 2", "how do I get to the main hall"): the question names it and nothing else
+        but where and how to get there. The room whose name needs the fewest other words."""
+        if not self._room_names:
+            return None
+        asked: set[str] = set()
+        forms = [_signal(_without_clitic(word)) for word in tokens]
+        for i, form in enumerate(forms):
+            if i and forms[i - 1] in _GENERIC_SIGNALS and form in self._named_room_words:
+                asked.add(form)  # "room A": after "room", a letter is a name, not an article
+            elif form in _WAY or form in _GENERIC_SIGNALS or i not in content:
+                continue
+            elif form in self._named_room_words:
+                asked.add(form)
+            else:
+                return None  # something besides the way to a room: "wifi in room 2"
+        fits = sorted(
+            (len(named - asked), index, room)
+            for index, (room, named) in enumerate(self._room_names)
+            if asked and asked <= named
+        )
+        if not fits or (len(fits) > 1 and fits[1][0] == fits[0][0] and fits[1][2] != fits[0][2]):
+            return None  # no room, or two rooms named alike ("room 1 and room 2")
+        return fits[0][2]
 
 
 # "Où SE TROUVE la salle 2", "dónde SE ENCUENTRA", "where is it LOCATED": a verb of where

@@ -40,17 +40,9 @@ def _key(text: Text | None) -> str | None:
 
 
 def room_key(session: Session) -> str | None:
-    """The room a session is in, as the room filter compares it (None: no room).
-
-    The one place that knows how a room is identified: with rooms as data (an id per room),
-    this returns the room's id.
-    """
-    return _key(session.room)
-
-
-def room_label(session: Session, lang: str) -> str | None:
-    """The session's room named in `lang` (None: no room)."""
-    return session.room.get(lang) if session.room else None
+    """The room a session is in, as the room filter compares it (None: no room): its id in
+    rooms.yaml, else (a consultation without rooms.yaml) its name."""
+    return session.room_id if session.room_id is not None else _key(session.room)
 
 
 def track_key(session: Session) -> str | None:

@@ -65,6 +65,15 @@ class ImportedSession:
 
 
 @dataclass(frozen=True)
+class SourceRoom:
+    """A room as the export describes it besides its name (pretalx lists its rooms so)."""
+
+    name: str
+    capacity: int | None = None
+    description: str | None = None  # pretalx: "a description, for example directions"
+
+
+@dataclass(frozen=True)
 class Programme:
     source: Path
     format: str
@@ -80,6 +89,7 @@ class Programme:
     # The export's persons, each once, as speakers with a card (speakers.yaml); its sessions
     # name them by id.
     speakers: tuple[Speaker, ...] = ()
+    source_rooms: tuple[SourceRoom, ...] = ()
 
     @property
     def first_day(self) -> date | None:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
+from bot.services.importers import (
+    ImportFailed,
+    ImportOptions,
+    Programme,
+    SourceProblem,
+    SourceRoom,
+)
 from bot.services.importers.frab import (
     FrabBuilder,
     RawEvent,
@@ -95,7 +102,28 @@ def parse(path: Path, data: bytes, options: ImportOptions) -> Programme:
                     continue
                 builder.add(_raw_event(event, place, day_date, day_start, str(room_name)))
     title = conference.get("title")
-    return builder.finish(str(title) if title else None, str(zone_name) if zone_name else None)
+    programme = builder.finish(
+        str(title) if title else None, str(zone_name) if zone_name else None
+    )
+    return replace(programme, source_rooms=_rooms(conference.get("rooms")))
+
+
+def _rooms(listed: Any) -> tuple[SourceRoom, ...]:
+    """pretalx's list of rooms: each one's capacity and description (directions), when given."""
+    rooms = []
+    for item in listed if isinstance(listed, list) else ():
+        if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+            continue
+        capacity = item.get("capacity")
+        description = to_plain_text(str(item.get("description") or ""))
+        rooms.append(
+            SourceRoom(
+                str(item["name"]).strip(),
+                capacity if isinstance(capacity, int) and not isinstance(capacity, bool) else None,
+                description or None,
+            )
+        )
+    return tuple(rooms)
 
 
 def _raw_event(
