@@ -682,8 +682,8 @@ def describe(plan: ImportPlan, *, dry_run: bool) -> str:
         lines += [f"  - {_line(ch.old, plan.current)}" for ch in plan.removed if ch.old]
     if plan.updated.speakers != plan.current.speakers:
         lines.append(
-            f"speakers.yaml {would}hold {len(plan.updated.speakers)} speakers "
-            f"({len(plan.new_speakers)} new)."
+            f"speakers.yaml {'would hold' if dry_run else 'now holds'} "
+            f"{len(plan.updated.speakers)} speakers ({len(plan.new_speakers)} new)."
         )
     if plan.idle_speakers:
         lines.append(

@@ -25,19 +25,24 @@ from bot.services.importers import (
 from bot.services.importers.plain_text import to_plain_text
 
 _DURATION_RE = re.compile(r"^(?:(\d+):)?(\d{1,3}):(\d{2})(?::(\d{2}))?$")
+# ISO 8601, as the c3voc schema 2 writes durations: PT45M, PT1H30M, P1DT2H.
+_ISO_DURATION_RE = re.compile(
+    r"^P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.\d+)?S)?)?$"
+)
 _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
 class RawPerson:
-    """One person of an event: the export's name and identifier, and a bio and organisation
-    where it has them (its avatar is left out: no picture is downloaded)."""
+    """One person of an event: the export's name and identifier, and a bio, organisation and
+    web links where it has them (its avatar is left out: no picture is downloaded)."""
 
     name: str
     key: str = ""  # "frab:1544", "pretalx:NQTF8Y": the same person in every event
     bio: str = ""
     organisation: str = ""
+    links: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,7 +59,12 @@ class RawEvent:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """frab durations: '00:30', '1:30', '01:30:00', or '1:02:00' with days first."""
+    """frab durations: '00:30', '1:30', '01:30:00', or '1:02:00' with days first; or ISO 8601
+    ('PT1H30M')."""
+    iso = _ISO_DURATION_RE.match(text.strip().upper())
+    if iso:
+        weeks, days, hours, minutes, seconds = (int(part or 0) for part in iso.groups())
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
     match = _DURATION_RE.match(text.strip())
     if not match:
         return None
@@ -149,7 +159,11 @@ class FrabBuilder:
             if not name:
                 continue
             speaker = self.people.speaker(
-                name, person.key, bio=person.bio, organisation=person.organisation
+                name,
+                person.key,
+                bio=person.bio,
+                organisation=person.organisation,
+                links=person.links,
             )
             if speaker not in found:
                 found.append(speaker)

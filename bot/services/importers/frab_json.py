@@ -1,4 +1,5 @@
-"""The frab/pretalx schedule JSON (c3voc schema), older and newer field sets."""
+"""The frab/pretalx schedule JSON (c3voc schema), older and newer field sets; files in the
+second schema are handed to `frab_schema2`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.services.importers import (
     SourceProblem,
     SourceRoom,
 )
+from bot.services.importers.formats import schedule_schema
 from bot.services.importers.frab import (
     FrabBuilder,
     RawEvent,
@@ -55,9 +57,12 @@ def _need(value: Any, kind: type, place: str, path: Path, what: str) -> Any:
 
 
 def parse(path: Path, data: bytes, options: ImportOptions) -> Programme:
-    """Read a frab/pretalx schedule.json."""
+    """Read a frab/pretalx schedule.json, in either c3voc schema."""
     document = _decode(path, data)
-    _need(document, dict, "$", path, "an object with a 'schedule'")
+    if schedule_schema(path, document) == 2:
+        from bot.services.importers import frab_schema2
+
+        return frab_schema2.parse(path, document["schedule"], options)
     schedule = _need(document.get("schedule"), dict, "$.schedule", path, "a 'schedule' object")
     conference = _need(
         schedule.get("conference"),
@@ -129,7 +134,7 @@ def _rooms(listed: Any) -> tuple[SourceRoom, ...]:
 def _raw_event(
     event: dict[str, Any], place: str, day: date, day_start: datetime | None, room: str
 ) -> RawEvent:
-    persons = [p for p in map(_person, event.get("persons") or []) if p is not None]
+    persons = [p for p in map(read_person, event.get("persons") or []) if p is not None]
     values = {key: value for key, value in event.items() if not isinstance(value, dict | list)}
     return RawEvent(
         place=place,
@@ -146,10 +151,11 @@ def _raw_event(
 _ORGANISATION_KEYS = ("organisation", "organization", "affiliation", "company")
 
 
-def _person(person: Any) -> RawPerson | None:
+def read_person(person: Any) -> RawPerson | None:
     """A person of an event: a name (older exports), or an object with the name, the export's
-    identifier (pretalx code, frab id, guid), a biography and perhaps an organisation. An
-    avatar is left out: the bot downloads no pictures."""
+    identifier (pretalx code, frab id, guid), a biography, perhaps an organisation, and web
+    links (schema 2: their profiles elsewhere). An avatar is left out: the bot downloads no
+    pictures."""
     if isinstance(person, str):
         return RawPerson(person)
     if not isinstance(person, dict):
@@ -172,9 +178,21 @@ def _person(person: Any) -> RawPerson | None:
         ),
         "",
     )
+    links = person.get("links")
     return RawPerson(
         name,
         key,
         bio=to_plain_text(biography) if isinstance(biography, str) else "",
         organisation=organisation,
+        links=tuple(_link_urls(links)) if isinstance(links, list) else (),
     )
+
+
+def _link_urls(links: list[Any]) -> list[str]:
+    """The addresses of a list of links: strings, or objects with a `url` (c3voc schema 2)."""
+    urls: list[str] = []
+    for link in links:
+        url = link.get("url") if isinstance(link, dict) else link
+        if isinstance(url, str):
+            urls.append(url)
+    return urls
