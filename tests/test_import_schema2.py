@@ -129,11 +129,22 @@ def test_import_then_check_passes_and_a_second_import_changes_nothing(
         "(frab/pretalx schedule JSON, c3voc schema 2): 2 sessions in 2 rooms, "
         "2024-12-27 to 2024-12-27" in out
     )
+    assert "2 new rooms (rooms.yaml): saal-1 (Saal 1), saal-zigzag (Saal ZIGZAG)" in out
     assert "speakers.yaml now holds 4 speakers (4 new)." in out
     assert main(["check", str(data)]) == 0
     checked = capsys.readouterr().out
     assert "congress: 2 sessions, 0 logistics topics, 0 FAQ entries, 4 speakers" in checked
     assert checked.rstrip().endswith("OK")
+    congress = load_event_data(data).consultations["congress"]
+    # The export's rooms, as described in its conference's list, sessions naming them by id.
+    assert [(r.id, r.capacity) for r in congress.rooms] == [
+        ("saal-1", 3025),
+        ("saal-zigzag", 965),
+    ]
+    saal = congress.rooms[0]
+    assert saal.directions is not None
+    assert saal.directions.get("en") == "Lecture hall in CCH central, Level +2 to +4"
+    assert [s.room_id for s in congress.sessions] == ["saal-1", "saal-zigzag"]
     assert main(["import", str(HUB), "--consultation", "congress", "--data", str(data)]) == 0
     assert "No change to 'congress'" in capsys.readouterr().out
 

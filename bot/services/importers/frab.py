@@ -63,8 +63,10 @@ def parse_duration(text: str) -> timedelta | None:
     ('PT1H30M')."""
     iso = _ISO_DURATION_RE.match(text.strip().upper())
     if iso:
-        weeks, days, hours, minutes, seconds = (int(part or 0) for part in iso.groups())
-        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        parts = [int(part or 0) for part in iso.groups()]
+        return timedelta(
+            weeks=parts[0], days=parts[1], hours=parts[2], minutes=parts[3], seconds=parts[4]
+        )
     match = _DURATION_RE.match(text.strip())
     if not match:
         return None

@@ -9,12 +9,18 @@ with their biographies and links, are listed once beside the events. Each event 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
+from bot.services.importers import (
+    ImportFailed,
+    ImportOptions,
+    Programme,
+    SourceProblem,
+    SourceRoom,
+)
 from bot.services.importers.frab import (
     FrabBuilder,
     RawEvent,
@@ -25,6 +31,7 @@ from bot.services.importers.frab import (
     source_zone,
 )
 from bot.services.importers.frab_json import read_person
+from bot.services.importers.plain_text import to_plain_text
 
 # Events that will not take place: left out, with a warning each.
 _GONE = {
@@ -44,10 +51,12 @@ class _Day:
 
 
 class ExportRooms:
-    """The conference's rooms, found by an event's room reference (guid, slug or name)."""
+    """The conference's rooms: found by an event's room reference (guid, slug or name), and
+    described for rooms.yaml as the first schema's pretalx rooms are."""
 
-    def __init__(self, rooms: Any) -> None:
+    def __init__(self, rooms: Any, languages: Sequence[str]) -> None:
         self._names: dict[str, str] = {}
+        described: list[SourceRoom] = []
         for room in rooms if isinstance(rooms, list) else []:
             name = room.get("name") if isinstance(room, dict) else None
             if not isinstance(name, str) or not name.strip():
@@ -55,6 +64,18 @@ class ExportRooms:
             for key in ("guid", "slug"):
                 if isinstance(room.get(key), str):
                     self._names.setdefault(room[key], name.strip())
+            capacity = room.get("capacity")
+            description = to_plain_text(localised(room.get("description"), languages))
+            described.append(
+                SourceRoom(
+                    name.strip(),
+                    capacity
+                    if isinstance(capacity, int) and not isinstance(capacity, bool)
+                    else None,
+                    description or None,
+                )
+            )
+        self.described = tuple(described)
 
     def name_of(self, reference: Any) -> str | None:
         """The room's name, as the first schema gives it per event ("" for none; None for a
@@ -90,13 +111,15 @@ def parse(path: Path, schedule: dict[str, Any], options: ImportOptions) -> Progr
         builder.warnings.append(warning)
     defaults = conference.get("defaults")
     default_language = defaults.get("language") if isinstance(defaults, dict) else None
+    language = default_language if isinstance(default_language, str) else ""
+    rooms = ExportRooms(conference.get("rooms"), [options.language, language])
     reader = _EventReader(
         builder,
-        rooms=ExportRooms(conference.get("rooms")),
+        rooms=rooms,
         tracks=_tracks(conference.get("tracks")),
         days=_days(builder, conference.get("days"), zone),
         persons=_persons(schedule.get("persons")),
-        language=str(default_language) if isinstance(default_language, str) else "",
+        language=language,
     )
     events = schedule.get("events", [])
     if not isinstance(events, list):
@@ -111,10 +134,11 @@ def parse(path: Path, schedule: dict[str, Any], options: ImportOptions) -> Progr
         if raw is not None:
             builder.add(raw)
     title = conference.get("title")
-    return builder.finish(
+    programme = builder.finish(
         str(title) if isinstance(title, str) and title else None,
         str(zone_name) if zone_name else None,
     )
+    return replace(programme, source_rooms=rooms.described)
 
 
 def localised(value: Any, languages: Sequence[str]) -> str:
