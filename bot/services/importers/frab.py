@@ -283,3 +283,53 @@ def parse_day(text: str) -> date | None:
         return date.fromisoformat(text.strip()[:10])
     except ValueError:
         return None
+
+
+_ORGANISATION_KEYS = ("organisation", "organization", "affiliation", "company")
+
+
+def read_person(person: Any) -> RawPerson | None:
+    """A person of an event: a name (older exports), or an object with the name, the export's
+    identifier (pretalx code, frab id, guid), a biography, perhaps an organisation, and web
+    links (schema 2: their profiles elsewhere). An avatar is left out: the bot downloads no
+    pictures."""
+    if isinstance(person, str):
+        return RawPerson(person)
+    if not isinstance(person, dict):
+        return None
+    name = person.get("public_name") or person.get("name") or person.get("full_public_name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    key = ""
+    for name_of_id, prefix in (("code", "pretalx"), ("guid", "guid"), ("id", "frab")):
+        value = person.get(name_of_id)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            key = f"{prefix}:{value}"
+            break
+    biography = person.get("biography")
+    organisation = next(
+        (
+            str(person[k]).strip()
+            for k in _ORGANISATION_KEYS
+            if isinstance(person.get(k), str) and person[k].strip()
+        ),
+        "",
+    )
+    links = person.get("links")
+    return RawPerson(
+        name,
+        key,
+        bio=to_plain_text(biography) if isinstance(biography, str) else "",
+        organisation=organisation,
+        links=tuple(_link_urls(links)) if isinstance(links, list) else (),
+    )
+
+
+def _link_urls(links: list[Any]) -> list[str]:
+    """The addresses of a list of links: strings, or objects with a `url` (c3voc schema 2)."""
+    urls: list[str] = []
+    for link in links:
+        url = link.get("url") if isinstance(link, dict) else link
+        if isinstance(url, str):
+            urls.append(url)
+    return urls

@@ -28,9 +28,9 @@ from bot.services.importers.frab import (
     parse_datetime,
     parse_day,
     parse_duration,
+    read_person,
     source_zone,
 )
-from bot.services.importers.frab_json import read_person
 from bot.services.importers.plain_text import to_plain_text
 
 # Events that will not take place: left out, with a warning each.
