@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import Delivery
+from bot.services.documents import Documents
 from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
@@ -46,6 +47,7 @@ class Services:
     understanding: Understanding
     inbox: Inbox
     signups: Signups
+    documents: Documents
 
     @property
     def events(self) -> EventData:

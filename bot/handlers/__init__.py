@@ -19,6 +19,7 @@ from bot.handlers import (
     agenda,
     ask,
     broadcast,
+    documents,
     fallback,
     feedback,
     guard,
@@ -73,6 +74,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     moderation.register(application)
     reminders.register(application)
     signups.register(application)
+    documents.register(application)
     ask.register(application)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))

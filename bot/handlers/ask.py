@@ -28,6 +28,7 @@ from bot.ask_texts import (
 from bot.context import BotContext, Services
 from bot.handlers.common import out_of_date, parse_id, reply, required_id, show
 from bot.handlers.consultation import need_consultation
+from bot.handlers.documents import document_answer
 from bot.handlers.formatting import (
     esc,
     language_name,
@@ -41,6 +42,7 @@ from bot.handlers.formatting import (
 from bot.handlers.outbox import group_action
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
 from bot.services.delivery import Outcome
+from bot.services.documents import find_document
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import (
     HelpdeskError,
@@ -163,6 +165,11 @@ async def answer_question(update: Update, context: BotContext) -> None:
     assert question_id is not None
     if match.kind == SESSIONS:
         text, buttons = render_sessions(match, consultation)
+        await reply(update, context, text, _answer_keyboard(question_id, buttons))
+        return
+    placed = find_document(consultation, match.document.id) if match.document else None
+    if placed is not None:
+        text, buttons = document_answer(placed, consultation)
         await reply(update, context, text, _answer_keyboard(question_id, buttons))
         return
     entry = match.faq or match.topic
