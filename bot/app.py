@@ -24,6 +24,7 @@ from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.delivery import SendMeter
+from bot.services.documents import Documents
 from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
@@ -42,6 +43,7 @@ from bot.services.update_ledger import UpdateLedger
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.database import Database
+from bot.storage.document_files import DocumentFileStore
 from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
@@ -151,6 +153,9 @@ def build_application(
             signups=signups,
             speaker_photos=SpeakerPhotos(SpeakerPhotoStore(database.connection), clock),
             room_photos=RoomPhotos(PhotoStore(database.connection), clock),
+            documents=Documents(
+                DocumentFileStore(database.connection), clock, caching=not config.console
+            ),
         )
         await publish_commands(application)
         await start_delivery(application)

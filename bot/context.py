@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import Delivery
+from bot.services.documents import Documents
 from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
@@ -50,6 +51,7 @@ class Services:
     signups: Signups
     speaker_photos: SpeakerPhotos
     room_photos: RoomPhotos
+    documents: Documents
 
     @property
     def events(self) -> EventData:

@@ -19,6 +19,7 @@ from bot.handlers import (
     agenda,
     ask,
     broadcast,
+    documents,
     fallback,
     feedback,
     filter_menu,
@@ -80,6 +81,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     moderation.register(application)
     reminders.register(application)
     signups.register(application)
+    documents.register(application)
     ask.register(application)
     speakers.register(application)
     for name, callback in COMMANDS.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
@@ -583,8 +583,14 @@ async def send_calendar(update: Update, context: BotContext) -> None:
         )
         return
     lang = current_language()
+    # The phone reminds the delegate as the bot does: at their lead time, or not at all.
+    reminders = await context.services.reminders.settings(context.profile.user_id)
     content = build_ics(
-        consultation, [i.session for i in items], lang, context.services.clock.now()
+        consultation,
+        [i.session for i in items],
+        lang,
+        context.services.clock.now(),
+        alarm=timedelta(minutes=reminders.lead) if reminders.reminders_on else None,
     )
     caption = ngettext(
         "Your agenda: {count} session. Open the file to add it to your calendar.",

@@ -28,6 +28,7 @@ from bot.ask_texts import (
 from bot.context import BotContext, Services
 from bot.handlers.common import out_of_date, parse_id, reply, required_id, show
 from bot.handlers.consultation import need_consultation
+from bot.handlers.documents import document_answer
 from bot.handlers.formatting import (
     esc,
     language_name,
@@ -45,6 +46,7 @@ from bot.handlers.search import results_text
 from bot.handlers.speakers import answer_with_speakers, speaker_rows
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
 from bot.services.delivery import Outcome
+from bot.services.documents import find_document
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import (
     HelpdeskError,
@@ -182,6 +184,11 @@ async def answer_question(update: Update, context: BotContext) -> None:
         # "Where is room 2": the room's map, then its card (how to get there, what is on).
         markup = _answer_keyboard(question_id, room_rows(room))
         await send_room(update, context, consultation, room, markup)
+        return
+    placed = find_document(consultation, match.document.id) if match.document else None
+    if placed is not None:
+        text, buttons = document_answer(placed, consultation)
+        await reply(update, context, text, _answer_keyboard(question_id, buttons))
         return
     entry = match.faq or match.topic
     if entry is not None:

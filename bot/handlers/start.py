@@ -63,6 +63,11 @@ COMMANDS: tuple[tuple[str, str, str | None], ...] = (
         N_("My agenda as a calendar file"),
         N_("your agenda as a file for your phone's calendar"),
     ),
+    (
+        "documents",
+        N_("Documents: concept note, slides…"),
+        N_("the concept note, slides and other documents of the consultation and its sessions"),
+    ),
     ("venue", N_("Venue, map and directions"), N_("the venue on a map, with directions")),
     (
         "rooms",

@@ -53,6 +53,10 @@ MAX_ROOMS = 500  # rooms in rooms.yaml
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo (sendPhoto)
 # A room's map or photo goes to Telegram as a photo: JPEG or PNG, told by its first bytes.
 IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+DOCUMENT_KINDS = ("concept-note", "slides", "recording", "report", "other")
+MAX_DOCUMENTS = 20  # of a session, or of the consultation: each is a button
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # what a bot may send as a document
+MAX_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,18 @@ class Speaker:
     bio: Text | None = None
     photo: Path | None = None  # checked at load: an image of at most 10 MB
     links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A concept note, slides, a recording…: an http(s) address, or a file of the consultation's
+    data directory (sent as a Telegram document)."""
+
+    id: str
+    title: Text
+    kind: str = "other"
+    url: str | None = None
+    file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,7 @@ class Session:
     # Sign-ups (docs/data-format.md): seats, and whether delegates sign up for one.
     capacity: int | None = None
     signup: bool = False
+    documents: tuple[Document, ...] = ()
 
     def overlaps(self, other: Session) -> bool:
         return self.start < other.end and other.start < self.end
@@ -176,6 +193,7 @@ class Consultation:
     speakers: tuple[Speaker, ...] = ()
     # From rooms.yaml; empty without it (sessions then name their room in text, no room cards).
     rooms: tuple[Room, ...] = ()
+    documents: tuple[Document, ...] = ()
 
     def session(self, session_id: str) -> Session | None:
         return self._sessions_by_id.get(session_id)
@@ -332,6 +350,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
     venue = _load_venue(chk, raw)
     feedback_window = _parse_feedback_window(chk, raw)
     day_change = _parse_day_change(chk, raw)
+    documents = _parse_documents(chk, raw, "documents", directory, set())
     reminders: list[timedelta] = []
     raw_reminders = raw.get("reminders", None)
     if raw_reminders is None:
@@ -377,6 +396,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         digest_time=digest_time,
         feedback_window=feedback_window,
         day_change=day_change,
+        documents=documents,
     )
 
 
@@ -647,6 +667,7 @@ def _load_sessions(
     raw = read_yaml(path, problems)
     seen: set[str] = set()
     sessions: list[Session] = []
+    document_ids = {d.id for d in c.documents}
     for place, item in listed_entries(chk, raw, "sessions", MAX_SESSIONS):
         before = len(problems)
         ident = chk.ident(item, place, seen)
@@ -706,6 +727,7 @@ def _load_sessions(
                 )
         interpretation = chk.languages(item, "interpretation", place)
         capacity, signup = _parse_signup(chk, item, place)
+        documents = _parse_documents(chk, item, place, directory, document_ids)
         if len(problems) > before or not (ident and title and start and end):
             continue
         sessions.append(
@@ -723,6 +745,7 @@ def _load_sessions(
                 interpretation=interpretation,
                 capacity=capacity,
                 signup=signup,
+                documents=documents,
             )
         )
     sessions.sort(key=lambda s: (s.start, s.end, s.id))
@@ -924,6 +947,97 @@ def _load_speakers(
             )
         )
     return speakers
+
+
+def _parse_documents(
+    chk: Checker, item: Mapping[str, Any], place: str, directory: Path, seen: set[str]
+) -> tuple[Document, ...]:
+    """The `documents:` of a session or of the consultation; their ids are unique within the
+    consultation (`seen`), a `file` must be in `directory` and small enough to send."""
+    raw = item.get("documents")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        chk.problem(chk.line_of(item, "documents"), place, "'documents' must be a list")
+        return ()
+    if len(raw) > MAX_DOCUMENTS:
+        chk.problem(
+            chk.line_of(item, "documents"),
+            place,
+            f"{len(raw):,} documents; at most {MAX_DOCUMENTS} allowed",
+        )
+        return ()
+    lines = getattr(raw, "item_lines", [chk.line_of(item, "documents")] * len(raw))
+    found: list[Document] = []
+    for number, (entry, line) in enumerate(zip(raw, lines, strict=True), 1):
+        where = f"document #{number}" if place == "documents" else f"{place} document #{number}"
+        if not isinstance(entry, dict):
+            chk.problem(line, where, "a document must be a mapping with id, title and url or file")
+            continue
+        if "id" in entry:
+            where = f"{where} id={entry['id']}"
+        before = len(chk.problems)
+        ident = chk.ident(entry, where, seen)
+        title = chk.text(entry, "title", where, required=True, limit=MAX_TITLE)
+        kind = str(entry.get("kind", "other"))
+        if kind not in DOCUMENT_KINDS:
+            chk.problem(
+                chk.line_of(entry, "kind"),
+                where,
+                f"kind must be one of {', '.join(DOCUMENT_KINDS)}, not {kind!r}",
+            )
+        url: str | None = None
+        file: Path | None = None
+        if (entry.get("url") is None) == (entry.get("file") is None):
+            chk.problem(line, where, "a document needs either a 'url' or a 'file' (not both)")
+        elif entry.get("url") is not None:
+            url = _document_url(chk, entry, where)
+        else:
+            file = _document_file(chk, entry, where, directory)
+        if len(chk.problems) == before and ident and title:
+            found.append(Document(ident, title, kind, url, file))
+    return tuple(found)
+
+
+def _document_url(chk: Checker, entry: Mapping[str, Any], where: str) -> str | None:
+    url = str(entry["url"]).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
+        chk.problem(
+            chk.line_of(entry, "url"),
+            where,
+            f"'url' must be an http:// or https:// address (at most {MAX_URL:,} characters), "
+            f"not {url[:80]!r}",
+        )
+        return None
+    return url
+
+
+def _document_file(
+    chk: Checker, entry: Mapping[str, Any], where: str, directory: Path
+) -> Path | None:
+    name = str(entry["file"]).strip()
+    line = chk.line_of(entry, "file")
+    relative = Path(name)
+    if not name or relative.is_absolute() or ".." in relative.parts:
+        chk.problem(
+            line, where, f"'file' must name a file inside {directory} (no '..'), not {name!r}"
+        )
+        return None
+    path = (directory / relative).absolute()
+    if not path.is_file():
+        chk.problem(line, where, f"'file': there is no file {name} in {directory}")
+        return None
+    size = path.stat().st_size
+    if not 0 < size <= MAX_DOCUMENT_BYTES:
+        chk.problem(
+            line,
+            where,
+            f"'file' {name} is {size:,} bytes; it must hold from 1 byte to 50 MB "
+            f"({MAX_DOCUMENT_BYTES:,} bytes), what Telegram lets a bot send",
+        )
+        return None
+    return path
 
 
 def _load_topics(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Topic]:

@@ -1,13 +1,15 @@
-"""Answers free-text questions from the organisers' FAQ, logistics topics and programme.
+"""Answers free-text questions from the organisers' FAQ, logistics topics, documents, programme.
 
-The matcher only ever points at organisers' text: an FAQ entry, a logistics topic or sessions of
-the programme. It never writes an answer. Questions are normalised (case, accents, Arabic letter
-forms, diacritics and tatweel), stemmed with Snowball in each language, mapped to shared conference
-concepts (`matcher_lexicon`) and scored BM25-style against every language's phrasing of each entry,
-so a question in one language finds an entry written in another. Typos are mended with rapidfuzz
-against the index's own vocabulary (one typo, two in long words, never the first letter). When too
-little of the question is covered by the best entry, the matcher abstains: a common word the index
-does not know (python-stop-words) does not count against it, a rare one does ("is there a gym").
+The matcher only ever points at organisers' text: an FAQ entry, a logistics topic, a document (a
+concept note, slides: found by its title, and answering when it covers the question better than any
+entry) or sessions of the programme. It never writes an answer. Questions are normalised (case,
+accents, Arabic letter forms, diacritics and tatweel), stemmed with Snowball in each language,
+mapped to shared conference concepts (`matcher_lexicon`) and scored BM25-style against every
+language's phrasing of each entry, so a question in one language finds an entry written in another.
+Typos are mended with rapidfuzz against the index's own vocabulary (one typo, two in long words,
+never the first letter). When too little of the question is covered by the best entry, the matcher
+abstains: a common word the index does not know (python-stop-words) does not count against it, a
+rare one does ("is there a gym").
 A question that meets the entry's own wording on several distinct words needs less coverage: the
 words left over are then more likely a new way of putting it than a new subject; so does one that
 names two of the concepts the entry is about and none it lacks. Days of the week, numbers and
@@ -38,7 +40,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -52,8 +54,11 @@ from rapidfuzz.distance import OSA
 from stop_words import get_stop_words
 
 from bot.services.data_reading import Text
+from bot.services.documents import REF_PREFIX as DOCUMENT_REF
+from bot.services.documents import documents_of
 from bot.services.event_data import (
     Consultation,
+    Document,
     FaqEntry,
     Room,
     Session,
@@ -720,6 +725,8 @@ def _consultation_texts(consultation: Consultation) -> Iterable[str]:
     for room in consultation.rooms:
         for text in (room.name, room.location, room.directions, room.accessibility):
             yield from _texts(text)
+    for placed in documents_of(consultation):
+        yield from placed.document.title.all()
     for session in consultation.sessions:
         for text in (session.title, session.description, session.room, session.track):
             yield from _texts(text)
@@ -795,15 +802,21 @@ ACKNOWLEDGED = "acknowledged"  # "ok", "👍"
 EMPTY = "empty"  # no word at all: "?", "…"
 FAQ = "faq"
 TOPIC = "topic"
+DOCUMENT = "document"
 SESSIONS = "sessions"
 SPEAKER = "speaker"  # a speaker's card: "who is X", or a question that is only their name
 ROOM = "room"  # where a room is ("where is room 2"): its card
 NONE = "none"
 
 
-def answer_ref(entry: FaqEntry | Topic) -> str:
-    """How an answer is named (stored, exported, in buttons): the FAQ entry's id, `topic:<id>`."""
-    return f"topic:{entry.id}" if isinstance(entry, Topic) else entry.id
+def answer_ref(entry: FaqEntry | Topic | Document) -> str:
+    """How an answer is named (stored, exported, in buttons): the FAQ entry's id, `topic:<id>`,
+    `doc:<id>`."""
+    if isinstance(entry, Topic):
+        return f"topic:{entry.id}"
+    if isinstance(entry, Document):
+        return f"{DOCUMENT_REF}{entry.id}"
+    return entry.id
 
 
 @dataclass(frozen=True)
@@ -847,6 +860,7 @@ class Match:
     faq: FaqEntry | None = None
     topic: Topic | None = None
     sessions: tuple[Session, ...] = ()
+    document: Document | None = None
     # "now" or "next" for programme questions about time; "then" for a day, a part of the day or
     # after a session when nothing is on the programme then.
     when: str | None = None
@@ -865,13 +879,13 @@ class Match:
 
     @property
     def answered(self) -> bool:
-        return self.kind in (FAQ, TOPIC, SESSIONS, SPEAKER, ROOM)
+        return self.kind in (FAQ, TOPIC, DOCUMENT, SESSIONS, SPEAKER, ROOM)
 
     @property
     def answer_id(self) -> str | None:
-        """The FAQ entry's id, `topic:<id>` for a logistics topic or `room:<id>` for a room's
-        card; None otherwise."""
-        entry = self.faq or self.topic
+        """The FAQ entry's id, `topic:<id>` for a logistics topic, `doc:<id>` for a document or
+        `room:<id>` for a room's card; None otherwise."""
+        entry = self.faq or self.topic or self.document
         if entry is None and self.kind == ROOM and self.room_id is not None:
             return f"room:{self.room_id}"
         return answer_ref(entry) if entry is not None else None
@@ -882,6 +896,8 @@ class Match:
             return self.faq.answer.get(lang)
         if self.topic is not None:
             return self.topic.text.get(lang)
+        if self.document is not None:
+            return self.document.title.get(lang)
         return None
 
 
@@ -894,6 +910,7 @@ class _Doc:
     faq: FaqEntry | None = None
     topic: Topic | None = None
     session: Session | None = None
+    document: Document | None = None
     tf: dict[str, float] = field(default_factory=dict)
     primary: set[str] = field(default_factory=set)
     length: float = 0.0
@@ -947,8 +964,23 @@ def _texts(text: Text | None) -> Iterable[str]:
     return text.all() if text is not None else ()
 
 
+def _document_doc(
+    document: Document, session: Session | None, taught: Mapping[str, list[str]]
+) -> _Doc:
+    """A document is found by its title (in every language), and by its session's title: "the
+    slides of the climate workshop"."""
+    doc = _Doc(DOCUMENT, document=document)
+    for title in document.title.all():
+        doc.add(title, QUESTION_WEIGHT)
+    for question in taught.get(answer_ref(document), ()):
+        doc.add(question, TAUGHT_WEIGHT)
+    for title in _texts(session.title if session else None):
+        doc.add(title, ANSWER_WEIGHT, primary=False)
+    return doc
+
+
 class Matcher:
-    """The index of one consultation: FAQ entries, logistics topics and sessions."""
+    """The index of one consultation: FAQ entries, logistics topics, documents and sessions."""
 
     def __init__(
         self,
@@ -987,6 +1019,8 @@ class Matcher:
             for body in topic.text.all():
                 doc.add(body, ANSWER_WEIGHT, primary=False)
             docs.append(doc)
+        for placed in documents_of(consultation):
+            docs.append(_document_doc(placed.document, placed.session, taught_texts))
         self._rooms: dict[str, frozenset[str]] = {}
         for session in consultation.sessions:
             doc = _Doc(SESSIONS, session=session)
@@ -1227,6 +1261,23 @@ class Matcher:
             )
         )
 
+        # A document answers where no entry does, or where it beats the entry on both counts:
+        # its title is all it is found by, so an entry that scores higher on a word or two
+        # must not drown it ("encontrar la nota conceptual" is not about lost and found).
+        best_document, document_score = self._best(scores, (DOCUMENT,))
+        document_coverage = coverage(best_document) if best_document is not None else 0.0
+        if (
+            best_document is not None
+            and document_score >= MIN_SCORE
+            and document_coverage >= MIN_COVERAGE
+            and (
+                not answer_ok
+                or (document_coverage > answer_coverage and document_score > best_answer_score)
+            )
+        ):
+            best_answer, best_answer_score = best_document, document_score
+            answer_coverage, answer_ok = document_coverage, True
+
         def evidence() -> Evidence:
             total = sum(weights.values())
             unknown = sum(
@@ -1237,7 +1288,7 @@ class Matcher:
             weighed: dict[str, Weighed] = {}
             blocked: dict[str, frozenset[str]] = {}
             for index, doc in enumerate(self._docs):
-                entry = doc.faq or doc.topic
+                entry = doc.faq or doc.topic or doc.document
                 if entry is not None:
                     ref = answer_ref(entry)
                 elif doc.session is not None:
@@ -1331,6 +1382,7 @@ class Matcher:
                 round(best_answer_score, 3),
                 faq=doc.faq,
                 topic=doc.topic,
+                document=doc.document,
                 evidence=evidence(),
             )
         nearest = heapq.nlargest(
