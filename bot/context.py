@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import Delivery
+from bot.services.documents import Documents
 from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
@@ -20,6 +21,7 @@ from bot.services.inbox import Inbox
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
+from bot.services.rooms import RoomPhotos
 from bot.services.signups import Signups
 from bot.services.speakers import SpeakerPhotos
 from bot.services.understanding import Understanding
@@ -48,6 +50,8 @@ class Services:
     inbox: Inbox
     signups: Signups
     speaker_photos: SpeakerPhotos
+    room_photos: RoomPhotos
+    documents: Documents
 
     @property
     def events(self) -> EventData:

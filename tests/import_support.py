@@ -9,6 +9,7 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PRETALX = FIXTURES / "pretalx-democon.json"
 CONGRESS = FIXTURES / "31c3.xml"
+HUB = FIXTURES / "hub-schedule2.json"  # 38C3's hub export, c3voc schema 2
 
 CONSULTATION = """\
 # A consultation for import tests; this comment must survive an import.

@@ -16,7 +16,12 @@ def test_diff_finds_moves_rooms_titles_additions_and_cancellations() -> None:
     moved = replace(
         first, start=first.start + timedelta(hours=1), end=first.end + timedelta(hours=1)
     )
-    roomed = replace(second, room=Text({"en": "Room 9"}, "en"), title=Text({"en": "New"}, "en"))
+    roomed = replace(
+        second,
+        room=Text({"en": "Room 9"}, "en"),
+        room_id="room-9",
+        title=Text({"en": "New"}, "en"),
+    )
     added = replace(third, id="brand-new")
     new = replace(old, sessions=(moved, roomed, added, *rest))
     changes = {c.session_id: c for c in diff_sessions(old, new)}

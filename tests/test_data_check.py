@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import ast
 import logging
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -71,6 +72,35 @@ def test_a_text_without_a_language_the_consultation_offers_is_a_warning_naming_i
     late = load_event_data(tmp_path).consultations["test-2026"].session("late")
     assert late is not None
     assert late.title.get("ar") == "Late"
+
+
+def test_rooms_and_documents_lacking_a_language_are_warnings_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rooms = """\
+rooms:
+  - id: main-hall
+    name: {en: Main Hall, fr: Grande salle}
+    directions: {en: "Ground floor, on the left"}
+"""
+    sessions = SESSIONS.replace("room: Main Hall", "room: main-hall").replace(
+        "  - id: late\n",
+        "    documents:\n"
+        "      - {id: note, title: Concept note, url: 'https://example.org/note.pdf'}\n"
+        "  - id: late\n",
+    )
+    write(tmp_path, rooms_yaml=rooms, sessions_yaml=sessions)
+    assert main(["check", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "Warning: test-2026/rooms.yaml:4 [rooms #1 id=main-hall]: directions: no 'fr' text; "
+        "readers in French see the English text" in err
+    )
+    assert "rooms.yaml:3 [rooms #1 id=main-hall]: name" not in err  # translated
+    assert (
+        "Warning: test-2026/sessions.yaml:11 [sessions #1 id=opening document #1 id=note]: "
+        "title: no 'fr' text" in err
+    )
 
 
 def test_a_language_the_consultation_does_not_offer_is_not_asked_for(
@@ -299,6 +329,7 @@ reminders: [2d, soon]
 digest_time: "7h30"
 day_change: "13:00"
 feedback_window: a while
+documents: {note: x}
 """,
     "sessions.yaml": """\
 sessions:
@@ -310,16 +341,28 @@ sessions:
     speakers: [nobody, {affiliation: x}]
     capacity: -3
     signup: maybe
+    room: [hall]
+    documents:
+      - just a line
+      - {id: d1, title: x, kind: poster, url: "https://example.org", file: a.pdf}
+      - {id: d2, title: x, url: "ftp://example.org/x"}
+      - {id: d3, title: x, file: ../x.pdf}
+      - {id: d4, title: x, file: missing.pdf}
+      - {id: d5, title: x, file: empty.txt}
   - id: opening
     title: {fr: Ouverture}
     start: 2026-12-08T11:00
     end: 2026-12-08T10:00
     interpretation: fr
+    room: hal
+    documents: not a list
   - id: "bad id!"
     title: x
     start: 2026-13-01T09:00
     end: 2026-12-08T10:00
     signup: true
+    room: terrace
+    documents: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]
   - just a line
   - title: {en: No id}
     start: 2026-12-08T09:00
@@ -339,6 +382,23 @@ speakers:
     photo: missing.jpg
     links: not a list
 """,
+    "rooms.yaml": """\
+rooms:
+  - id: hall
+    name: {en: Hall}
+    capacity: 0
+    interpretation: {1: en, 2: xx, 12345678901: fr}
+    map: ../x.png
+  - id: room-2
+    name: Room 2
+    interpretation: not a list
+    map: missing.png
+  - id: room-3
+    name: Room 3
+    map: plan.png
+""",
+    "plan.png": "not an image",
+    "empty.txt": "",
     "logistics.yaml": "topics: {wifi: x}\n",
     "faq.yaml": """\
 - id: wifi
@@ -390,8 +450,9 @@ def test_every_problem_reads_in_every_language(tmp_path: Path, lang: str) -> Non
     assert untranslated == []
     same = [str(p) for p in problems if unisolated(p.message_in(lang)) == p.message_in("en")]
     assert same == []
-    # Every placeholder is filled: no '{' left in what the organiser reads.
-    assert [p.render(lang) for p in problems if "{" in p.render(lang)] == []
+    # Every placeholder is filled: no '{name}' left in what the organiser reads (a YAML
+    # example such as {1: en} is no placeholder).
+    assert [p.render(lang) for p in problems if re.search(r"\{\w*\}", p.render(lang))] == []
 
 
 def test_a_problem_message_is_never_a_plain_string() -> None:

@@ -104,9 +104,9 @@ async def test_in_arabic_next_points_left_and_sits_on_the_left(congress: Harness
     await arabic.press_data(arabic.last.message_id, "ag:d:2014-12-28:0")
     await english.press_data(english.last.message_id, "ag:d:2014-12-28:0")
     days = [data for _text, data in _row_with(arabic, "ag:d:2014-12-29:0")]
-    assert days == ["ag:d:2014-12-29:0", "ag:d:2014-12-27:0"]
+    assert days == ["ag:d:2014-12-30:0", "ag:d:2014-12-29:0", "ag:d:2014-12-27:0"]
     days = [data for _text, data in _row_with(english, "ag:d:2014-12-29:0")]
-    assert days == ["ag:d:2014-12-27:0", "ag:d:2014-12-29:0"]
+    assert days == ["ag:d:2014-12-27:0", "ag:d:2014-12-29:0", "ag:d:2014-12-30:0"]
 
 
 def _moved_export(tmp_path: Path) -> Path:

@@ -146,7 +146,7 @@ def test_unknown_consultation_and_unknown_format(
     odd = tmp_path / "notes.txt"
     odd.write_text("hello", encoding="utf-8")
     assert run(odd, "--consultation", "democon", "--data", data_dir) == 1
-    assert "cannot tell the format; pass --format" in capsys.readouterr().err
+    assert "cannot tell the format of this file; the importer reads" in capsys.readouterr().err
 
 
 def test_importing_into_the_bot_s_data_asks_the_running_bot_to_reload(

@@ -165,11 +165,20 @@ def test_row_errors_name_the_row_and_column(tmp_path: Path) -> None:
 
 
 def test_a_sheet_without_the_needed_columns(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "x.csv", [{"name": "A", "when": "9"}])
+    path = _write_csv(tmp_path / "x.csv", [{"day": "2026-12-08", "room": "Hall", "when": "9"}])
     with pytest.raises(ImportFailed) as failed:
         read(path, OPTIONS)
     assert [p.message for p in failed.value.problems] == [
         "the header has no 'title' column",
         "the header has no 'start' column",
         "the header has no 'end' column",
+    ]
+    # Mostly columns the importer does not know: a sheet made for something else, in one line.
+    path = _write_csv(tmp_path / "y.csv", [{"name": "A", "when": "9"}])
+    with pytest.raises(ImportFailed) as failed:
+        read(path, OPTIONS)
+    assert [p.message for p in failed.value.problems] == [
+        "this looks like a spreadsheet made for another tool (columns 'name', 'when'); the "
+        "importer reads pretalx/frab JSON (c3voc schemas 1 and 2), frab XML, and CSV/XLSX "
+        "spreadsheets (see docs/import.md); a spreadsheet needs the columns title, start and end"
     ]

@@ -63,6 +63,12 @@ def test_a_french_question_at_a_given_moment_is_answered_in_french(tmp_path: Pat
     assert "Salle 2" in found["text"]
 
 
+def test_sessions_on_a_subject_are_searched_as_in_the_chat(tmp_path: Path) -> None:
+    found = answer(tmp_path, "--lang", "es", "sesiones sobre localización")
+    assert found["session_ids"][0] == "localization-funding"
+    assert "2026-12-09 13:00" in found["text"]
+
+
 def test_a_batch_is_answered_at_the_given_moment(tmp_path: Path) -> None:
     lines = [
         json.dumps({"lang": "ar", "text": "ماذا يجري الآن؟"}),

@@ -411,7 +411,7 @@ async def test_change_messages_come_in_each_delegates_language(editable: Harness
     french = await joined(harness, 1002, "fr")
     for chat in (english, french):
         await star(harness, chat, talk())
-    edit_session(harness, TALK, room={"en": "Room 2", "fr": "Salle 2"})
+    edit_session(harness, TALK, room="room-2")
     await (await organiser(harness)).send("/reload")
     await deliver(harness)
     assert "Room: Main Hall → Room 2" in english.text()
@@ -482,7 +482,7 @@ async def test_a_reload_records_its_changes_and_their_messages_together(
     chat = await joined(harness)
     await star(harness, chat, talk())
     await deliver(harness)  # nothing to send: the sender waits for the next planned row
-    edit_session(harness, TALK, room={"en": "Room 2", "fr": "Salle 2"})
+    edit_session(harness, TALK, room="room-2")
     reloader = harness.services.reloader
 
     def crash(batch_id: int) -> list[Planned]:
@@ -721,7 +721,7 @@ async def test_a_reload_requested_while_the_bot_was_down_is_answered_when_it_sta
 
     api = FakeBotApi(clock=clock.now)
     await starred_by_several(tmp_path, clock, api)
-    edit_sessions_file(tmp_path / "data", TALK, room={"en": "Room 2", "fr": "Salle 2"})
+    edit_sessions_file(tmp_path / "data", TALK, room="room-2")
     command = ReloadRequests(tmp_path)
     command.ask("left-by-the-command")
     async with bot_on_data(tmp_path, clock, api) as services:

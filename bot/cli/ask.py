@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,7 +30,9 @@ from bot.i18n import SUPPORTED, _, compile_catalogs, use_language
 from bot.services import decision
 from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import Consultation
-from bot.services.matcher import SESSIONS, SPEAKER, Match, Matcher, answer_ref
+from bot.services.matcher import ROOM, SESSIONS, SPEAKER, Match, Matcher, answer_ref
+from bot.services.rooms import room_label
+from bot.services.session_search import SessionIndex
 from bot.services.understanding import Understanding
 
 
@@ -73,22 +76,33 @@ async def answer(
         # Not a chat: wait for the index the bot would have built at start.
         await understanding.index(consultation, decision.OFF_TOPIC_TAUGHT)
     match = await decision.weigh(understanding, consultation, question, match, language=lang)
+    if match.search is not None:
+        # "Sessions on localization": the programme search answers, as in the chat.
+        found = SessionIndex(consultation).search(match.search)
+        match = replace(match, sessions=found.sessions)
     return render(match, consultation, lang)
 
 
 def render(match: Match, consultation: Consultation, lang: str) -> dict[str, Any]:
     """What the delegate would read, with the decision and the suggestions in button order."""
+    room = consultation.room(match.room_id) if match.kind == ROOM else None
     with use_language(lang):
-        if match.kind == SESSIONS:
+        if room is not None:
+            # The room's card, as plain text: where it is and how to get there.
+            texts = (room.name, room.location, room.directions, room.accessibility)
+            text = "\n".join(t.get(lang) for t in texts if t is not None)
+        elif match.kind == SESSIONS:
             lines = [
                 f"{s.start.astimezone(consultation.timezone):%Y-%m-%d} "
                 f"{_time(consultation, s.start)}–{_time(consultation, s.end)} {s.title.get(lang)}"
-                + (f" · {s.room.get(lang)}" if s.room else "")
+                + (f" · {label}" if (label := room_label(s, lang)) else "")
                 for s in match.sessions
             ]
             nothing = (
                 _("Nothing is on the programme then.")
                 if match.when == "then"
+                else _("No session of the programme matches these words.")
+                if match.search is not None
                 else _("Nothing is on right now.")
             )
             text = "\n".join(lines) or nothing

@@ -19,13 +19,17 @@ from bot.handlers import (
     agenda,
     ask,
     broadcast,
+    documents,
     fallback,
     feedback,
+    filter_menu,
     guard,
     logistics,
     membership,
     moderation,
     reminders,
+    rooms,
+    search,
     signups,
     speakers,
     start,
@@ -47,9 +51,11 @@ COMMANDS = {
     "agenda": agenda.show_agenda,
     "now": agenda.show_now,
     "next": agenda.show_next,
+    "search": search.search_command,
     "my": agenda.show_my_agenda,
     "calendar": agenda.send_calendar,
     "venue": logistics.show_venue,
+    "rooms": rooms.show_rooms,
     "info": logistics.show_info,
 }
 
@@ -59,6 +65,7 @@ MENU = {
     "menu:my": agenda.show_my_agenda,
     "menu:info": logistics.show_info,
     "menu:venue": logistics.show_venue,
+    "rm:l": rooms.show_rooms,
     "menu:language": start.choose_language,
     "my:ics": agenda.send_calendar,
 }
@@ -74,6 +81,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     moderation.register(application)
     reminders.register(application)
     signups.register(application)
+    documents.register(application)
     ask.register(application)
     speakers.register(application)
     for name, callback in COMMANDS.items():
@@ -87,7 +95,18 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(agenda.session_button, pattern=r"^ag:s:"))
     application.add_handler(CallbackQueryHandler(agenda.star_button, pattern=r"^ag:t:"))
     application.add_handler(CallbackQueryHandler(agenda.now_page_button, pattern=r"^ag:n:"))
+    application.add_handler(CallbackQueryHandler(agenda.now_jump_button, pattern=r"^ag:w:"))
+    application.add_handler(
+        CallbackQueryHandler(filter_menu.filter_menu_button, pattern=r"^ag:f:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(filter_menu.filter_values_button, pattern=r"^ag:v:")
+    )
+    application.add_handler(CallbackQueryHandler(search.search_page_button, pattern=r"^se:s:"))
     application.add_handler(CallbackQueryHandler(logistics.topic_button, pattern=r"^info:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_button, pattern=r"^rm:c:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_back_button, pattern=r"^rm:b:"))
+    application.add_handler(CallbackQueryHandler(rooms.room_sessions_button, pattern=r"^rm:s:"))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(MessageHandler(filters.COMMAND & PRIVATE, fallback.unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & PRIVATE, ask.answer_question))

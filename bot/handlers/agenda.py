@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 
 from bot.context import BotContext
 from bot.handlers.common import (
-    in_reading_order,
     out_of_date,
     page_buttons,
     reply,
@@ -22,18 +21,23 @@ from bot.handlers.formatting import (
     day_long,
     day_short,
     esc,
+    filters_line,
     join_list,
     session_card,
     session_line,
     shorten,
+    spans_days,
+    start_day,
     zone_note,
 )
 from bot.handlers.speakers import speaker_rows
-from bot.i18n import _, current_language, ngettext
+from bot.i18n import RTL, _, current_language, ngettext
 from bot.services.calendar import build_ics, ics_filename
 from bot.services.event_data import Consultation, Session
+from bot.services.programme_filters import NO_FILTERS, Filters, decode, encode, page_at, pages
 
 PAGE_SIZE = 8
+DAYS_LISTED = 7  # a week's days fit under a list, each a tap away
 
 # What other features add to a session card (sign-ups): lines under it, rows of buttons above
 # the way back. Registered with @card_part by their modules.
@@ -49,24 +53,68 @@ def card_part(part: CardPart) -> CardPart:
     return part
 
 
-def _button_label(session: Session, consultation: Consultation, starred: bool) -> str:
+def _button_label(
+    session: Session, consultation: Consultation, starred: bool, with_day: bool = False
+) -> str:
     start = clock_time(session.start, consultation.timezone)
+    if with_day:
+        start = f"{day_short(start_day(session, consultation))} · {start}"
     title = shorten(session.title.get(current_language()))
     return f"{'⭐ ' if starred else ''}{start} · {title}"
 
 
-def _session_buttons(
+def session_buttons(
     sessions: list[Session], consultation: Consultation, starred: set[str]
 ) -> list[list[InlineKeyboardButton]]:
+    """A button opening each session's card (breaks have none); with the day when the list
+    spans days."""
+    with_day = spans_days(sessions, consultation)
     return [
         [
             InlineKeyboardButton(
-                _button_label(s, consultation, s.id in starred), callback_data=f"ag:s:{s.id}"
+                _button_label(s, consultation, s.id in starred, with_day),
+                callback_data=f"ag:s:{s.id}",
             )
         ]
         for s in sessions
         if s.kind != "break"
     ]
+
+
+def day_data(day: date, page: int, token: str = "") -> str:
+    """ag:d:<date>:<page>[:<filters>]: a page of a day's list."""
+    return f"ag:d:{day}:{page}" + (f":{token}" if token else "")
+
+
+def now_data(include_now: bool, page: int, token: str = "") -> str:
+    """ag:n:<1 with what is on now | 0 next only>:<page>[:<filters>]"""
+    return f"ag:n:{'1' if include_now else '0'}:{page}" + (f":{token}" if token else "")
+
+
+def filter_button(where: str, token: str) -> InlineKeyboardButton:
+    """🔎 Filter: the menu of what a list can be narrowed by (`where`: a day, or n1/n0 for
+    /now and /next)."""
+    return InlineKeyboardButton("🔎 " + _("Filter"), callback_data=f"ag:f:{where}:{token}")
+
+
+def clear_button(data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton("✖ " + _("Clear filters"), callback_data=data)
+
+
+def read_filters(context: BotContext, consultation: Consultation, token: str) -> Filters:
+    """The filters a button's token stands for; ValueError when it is out of date."""
+    return decode(token, context.services.agenda.facets(consultation))
+
+
+def _filter_row(
+    context: BotContext, consultation: Consultation, where: str, token: str, clear: str
+) -> list[InlineKeyboardButton]:
+    if not context.services.agenda.facets(consultation).dimensions:
+        return []
+    row = [filter_button(where, token)]
+    if token:
+        row.append(clear_button(clear))
+    return row
 
 
 async def _starred(context: BotContext, consultation: Consultation) -> set[str]:
@@ -75,12 +123,29 @@ async def _starred(context: BotContext, consultation: Consultation) -> set[str]:
     return await context.services.agenda.starred_ids(context.profile.user_id, consultation)
 
 
-async def _day_page(
-    update: Update, context: BotContext, consultation: Consultation, day: date, page: int
+def now_page(context: BotContext, consultation: Consultation, filters: Filters) -> int | None:
+    """The page of today's list holding the current time (None: the consultation is not on
+    today, or today's sessions are over)."""
+    moment = context.services.clock.now()
+    today = consultation.day_of(moment)
+    if today not in consultation.days():
+        return None
+    return page_at(filters.apply(consultation.sessions_on(today)), moment, PAGE_SIZE)
+
+
+async def day_page(
+    update: Update,
+    context: BotContext,
+    consultation: Consultation,
+    day: date,
+    page: int,
+    filters: Filters = NO_FILTERS,
 ) -> None:
-    sessions = consultation.sessions_on(day)
-    pages = max(1, -(-len(sessions) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    """A page of a day's programme, narrowed by `filters`."""
+    token = encode(filters, context.services.agenda.facets(consultation))
+    sessions = filters.apply(consultation.sessions_on(day))
+    count = pages(len(sessions), PAGE_SIZE)
+    page = min(max(page, 0), count - 1)
     shown = sessions[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     starred = await _starred(context, consultation)
     lang = current_language()
@@ -89,34 +154,59 @@ async def _day_page(
         "<i>" + esc(consultation.name.get(lang)) + "</i>",
         "",
     ]
-    if not sessions:
-        lines.append(_("No sessions on this day."))
-    lines.extend(session_line(s, consultation, starred=s.id in starred) for s in shown)
-    if pages > 1:
+    if filters:
+        lines.append("🔎 " + filters_line(context.services.agenda.facets(consultation), filters))
         lines.append("")
-        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
+    if not sessions:
+        lines.append(
+            _("No session on this day matches these filters.")
+            if filters
+            else _("No sessions on this day.")
+        )
+    lines.extend(session_line(s, consultation, starred=s.id in starred) for s in shown)
+    if count > 1:
+        lines.append("")
+        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=count))
     lines.append("")
     lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
     lines.append(_("Tap a session to open it, then ⭐ to add it to your agenda."))
-    rows = _session_buttons(shown, consultation, starred)
-    if pages > 1:
-        rows.append(page_buttons(page, pages, lambda n: f"ag:d:{day}:{n}"))
+    rows = session_buttons(shown, consultation, starred)
+    if count > 1:
+        rows.append(page_buttons(page, count, lambda n: day_data(day, n, token)))
+    tools = _filter_row(context, consultation, str(day), token, day_data(day, 0))
+    now = now_page(context, consultation, filters)
+    today = consultation.day_of(context.services.clock.now())
+    if now is not None and (today, now) != (day, page):
+        tools.insert(1, InlineKeyboardButton("⏱ " + _("Now"), callback_data=f"ag:w:{token}"))
+    if tools:
+        rows.append(tools)
+    rows += _day_rows(consultation, day, token)
+    await show(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+def other_days(consultation: Consultation, day: date) -> list[date]:
+    """The days a day list leads to in one tap: every other one in a consultation of up to
+    `DAYS_LISTED` days, else the day before and the day after."""
     days = consultation.days()
     index = days.index(day)
-    earlier = days[index - 1] if index > 0 else None
-    later = days[index + 1] if index < len(days) - 1 else None
-    # « and » are mirrored in right-to-left text: they point the right way in any language.
-    nav = in_reading_order(
-        InlineKeyboardButton("« " + day_short(earlier), callback_data=f"ag:d:{earlier}:0")
-        if earlier
-        else None,
-        InlineKeyboardButton(day_short(later) + " »", callback_data=f"ag:d:{later}:0")
-        if later
-        else None,
-    )
-    if nav:
-        rows.append(nav)
-    await show(update, context, "\n".join(lines), InlineKeyboardMarkup(rows))
+    if len(days) <= DAYS_LISTED:
+        return [d for d in days if d != day]
+    return [d for d in days[max(0, index - 1) : index + 2] if d != day]
+
+
+def _day_rows(
+    consultation: Consultation, day: date, token: str
+) -> list[list[InlineKeyboardButton]]:
+    buttons = [
+        InlineKeyboardButton(
+            "« " + day_short(other) if other < day else day_short(other) + " »",
+            callback_data=day_data(other, 0, token),
+        )
+        for other in other_days(consultation, day)
+    ]
+    # Telegram lays rows out left to right: in a right-to-left language the later days go left.
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return [row[::-1] for row in rows] if current_language() in RTL else rows
 
 
 async def show_agenda(update: Update, context: BotContext) -> None:
@@ -124,13 +214,13 @@ async def show_agenda(update: Update, context: BotContext) -> None:
     consultation = await open_consultation(update, context)
     if consultation is None:
         return
-    await _day_page(
+    await day_page(
         update, context, consultation, context.services.agenda.default_day(consultation), 0
     )
 
 
 async def agenda_day_button(update: Update, context: BotContext) -> None:
-    """ag:d:<date>:<page>"""
+    """ag:d:<date>:<page>[:<filters>]"""
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -138,9 +228,12 @@ async def agenda_day_button(update: Update, context: BotContext) -> None:
     if consultation is None:
         return
     try:
-        _prefix, _kind, day_text, page_text = query.data.split(":")
+        _prefix, _kind, day_text, page_text, *rest = query.data.split(":")
         day = date.fromisoformat(day_text)
         page = required_id(page_text)
+        if len(rest) > 1:
+            raise ValueError(query.data)
+        filters = read_filters(context, consultation, rest[0] if rest else "")
     except ValueError:
         await out_of_date(update)
         return
@@ -148,7 +241,26 @@ async def agenda_day_button(update: Update, context: BotContext) -> None:
         await out_of_date(update)
         return
     await query.answer()
-    await _day_page(update, context, consultation, day, page)
+    await day_page(update, context, consultation, day, page, filters)
+
+
+async def now_jump_button(update: Update, context: BotContext) -> None:
+    """ag:w:<filters>: today's list, at the page holding the current time."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    consultation = await need_consultation(update, context)
+    if consultation is None:
+        return
+    try:
+        filters = read_filters(context, consultation, query.data.split(":", 2)[2])
+    except (ValueError, IndexError):
+        await out_of_date(update)
+        return
+    await query.answer()
+    page = now_page(context, consultation, filters)
+    day = context.services.agenda.default_day(consultation)
+    await day_page(update, context, consultation, day, page or 0, filters)
 
 
 def _card_keyboard(
@@ -172,7 +284,14 @@ def _card_keyboard(
         "« " + _("Back to {day}").format(day=day_short(day)),
         callback_data=f"ag:d:{day}:{index // PAGE_SIZE}",
     )
-    return InlineKeyboardMarkup([[star], *speaker_rows(session), *more, [back]])
+    rows = [[star], *speaker_rows(session), *more, [back]]
+    room = consultation.room(session.room_id)
+    if room is not None:
+        # The room of rooms.yaml: where it is and how to get there, one tap away.
+        name = shorten(room.name.get(current_language()))
+        label = "📍 " + _("How to get to {room}").format(room=name)
+        rows.insert(-1, [InlineKeyboardButton(label, callback_data=f"rm:c:{room.id}")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def show_card(
@@ -190,7 +309,12 @@ async def show_card(
         lines, buttons = await part(context, consultation, session)
         text += "".join("\n" + line for line in lines)
         rows += buttons
-    await show(update, context, text, _card_keyboard(session, consultation, starred, rows))
+    markup = _card_keyboard(session, consultation, starred, rows)
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        # Opened from a filtered list: its way back leads to that list, at the session's page.
+        markup = _back_with_filters(context, markup, consultation, session, query.message)
+    await show(update, context, text, markup)
 
 
 async def _session_from_query(
@@ -207,6 +331,52 @@ async def _session_from_query(
         await query.answer(_("This session is no longer in the programme."), show_alert=True)
         return None
     return consultation, session
+
+
+def _list_token(message: object) -> str:
+    """The filters of the list (or of the card opened from it) a button was pressed on."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return ""
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            parts = str(button.callback_data or "").split(":")
+            if parts[:2] == ["ag", "f"] and len(parts) == 4:
+                return parts[3]
+            if parts[:2] == ["ag", "d"] and len(parts) == 5:
+                return parts[4]
+    return ""
+
+
+def _back_with_filters(
+    context: BotContext,
+    markup: InlineKeyboardMarkup,
+    consultation: Consultation,
+    session: Session,
+    previous: object,
+) -> InlineKeyboardMarkup:
+    """The card's buttons, its way back leading to the filtered list it was opened from, at
+    the page holding the session."""
+    token = _list_token(previous)
+    try:
+        filters = read_filters(context, consultation, token)
+    except ValueError:
+        return markup
+    day = consultation.day_of(session.start)
+    listed = filters.apply(consultation.sessions_on(day))
+    if not filters or session not in listed:
+        return markup
+    back = day_data(day, listed.index(session) // PAGE_SIZE, token)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(button.text, callback_data=back)
+                if str(button.callback_data or "").startswith("ag:d:")
+                else button
+                for button in row
+            ]
+            for row in markup.inline_keyboard
+        ]
+    )
 
 
 async def session_button(update: Update, context: BotContext) -> None:
@@ -244,24 +414,36 @@ async def star_button(update: Update, context: BotContext) -> None:
 NOW_PAGE_SIZE = 10
 
 
-async def _now_next(
-    update: Update, context: BotContext, *, include_now: bool, page: int = 0
+async def now_next(
+    update: Update,
+    context: BotContext,
+    *,
+    include_now: bool,
+    page: int = 0,
+    filters: Filters = NO_FILTERS,
 ) -> None:
+    """/now and /next (`include_now` False), narrowed by `filters`: what is on now, coffee
+    breaks too, and the next real sessions."""
     consultation = await open_consultation(update, context)
     if consultation is None:
         return
-    result = context.services.agenda.now_and_next(consultation)
+    facets = context.services.agenda.facets(consultation)
+    token = encode(filters, facets)
+    result = context.services.agenda.now_and_next(consultation, filters)
     starred = await _starred(context, consultation)
     moment = context.services.clock.now()
     running = result.now if include_now else []
     # A large programme (dozens of rooms) is paged like the agenda.
     items = running + result.next
-    pages = max(1, -(-len(items) // NOW_PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
+    count = pages(len(items), NOW_PAGE_SIZE)
+    page = min(max(page, 0), count - 1)
     shown = items[page * NOW_PAGE_SIZE : (page + 1) * NOW_PAGE_SIZE]
     shown_now = [s for s in shown if s in running]
     shown_next = [s for s in shown if s not in running]
     lines: list[str] = []
+    if filters:
+        lines.append("🔎 " + filters_line(facets, filters))
+        lines.append("")
     if include_now and (page == 0 or shown_now):
         lines.append("🔴 <b>" + _("On now") + "</b>")
         if running:
@@ -269,57 +451,66 @@ async def _now_next(
         else:
             lines.append(_("Nothing is on right now."))
         lines.append("")
-    if shown_next or page == pages - 1:
+    if shown_next or page == count - 1:
         lines.append("⏭ <b>" + _("Next") + "</b>")
     if shown_next:
         day = shown_next[0].start.astimezone(consultation.timezone).date()
         if day != moment.astimezone(consultation.timezone).date():
             lines.append(esc(day_long(day)))
         lines.extend(session_line(s, consultation, starred=s.id in starred) for s in shown_next)
-    elif page == pages - 1 and not result.next:
+    elif page == count - 1 and not result.next:
         if moment.astimezone(consultation.timezone).date() > consultation.end:
             lines.append(_("The consultation is over. Thank you for taking part!"))
         else:
             lines.append(_("No more sessions today."))
-    if pages > 1:
+    if count > 1:
         lines.append("")
-        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=pages))
+        lines.append(_("Page {page} of {pages}").format(page=page + 1, pages=count))
     lines.append("")
     lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
-    rows = _session_buttons(shown, consultation, starred)
-    if pages > 1:
-        flag = "1" if include_now else "0"
-        rows.append(page_buttons(page, pages, lambda n: f"ag:n:{flag}:{n}"))
+    rows = session_buttons(shown, consultation, starred)
+    if count > 1:
+        rows.append(page_buttons(page, count, lambda n: now_data(include_now, n, token)))
+    where = "n1" if include_now else "n0"
+    tools = _filter_row(context, consultation, where, token, now_data(include_now, 0))
+    if tools:
+        rows.append(tools)
     markup = InlineKeyboardMarkup(rows) if rows else None
     query_data = update.callback_query.data if update.callback_query else None
-    if (query_data or "").startswith("ag:n:"):
+    if (query_data or "").startswith(("ag:n:", "ag:v:", "ag:f:")):
         await show(update, context, "\n".join(lines), markup)
     else:
         await reply(update, context, "\n".join(lines), markup)
 
 
 async def now_page_button(update: Update, context: BotContext) -> None:
-    """ag:n:<1 with what is on now | 0 next only>:<page>"""
+    """ag:n:<1 with what is on now | 0 next only>:<page>[:<filters>]"""
     query = update.callback_query
     if query is None or query.data is None:
         return
+    consultation = await need_consultation(update, context)
+    if consultation is None:
+        return
     try:
-        _prefix, _kind, flag, page_text = query.data.split(":")
+        _prefix, _kind, flag, page_text, *rest = query.data.split(":")
         page = required_id(page_text)
+        if len(rest) > 1 or flag not in ("0", "1"):
+            raise ValueError(query.data)
+        filters = read_filters(context, consultation, rest[0] if rest else "")
     except ValueError:
         await out_of_date(update)
         return
-    await _now_next(update, context, include_now=flag == "1", page=page)
+    await now_next(update, context, include_now=flag == "1", page=page, filters=filters)
 
 
 async def show_now(update: Update, context: BotContext) -> None:
     """/now: what is on now, and what comes next."""
-    await _now_next(update, context, include_now=True)
+    await now_next(update, context, include_now=True)
 
 
 async def show_next(update: Update, context: BotContext) -> None:
     """/next: the next sessions."""
-    await _now_next(update, context, include_now=False)
+    await now_next(update, context, include_now=False)
 
 
 async def show_my_agenda(update: Update, context: BotContext) -> None:
@@ -367,9 +558,7 @@ async def show_my_agenda(update: Update, context: BotContext) -> None:
         )
     lines.append("")
     lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
-    rows = _session_buttons(
-        [i.session for i in items], consultation, {i.session.id for i in items}
-    )
+    rows = session_buttons([i.session for i in items], consultation, {i.session.id for i in items})
     rows.append(
         [InlineKeyboardButton("📆 " + _("Add to my phone's calendar"), callback_data="my:ics")]
     )
@@ -394,8 +583,14 @@ async def send_calendar(update: Update, context: BotContext) -> None:
         )
         return
     lang = current_language()
+    # The phone reminds the delegate as the bot does: at their lead time, or not at all.
+    reminders = await context.services.reminders.settings(context.profile.user_id)
     content = build_ics(
-        consultation, [i.session for i in items], lang, context.services.clock.now()
+        consultation,
+        [i.session for i in items],
+        lang,
+        context.services.clock.now(),
+        alarm=timedelta(minutes=reminders.lead) if reminders.reminders_on else None,
     )
     caption = ngettext(
         "Your agenda: {count} session. Open the file to add it to your calendar.",

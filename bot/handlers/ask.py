@@ -28,6 +28,7 @@ from bot.ask_texts import (
 from bot.context import BotContext, Services
 from bot.handlers.common import out_of_date, parse_id, reply, required_id, show
 from bot.handlers.consultation import need_consultation
+from bot.handlers.documents import document_answer
 from bot.handlers.formatting import (
     esc,
     language_name,
@@ -37,11 +38,15 @@ from bot.handlers.formatting import (
     session_card,
     session_line,
     shorten,
+    spans_days,
 )
 from bot.handlers.outbox import group_action
+from bot.handlers.rooms import room_rows, send_room
+from bot.handlers.search import results_text
 from bot.handlers.speakers import answer_with_speakers, speaker_rows
 from bot.i18n import DEFAULT, N_, _, current_language, isolate, isolated, ngettext, use_language
 from bot.services.delivery import Outcome
+from bot.services.documents import find_document
 from bot.services.event_data import Consultation, FaqEntry, Topic
 from bot.services.helpdesk import (
     HelpdeskError,
@@ -52,7 +57,7 @@ from bot.services.helpdesk import (
     UnknownQuestion,
     find_entry,
 )
-from bot.services.matcher import SESSIONS, SPEAKER, Match, answer_ref
+from bot.services.matcher import ROOM, SESSIONS, SPEAKER, Match, answer_ref, asked_search
 from bot.services.people import Profile
 from bot.services.privacy import TICKET_FORGOTTEN
 from bot.services.sanitise import clean
@@ -82,6 +87,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(ask_button, pattern=r"^ask:t:"))
     application.add_handler(CallbackQueryHandler(suggestion_button, pattern=r"^ask:s:"))
     application.add_handler(CallbackQueryHandler(identity_button, pattern=r"^ask:[na]:"))
+    application.add_handler(CallbackQueryHandler(search_page_button, pattern=r"^se:q:"))
     application.add_handler(
         MessageHandler(
             GROUPS & filters.REPLY & ~filters.COMMAND & ~filters.StatusUpdate.ALL, group_reply
@@ -120,11 +126,8 @@ def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list
         # A day, a part of the day or after a session, with nothing on the programme.
         return _("Nothing is on the programme then."), []
     if match.when is not None:
-        room = None
-        if match.room:
-            # The sessions found are all in the room asked about: name it in the reader's language.
-            named = sessions[0].room.get(lang) if sessions and sessions[0].room else match.room
-            room = esc(isolate(named))
+        # The room asked about, named in the reader's language (nothing on there now included).
+        room = esc(isolate(match.room.get(lang))) if match.room else None
         if match.when == "now":
             title = _("On now in {room}").format(room=room) if room else _("On now")
         else:
@@ -136,7 +139,9 @@ def render_sessions(match: Match, consultation: Consultation) -> tuple[str, list
             )
     elif len(sessions) == 1:
         return session_card(sessions[0], consultation, starred=False), speaker_rows(sessions[0])
-    lines.extend(session_line(s, consultation) for s in sessions)
+    # "Who is Samira Haddad": her sessions on two days say which day each is on.
+    with_day = spans_days(sessions, consultation)
+    lines.extend(session_line(s, consultation, with_day=with_day) for s in sessions)
     buttons = [
         [InlineKeyboardButton(shorten(s.title.get(lang), 60), callback_data=f"ag:s:{s.id}")]
         for s in sessions
@@ -162,6 +167,10 @@ async def answer_question(update: Update, context: BotContext) -> None:
         return
     question_id = asked.question_id
     assert question_id is not None
+    if match.kind == SESSIONS and match.search is not None:
+        text, buttons = await _search_answer(context, consultation, match.search, question_id, 0)
+        await reply(update, context, text, _answer_keyboard(question_id, buttons))
+        return
     if match.kind == SESSIONS:
         text, buttons = render_sessions(match, consultation)
         await reply(update, context, text, _answer_keyboard(question_id, buttons))
@@ -169,6 +178,17 @@ async def answer_question(update: Update, context: BotContext) -> None:
     if match.kind == SPEAKER:
         votes = _answer_keyboard(question_id).inline_keyboard
         await answer_with_speakers(update, context, consultation, match.speakers, votes)
+        return
+    room = consultation.room(match.room_id) if match.kind == ROOM else None
+    if room is not None:
+        # "Where is room 2": the room's map, then its card (how to get there, what is on).
+        markup = _answer_keyboard(question_id, room_rows(room))
+        await send_room(update, context, consultation, room, markup)
+        return
+    placed = find_document(consultation, match.document.id) if match.document else None
+    if placed is not None:
+        text, buttons = document_answer(placed, consultation)
+        await reply(update, context, text, _answer_keyboard(question_id, buttons))
         return
     entry = match.faq or match.topic
     if entry is not None:
@@ -178,6 +198,48 @@ async def answer_question(update: Update, context: BotContext) -> None:
     text = not_sure_with_suggestions() if rows else not_sure_answer()
     rows.append([_ask_button(question_id)])
     await reply(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def _search_answer(
+    context: BotContext, consultation: Consultation, subject: str, question_id: int, page: int
+) -> tuple[str, list[Any]]:
+    """The sessions on the subject of "sessions on …", paged by the question's number."""
+    result = await context.services.agenda.search(consultation, subject)
+    starred: set[str] = set()
+    if context.profile is not None:
+        starred = await context.services.agenda.starred_ids(context.profile.user_id, consultation)
+    return results_text(
+        consultation,
+        subject,
+        result,
+        page,
+        lambda number: f"se:q:{question_id}:{number}",
+        starred,
+    )
+
+
+async def search_page_button(update: Update, context: BotContext) -> None:
+    """se:q:<question>:<page>: another page of the sessions a question asked for."""
+    query = update.callback_query
+    user = update.effective_user
+    consultation = context.consultation
+    if query is None or query.data is None or user is None or consultation is None:
+        await out_of_date(update)
+        return
+    try:
+        _prefix, _q, raw_id, raw_page = query.data.split(":")
+        question = await context.services.helpdesk.question(user.id, required_id(raw_id))
+        page = required_id(raw_page)
+    except (ValueError, HelpdeskError):
+        await out_of_date(update)
+        return
+    subject = asked_search(question.question)
+    if subject is None or question.consultation_id != consultation.id:
+        await out_of_date(update)
+        return
+    await query.answer()
+    text, buttons = await _search_answer(context, consultation, subject, question.id, page)
+    await show(update, context, text, _answer_keyboard(question.id, buttons))
 
 
 def _entry_answer(entry: FaqEntry | Topic, lang: str) -> str:

@@ -19,7 +19,14 @@ from telegram.ext import (
 from bot.context import BotContext, Services
 from bot.handlers.common import ExpectedInput, callback_parts, out_of_date, parse_id, reply, show
 from bot.handlers.consultation import need_consultation, open_consultation
-from bot.handlers.formatting import esc, moment, shorten, time_range
+from bot.handlers.formatting import (
+    day_and_time,
+    esc,
+    moment,
+    shorten,
+    spans_days,
+    time_range,
+)
 from bot.handlers.outbox import Rendered, renderer
 from bot.i18n import _, current_language, ngettext, pick_language, set_language
 from bot.services.errors import SessionNotFound
@@ -173,9 +180,14 @@ async def show_feedback(update: Update, context: BotContext) -> None:
         )
         return
     rows = []
+    # Yesterday's sessions are still open beside today's: the list then says which day.
+    with_day = spans_days([session for session, _record in items], consultation)
     for session, record in items:
         mark = "✅ " if record is not None else ""
-        label = f"{mark}{time_range(session, consultation)} · {shorten(_title(session), 32)}"
+        times = (
+            day_and_time(session, consultation) if with_day else time_range(session, consultation)
+        )
+        label = f"{mark}{times} · {shorten(_title(session), 32)}"
         rows.append([InlineKeyboardButton(label, callback_data=f"fb:o:{session.id}")])
     text = (
         "⭐ <b>"

@@ -17,8 +17,18 @@ from babel.dates import (
 )
 from babel.lists import format_list
 
-from bot.i18n import _, current_language, isolate, isolated
+from bot.i18n import N_, _, current_language, isolate, isolated
 from bot.services.event_data import Consultation, Session
+from bot.services.programme_filters import (
+    KIND,
+    LANGUAGE,
+    ROOM,
+    TRACK,
+    Facets,
+    Filters,
+    track_label,
+)
+from bot.services.rooms import room_label
 from bot.services.sanitise import clean
 
 MESSAGE_LIMIT = 4096
@@ -32,6 +42,16 @@ KIND_ICONS = {
     "other": "📌",
 }
 
+
+# A kind of session as a filter names it: the sessions of that kind.
+KIND_NAMES = {
+    "plenary": N_("Plenaries"),
+    "panel": N_("Panels"),
+    "workshop": N_("Workshops"),
+    "side-event": N_("Side events"),
+    "break": N_("Breaks"),
+    "other": N_("Other sessions"),
+}
 
 BUTTON_TEXT = 40
 
@@ -118,6 +138,23 @@ def time_range(session: Session, consultation: Consultation) -> str:
     return isolate(text)
 
 
+def start_day(session: Session, consultation: Consultation) -> date:
+    """The calendar day a session starts on, in the consultation's time zone."""
+    return session.start.astimezone(consultation.timezone).date()
+
+
+def spans_days(sessions: list[Session], consultation: Consultation) -> bool:
+    """Whether a list holds sessions of more than one day: its lines then say the day."""
+    return len({start_day(s, consultation) for s in sessions}) > 1
+
+
+def day_and_time(session: Session, consultation: Consultation) -> str:
+    """Tue, Dec 8 09:00 – 10:30: the day and the times, for a list that spans days."""
+    day = day_short(start_day(session, consultation))
+    times = _interval(session.start, session.end, "Hm", consultation.timezone, current_language())
+    return isolate(f"{day} {times}")
+
+
 def zone_note(consultation: Consultation) -> str:
     place = zone_place(consultation.timezone, current_language())
     # TRANSLATORS: {place} is a country ("Switzerland") or, where a country has several time
@@ -132,17 +169,21 @@ def when(session: Session, consultation: Consultation) -> str:
 
 
 def session_line(
-    session: Session, consultation: Consultation, *, starred: bool = False, number: int = 0
+    session: Session,
+    consultation: Consultation,
+    *,
+    starred: bool = False,
+    number: int = 0,
+    with_day: bool = False,
 ) -> str:
-    """One line of a list: time, title, room."""
+    """One line of a list: time (with the day in a list that spans days), title, room."""
     lang = current_language()
     icon = "⭐" if starred else KIND_ICONS.get(session.kind, "📌")
     prefix = f"<b>{number}.</b> " if number else ""
-    room = f" · {esc(isolate(session.room.get(lang)))}" if session.room else ""
-    return (
-        f"{prefix}{icon} <code>{time_range(session, consultation)}</code> "
-        f"{esc(session.title.get(lang))}{room}"
-    )
+    label = room_label(session, lang)
+    room = f" · {esc(isolate(label))}" if label else ""
+    times = day_and_time(session, consultation) if with_day else time_range(session, consultation)
+    return f"{prefix}{icon} <code>{esc(times)}</code> {esc(session.title.get(lang))}{room}"
 
 
 def session_card(session: Session, consultation: Consultation, *, starred: bool) -> str:
@@ -152,8 +193,9 @@ def session_card(session: Session, consultation: Consultation, *, starred: bool)
     if starred:
         lines[0] = f"⭐ {lines[0]}"
     lines.append(f"🕘 {esc(when(session, consultation))}")
-    if session.room:
-        lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(session.room.get(lang)))))
+    label = room_label(session, lang)
+    if label:
+        lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(label))))
     if session.track:
         lines.append("🧭 " + _("Track: {track}").format(track=esc(session.track.get(lang))))
     if session.speakers:
@@ -217,3 +259,52 @@ def moment(value: datetime, consultation: Consultation) -> str:
     local = value.astimezone(consultation.timezone)
     clock = clock_time(value, consultation.timezone)
     return f"{day_long(local.date())} · {isolate(clock)}"
+
+
+# --- Filters ---------------------------------------------------------------------------------
+
+
+def dimension_name(dimension: str) -> str:
+    """What a filter narrows by, as its button in the filter menu says."""
+    names = {
+        TRACK: "🧭 " + _("Track"),
+        KIND: "🏷 " + _("Kind of session"),
+        ROOM: "📍 " + _("Room"),
+        LANGUAGE: "🎧 " + _("Interpretation"),
+    }
+    return names[dimension]
+
+
+def filter_value(facets: Facets, dimension: str, key: str) -> str:
+    """A value of a filter, named in the reader's language (a track, a room, a kind of session,
+    a language)."""
+    lang = current_language()
+    facet = facets.facet(dimension)
+    sample = facet.samples.get(key) if facet else None
+    if dimension == TRACK and sample is not None:
+        return track_label(sample, lang) or key
+    if dimension == ROOM and sample is not None:
+        return room_label(sample, lang) or key
+    if dimension == KIND:
+        return _(KIND_NAMES[key]) if key in KIND_NAMES else key
+    if dimension == LANGUAGE:
+        return language_name(key)
+    return key
+
+
+def filter_label(facets: Facets, dimension: str, key: str) -> str:
+    """One chosen filter, as the filters line names it (HTML): "Track Localization", "Room 2",
+    "Arabic interpretation", "Workshops"."""
+    value = esc(isolate(filter_value(facets, dimension, key)))
+    if dimension == TRACK:
+        return _("Track {track}").format(track=value)
+    if dimension == LANGUAGE:
+        # TRANSLATORS: sessions interpreted into this language, e.g. "Arabic interpretation".
+        return _("{language} interpretation").format(language=value)
+    return value
+
+
+def filters_line(facets: Facets, filters: Filters) -> str:
+    """The filters a list shows, on one line (HTML): "Filters: Track Localization · Room 2"."""
+    labels = " · ".join(filter_label(facets, d, key) for d, key in filters.chosen)
+    return _("Filters: {filters}").format(filters=labels)

@@ -41,6 +41,7 @@ from bot.services.reminders import (
     Reminders,
     reminder_key,
 )
+from bot.services.rooms import room_label
 from bot.storage.change_log import ChangeBatch, ChangeLogStore, ChangeRecord, SessionSnapshot
 from bot.storage.database import Database
 from bot.storage.outbox import OutboxItem, OutboxStore
@@ -90,8 +91,9 @@ async def render_reminder(services: Services, item: OutboxItem) -> Rendered | No
         f"<b>{esc(session.title.get(lang))}</b>",
         f"🕘 {esc(when(session, consultation))}",
     ]
-    if session.room:
-        lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(session.room.get(lang)))))
+    label = room_label(session, lang)
+    if label:
+        lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(label))))
     lines.append("")
     lines.append("<i>" + _("Change or turn off reminders with /settings.") + "</i>")
     return Rendered("\n".join(lines), InlineKeyboardMarkup([[_open_button(session.id)]]))
@@ -199,6 +201,15 @@ def _text(values: dict[str, str] | None, default: str, lang: str) -> str:
     return values.get(lang) or values.get(default) or next(iter(values.values()))
 
 
+def _room_named(snap: SessionSnapshot, consultation: Consultation, lang: str) -> str:
+    """A room in a change message: the room of rooms.yaml by its current name in `lang` (an
+    added translation shows), else the name the session gave when it changed."""
+    room = consultation.room(snap.room_id)
+    if room is not None:
+        return room.name.get(lang)
+    return _text(snap.room, snap.default_language, lang)
+
+
 def _when_snapshot(snap: SessionSnapshot, consultation: Consultation) -> str:
     local = snap.start.astimezone(consultation.timezone)
     times = format_interval(
@@ -229,7 +240,7 @@ def change_lines(record: ChangeRecord, consultation: Consultation) -> list[str]:
             + _("New session: {when}").format(when=esc(_when_snapshot(record.new, consultation)))
         )
         if record.new.room:
-            room = _text(record.new.room, record.new.default_language, lang)
+            room = _room_named(record.new, consultation, lang)
             lines.append("📍 " + _("Room: {room}").format(room=esc(isolate(room))))
         return lines
     old, new = record.old, record.new
@@ -247,8 +258,8 @@ def change_lines(record: ChangeRecord, consultation: Consultation) -> list[str]:
         lines.append(
             "📍 "
             + _("Room: {old} → {new}").format(
-                old=esc(isolate(_text(old.room, old.default_language, lang))),
-                new="<b>" + esc(isolate(_text(new.room, new.default_language, lang))) + "</b>",
+                old=esc(isolate(_room_named(old, consultation, lang))),
+                new="<b>" + esc(isolate(_room_named(new, consultation, lang))) + "</b>",
             )
         )
     if RETITLED in record.kinds:

@@ -52,13 +52,28 @@ COMMANDS: tuple[tuple[str, str, str | None], ...] = (
         N_("the speakers, who they are and when they speak"),
     ),
     ("next", N_("The next sessions"), N_("the next sessions")),
+    (
+        "search",
+        N_("Find sessions by subject or speaker"),
+        N_("the sessions on some words: /search localization, or a speaker's name"),
+    ),
     ("my", N_("My personal agenda"), N_("your personal agenda, with clashes flagged")),
     (
         "calendar",
         N_("My agenda as a calendar file"),
         N_("your agenda as a file for your phone's calendar"),
     ),
+    (
+        "documents",
+        N_("Documents: concept note, slides…"),
+        N_("the concept note, slides and other documents of the consultation and its sessions"),
+    ),
     ("venue", N_("Venue, map and directions"), N_("the venue on a map, with directions")),
+    (
+        "rooms",
+        N_("Rooms and how to find them"),
+        N_("the rooms: where each one is, how to get there and what is on there"),
+    ),
     (
         "info",
         N_("Practical information"),

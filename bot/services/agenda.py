@@ -9,6 +9,8 @@ from datetime import date, datetime
 from bot.clock import Clock
 from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation, NowNext, Session, now_and_next
+from bot.services.programme_filters import NO_FILTERS, FacetCache, Facets, Filters
+from bot.services.session_search import SearchResult, SessionSearch
 from bot.storage.bookmarks import BookmarkStore
 
 
@@ -24,6 +26,8 @@ class Agenda:
         self._clock = clock
         # Called with the user id after their agenda changed (reminders are re-planned).
         self.on_change: list[Callable[[int], Awaitable[None]]] = []
+        self._facets = FacetCache()
+        self._search = SessionSearch()
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -43,8 +47,20 @@ class Agenda:
             return consultation.end
         return today
 
-    def now_and_next(self, consultation: Consultation) -> NowNext:
-        return now_and_next(consultation.sessions, self._clock.now())
+    def now_and_next(self, consultation: Consultation, filters: Filters = NO_FILTERS) -> NowNext:
+        """What is on now (a coffee break too) and the next real sessions, among those the
+        filters leave."""
+        sessions = filters.apply(consultation.sessions)
+        return now_and_next(sessions, self._clock.now(), skip_breaks=True)
+
+    def facets(self, consultation: Consultation) -> Facets:
+        """The tracks, kinds, rooms and interpretation languages the programme can be
+        filtered by."""
+        return self._facets.of(consultation)
+
+    async def search(self, consultation: Consultation, text: str) -> SearchResult:
+        """The sessions whose title, description, speakers or track meet the words of `text`."""
+        return await self._search.search(consultation, text)
 
     async def is_starred(self, user_id: int, consultation: Consultation, session_id: str) -> bool:
         return await self._bookmarks.has(user_id, consultation.id, session_id)

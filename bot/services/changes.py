@@ -28,7 +28,15 @@ class SessionChange:
         return self.old.start if self.old else None
 
 
-def _room(session: Session) -> dict[str, str]:
+def _moved_room(before: Session, after: Session) -> bool:
+    """Whether the session changed rooms: another room of rooms.yaml (renaming a room, or adding
+    its translation, moves no session), else another room name."""
+    if before.room_id is not None and after.room_id is not None:
+        return before.room_id != after.room_id
+    return _names(before) != _names(after)
+
+
+def _names(session: Session) -> dict[str, str]:
     return dict(session.room.values) if session.room else {}
 
 
@@ -43,7 +51,7 @@ def diff_sessions(old: Consultation, new: Consultation) -> list[SessionChange]:
         kinds = set()
         if (before.start, before.end) != (session.start, session.end):
             kinds.add(MOVED)
-        if _room(before) != _room(session):
+        if _moved_room(before, session):
             kinds.add(ROOM)
         if dict(before.title.values) != dict(session.title.values):
             kinds.add(RETITLED)

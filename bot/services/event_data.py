@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -44,14 +45,21 @@ MAX_SESSIONS = 5000  # per consultation
 MAX_TOPICS = 50  # logistics topics: each is a button of the /info menu
 MAX_FAQ_ENTRIES = 1000
 MAX_DESCRIPTION = 10_000  # a session's or the consultation's description (split if need be)
-MAX_CAPACITY = 100_000  # seats of a session delegates sign up for
+MAX_CAPACITY = 100_000  # seats: of a room, or of a session delegates sign up for
 MAX_SPEAKERS = 10_000  # speakers.yaml, per consultation
 MAX_BIO = 1000  # a speaker's bio, per language: the card is one message with its sessions
 MAX_LINKS = 10  # links on one speaker's card
 MAX_LINK = 1000  # characters of one link
-MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo
 # What a photo's first bytes are for each kind Telegram shows as a photo.
 _IMAGE_KINDS = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
+MAX_ROOMS = 500  # rooms in rooms.yaml
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo (sendPhoto)
+# A room's map or photo goes to Telegram as a photo: JPEG or PNG, told by its first bytes.
+IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+DOCUMENT_KINDS = ("concept-note", "slides", "recording", "report", "other")
+MAX_DOCUMENTS = 20  # of a session, or of the consultation: each is a button
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # what a bot may send as a document
+MAX_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -69,13 +77,28 @@ class Speaker:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A concept note, slides, a recording…: an http(s) address, or a file of the consultation's
+    data directory (sent as a Telegram document)."""
+
+    id: str
+    title: Text
+    kind: str = "other"
+    url: str | None = None
+    file: Path | None = None
+
+
+@dataclass(frozen=True)
 class Session:
     id: str
     title: Text
     start: datetime
     end: datetime
     description: Text | None = None
+    # The room's name in each language: from rooms.yaml when the session names a room there by
+    # its id (`room_id`), else the session's own text (a consultation without rooms.yaml).
     room: Text | None = None
+    room_id: str | None = None
     track: Text | None = None
     kind: str = "other"
     speakers: tuple[Speaker, ...] = ()
@@ -83,9 +106,41 @@ class Session:
     # Sign-ups (docs/data-format.md): seats, and whether delegates sign up for one.
     capacity: int | None = None
     signup: bool = False
+    documents: tuple[Document, ...] = ()
 
     def overlaps(self, other: Session) -> bool:
         return self.start < other.end and other.start < self.end
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image shipped in the consultation's directory: a room's map or photo."""
+
+    path: Path
+    digest: str  # SHA-256 of its content: the photo Telegram already has is found by it
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    """An interpretation channel: a language, on a numbered channel when the room says so."""
+
+    language: str
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Room:
+    """A room of the venue (rooms.yaml): what a delegate needs to find it."""
+
+    id: str
+    name: Text
+    location: Text | None = None  # building and floor
+    directions: Text | None = None  # how to get there
+    map: Picture | None = None
+    accessibility: Text | None = None
+    capacity: int | None = None
+    interpretation: tuple[Channel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +194,9 @@ class Consultation:
     day_change: timedelta = timedelta(0)
     # The speakers of speakers.yaml (those with a card), in the file's order.
     speakers: tuple[Speaker, ...] = ()
+    # From rooms.yaml; empty without it (sessions then name their room in text, no room cards).
+    rooms: tuple[Room, ...] = ()
+    documents: tuple[Document, ...] = ()
     # Only on the stand-in the other files are checked with when consultation.yaml has
     # problems: its settings that could not be read, and were assumed (see _stand_in).
     assumed: tuple[str, ...] = ()
@@ -158,6 +216,16 @@ class Consultation:
         if speaker.id is None:
             return []
         return [s for s in self.sessions if any(p.id == speaker.id for p in s.speakers)]
+
+    def room(self, room_id: str | None) -> Room | None:
+        """The room of rooms.yaml with this id; None for no id or an unknown one."""
+        if room_id is None:
+            return None
+        cache: dict[str, Room] | None = self.__dict__.get("_rooms_by_id")
+        if cache is None:
+            cache = {r.id: r for r in self.rooms}
+            object.__setattr__(self, "_rooms_by_id", cache)
+        return cache.get(room_id)
 
     def topic(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -226,11 +294,14 @@ class NowNext:
     next: list[Session]
 
 
-def now_and_next(sessions: Iterable[Session], moment: datetime) -> NowNext:
-    """The sessions (in programme order) running at `moment`, and those starting next."""
+def now_and_next(
+    sessions: Iterable[Session], moment: datetime, *, skip_breaks: bool = False
+) -> NowNext:
+    """The sessions (in programme order) running at `moment`, and those starting next (with
+    `skip_breaks`, the next real sessions: a coffee break is not what "next" asks for)."""
     ordered = list(sessions)
     running = [s for s in ordered if s.start <= moment < s.end]
-    upcoming = [s for s in ordered if s.start > moment]
+    upcoming = [s for s in ordered if s.start > moment and not (skip_breaks and s.kind == "break")]
     following = [s for s in upcoming if s.start == upcoming[0].start] if upcoming else []
     return NowNext(running, following)
 
@@ -295,6 +366,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
     venue = _load_venue(chk, raw)
     feedback_window = _parse_feedback_window(chk, raw)
     day_change = _parse_day_change(chk, raw)
+    documents = _parse_documents(chk, raw, "documents", directory, set())
     reminders: list[timedelta] = []
     raw_reminders = raw.get("reminders", None)
     if raw_reminders is None:
@@ -345,6 +417,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         digest_time=digest_time,
         feedback_window=feedback_window,
         day_change=day_change,
+        documents=documents,
     )
 
 
@@ -402,6 +475,8 @@ def _stand_in(directory: Path, problems: list[DataProblem]) -> Consultation:
         end=end,
         venue=Venue(name, name, 0.0, 0.0),
         day_change=day_change,
+        # Its ids are taken by the consultation's documents, which sessions' may not reuse.
+        documents=_parse_documents(chk, raw, "documents", directory, set()),
         assumed=tuple(assumed),
     )
 
@@ -508,24 +583,271 @@ def _load_venue(chk: Checker, raw: Mapping[str, Any]) -> Venue | None:
     )
 
 
+@dataclass
+class _RoomsFile:
+    """What rooms.yaml holds, for the sessions that name its rooms."""
+
+    rooms: list[Room]
+    ids: set[str]  # every id it declares, its entry valid or not (problems are said once)
+    names: dict[str, str]  # each room's name in each language, folded, to its id
+    readable: bool  # False: its sessions' rooms cannot be checked (the file's problem is said)
+
+
+def _load_rooms(
+    directory: Path, c: Consultation, problems: list[DataProblem]
+) -> _RoomsFile | None:
+    """rooms.yaml, or None when the consultation has none."""
+    path = directory / "rooms.yaml"
+    if not path.exists():
+        return None
+    chk = Checker(path, c.default_language, problems)
+    before_file = len(problems)
+    raw = read_yaml(path, problems)
+    found = _RoomsFile([], set(), {}, readable=len(problems) == before_file)
+    for place, item in listed_entries(chk, raw, "rooms", MAX_ROOMS):
+        before = len(problems)
+        ident = chk.ident(item, place, found.ids)
+        name = chk.text(item, "name", place, required=True, limit=MAX_TITLE)
+        location = chk.text(item, "location", place, required=False, limit=MAX_TITLE)
+        directions = chk.text(item, "directions", place, required=False)
+        accessibility = chk.text(item, "accessibility", place, required=False)
+        capacity = _capacity(chk, item, place)
+        channels = _channels(chk, item, place)
+        picture = _picture(chk, item, place, directory)
+        if ident and name:
+            for text in name.all():
+                found.names.setdefault(text.casefold(), ident)
+        if len(problems) > before or not (ident and name):
+            continue
+        found.rooms.append(
+            Room(
+                id=ident,
+                name=name,
+                location=location,
+                directions=directions,
+                map=picture,
+                accessibility=accessibility,
+                capacity=capacity,
+                interpretation=channels,
+            )
+        )
+    if len(problems) > before_file:
+        found.readable = found.readable and bool(found.ids)
+    return found
+
+
+def _capacity(chk: Checker, item: Mapping[str, Any], place: str) -> int | None:
+    value = item.get("capacity")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_CAPACITY:
+        chk.problem(
+            chk.line_of(item, "capacity"),
+            place,
+            N_("'{key}' must be a whole number of seats from 1 to {limit}, not {value}"),
+            key="capacity",
+            limit=MAX_CAPACITY,
+            value=repr(value),
+        )
+        return None
+    return value
+
+
+def _channels(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[Channel, ...]:
+    """`interpretation`: a list of languages, or each channel's number mapped to its language."""
+    value = item.get("interpretation")
+    line = chk.line_of(item, "interpretation")
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(Channel(code) for code in chk.languages(item, "interpretation", place))
+    if not isinstance(value, dict):
+        chk.problem(
+            line,
+            place,
+            N_(
+                "'{key}' must be a list of languages such as {languages}, or channels such as "
+                "{channels}"
+            ),
+            key="interpretation",
+            languages="[en, fr]",
+            channels="{1: en, 2: fr}",
+        )
+        return ()
+    channels: list[Channel] = []
+    for channel, code in value.items():
+        if code not in SUPPORTED_LANGUAGES:
+            chk.problem(
+                chk.line_of(value, channel),
+                place,
+                N_(
+                    "channel {channel} of '{key}' has unknown language {value} "
+                    "(supported: {supported})"
+                ),
+                channel=str(channel),
+                key="interpretation",
+                value=repr(code),
+                supported=", ".join(SUPPORTED_LANGUAGES),
+            )
+        elif len(str(channel)) > 10:
+            chk.problem(
+                chk.line_of(value, channel),
+                place,
+                N_("a channel is at most {limit} characters"),
+                limit=10,
+            )
+        else:
+            channels.append(Channel(str(code), str(channel)))
+    return tuple(channels)
+
+
+def _picture(chk: Checker, item: Mapping[str, Any], place: str, directory: Path) -> Picture | None:
+    """`map`: a JPEG or PNG file in the consultation's directory, small enough for Telegram."""
+    value = item.get("map")
+    if value is None:
+        return None
+    line = chk.line_of(item, "map")
+    name = str(value).strip()
+    base = directory.resolve()
+    path = (directory / name).resolve()
+    if not name or Path(name).is_absolute() or not path.is_relative_to(base):
+        chk.problem(
+            line,
+            place,
+            N_("'{key}' must name a file in {directory}/, not {value}"),
+            key="map",
+            directory=directory.name,
+            value=repr(value),
+        )
+        return None
+    if not path.is_file():
+        chk.problem(
+            line,
+            place,
+            N_("'{key}': no file {file} in {directory}/"),
+            key="map",
+            file=name,
+            directory=directory.name,
+        )
+        return None
+    size = path.stat().st_size
+    if size > MAX_PHOTO_BYTES:
+        chk.problem(
+            line,
+            place,
+            N_("'{key}': {file} is {size} MB; Telegram sends photos of at most {limit} MB"),
+            key="map",
+            file=name,
+            size=round(size / 1024 / 1024, 1),
+            limit=MAX_PHOTO_BYTES // 1024 // 1024,
+        )
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(max(len(h) for h in IMAGE_TYPES))
+        mime_type = next((t for h, t in IMAGE_TYPES.items() if head.startswith(h)), None)
+        if mime_type is None:
+            chk.problem(
+                line, place, N_("'{key}': {file} is not a JPEG or PNG image"), key="map", file=name
+            )
+            return None
+        handle.seek(0)
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return Picture(path, digest, mime_type)
+
+
+def _session_room(
+    chk: Checker, item: Mapping[str, Any], place: str, rooms: _RoomsFile
+) -> tuple[Text | None, str | None]:
+    """A session's room named by its id in rooms.yaml: its name, and the id."""
+    value = item.get("room")
+    if value is None:
+        return None, None
+    line = chk.line_of(item, "room")
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        chk.problem(
+            line,
+            place,
+            N_("'{key}' must be the id of a room in rooms.yaml, such as '{example}'"),
+            key="room",
+            example=rooms.rooms[0].id if rooms.rooms else "main-hall",
+        )
+        return None, None
+    ident = str(value).strip()
+    room = next((r for r in rooms.rooms if r.id == ident), None)
+    if room is not None:
+        return room.name, room.id
+    if rooms.readable and ident not in rooms.ids:
+        _unknown_room(chk, line, place, ident, rooms)
+    return None, None
+
+
+def _unknown_room(
+    chk: Checker, line: int | None, place: str, asked: str, rooms: _RoomsFile
+) -> None:
+    """Say that a session's room is not in rooms.yaml, and what was perhaps meant: the room of
+    a typo or of a room named by its name rather than its id, else the ids there are."""
+    named = rooms.names.get(asked.casefold())
+    if named is None:
+        choices = {ident: ident for ident in rooms.ids}
+        choices.update(rooms.names)
+        best = process.extractOne(
+            asked.casefold(),
+            list(choices),
+            scorer=fuzz.ratio,
+            processor=str.casefold,
+            score_cutoff=60,
+        )
+        named = choices[best[0]] if best else None
+    if named is not None:
+        chk.problem(
+            line,
+            place,
+            N_("room '{id}' is not in rooms.yaml; did you mean '{nearest}'?"),
+            id=asked,
+            nearest=named,
+        )
+        return
+    ids = sorted(rooms.ids)
+    if not ids:
+        chk.problem(
+            line, place, N_("room '{id}' is not in rooms.yaml (it lists no rooms)"), id=asked
+        )
+        return
+    shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+    chk.problem(
+        line,
+        place,
+        N_("room '{id}' is not in rooms.yaml (its rooms: {rooms})"),
+        id=asked,
+        rooms=shown,
+    )
+
+
 def _load_sessions(
     directory: Path,
     c: Consultation,
     problems: list[DataProblem],
+    rooms: _RoomsFile | None,
     carded: Mapping[str, Speaker],
 ) -> list[Session]:
-    """The sessions; `carded`: the speakers of speakers.yaml by id, whom sessions name by id."""
+    """The sessions; `rooms`: rooms.yaml, whose rooms sessions name by id; `carded`: the
+    speakers of speakers.yaml by id, whom sessions name by id."""
     path = directory / "sessions.yaml"
     chk = Checker(path, c.default_language, problems)
     raw = read_yaml(path, problems)
     seen: set[str] = set()
     sessions: list[Session] = []
+    document_ids = {d.id for d in c.documents}
     for place, item in listed_entries(chk, raw, "sessions", MAX_SESSIONS):
         before = len(problems)
         ident = chk.ident(item, place, seen)
         title = chk.text(item, "title", place, required=True, limit=MAX_TITLE)
         description = chk.text(item, "description", place, required=False, limit=MAX_DESCRIPTION)
-        room = chk.text(item, "room", place, required=False, limit=MAX_TITLE)
+        room_id: str | None = None
+        if rooms is None:
+            room = chk.text(item, "room", place, required=False, limit=MAX_TITLE)
+        else:
+            room, room_id = _session_room(chk, item, place, rooms)
         track = chk.text(item, "track", place, required=False, limit=MAX_TITLE)
         start = parse_local(chk, item, "start", place, c.timezone)
         end = parse_local(chk, item, "end", place, c.timezone)
@@ -583,6 +905,7 @@ def _load_sessions(
                 )
         interpretation = chk.languages(item, "interpretation", place)
         capacity, signup = _parse_signup(chk, item, place)
+        documents = _parse_documents(chk, item, place, directory, document_ids)
         if len(problems) > before or not (ident and title and start and end):
             continue
         sessions.append(
@@ -593,12 +916,14 @@ def _load_sessions(
                 start=start,
                 end=end,
                 room=room,
+                room_id=room_id,
                 track=track,
                 kind=kind,
                 speakers=tuple(speakers),
                 interpretation=interpretation,
                 capacity=capacity,
                 signup=signup,
+                documents=documents,
             )
         )
     sessions.sort(key=lambda s: (s.start, s.end, s.id))
@@ -845,6 +1170,130 @@ def _load_speakers(
     return speakers
 
 
+def _parse_documents(
+    chk: Checker, item: Mapping[str, Any], place: str, directory: Path, seen: set[str]
+) -> tuple[Document, ...]:
+    """The `documents:` of a session or of the consultation; their ids are unique within the
+    consultation (`seen`), a `file` must be in `directory` and small enough to send."""
+    raw = item.get("documents")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        chk.problem(
+            chk.line_of(item, "documents"), place, N_("'{key}' must be a list"), key="documents"
+        )
+        return ()
+    if len(raw) > MAX_DOCUMENTS:
+        chk.problem(
+            chk.line_of(item, "documents"),
+            place,
+            N_("'{key}' has {count} entries; at most {limit} allowed"),
+            key="documents",
+            count=len(raw),
+            limit=MAX_DOCUMENTS,
+        )
+        return ()
+    lines = getattr(raw, "item_lines", [chk.line_of(item, "documents")] * len(raw))
+    found: list[Document] = []
+    for number, (entry, line) in enumerate(zip(raw, lines, strict=True), 1):
+        where = f"document #{number}" if place == "documents" else f"{place} document #{number}"
+        if not isinstance(entry, dict):
+            chk.problem(
+                line, where, N_("a document must be a mapping with id, title and url or file")
+            )
+            continue
+        if "id" in entry:
+            where = f"{where} id={entry['id']}"
+        before = len(chk.problems)
+        ident = chk.ident(entry, where, seen)
+        title = chk.text(entry, "title", where, required=True, limit=MAX_TITLE)
+        kind = str(entry.get("kind", "other"))
+        if kind not in DOCUMENT_KINDS:
+            chk.problem(
+                chk.line_of(entry, "kind"),
+                where,
+                N_("kind must be one of {kinds}, not {value}"),
+                kinds=", ".join(DOCUMENT_KINDS),
+                value=repr(kind),
+            )
+        url: str | None = None
+        file: Path | None = None
+        if (entry.get("url") is None) == (entry.get("file") is None):
+            chk.problem(line, where, N_("a document needs either a 'url' or a 'file' (not both)"))
+        elif entry.get("url") is not None:
+            url = _document_url(chk, entry, where)
+        else:
+            file = _document_file(chk, entry, where, directory)
+        if len(chk.problems) == before and ident and title:
+            found.append(Document(ident, title, kind, url, file))
+    return tuple(found)
+
+
+def _document_url(chk: Checker, entry: Mapping[str, Any], where: str) -> str | None:
+    url = str(entry["url"]).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > MAX_URL:
+        chk.problem(
+            chk.line_of(entry, "url"),
+            where,
+            N_(
+                "'{key}' must be an http:// or https:// address (at most {limit} characters), "
+                "not {value}"
+            ),
+            key="url",
+            limit=MAX_URL,
+            value=repr(url[:80]),
+        )
+        return None
+    return url
+
+
+def _document_file(
+    chk: Checker, entry: Mapping[str, Any], where: str, directory: Path
+) -> Path | None:
+    name = str(entry["file"]).strip()
+    line = chk.line_of(entry, "file")
+    relative = Path(name)
+    if not name or relative.is_absolute() or ".." in relative.parts:
+        chk.problem(
+            line,
+            where,
+            N_("'{key}' must name a file inside {directory} (no '..'), not {value}"),
+            key="file",
+            directory=str(directory),
+            value=repr(name),
+        )
+        return None
+    path = (directory / relative).absolute()
+    if not path.is_file():
+        chk.problem(
+            line,
+            where,
+            N_("'{key}': there is no file {file} in {directory}"),
+            key="file",
+            file=name,
+            directory=str(directory),
+        )
+        return None
+    size = path.stat().st_size
+    if not 0 < size <= MAX_DOCUMENT_BYTES:
+        chk.problem(
+            line,
+            where,
+            N_(
+                "'{key}' {file} is {size} bytes; it must hold from 1 byte to {limit} MB "
+                "({bytes} bytes), what Telegram lets a bot send"
+            ),
+            key="file",
+            file=name,
+            size=size,
+            limit=MAX_DOCUMENT_BYTES // 1024 // 1024,
+            bytes=MAX_DOCUMENT_BYTES,
+        )
+        return None
+    return path
+
+
 def _load_topics(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Topic]:
     path = directory / "logistics.yaml"
     chk = Checker(path, c.default_language, problems)
@@ -906,7 +1355,8 @@ def _load_one(
     c = base or _stand_in(directory, problems)
     speakers = _load_speakers(directory, c, problems, files or directory)
     carded = {s.id: s for s in speakers if s.id is not None}
-    sessions = _load_sessions(directory, c, problems, carded)
+    rooms = _load_rooms(directory, c, problems)
+    sessions = _load_sessions(directory, c, problems, rooms, carded)
     topics = _load_topics(directory, c, problems)
     faq = _load_faq(directory, c, problems)
     survey = load_survey(directory, c.default_language, problems)
@@ -916,6 +1366,7 @@ def _load_one(
         **{
             **{f: getattr(base, f) for f in base.__dataclass_fields__},
             "sessions": tuple(sessions),
+            "rooms": tuple(rooms.rooms) if rooms else (),
             "topics": tuple(topics),
             "faq": tuple(faq),
             "survey": survey,

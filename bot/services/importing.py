@@ -33,8 +33,15 @@ from bot.services.changes import (
     SessionChange,
     diff_sessions,
 )
-from bot.services.data_reading import EventDataError, Text
-from bot.services.event_data import FILES, Consultation, Session, Speaker, load_consultation
+from bot.services.data_reading import MAX_TEXT, EventDataError, Text
+from bot.services.event_data import (
+    FILES,
+    Consultation,
+    Room,
+    Session,
+    Speaker,
+    load_consultation,
+)
 from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
 
 
@@ -54,6 +61,8 @@ class ImportPlan:
     # Speakers of speakers.yaml the export brings, and those it no longer names (kept).
     new_speakers: list[str] = field(default_factory=list)
     idle_speakers: list[str] = field(default_factory=list)
+    # Rooms of the export not yet in rooms.yaml, added to it (the file is written when any is).
+    new_rooms: list[Room] = field(default_factory=list)
 
     @property
     def added(self) -> list[SessionChange]:
@@ -75,6 +84,7 @@ class ImportPlan:
             or self.new_dates
             or self.new_day_change
             or self.current.speakers != self.updated.speakers
+            or self.new_rooms
         )
 
 
@@ -158,14 +168,16 @@ def plan_import(
     new_day_change = needed if needed > current.day_change else None
     speakers = merge_speakers(current.speakers, programme.speakers)
     by_id = {s.id: s for s in speakers}
+    rooms, new_rooms, placed = place_in_rooms(current, programme)
     sessions = tuple(
         sorted(
-            (_with_speakers(s.session, by_id) for s in programme.sessions),
+            (_with_speakers(s, by_id) for s in placed),
             key=lambda s: (s.start, s.end, s.id),
         )
     )
     updated = replace(
         current,
+        rooms=rooms,
         sessions=sessions,
         speakers=speakers,
         start=new_dates[0] if new_dates else current.start,
@@ -174,10 +186,14 @@ def plan_import(
     )
     changes = diff_sessions(current, updated)
     flagged = {c.session_id for c in changes}
+    # A session that did not change rooms may have gained its room's id (the first import into
+    # a consultation without rooms.yaml): that is no change of its details.
     details = [
         s.id
         for s in sessions
-        if s.id not in flagged and (old := current.session(s.id)) is not None and old != s
+        if s.id not in flagged
+        and (old := current.session(s.id)) is not None
+        and replace(old, room=s.room, room_id=s.room_id) != s
     ]
     named = {p.id for s in sessions for p in s.speakers}
     carded = {s.id for s in current.speakers}
@@ -193,6 +209,7 @@ def plan_import(
         warnings=warnings,
         new_speakers=[s.id for s in programme.speakers if s.id and s.id not in carded],
         idle_speakers=[s.id for s in speakers if s.id and s.id not in named],
+        new_rooms=new_rooms,
     )
 
 
@@ -236,6 +253,61 @@ def _newer(old: Text | None, new: Text | None) -> Text | None:
     if old is not None and old.get(new.default) == new.get(new.default):
         return old
     return new
+
+
+def place_in_rooms(
+    current: Consultation, programme: Programme
+) -> tuple[tuple[Room, ...], list[Room], list[Session]]:
+    """The export's sessions in the rooms of rooms.yaml: a room already there by one of its
+    names (in any language, any case) keeps its id, directions and map; another is added, its
+    id made from its name. Returns every room, the new ones, and the sessions naming theirs."""
+    by_name = {text.casefold(): room for room in current.rooms for text in room.name.all()}
+    taken = {room.id for room in current.rooms}
+    described = {r.name.casefold(): r for r in programme.source_rooms}
+    new_rooms: list[Room] = []
+    placed: list[Session] = []
+    for item in programme.sessions:
+        session = item.session
+        if session.room is None:
+            placed.append(session)
+            continue
+        room = next(
+            (by_name[t.casefold()] for t in session.room.all() if t.casefold() in by_name), None
+        )
+        if room is None:
+            name = session.room.get(session.room.default)
+            source = described.get(name.casefold())
+            room = Room(
+                id=_unique_id(importers.slug(name), taken),
+                name=session.room,
+                directions=(
+                    Text(
+                        {session.room.default: source.description[:MAX_TEXT]}, session.room.default
+                    )
+                    if source and source.description
+                    else None
+                ),
+                capacity=source.capacity if source else None,
+            )
+            taken.add(room.id)
+            new_rooms.append(room)
+            by_name.update({text.casefold(): room for text in room.name.all()})
+        placed.append(replace(session, room=room.name, room_id=room.id))
+    # New rooms in the export's own order of rooms when it has one, else as first used.
+    order = {r.name.casefold(): index for index, r in enumerate(programme.source_rooms)}
+    new_rooms.sort(key=lambda r: order.get(r.name.get(r.name.default).casefold(), len(order)))
+    return (*current.rooms, *new_rooms), new_rooms, placed
+
+
+def _unique_id(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`… when another room has it (ids are 48 characters at most)."""
+    ident = base or "room"
+    number = 1
+    while ident in taken:
+        number += 1
+        suffix = f"-{number}"
+        ident = (base or "room")[: importers.MAX_ID - len(suffix)].rstrip("-") + suffix
+    return ident
 
 
 # --- Writing ------------------------------------------------------------------------------
@@ -283,7 +355,9 @@ def session_entry(session: Session, consultation: Consultation) -> dict[str, Any
         entry["description"] = _text(session.description)
     entry["start"] = _local(session.start, consultation)
     entry["end"] = _local(session.end, consultation)
-    if session.room:
+    if session.room_id is not None:
+        entry["room"] = session.room_id
+    elif session.room:
         entry["room"] = _text(session.room)
     if session.track:
         entry["track"] = _text(session.track)
@@ -356,15 +430,70 @@ def render_speakers(consultation: Consultation, directory: Path, source: Path | 
         "# Re-importing keeps what you add here (role, photo, links, translations) and updates\n"
         "# names, bios and organisations from the export.\n"
     )
-    body = yaml.dump(
-        {"speakers": [speaker_entry(s, directory) for s in consultation.speakers]},
+    return header + _dump(
+        {"speakers": [speaker_entry(s, directory) for s in consultation.speakers]}
+    )
+
+
+def room_entry(room: Room, directory: Path) -> dict[str, Any]:
+    """One room as it is written in rooms.yaml (docs/data-format.md)."""
+    entry: dict[str, Any] = {"id": room.id, "name": _text(room.name)}
+    if room.location:
+        entry["location"] = _text(room.location)
+    if room.directions:
+        entry["directions"] = _text(room.directions)
+    if room.map:
+        entry["map"] = room.map.path.relative_to(directory.resolve()).as_posix()
+    if room.accessibility:
+        entry["accessibility"] = _text(room.accessibility)
+    if room.capacity:
+        entry["capacity"] = room.capacity
+    if room.interpretation:
+        if any(c.channel is not None for c in room.interpretation):
+            entry["interpretation"] = {c.channel: c.language for c in room.interpretation}
+        else:
+            entry["interpretation"] = [c.language for c in room.interpretation]
+    return entry
+
+
+def _dump(value: Any) -> str:
+    return yaml.dump(
+        value,
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
         width=100,
         default_flow_style=False,
     )
-    return header + body
+
+
+_ROOMS_HEADER = (
+    "# The venue's rooms; sessions.yaml names them by id. `python -m bot import` adds the\n"
+    "# export's new rooms here: give them directions, a map, accessibility notes (see\n"
+    "# docs/data-format.md).\n"
+)
+# The first entry of the list in an existing rooms.yaml, for its indentation.
+_FIRST_ENTRY = re.compile(r"^rooms:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n)*([ \t]*)- ", re.MULTILINE)
+
+
+def render_rooms(plan: ImportPlan) -> str | None:
+    """rooms.yaml with the export's new rooms, or None when it needs none. An existing file keeps
+    its text and comments, the new rooms added at its end."""
+    if not plan.new_rooms:
+        return None
+    path = plan.directory / "rooms.yaml"
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
+    entries = [room_entry(room, plan.directory) for room in plan.new_rooms]
+    found = _FIRST_ENTRY.search(existing)
+    if found is not None and not existing[found.end() :].lstrip().startswith("["):
+        indent = found.group(1)
+        added = "".join(
+            indent + line if line else line for line in _dump(entries).splitlines(keepends=True)
+        )
+        return existing.rstrip("\n") + "\n" + added
+    # No file (or no list in it yet): the whole file, every room in it.
+    rooms = [room_entry(room, plan.directory) for room in plan.updated.rooms]
+    return _ROOMS_HEADER + _dump({"rooms": rooms})
 
 
 def _set_key(text: str, key: str, value: str, after: str) -> str:
@@ -421,17 +550,25 @@ def apply_import(plan: ImportPlan) -> Consultation:
         if plan.updated.speakers != plan.current.speakers
         else None
     )
+    rooms_text = render_rooms(plan)
     with tempfile.TemporaryDirectory(prefix="import-check-") as scratch:
         trial = Path(scratch) / plan.directory.name
         trial.mkdir()
-        for name in (*FILES, "speakers.yaml"):
+        for name in (*FILES, "speakers.yaml", "rooms.yaml"):
             if (plan.directory / name).exists():
                 shutil.copy2(plan.directory / name, trial / name)
+        for room in plan.current.rooms:
+            if room.map is not None:  # the rooms' maps, checked like the files
+                relative = room.map.path.relative_to(plan.directory.resolve())
+                (trial / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(room.map.path, trial / relative)
         (trial / "sessions.yaml").write_text(sessions_text, encoding="utf-8")
         if consultation_text is not None:
             (trial / "consultation.yaml").write_text(consultation_text, encoding="utf-8")
         if speakers_text is not None:
             (trial / "speakers.yaml").write_text(speakers_text, encoding="utf-8")
+        if rooms_text is not None:
+            (trial / "rooms.yaml").write_text(rooms_text, encoding="utf-8")
         try:
             # The speakers' photos are looked for where they are, beside the real files.
             loaded = load_consultation(trial, files=plan.directory)
@@ -442,14 +579,20 @@ def apply_import(plan: ImportPlan) -> Consultation:
                     for p in exc.problems
                 ]
             ) from None
-    if loaded.sessions != plan.updated.sessions or loaded.speakers != plan.updated.speakers:
+    if (
+        loaded.sessions != plan.updated.sessions
+        or loaded.speakers != plan.updated.speakers
+        or [r.id for r in loaded.rooms] != [r.id for r in plan.updated.rooms]
+    ):
         raise ImportFailed(
             [SourceProblem(plan.programme.source, "", "the sessions did not survive writing")]
         )
-    # consultation.yaml first: the new dates must be in place when the sessions need them;
-    # then the speakers the new sessions name.
+    # consultation.yaml, rooms.yaml and speakers.yaml first: the dates, the rooms and the
+    # speakers the new sessions need.
     if consultation_text is not None:
         _atomic_write(plan.directory / "consultation.yaml", consultation_text)
+    if rooms_text is not None:
+        _atomic_write(plan.directory / "rooms.yaml", rooms_text)
     if speakers_text is not None:
         _atomic_write(plan.directory / "speakers.yaml", speakers_text)
     _atomic_write(plan.directory / "sessions.yaml", sessions_text)
@@ -495,6 +638,11 @@ def describe(plan: ImportPlan, *, dry_run: bool) -> str:
             f"  dates {plan.current.start} to {plan.current.end} → "
             f"{plan.new_dates[0]} to {plan.new_dates[1]} (consultation.yaml)"
         )
+    if plan.new_rooms:
+        lines.append(
+            f"  {len(plan.new_rooms)} new rooms (rooms.yaml): "
+            + ", ".join(f"{r.id} ({r.name.get(c.default_language)})" for r in plan.new_rooms)
+        )
     if plan.new_day_change:
         lines.append(
             f"  day_change → {_clock(plan.new_day_change)} (consultation.yaml): sessions after "
@@ -534,8 +682,8 @@ def describe(plan: ImportPlan, *, dry_run: bool) -> str:
         lines += [f"  - {_line(ch.old, plan.current)}" for ch in plan.removed if ch.old]
     if plan.updated.speakers != plan.current.speakers:
         lines.append(
-            f"speakers.yaml {would}hold {len(plan.updated.speakers)} speakers "
-            f"({len(plan.new_speakers)} new)."
+            f"speakers.yaml {'would hold' if dry_run else 'now holds'} "
+            f"{len(plan.updated.speakers)} speakers ({len(plan.new_speakers)} new)."
         )
     if plan.idle_speakers:
         lines.append(

@@ -1,13 +1,15 @@
-"""Answers free-text questions from the organisers' FAQ, logistics topics and programme.
+"""Answers free-text questions from the organisers' FAQ, logistics topics, documents, programme.
 
-The matcher only ever points at organisers' text: an FAQ entry, a logistics topic or sessions of
-the programme. It never writes an answer. Questions are normalised (case, accents, Arabic letter
-forms, diacritics and tatweel), stemmed with Snowball in each language, mapped to shared conference
-concepts (`matcher_lexicon`) and scored BM25-style against every language's phrasing of each entry,
-so a question in one language finds an entry written in another. Typos are mended with rapidfuzz
-against the index's own vocabulary (one typo, two in long words, never the first letter). When too
-little of the question is covered by the best entry, the matcher abstains: a common word the index
-does not know (python-stop-words) does not count against it, a rare one does ("is there a gym").
+The matcher only ever points at organisers' text: an FAQ entry, a logistics topic, a document (a
+concept note, slides: found by its title, and answering when it covers the question better than any
+entry) or sessions of the programme. It never writes an answer. Questions are normalised (case,
+accents, Arabic letter forms, diacritics and tatweel), stemmed with Snowball in each language,
+mapped to shared conference concepts (`matcher_lexicon`) and scored BM25-style against every
+language's phrasing of each entry, so a question in one language finds an entry written in another.
+Typos are mended with rapidfuzz against the index's own vocabulary (one typo, two in long words,
+never the first letter). When too little of the question is covered by the best entry, the matcher
+abstains: a common word the index does not know (python-stop-words) does not count against it, a
+rare one does ("is there a gym").
 A question that meets the entry's own wording on several distinct words needs less coverage: the
 words left over are then more likely a new way of putting it than a new subject; so does one that
 names two of the concepts the entry is about and none it lacks. Days of the week, numbers and
@@ -38,7 +40,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -52,9 +54,13 @@ from rapidfuzz.distance import OSA
 from stop_words import get_stop_words
 
 from bot.services.data_reading import Text
+from bot.services.documents import REF_PREFIX as DOCUMENT_REF
+from bot.services.documents import documents_of
 from bot.services.event_data import (
     Consultation,
+    Document,
     FaqEntry,
+    Room,
     Session,
     Speaker,
     Topic,
@@ -317,6 +323,12 @@ def _concepts_by_form() -> dict[str, frozenset[str]]:
 _CONCEPTS_BY_FORM = _concepts_by_form()
 
 
+def is_stop_word(word: str) -> bool:
+    """Whether a normalised word is a stop-word of one of the four languages ("the", "de",
+    "في"), which a search of the programme skips."""
+    return word in _STOPWORDS
+
+
 @lru_cache(maxsize=65536)
 def is_common(word: str) -> bool:
     """Whether `word` is an everyday word (a stop-word or a framing verb) rather than a subject.
@@ -350,6 +362,39 @@ def is_situation(word: str) -> bool:
             form.translate(_ARABIC_ENDINGS) in _SITUATION for form in (word, _without_clitic(word))
         )
     return word in _SITUATION or any(form in _SITUATION_STEMS for form in _forms(word))
+
+
+def stems(word: str) -> frozenset[str]:
+    """A normalised word and its stems (each Latin language's, or the Arabic one): what the
+    matcher and the programme search compare words by."""
+    return _forms(word)
+
+
+Spellings = dict[tuple[str, int], list[str]]
+
+
+def spellings(vocabulary: Iterable[str]) -> Spellings:
+    """Known words by first letter and length, as `closest_spelling` looks them up (a typo
+    rarely hits the first letter)."""
+    found: Spellings = defaultdict(list)
+    for word in sorted(vocabulary):
+        if word:
+            found[word[0], len(word)].append(word)
+    return found
+
+
+def closest_spelling(word: str, known: Spellings) -> str | None:
+    """The known word `word` is a typo of: one typo (a letter missing, extra, wrong or two
+    letters swapped) in a word of 5 to 8 letters, two in a longer one; never on the first
+    letter. None for a shorter word, or when no known word is that close."""
+    if len(word) < FUZZY_MIN_LENGTH:
+        return None
+    candidates: list[str] = []
+    for size in range(len(word) - 1, len(word) + 2):
+        candidates.extend(known.get((word[0], size), ()))
+    typos = 2 if len(word) >= FUZZY_LONG else 1
+    best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=typos)
+    return None if best is None else str(best[0])
 
 
 _THANKS_CORE = frozenset(words("thanks thank thx ty cheers merci gracias شكرا مشكور جزيلا"))
@@ -411,6 +456,81 @@ MAX_PROGRAMME = 12  # sessions listed for a part of the day
 # "At what time must I be there on Tuesday morning" asks a time, not the programme of a morning.
 _WHAT_TIME = frozenset(words("time when heure quand hora cuando متى الساعه ساعه وقت"))
 
+# "Sessions on localization", "des séances sur la localisation", "sesiones sobre localización",
+# "جلسات عن التوطين": a list of sessions on a subject, which the programme search answers
+# (bot/services/session_search.py). Only a plural asks for a list: "the workshop on
+# localization, which room?" asks about one session, and the matcher answers it.
+_LISTED = frozenset(
+    words(
+        "sessions talks workshops panels presentations events lectures seances ateliers "
+        "conferences tables evenements interventions sesiones talleres charlas ponencias "
+        "paneles eventos conferencias جلسات الجلسات ورش الورش ورشات محاضرات المحاضرات "
+        "فعاليات الفعاليات ندوات الندوات"
+    )
+)
+_ABOUT = frozenset(
+    words(
+        "on about regarding concerning covering sur concernant propos autour sobre acerca "
+        "torno عن حول بشأن بخصوص"
+    )
+)
+# Between the sessions and "about": "sessions THAT TALK about", "y A-T-IL des ateliers",
+# "tables RONDES sur", "sesiones QUE TRATAN sobre", "الجلسات التي تتحدث عن".
+_BETWEEN = frozenset(
+    words(
+        "are there is that which talk talking rondes qui parlent traitent y a t il en hay que "
+        "hablan tratan التي تتحدث تتناول تتكلم"
+    )
+)
+_ABOUT_LINKS = frozenset(words("de d a del"))  # "à propos DE", "acerca DE", "en torno A"
+# In French "on" is a pronoun: "les sessions, on peut arriver en retard ?"
+_FRENCH_BEFORE = frozenset(words("les des aux ces mes vos nos tes leurs"))
+_WHEN_WORDS = _TODAY | _TOMORROW | _MORNING | _AFTERNOON | _EVENING | {_MANANA}
+
+
+def asked_search(question: str) -> str | None:
+    """The subject of a question asking for the sessions on it ("sessions on localization"),
+    as the delegate wrote it; None for any other question. A subject of days and times alone
+    ("sessions on Tuesday") asks what is on then, not a search."""
+    tokens = words(question)
+    for i, word in enumerate(tokens):
+        if word not in _LISTED:
+            continue
+        about = i + 1
+        while about < len(tokens) and tokens[about] in _BETWEEN and about - i <= 4:
+            about += 1
+        if about >= len(tokens) or tokens[about] not in _ABOUT:
+            continue
+        if tokens[about] == "on" and i and tokens[i - 1] in _FRENCH_BEFORE:
+            continue
+        start = about + 1
+        while start < len(tokens) and tokens[start] in _ABOUT_LINKS:
+            start += 1
+        subject = tokens[start:]
+        if not any(
+            not is_common(w) and w not in _NOT_CONTENT and w not in _WHEN_WORDS for w in subject
+        ):
+            continue
+        return _as_written(question, tokens, about, start - about - 1) or " ".join(subject)
+    return None
+
+
+def _as_written(question: str, tokens: list[str], about: int, links: int) -> str:
+    """The question's text after its word `tokens[about]` and `links` more words, as written."""
+    wanted = tokens[about]
+    seen = tokens[:about].count(wanted)
+    text = unicodedata.normalize("NFKC", question)
+    found = [m for m in _WORD.finditer(text) if normalise(m.group()) == wanted]
+    if len(found) <= seen:
+        return ""
+    end = found[seen].end()
+    for _skip in range(links):
+        following = _WORD.search(text, end)
+        if following is None:
+            return ""
+        end = following.end()
+    return text[end:].strip(" \t\n'’?!.¿¡؟,:;-")
+
 
 # --- Questions beyond the organisers' text ------------------------------------------------
 
@@ -422,6 +542,20 @@ def _signal(word: str) -> str:
 
 def _signal_set(items: Iterable[str]) -> frozenset[str]:
     return frozenset(_signal(w) for item in items for w in words(item))
+
+
+_GENERIC_SIGNALS = frozenset(_signal(w) for w in _GENERIC_ROOM)
+# Words of a question asking the way to a room, besides the room's name: "HOW do I GET to room 2",
+# "où est la salle 2", "¿cómo llego a la sala 2?", "كيف اوصل للقاعة 2", "map of room 2".
+_WAY = frozenset(
+    _signal(w)
+    for w in words(
+        "where way get go reach find map plan floor directions there to the a is "
+        "ou est chemin aller trouver acceder carte etage la le les au a "
+        "donde esta como llegar llego ir encontrar mapa camino planta piso a al la el "
+        "اين وين فين كيف طريق الطريق اروح اوصل الوصول خريطه خريطة وصول"
+    )
+)
 
 
 _PRICE = _signal_set(PRICE_WORDS)
@@ -588,6 +722,11 @@ def _consultation_texts(consultation: Consultation) -> Iterable[str]:
     for topic in consultation.topics:
         yield from topic.title.all()
         yield from topic.text.all()
+    for room in consultation.rooms:
+        for text in (room.name, room.location, room.directions, room.accessibility):
+            yield from _texts(text)
+    for placed in documents_of(consultation):
+        yield from placed.document.title.all()
     for session in consultation.sessions:
         for text in (session.title, session.description, session.room, session.track):
             yield from _texts(text)
@@ -663,14 +802,21 @@ ACKNOWLEDGED = "acknowledged"  # "ok", "👍"
 EMPTY = "empty"  # no word at all: "?", "…"
 FAQ = "faq"
 TOPIC = "topic"
+DOCUMENT = "document"
 SESSIONS = "sessions"
 SPEAKER = "speaker"  # a speaker's card: "who is X", or a question that is only their name
+ROOM = "room"  # where a room is ("where is room 2"): its card
 NONE = "none"
 
 
-def answer_ref(entry: FaqEntry | Topic) -> str:
-    """How an answer is named (stored, exported, in buttons): the FAQ entry's id, `topic:<id>`."""
-    return f"topic:{entry.id}" if isinstance(entry, Topic) else entry.id
+def answer_ref(entry: FaqEntry | Topic | Document) -> str:
+    """How an answer is named (stored, exported, in buttons): the FAQ entry's id, `topic:<id>`,
+    `doc:<id>`."""
+    if isinstance(entry, Topic):
+        return f"topic:{entry.id}"
+    if isinstance(entry, Document):
+        return f"{DOCUMENT_REF}{entry.id}"
+    return entry.id
 
 
 @dataclass(frozen=True)
@@ -714,12 +860,17 @@ class Match:
     faq: FaqEntry | None = None
     topic: Topic | None = None
     sessions: tuple[Session, ...] = ()
+    document: Document | None = None
     # "now" or "next" for programme questions about time; "then" for a day, a part of the day or
     # after a session when nothing is on the programme then.
     when: str | None = None
-    room: str | None = None  # the room asked about, in its default-language name
+    room: Text | None = None  # the room asked about, its name in each language
+    room_id: str | None = None  # that room in rooms.yaml (a ROOM answer: the room to show)
     # SPEAKER: the speaker asked about, or those sharing the name asked (nearest first).
     speakers: tuple[Speaker, ...] = ()
+    # The subject of a search of the programme ("sessions on localization"), as written: the
+    # sessions are then those the search finds (bot/services/session_search.py).
+    search: str | None = None
     # When abstaining: the entries nearest the question, for the delegate to choose from (never
     # shown as the answer).
     suggestions: tuple[FaqEntry | Topic, ...] = ()
@@ -728,12 +879,15 @@ class Match:
 
     @property
     def answered(self) -> bool:
-        return self.kind in (FAQ, TOPIC, SESSIONS, SPEAKER)
+        return self.kind in (FAQ, TOPIC, DOCUMENT, SESSIONS, SPEAKER, ROOM)
 
     @property
     def answer_id(self) -> str | None:
-        """The FAQ entry's id, or `topic:<id>` for a logistics topic; None otherwise."""
-        entry = self.faq or self.topic
+        """The FAQ entry's id, `topic:<id>` for a logistics topic, `doc:<id>` for a document or
+        `room:<id>` for a room's card; None otherwise."""
+        entry = self.faq or self.topic or self.document
+        if entry is None and self.kind == ROOM and self.room_id is not None:
+            return f"room:{self.room_id}"
         return answer_ref(entry) if entry is not None else None
 
     def text(self, lang: str) -> str | None:
@@ -742,6 +896,8 @@ class Match:
             return self.faq.answer.get(lang)
         if self.topic is not None:
             return self.topic.text.get(lang)
+        if self.document is not None:
+            return self.document.title.get(lang)
         return None
 
 
@@ -754,6 +910,7 @@ class _Doc:
     faq: FaqEntry | None = None
     topic: Topic | None = None
     session: Session | None = None
+    document: Document | None = None
     tf: dict[str, float] = field(default_factory=dict)
     primary: set[str] = field(default_factory=set)
     length: float = 0.0
@@ -807,8 +964,23 @@ def _texts(text: Text | None) -> Iterable[str]:
     return text.all() if text is not None else ()
 
 
+def _document_doc(
+    document: Document, session: Session | None, taught: Mapping[str, list[str]]
+) -> _Doc:
+    """A document is found by its title (in every language), and by its session's title: "the
+    slides of the climate workshop"."""
+    doc = _Doc(DOCUMENT, document=document)
+    for title in document.title.all():
+        doc.add(title, QUESTION_WEIGHT)
+    for question in taught.get(answer_ref(document), ()):
+        doc.add(question, TAUGHT_WEIGHT)
+    for title in _texts(session.title if session else None):
+        doc.add(title, ANSWER_WEIGHT, primary=False)
+    return doc
+
+
 class Matcher:
-    """The index of one consultation: FAQ entries, logistics topics and sessions."""
+    """The index of one consultation: FAQ entries, logistics topics, documents and sessions."""
 
     def __init__(
         self,
@@ -847,6 +1019,8 @@ class Matcher:
             for body in topic.text.all():
                 doc.add(body, ANSWER_WEIGHT, primary=False)
             docs.append(doc)
+        for placed in documents_of(consultation):
+            docs.append(_document_doc(placed.document, placed.session, taught_texts))
         self._rooms: dict[str, frozenset[str]] = {}
         for session in consultation.sessions:
             doc = _Doc(SESSIONS, session=session)
@@ -880,10 +1054,14 @@ class Matcher:
                 self._postings[term].append((index, weight, term in doc.primary))
         vocabulary = {w for d in docs for w in d.tf if not w.startswith("#")}
         vocabulary |= set(_CONCEPTS_BY_FORM)
-        # Spelling candidates by first letter and length: a typo rarely hits the first letter.
-        self._spellings: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in sorted(vocabulary):
-            self._spellings[word[0], len(word)].append(word)
+        self._spellings = spellings(vocabulary)
+        # Each room of rooms.yaml by the words of each of its names ("main", "foyer").
+        self._room_names = [
+            (room, frozenset(_signal(w) for w in words(name)) - _GENERIC_SIGNALS)
+            for room in consultation.rooms
+            for name in room.name.all()
+        ]
+        self._named_room_words = frozenset(w for _room, named in self._room_names for w in named)
         self._room_words = frozenset(w for room in self._rooms.values() for w in room)
         self._extra_faq = extra_faq
         self._known: frozenset[tuple[str, ...]] | None = None
@@ -919,16 +1097,10 @@ class Matcher:
         letters, two in a longer one; never on the first letter.
         """
         found = terms(word)
-        if any(t in self._idf for t in found) or len(word) < FUZZY_MIN_LENGTH:
+        if any(t in self._idf for t in found):
             return found
-        candidates: list[str] = []
-        for size in range(len(word) - 1, len(word) + 2):
-            candidates.extend(self._spellings.get((word[0], size), ()))
-        typos = 2 if len(word) >= FUZZY_LONG else 1
-        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=typos)
-        if best is None:
-            return found
-        return terms(best[0])
+        best = closest_spelling(word, self._spellings)
+        return found if best is None else terms(best)
 
     def match(self, question: str, now: datetime) -> Match:
         """The best answer to `question`, or `Match(NONE)` when not confident."""
@@ -944,6 +1116,9 @@ class Matcher:
         speakers = self._speakers.asked(question)
         if speakers:
             return Match(SPEAKER, 1.0, speakers=speakers)
+        searched = asked_search(question)
+        if searched is not None:
+            return Match(SESSIONS, 1.0, search=searched)
         token_terms = [self._mend(word) for word in tokens]
         price = asks_price(tokens)
         # "How much does the hotel cost" is about the hotel: the price words only say the
@@ -1086,6 +1261,23 @@ class Matcher:
             )
         )
 
+        # A document answers where no entry does, or where it beats the entry on both counts:
+        # its title is all it is found by, so an entry that scores higher on a word or two
+        # must not drown it ("encontrar la nota conceptual" is not about lost and found).
+        best_document, document_score = self._best(scores, (DOCUMENT,))
+        document_coverage = coverage(best_document) if best_document is not None else 0.0
+        if (
+            best_document is not None
+            and document_score >= MIN_SCORE
+            and document_coverage >= MIN_COVERAGE
+            and (
+                not answer_ok
+                or (document_coverage > answer_coverage and document_score > best_answer_score)
+            )
+        ):
+            best_answer, best_answer_score = best_document, document_score
+            answer_coverage, answer_ok = document_coverage, True
+
         def evidence() -> Evidence:
             total = sum(weights.values())
             unknown = sum(
@@ -1096,7 +1288,7 @@ class Matcher:
             weighed: dict[str, Weighed] = {}
             blocked: dict[str, frozenset[str]] = {}
             for index, doc in enumerate(self._docs):
-                entry = doc.faq or doc.topic
+                entry = doc.faq or doc.topic or doc.document
                 if entry is not None:
                     ref = answer_ref(entry)
                 elif doc.session is not None:
@@ -1135,6 +1327,9 @@ class Matcher:
             return replace(window, evidence=evidence())
 
         wants_time = any(w in _NOW for w in tokens) or any(w in _NEXT for w in tokens)
+        room = None if wants_time or beyond else self._room_asked(tokens, content)
+        if room is not None:
+            return Match(ROOM, 1.0, room=room.name, room_id=room.id, evidence=evidence())
         # "What is next?" asks the programme; "when is the next Global Forum?" names a subject
         # of its own, answered by the programme only when a session covers it.
         subject = any(not is_common(tokens[i]) for i in content)
@@ -1187,6 +1382,7 @@ class Matcher:
                 round(best_answer_score, 3),
                 faq=doc.faq,
                 topic=doc.topic,
+                document=doc.document,
                 evidence=evidence(),
             )
         nearest = heapq.nlargest(
@@ -1303,7 +1499,7 @@ class Matcher:
             if i not in framing
         ):
             return None
-        sessions, room = self._in_rooms(
+        sessions, room, room_id = self._in_rooms(
             sorted(self.consultation.sessions, key=lambda s: s.start), asked_rooms
         )
         if anchor:
@@ -1312,7 +1508,7 @@ class Matcher:
             ]
             after = next((a for a in on_day if a.end > now), on_day[-1] if on_day else None)
             if after is None:
-                return Match(SESSIONS, 1.0, when="then", room=room)
+                return Match(SESSIONS, 1.0, when="then", room=room, room_id=room_id)
             day = after.start.astimezone(timezone).date()
             sessions = [s for s in sessions if s.start >= after.end and s is not after]
         if day is None:
@@ -1325,8 +1521,10 @@ class Matcher:
             # Right after it, as "what is next" answers: the sessions starting first.
             sessions = [s for s in sessions if s.start == sessions[0].start]
         if not sessions:
-            return Match(SESSIONS, 1.0, when="then", room=room)
-        return Match(SESSIONS, 1.0, sessions=tuple(sessions[:MAX_PROGRAMME]), room=room)
+            return Match(SESSIONS, 1.0, when="then", room=room, room_id=room_id)
+        return Match(
+            SESSIONS, 1.0, sessions=tuple(sessions[:MAX_PROGRAMME]), room=room, room_id=room_id
+        )
 
     def _weekday(self, number: int, today: date) -> date | None:
         """The consultation's day falling on that day of the week (from today when it can)."""
@@ -1350,26 +1548,54 @@ class Matcher:
 
     def _in_rooms(
         self, sessions: list[Session], asked_rooms: set[str]
-    ) -> tuple[list[Session], str | None]:
-        """The sessions in every room asked about (breaks are in no room), and that room's
-        name in the default language; all of them, and no name, when none is asked."""
+    ) -> tuple[list[Session], Text | None, str | None]:
+        """The sessions in every room asked about (breaks are in no room), that room's name and
+        its id in rooms.yaml; all of them, and no room, when none is asked."""
         if not asked_rooms:
-            return sessions, None
+            return sessions, None, None
         sessions = [
             s
             for s in sessions
             if s.kind != "break" and asked_rooms <= self._rooms.get(s.id, frozenset())
         ]
-        room = sessions[0].room if sessions else None
-        return sessions, room.get(self.consultation.default_language) if room else None
+        first = sessions[0] if sessions else None
+        return sessions, first.room if first else None, first.room_id if first else None
 
     def _now_next(self, tokens: list[str], asked_rooms: set[str], now: datetime) -> Match:
-        # "What is on now?" answers like /now (a coffee break included); a room has no breaks.
-        sessions, room = self._in_rooms(list(self.consultation.sessions), asked_rooms)
-        found = now_and_next(sessions, now)
-        if any(w in _NEXT for w in tokens):
-            return Match(SESSIONS, 1.0, sessions=tuple(found.next), when="next", room=room)
-        return Match(SESSIONS, 1.0, sessions=tuple(found.now), when="now", room=room)
+        # "What is on now?" answers like /now (a coffee break included), "what is next?" like
+        # /next (the next real sessions); a room has no breaks.
+        sessions, room, room_id = self._in_rooms(list(self.consultation.sessions), asked_rooms)
+        found = now_and_next(sessions, now, skip_breaks=True)
+        when, shown = (
+            ("next", found.next) if any(w in _NEXT for w in tokens) else ("now", found.now)
+        )
+        return Match(SESSIONS, 1.0, sessions=tuple(shown), when=when, room=room, room_id=room_id)
+
+    def _room_asked(self, tokens: list[str], content: list[int]) -> Room | None:
+        """The room of rooms.yaml a question asks the way to ("where is room 2", "où se trouve
+        la salle 2", "how do I get to the main hall"): the question names it and nothing else
+        but where and how to get there. The room whose name needs the fewest other words."""
+        if not self._room_names:
+            return None
+        asked: set[str] = set()
+        forms = [_signal(_without_clitic(word)) for word in tokens]
+        for i, form in enumerate(forms):
+            if i and forms[i - 1] in _GENERIC_SIGNALS and form in self._named_room_words:
+                asked.add(form)  # "room A": after "room", a letter is a name, not an article
+            elif form in _WAY or form in _GENERIC_SIGNALS or i not in content:
+                continue
+            elif form in self._named_room_words:
+                asked.add(form)
+            else:
+                return None  # something besides the way to a room: "wifi in room 2"
+        fits = sorted(
+            (len(named - asked), index, room)
+            for index, (room, named) in enumerate(self._room_names)
+            if asked and asked <= named
+        )
+        if not fits or (len(fits) > 1 and fits[1][0] == fits[0][0] and fits[1][2] != fits[0][2]):
+            return None  # no room, or two rooms named alike ("room 1 and room 2")
+        return fits[0][2]
 
 
 # "Où SE TROUVE la salle 2", "dónde SE ENCUENTRA", "where is it LOCATED": a verb of where

@@ -127,6 +127,7 @@ def snapshot(session: Session, consultation: Consultation) -> SessionSnapshot:
         title=dict(session.title.values),
         room=dict(session.room.values) if session.room else None,
         default_language=consultation.default_language,
+        room_id=session.room_id,
     )
 
 
@@ -146,6 +147,7 @@ def as_announced(
             start=snap.start,
             end=snap.end,
             room=Text(snap.room, snap.default_language) if snap.room else None,
+            room_id=snap.room_id,
         )
         for ident, snap in announced.items()
     )

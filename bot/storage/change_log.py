@@ -25,15 +25,19 @@ class SessionSnapshot:
     title: dict[str, str]
     room: dict[str, str] | None
     default_language: str
+    room_id: str | None = None  # the room in rooms.yaml (None: text only, or kept before it)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "start": to_iso(self.start),
             "end": to_iso(self.end),
             "title": self.title,
             "room": self.room,
             "default": self.default_language,
         }
+        if self.room_id is not None:
+            data["room_id"] = self.room_id
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SessionSnapshot:
@@ -43,6 +47,7 @@ class SessionSnapshot:
             dict(data["title"]),
             dict(data["room"]) if data.get("room") else None,
             data.get("default", "en"),
+            data.get("room_id"),
         )
 
 

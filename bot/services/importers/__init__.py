@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.services.data_reading import MAX_TITLE, SUPPORTED_LANGUAGES, Text
-from bot.services.event_data import MAX_BIO, Session, Speaker
+from bot.services.event_data import MAX_BIO, MAX_LINK, MAX_LINKS, Session, Speaker
 
 FORMATS = ("frab-json", "frab-xml", "csv", "xlsx")
 FORMAT_NAMES = {
     "frab-json": "frab/pretalx schedule JSON",
+    "frab-json2": "frab/pretalx schedule JSON, c3voc schema 2",
     "frab-xml": "frab/pretalx schedule XML",
     "csv": "CSV spreadsheet",
     "xlsx": "Excel spreadsheet",
@@ -65,6 +68,15 @@ class ImportedSession:
 
 
 @dataclass(frozen=True)
+class SourceRoom:
+    """A room as the export describes it besides its name (pretalx lists its rooms so)."""
+
+    name: str
+    capacity: int | None = None
+    description: str | None = None  # pretalx: "a description, for example directions"
+
+
+@dataclass(frozen=True)
 class Programme:
     source: Path
     format: str
@@ -80,6 +92,7 @@ class Programme:
     # The export's persons, each once, as speakers with a card (speakers.yaml); its sessions
     # name them by id.
     speakers: tuple[Speaker, ...] = ()
+    source_rooms: tuple[SourceRoom, ...] = ()
 
     @property
     def first_day(self) -> date | None:
@@ -116,6 +129,27 @@ class _Person:
     ident: str
     bio: str = ""
     organisation: str = ""
+    links: tuple[str, ...] = ()
+
+
+def web_links(candidates: Iterable[str]) -> tuple[str, ...]:
+    """The http(s) addresses among `candidates`, each once, as many as a speaker's card holds
+    (speakers.yaml refuses any other)."""
+    links: list[str] = []
+    for text in (c.strip() for c in candidates):
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # "http://[" and the like
+            continue
+        if (
+            parts.scheme in ("http", "https")
+            and parts.hostname
+            and len(text) <= MAX_LINK
+            and not any(c.isspace() for c in text)
+            and text not in links
+        ):
+            links.append(text)
+    return tuple(links[:MAX_LINKS])
 
 
 class People:
@@ -128,10 +162,16 @@ class People:
         self._ids: set[str] = set()
 
     def speaker(
-        self, name: str, key: str = "", *, bio: str = "", organisation: str = ""
+        self,
+        name: str,
+        key: str = "",
+        *,
+        bio: str = "",
+        organisation: str = "",
+        links: Iterable[str] = (),
     ) -> Speaker:
         """The speaker for a person named in a session (`key`: the export's own identifier
-        of them, if any); the first bio and organisation given count."""
+        of them, if any); the first bio, organisation and links given count."""
         name = " ".join(name.split())[:MAX_TITLE]
         key = key or "name:" + slug(name)
         person = self._by_key.get(key)
@@ -145,6 +185,7 @@ class People:
             person = self._by_key[key] = _Person(name, ident)
         person.bio = person.bio or bio.strip()
         person.organisation = person.organisation or " ".join(organisation.split())[:MAX_TITLE]
+        person.links = person.links or web_links(links)
         return Speaker(person.name, id=person.ident)
 
     def complete(
@@ -167,6 +208,7 @@ class People:
                 affiliation=self._text(person.organisation),
                 id=person.ident,
                 bio=self._text(bio),
+                links=person.links,
             )
         completed = [
             replace(
@@ -186,38 +228,23 @@ class People:
         return Text({self._language: value}, self._language) if value else None
 
 
-def detect_format(path: Path, head: bytes) -> str | None:
-    """Guess the format from the file's first bytes, then from its extension."""
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"{"):
-        return "frab-json"
-    if text.startswith(b"<"):
-        return "frab-xml"
-    suffix = path.suffix.lower()
-    return {
-        ".json": "frab-json",
-        ".xml": "frab-xml",
-        ".csv": "csv",
-        ".tsv": "csv",
-        ".xlsx": "xlsx",
-    }.get(suffix) or ("csv" if b"," in text or b";" in text else None)
-
-
 def read(path: Path, options: ImportOptions, fmt: str | None = None) -> Programme:
-    """Read `path` (format guessed when not given); raise ImportFailed naming the place."""
+    """Read `path` (format guessed when not given); raise ImportFailed naming the place, or in
+    one line what the file looks like when it is in a format no reader reads."""
+    from bot.services.importers import formats
+
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportFailed(
             [SourceProblem(path, "", f"cannot read the file ({exc.strerror})")]
         ) from None
-    fmt = fmt or detect_format(path, data[:512])
+    # A file no reader reads (a calendar, a web page, an empty file) is refused as what it is,
+    # whatever --format says.
+    detected = formats.detect(path, data)
+    fmt = fmt or detected
     if fmt is None:
-        raise ImportFailed(
-            [SourceProblem(path, "", "cannot tell the format; pass --format " + "|".join(FORMATS))]
-        )
+        raise formats.cannot_tell(path)
     if fmt == "frab-json":
         from bot.services.importers import frab_json
 

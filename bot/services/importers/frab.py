@@ -25,19 +25,24 @@ from bot.services.importers import (
 from bot.services.importers.plain_text import to_plain_text
 
 _DURATION_RE = re.compile(r"^(?:(\d+):)?(\d{1,3}):(\d{2})(?::(\d{2}))?$")
+# ISO 8601, as the c3voc schema 2 writes durations: PT45M, PT1H30M, P1DT2H.
+_ISO_DURATION_RE = re.compile(
+    r"^P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.\d+)?S)?)?$"
+)
 _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
 class RawPerson:
-    """One person of an event: the export's name and identifier, and a bio and organisation
-    where it has them (its avatar is left out: no picture is downloaded)."""
+    """One person of an event: the export's name and identifier, and a bio, organisation and
+    web links where it has them (its avatar is left out: no picture is downloaded)."""
 
     name: str
     key: str = ""  # "frab:1544", "pretalx:NQTF8Y": the same person in every event
     bio: str = ""
     organisation: str = ""
+    links: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,7 +59,14 @@ class RawEvent:
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """frab durations: '00:30', '1:30', '01:30:00', or '1:02:00' with days first."""
+    """frab durations: '00:30', '1:30', '01:30:00', or '1:02:00' with days first; or ISO 8601
+    ('PT1H30M')."""
+    iso = _ISO_DURATION_RE.match(text.strip().upper())
+    if iso:
+        parts = [int(part or 0) for part in iso.groups()]
+        return timedelta(
+            weeks=parts[0], days=parts[1], hours=parts[2], minutes=parts[3], seconds=parts[4]
+        )
     match = _DURATION_RE.match(text.strip())
     if not match:
         return None
@@ -149,7 +161,11 @@ class FrabBuilder:
             if not name:
                 continue
             speaker = self.people.speaker(
-                name, person.key, bio=person.bio, organisation=person.organisation
+                name,
+                person.key,
+                bio=person.bio,
+                organisation=person.organisation,
+                links=person.links,
             )
             if speaker not in found:
                 found.append(speaker)
@@ -267,3 +283,53 @@ def parse_day(text: str) -> date | None:
         return date.fromisoformat(text.strip()[:10])
     except ValueError:
         return None
+
+
+_ORGANISATION_KEYS = ("organisation", "organization", "affiliation", "company")
+
+
+def read_person(person: Any) -> RawPerson | None:
+    """A person of an event: a name (older exports), or an object with the name, the export's
+    identifier (pretalx code, frab id, guid), a biography, perhaps an organisation, and web
+    links (schema 2: their profiles elsewhere). An avatar is left out: the bot downloads no
+    pictures."""
+    if isinstance(person, str):
+        return RawPerson(person)
+    if not isinstance(person, dict):
+        return None
+    name = person.get("public_name") or person.get("name") or person.get("full_public_name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    key = ""
+    for name_of_id, prefix in (("code", "pretalx"), ("guid", "guid"), ("id", "frab")):
+        value = person.get(name_of_id)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            key = f"{prefix}:{value}"
+            break
+    biography = person.get("biography")
+    organisation = next(
+        (
+            str(person[k]).strip()
+            for k in _ORGANISATION_KEYS
+            if isinstance(person.get(k), str) and person[k].strip()
+        ),
+        "",
+    )
+    links = person.get("links")
+    return RawPerson(
+        name,
+        key,
+        bio=to_plain_text(biography) if isinstance(biography, str) else "",
+        organisation=organisation,
+        links=tuple(_link_urls(links)) if isinstance(links, list) else (),
+    )
+
+
+def _link_urls(links: list[Any]) -> list[str]:
+    """The addresses of a list of links: strings, or objects with a `url` (c3voc schema 2)."""
+    urls: list[str] = []
+    for link in links:
+        url = link.get("url") if isinstance(link, dict) else link
+        if isinstance(url, str):
+            urls.append(url)
+    return urls

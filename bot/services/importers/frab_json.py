@@ -1,20 +1,29 @@
-"""The frab/pretalx schedule JSON (c3voc schema), older and newer field sets."""
+"""The frab/pretalx schedule JSON (c3voc schema), older and newer field sets; files in the
+second schema are handed to `frab_schema2`."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.services.importers import ImportFailed, ImportOptions, Programme, SourceProblem
+from bot.services.importers import (
+    ImportFailed,
+    ImportOptions,
+    Programme,
+    SourceProblem,
+    SourceRoom,
+)
+from bot.services.importers.formats import schedule_schema
 from bot.services.importers.frab import (
     FrabBuilder,
     RawEvent,
-    RawPerson,
     parse_datetime,
     parse_day,
     parse_duration,
+    read_person,
     source_zone,
 )
 from bot.services.importers.plain_text import to_plain_text
@@ -48,9 +57,12 @@ def _need(value: Any, kind: type, place: str, path: Path, what: str) -> Any:
 
 
 def parse(path: Path, data: bytes, options: ImportOptions) -> Programme:
-    """Read a frab/pretalx schedule.json."""
+    """Read a frab/pretalx schedule.json, in either c3voc schema."""
     document = _decode(path, data)
-    _need(document, dict, "$", path, "an object with a 'schedule'")
+    if schedule_schema(path, document) == 2:
+        from bot.services.importers import frab_schema2
+
+        return frab_schema2.parse(path, document["schedule"], options)
     schedule = _need(document.get("schedule"), dict, "$.schedule", path, "a 'schedule' object")
     conference = _need(
         schedule.get("conference"),
@@ -95,13 +107,34 @@ def parse(path: Path, data: bytes, options: ImportOptions) -> Programme:
                     continue
                 builder.add(_raw_event(event, place, day_date, day_start, str(room_name)))
     title = conference.get("title")
-    return builder.finish(str(title) if title else None, str(zone_name) if zone_name else None)
+    programme = builder.finish(
+        str(title) if title else None, str(zone_name) if zone_name else None
+    )
+    return replace(programme, source_rooms=_rooms(conference.get("rooms")))
+
+
+def _rooms(listed: Any) -> tuple[SourceRoom, ...]:
+    """pretalx's list of rooms: each one's capacity and description (directions), when given."""
+    rooms = []
+    for item in listed if isinstance(listed, list) else ():
+        if not isinstance(item, dict) or not str(item.get("name") or "").strip():
+            continue
+        capacity = item.get("capacity")
+        description = to_plain_text(str(item.get("description") or ""))
+        rooms.append(
+            SourceRoom(
+                str(item["name"]).strip(),
+                capacity if isinstance(capacity, int) and not isinstance(capacity, bool) else None,
+                description or None,
+            )
+        )
+    return tuple(rooms)
 
 
 def _raw_event(
     event: dict[str, Any], place: str, day: date, day_start: datetime | None, room: str
 ) -> RawEvent:
-    persons = [p for p in map(_person, event.get("persons") or []) if p is not None]
+    persons = [p for p in map(read_person, event.get("persons") or []) if p is not None]
     values = {key: value for key, value in event.items() if not isinstance(value, dict | list)}
     return RawEvent(
         place=place,
@@ -115,38 +148,3 @@ def _raw_event(
 
 
 # Where exports keep a person's organisation, when they do (the c3voc schemas do not).
-_ORGANISATION_KEYS = ("organisation", "organization", "affiliation", "company")
-
-
-def _person(person: Any) -> RawPerson | None:
-    """A person of an event: a name (older exports), or an object with the name, the export's
-    identifier (pretalx code, frab id, guid), a biography and perhaps an organisation. An
-    avatar is left out: the bot downloads no pictures."""
-    if isinstance(person, str):
-        return RawPerson(person)
-    if not isinstance(person, dict):
-        return None
-    name = person.get("public_name") or person.get("name") or person.get("full_public_name")
-    if not isinstance(name, str) or not name.strip():
-        return None
-    key = ""
-    for field, prefix in (("code", "pretalx"), ("guid", "guid"), ("id", "frab")):
-        value = person.get(field)
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-            key = f"{prefix}:{value}"
-            break
-    biography = person.get("biography")
-    organisation = next(
-        (
-            str(person[k]).strip()
-            for k in _ORGANISATION_KEYS
-            if isinstance(person.get(k), str) and person[k].strip()
-        ),
-        "",
-    )
-    return RawPerson(
-        name,
-        key,
-        bio=to_plain_text(biography) if isinstance(biography, str) else "",
-        organisation=organisation,
-    )

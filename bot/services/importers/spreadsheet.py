@@ -22,6 +22,7 @@ from bot.services.importers import (
     SourceProblem,
     slug,
 )
+from bot.services.importers.formats import other_tools_sheet
 from bot.services.importers.plain_text import to_plain_text
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
@@ -196,6 +197,9 @@ class _Reader:
         known = set(TEMPLATE_HEADER) | {
             f"{column}_{lang}" for column in _TEXT_COLUMNS for lang in SUPPORTED_LANGUAGES
         }
+        elsewhere = other_tools_sheet(self.path, [_cell_text(c) for c in cells], known)
+        if elsewhere is not None:
+            raise elsewhere
         for name in names:
             if name and name not in known:
                 self.warnings.append(f"{self.path}: column '{name}' is not used")
