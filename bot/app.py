@@ -24,7 +24,6 @@ from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.delivery import SendMeter
-from bot.services.documents import Documents
 from bot.services.encoder import Encoder, load_encoder
 from bot.services.event_data import EventData
 from bot.services.feedback import Feedback
@@ -35,24 +34,21 @@ from bot.services.matcher import Matchers
 from bot.services.people import People
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
-from bot.services.rooms import RoomPhotos
 from bot.services.signups import Signups
-from bot.services.speakers import SpeakerPhotos
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
+from bot.services.uploads import Uploads
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.database import Database
-from bot.storage.document_files import DocumentFileStore
 from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
-from bot.storage.photos import PhotoStore
 from bot.storage.signups import SignupStore
-from bot.storage.speaker_photos import SpeakerPhotoStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
+from bot.storage.uploads import UploadStore
 from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.transport import DeliveryAwareRequest
@@ -151,11 +147,7 @@ def build_application(
             ),
             inbox=Inbox(InboxStore(database.connection), clock),
             signups=signups,
-            speaker_photos=SpeakerPhotos(SpeakerPhotoStore(database.connection), clock),
-            room_photos=RoomPhotos(PhotoStore(database.connection), clock),
-            documents=Documents(
-                DocumentFileStore(database.connection), clock, caching=not config.console
-            ),
+            uploads=Uploads(UploadStore(database.connection), clock, caching=not config.console),
         )
         await publish_commands(application)
         await start_delivery(application)

@@ -12,7 +12,6 @@ from bot.config import Config
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
 from bot.services.delivery import Delivery
-from bot.services.documents import Documents
 from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
@@ -21,11 +20,10 @@ from bot.services.inbox import Inbox
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
-from bot.services.rooms import RoomPhotos
 from bot.services.signups import Signups
-from bot.services.speakers import SpeakerPhotos
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
+from bot.services.uploads import Uploads
 from bot.storage.database import Database
 
 
@@ -49,9 +47,7 @@ class Services:
     understanding: Understanding
     inbox: Inbox
     signups: Signups
-    speaker_photos: SpeakerPhotos
-    room_photos: RoomPhotos
-    documents: Documents
+    uploads: Uploads
 
     @property
     def events(self) -> EventData:

@@ -437,4 +437,4 @@ async def test_the_console_chat_shows_and_saves_documents(tmp_path: Path) -> Non
     assert text.count("📎 concept-note.pdf") == 2
     # The console's Telegram is a fake: none of its file_ids is kept for the real bot.
     with sqlite3.connect(config.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM document_files").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM uploaded_files").fetchone() == (0,)

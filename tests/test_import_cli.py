@@ -165,3 +165,32 @@ def test_importing_into_the_bot_s_data_asks_the_running_bot_to_reload(
     assert run(CONGRESS, "--consultation", "democon", "--adjust-dates", "--no-reload") == 0
     assert "picks the new programme up on its next reload" in capsys.readouterr().out
     assert not (tmp_path / "var" / "reload-request").exists()
+
+
+def test_reimporting_keeps_what_organisers_added_to_sessions(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Documents, seats and sign-ups are not in a pretalx export: an organiser adds them to
+    sessions.yaml, and importing the export again must not drop them."""
+    assert run(PRETALX, "--consultation", "democon", "--data", data_dir) == 0
+    directory = data_dir / "democon"
+    (directory / "agenda.pdf").write_bytes(b"%PDF-1.4 agenda")
+    path = directory / "sessions.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = "- id: e-25\n"
+    assert first in text
+    text = text.replace(
+        first,
+        first
+        + "  capacity: 30\n  signup: true\n  documents:\n"
+        + "  - {id: e25-slides, title: Slides, kind: slides, url: https://example.org/s}\n"
+        + "  - {id: e25-agenda, title: Agenda, file: agenda.pdf}\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    assert run(PRETALX, "--consultation", "democon", "--data", data_dir) == 0
+    capsys.readouterr()
+    session = load_event_data(data_dir).consultations["democon"].session("e-25")
+    assert session is not None
+    assert (session.capacity, session.signup) == (30, True)
+    assert [d.id for d in session.documents] == ["e25-slides", "e25-agenda"]
+    assert session.documents[1].file == directory / "agenda.pdf"

@@ -3,13 +3,10 @@ is sent from the chat (uploaded once, then by its file_id), an address opens in 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
@@ -17,9 +14,9 @@ from bot.handlers.agenda import card_part
 from bot.handlers.common import callback_parts, out_of_date, page_buttons, required_id, show
 from bot.handlers.consultation import need_consultation, open_consultation
 from bot.handlers.formatting import clock_time, esc, session_line, shorten, when
+from bot.handlers.uploads import send_file
 from bot.i18n import N_, _, current_language
 from bot.services.documents import (
-    DocumentUnavailable,
     Placed,
     find_document,
     sessions_with_documents,
@@ -126,11 +123,8 @@ async def send_button(update: Update, context: BotContext) -> None:
     if consultation is None or placed is None or placed.document.file is None:
         await query.answer(_("This document is no longer available."), show_alert=True)
         return
-    documents = context.services.documents
-    document = placed.document
-    try:
-        to_send = await documents.file_to_send(consultation, document)
-    except DocumentUnavailable:
+    document, file = placed.document, placed.document.file
+    if not file.is_file():
         logger.warning("Document %s of %s: its file is missing", document.id, consultation.id)
         await query.answer(
             _("Sorry, this document cannot be sent right now. Please try again later."),
@@ -138,27 +132,7 @@ async def send_button(update: Update, context: BotContext) -> None:
         )
         return
     await query.answer()
-    caption = _caption(placed)
-    if to_send.file_id is not None:
-        try:
-            await context.bot.send_document(
-                chat.id, to_send.file_id, caption=caption, parse_mode=ParseMode.HTML
-            )
-            return
-        except BadRequest:
-            # Another bot's file_id (a new token), or one Telegram forgot: upload it again.
-            logger.info("Document %s: file_id refused, uploading the file again", document.id)
-            await documents.refused(consultation, document)
-    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
-    content = await asyncio.to_thread(to_send.path.read_bytes)
-    sent = await context.bot.send_document(
-        chat.id,
-        InputFile(content, filename=to_send.path.name, attach=True),
-        caption=caption,
-        parse_mode=ParseMode.HTML,
-    )
-    if sent.document is not None:
-        await documents.uploaded(consultation, document, to_send, sent.document.file_id)
+    await send_file(context, chat.id, file, "document", _caption(placed))
 
 
 def _caption(placed: Placed) -> str:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, required_id, show
@@ -22,6 +20,7 @@ from bot.handlers.formatting import (
     time_range,
     zone_note,
 )
+from bot.handlers.uploads import send_file
 from bot.i18n import _, current_language, isolate, ngettext
 from bot.services.event_data import Consultation, Room, Session
 from bot.services.rooms import on_in, sessions_in
@@ -105,37 +104,12 @@ def room_card(room: Room, consultation: Consultation, now: datetime) -> str:
 
 
 async def send_room_map(context: BotContext, chat_id: int, room: Room) -> None:
-    """The room's map as a photo: uploaded the first time, then sent by the file_id Telegram
-    gave it. A map that cannot be read (removed since the data was loaded) is left out."""
-    picture = room.map
-    if picture is None:
+    """The room's map as a photo (uploaded once, then sent by file_id); a map that cannot be
+    read (removed since the data was loaded) is left out."""
+    if room.map is None:
         return
-    photos = context.services.room_photos
     caption = "🗺 " + esc(isolate(room.name.get(current_language())))
-    known = await photos.file_id(picture)
-    if known is not None:
-        try:
-            await context.bot.send_photo(
-                chat_id, known, caption=caption, parse_mode=ParseMode.HTML
-            )
-            return
-        except BadRequest as exc:
-            if "file" not in exc.message.lower():
-                raise
-            await photos.refused(picture, known)
-    try:
-        content = await photos.content(picture)
-    except OSError:
-        logger.warning("Room %s: its map could not be read; sent without it", room.id)
-        return
-    sent = await context.bot.send_photo(
-        chat_id,
-        InputFile(content, filename=picture.path.name),
-        caption=caption,
-        parse_mode=ParseMode.HTML,
-    )
-    if sent.photo:
-        await photos.uploaded(picture, sent.photo[-1].file_id)
+    await send_file(context, chat_id, room.map.path, "photo", caption)
 
 
 async def send_room(

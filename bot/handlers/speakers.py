@@ -7,8 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
@@ -22,6 +21,7 @@ from bot.handlers.formatting import (
     time_range,
     zone_note,
 )
+from bot.handlers.uploads import send_file
 from bot.i18n import _, current_language, isolate
 from bot.services.event_data import Consultation, Session, Speaker
 from bot.services.speakers import alphabetical, spans_days
@@ -126,38 +126,12 @@ async def send_speaker(
 
 
 async def _send_photo(update: Update, context: BotContext, speaker: Speaker) -> bool:
-    """Send the speaker's photo: by the file_id Telegram gave it before, else uploaded (and
-    its file_id kept). False when the photo cannot be read any more."""
+    """Send the speaker's photo (uploaded once, then by file_id); False when it cannot be read."""
     chat = update.effective_chat
     if chat is None or speaker.photo is None:
         return False
-    photos = context.services.speaker_photos
     caption = f"<b>{esc(isolate(speaker.name))}</b>"
-    try:
-        digest = await photos.digest(speaker.photo)
-        known = await photos.file_id(digest)
-        if known is not None:
-            try:
-                await context.bot.send_photo(chat.id, known, caption=caption, parse_mode="HTML")
-                return True
-            except BadRequest:
-                # Not a file_id this bot can send (the token changed, say): upload it again.
-                logger.info("Speaker %s: the kept photo file_id was refused", speaker.id)
-                await photos.refused(digest, known)
-        content = await photos.read(speaker.photo)
-    except OSError:
-        # Removed or unreadable since the data was loaded: the card goes without it.
-        logger.warning("Speaker %s: the photo cannot be read", speaker.id)
-        return False
-    sent = await context.bot.send_photo(
-        chat.id,
-        InputFile(content, filename=speaker.photo.name),
-        caption=caption,
-        parse_mode="HTML",
-    )
-    if sent.photo:
-        await photos.sent(digest, sent.photo[-1].file_id)
-    return True
+    return await send_file(context, chat.id, speaker.photo, "photo", caption)
 
 
 async def answer_with_speakers(

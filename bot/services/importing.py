@@ -37,6 +37,7 @@ from bot.services.data_reading import MAX_TEXT, EventDataError, Text
 from bot.services.event_data import (
     FILES,
     Consultation,
+    Document,
     Room,
     Session,
     Speaker,
@@ -171,7 +172,7 @@ def plan_import(
     rooms, new_rooms, placed = place_in_rooms(current, programme)
     sessions = tuple(
         sorted(
-            (_with_speakers(s, by_id) for s in placed),
+            (_with_speakers(_kept(s, current), by_id) for s in placed),
             key=lambda s: (s.start, s.end, s.id),
         )
     )
@@ -211,6 +212,15 @@ def plan_import(
         idle_speakers=[s.id for s in speakers if s.id and s.id not in named],
         new_rooms=new_rooms,
     )
+
+
+def _kept(session: Session, current: Consultation) -> Session:
+    """The imported session with what organisers added to it in sessions.yaml and no export
+    carries: its seats, sign-ups and documents."""
+    old = current.session(session.id)
+    if old is None:
+        return session
+    return replace(session, capacity=old.capacity, signup=old.signup, documents=old.documents)
 
 
 def _with_speakers(session: Session, by_id: dict[str | None, Speaker]) -> Session:
@@ -348,7 +358,7 @@ def _local(moment: datetime, consultation: Consultation) -> str:
     return moment.astimezone(consultation.timezone).strftime("%Y-%m-%dT%H:%M")
 
 
-def session_entry(session: Session, consultation: Consultation) -> dict[str, Any]:
+def session_entry(session: Session, consultation: Consultation, directory: Path) -> dict[str, Any]:
     """One session as it is written in sessions.yaml (docs/data-format.md)."""
     entry: dict[str, Any] = {"id": session.id, "title": _text(session.title)}
     if session.description:
@@ -364,17 +374,30 @@ def session_entry(session: Session, consultation: Consultation) -> dict[str, Any
     if session.kind != "other":
         entry["kind"] = session.kind
     if session.speakers:
-        entry["speakers"] = [
-            s.id
-            if s.id is not None
-            else {
-                "name": s.name,
-                **({"affiliation": _text(s.affiliation)} if s.affiliation else {}),
-            }
-            for s in session.speakers
-        ]
+        entry["speakers"] = [_speaker_named(s) for s in session.speakers]
     if session.interpretation:
         entry["interpretation"] = list(session.interpretation)
+    if session.capacity is not None:
+        entry["capacity"] = session.capacity
+    if session.signup:
+        entry["signup"] = True
+    if session.documents:
+        entry["documents"] = [_document_entry(d, directory) for d in session.documents]
+    return entry
+
+
+def _document_entry(document: Document, directory: Path) -> dict[str, Any]:
+    """A session's document as written in sessions.yaml."""
+    entry: dict[str, Any] = {"id": document.id, "title": _text(document.title)}
+    if document.kind != "other":
+        entry["kind"] = document.kind
+    if document.url is not None:
+        entry["url"] = document.url
+    if document.file is not None:
+        try:
+            entry["file"] = document.file.relative_to(directory).as_posix()
+        except ValueError:  # not under the directory: the check would refuse it anyway
+            entry["file"] = document.file.as_posix()
     return entry
 
 
@@ -388,12 +411,17 @@ def _speaker_named(speaker: Speaker) -> str | dict[str, Any]:
     return entry
 
 
-def render_sessions(consultation: Consultation, source: Path | None = None) -> str:
-    """sessions.yaml for the consultation's sessions."""
+def render_sessions(
+    consultation: Consultation, directory: Path, source: Path | None = None
+) -> str:
+    """sessions.yaml for the consultation's sessions (files named relative to `directory`)."""
     header = f"# Imported from {source.name} by `python -m bot import`.\n" if source else ""
-    header += "# Re-importing replaces this file; edit the source and import again.\n"
+    header += (
+        "# Re-importing rewrites this file from the export; each session keeps its capacity,\n"
+        "# signup and documents written here. Edit the rest in the source and import again.\n"
+    )
     body = yaml.dump(
-        {"sessions": [session_entry(s, consultation) for s in consultation.sessions]},
+        {"sessions": [session_entry(s, consultation, directory) for s in consultation.sessions]},
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
@@ -543,7 +571,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def apply_import(plan: ImportPlan) -> Consultation:
     """Write the planned files after checking they load back as the planned programme."""
-    sessions_text = render_sessions(plan.updated, plan.programme.source)
+    sessions_text = render_sessions(plan.updated, plan.directory, plan.programme.source)
     consultation_text = render_consultation(plan)
     speakers_text = (
         render_speakers(plan.updated, plan.directory, plan.programme.source)

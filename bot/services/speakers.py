@@ -3,19 +3,14 @@ order (/speakers), and their photos, sent to Telegram once and then by its file_
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
-from bot.clock import Clock
 from bot.services.event_data import Consultation, Speaker
-from bot.storage.speaker_photos import SpeakerPhotoStore
 
 # "Who is X" in the four languages, written without accents as `fold` leaves them ("quien",
 # "¿quién es X?"), with the spoken Arabic "مين".
@@ -142,39 +137,3 @@ def alphabetical(consultation: Consultation) -> list[Speaker]:
 def spans_days(consultation: Consultation, speaker: Speaker) -> bool:
     """Whether the speaker's sessions fall on more than one day of the consultation."""
     return len({consultation.day_of(s.start) for s in consultation.sessions_of(speaker)}) > 1
-
-
-class SpeakerPhotos:
-    """Speakers' photos: read from the data directory the first time, then sent by the file_id
-    Telegram gave them, kept in the database by the photo's content (a changed photo is sent
-    anew)."""
-
-    def __init__(self, store: SpeakerPhotoStore, clock: Clock) -> None:
-        self._store = store
-        self._clock = clock
-        # Digests by (path, size, modification time): a photo is hashed once, not per card.
-        self._digests: dict[tuple[Path, int, int], str] = {}
-
-    async def digest(self, photo: Path) -> str:
-        stat = await asyncio.to_thread(photo.stat)
-        key = (photo, stat.st_size, stat.st_mtime_ns)
-        found = self._digests.get(key)
-        if found is None:
-            content = await asyncio.to_thread(photo.read_bytes)
-            found = hashlib.sha256(content).hexdigest()
-            self._digests[key] = found
-        return found
-
-    async def read(self, photo: Path) -> bytes:
-        return await asyncio.to_thread(photo.read_bytes)
-
-    async def file_id(self, digest: str) -> str | None:
-        """The file_id Telegram gave this photo, if it was sent before."""
-        return await self._store.file_id(digest)
-
-    async def sent(self, digest: str, file_id: str) -> None:
-        await self._store.remember(digest, file_id, self._clock.now())
-
-    async def refused(self, digest: str, file_id: str) -> None:
-        """Telegram no longer knows the file_id (another bot, say): the photo is sent anew."""
-        await self._store.forget(digest, file_id)

@@ -1,4 +1,4 @@
-"""Telegram's file_id for each picture the bot uploaded, so it is uploaded once."""
+"""Telegram's file_id for each file the bot uploaded from the data directory, by its content."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import aiosqlite
 
 from bot.storage.database import to_iso
 
-_GET = "SELECT file_id FROM photo_file_ids WHERE digest = ?"
+_GET = "SELECT file_id FROM uploaded_files WHERE digest = ?"
 _SET = """
-INSERT INTO photo_file_ids (digest, file_id, uploaded_at) VALUES (?, ?, ?)
+INSERT INTO uploaded_files (digest, file_id, uploaded_at) VALUES (?, ?, ?)
 ON CONFLICT(digest) DO UPDATE SET file_id = excluded.file_id, uploaded_at = excluded.uploaded_at
 """
-_FORGET = "DELETE FROM photo_file_ids WHERE digest = ? AND file_id = ?"
+_FORGET = "DELETE FROM uploaded_files WHERE digest = ? AND file_id = ?"
 
 
-class PhotoStore:
+class UploadStore:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
 
