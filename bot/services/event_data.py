@@ -933,21 +933,7 @@ def _load_sessions(
 def _parse_signup(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[int | None, bool]:
     """A session's `capacity` (a positive number of seats) and `signup` (true: delegates sign
     up for a seat, which needs a capacity)."""
-    capacity = item.get("capacity")
-    if capacity is not None and (
-        isinstance(capacity, bool)
-        or not isinstance(capacity, int)
-        or not 0 < capacity <= MAX_CAPACITY
-    ):
-        chk.problem(
-            chk.line_of(item, "capacity"),
-            place,
-            N_("'{key}' must be a whole number of seats from 1 to {limit}, not {value}"),
-            key="capacity",
-            limit=MAX_CAPACITY,
-            value=repr(capacity),
-        )
-        capacity = None
+    capacity = _capacity(chk, item, place)
     signup = item.get("signup", False)
     if not isinstance(signup, bool):
         chk.problem(
