@@ -264,7 +264,8 @@ async def run(delegates: int, window: float, seed: int) -> None:
         f"exactly once per delegate: {len(rows) == delegates == respondents}"
     )
     print(
-        f"results at the end: {dict(sorted(counts.items()))}; expected {dict(sorted(wanted.items()))}; "
+        f"results at the end: {dict(sorted(counts.items()))}; "
+        f"expected {dict(sorted(wanted.items()))}; "
         f"each delegate's last choice kept: {by_user == expected}"
     )
     print(

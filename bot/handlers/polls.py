@@ -741,13 +741,14 @@ async def answer_button(update: Update, context: BotContext) -> None:
             raise NotSentTo("")
         if parts[2] == "d" and len(parts) == 3:
             poll, changed = await polls.submit(poll_id, profile.user_id)
+            standing = None
             thanks = _("Thank you: your answer is counted.")
         else:
             option = parse_id(parts[2])
             ticked = None if len(parts) == 3 else {"1": True, "0": False}.get(parts[3])
             if option is None or (len(parts) == 4 and ticked is None):
                 raise NotSentTo("")
-            poll, changed = await polls.answer(poll_id, profile.user_id, option, ticked)
+            poll, changed, standing = await polls.answer(poll_id, profile.user_id, option, ticked)
             thanks = "" if ticked is not None else _("Thank you: your answer is counted.")
     except PollClosed:
         await query.answer(
@@ -761,16 +762,19 @@ async def answer_button(update: Update, context: BotContext) -> None:
         return
     await query.answer(thanks)
     if changed:  # a repeated tap (a double tap, taps arriving at once) shows nothing new
-        await _show_to_delegate(update, context, poll.id)
+        await _show_to_delegate(update, context, poll.id, standing)
 
 
-async def _show_to_delegate(update: Update, context: BotContext, poll_id: int) -> None:
+async def _show_to_delegate(
+    update: Update, context: BotContext, poll_id: int, standing: Standing | None = None
+) -> None:
     assert context.profile is not None
     services = context.services
-    poll = await services.polls.store.get(poll_id)
+    poll = await services.polls.get(poll_id)
     if poll is None:
         return
-    standing = await services.polls.standing(poll_id, context.profile.user_id)
+    if standing is None:
+        standing = await services.polls.standing(poll_id, context.profile.user_id)
     rendered = await poll_message(services, poll, standing, current_language())
     await show(update, context, rendered.text, rendered.markup)
 
@@ -797,7 +801,7 @@ async def remember_poll_message(services: Services, item: OutboxItem, message: M
 async def show_final_results(services: Services, bot: Bot, item: OutboxItem) -> Outcome:
     """The poll closed: the delegate's message shows the final results, in their language."""
     poll_id, user_id = int(item.payload["poll"]), int(item.payload["user"])
-    poll = await services.polls.store.get(poll_id)
+    poll = await services.polls.get(poll_id)
     standing = await services.polls.standing(poll_id, user_id)
     user = await services.people.get(user_id)
     if poll is None or user is None or not standing.sent:

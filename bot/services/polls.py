@@ -217,6 +217,9 @@ class Polls:
         self._clock = clock
         self._events = events
         self._awaiting: dict[int, Awaited] = {}
+        # Polls once opened: their texts no longer change, and only close() changes their state
+        # (this process is the only one that writes them). A burst of answers reads none again.
+        self._opened: dict[int, PollRecord] = {}
         # Called with a poll that just opened with a closing time (the handlers schedule it).
         self.on_open: list[Callable[[PollRecord], None]] = []
 
@@ -227,6 +230,16 @@ class Polls:
                 self._awaiting[record.created_by] = Awaited(
                     record.id, record.awaiting, record.awaiting_until
                 )
+
+    async def get(self, poll_id: int) -> PollRecord | None:
+        """The poll (one opened or closed read once, then kept)."""
+        kept = self._opened.get(poll_id)
+        if kept is not None:
+            return kept
+        poll = await self.store.get(poll_id)
+        if poll is not None and poll.state != DRAFT:
+            self._opened[poll_id] = poll
+        return poll
 
     # --- who may ---------------------------------------------------------------------------
 
@@ -399,6 +412,7 @@ class Polls:
                 )
             )
         closed = await self.store.close(poll_id, rows, now)
+        self._opened.pop(poll_id, None)
         if closed:
             logger.info("Poll %d closed", poll_id)
         return closed
@@ -420,22 +434,26 @@ class Polls:
 
     async def answer(
         self, poll_id: int, user_id: int, option: int, ticked: bool | None = None
-    ) -> tuple[PollRecord, bool]:
+    ) -> tuple[PollRecord, bool, Standing]:
         """One tap: the option chosen (single choice, scale: instead of the previous one, and
         `ticked` None; multiple choice: `ticked` says whether it is ticked now, so that a
-        repeated tap changes nothing). Counted once, however often it arrives."""
-        poll = await self.store.get(poll_id)
+        repeated tap changes nothing). Counted once, however often it arrives. Returns the poll,
+        whether the tap changed anything, and the delegate's answer now."""
+        poll = await self.get(poll_id)
         if poll is None or (ticked is None) == (poll.kind == MULTIPLE):
             raise NotSentTo(str(poll_id))
         if not 0 <= option < poll.option_count:
             raise NotSentTo(NO_SUCH_OPTION)
         chosen = True if ticked is None else ticked
-        outcome = await self.store.answer(poll_id, user_id, option, chosen, self._clock.now())
-        return await self._answered(poll, outcome)
+        outcome, answered, options = await self.store.answer(
+            poll_id, user_id, option, chosen, self._clock.now()
+        )
+        poll, changed = await self._answered(poll, outcome)
+        return poll, changed, Standing(True, answered, options)
 
     async def submit(self, poll_id: int, user_id: int) -> tuple[PollRecord, bool]:
         """Multiple choice: "Done"."""
-        poll = await self.store.get(poll_id)
+        poll = await self.get(poll_id)
         if poll is None or poll.kind != MULTIPLE:
             raise NotSentTo(str(poll_id))
         return await self._answered(poll, await self.store.submit(poll_id, user_id))
@@ -445,7 +463,8 @@ class Polls:
         if outcome in (COUNTED, UNCHANGED):
             return poll, outcome == COUNTED
         if outcome == POLL_CLOSED:
-            fresh = await self.store.get(poll.id)
+            self._opened.pop(poll.id, None)  # closed meanwhile (another way than close())
+            fresh = await self.get(poll.id)
             raise PollClosed(str(poll.id)) if fresh and fresh.state == CLOSED else NotSentTo("")
         raise NotSentTo(str(poll.id))
 
@@ -458,7 +477,7 @@ class Polls:
 
     async def for_delivery(self, poll_id: int) -> PollRecord | None:
         """The poll while it is open (a row rendered after it closed is not sent)."""
-        poll = await self.store.get(poll_id)
+        poll = await self.get(poll_id)
         return poll if poll is not None and poll.state == OPEN else None
 
     async def delivered(self, poll_id: int, user_id: int, message_id: int) -> None:

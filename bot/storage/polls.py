@@ -117,13 +117,14 @@ _SUBMIT = """
 UPDATE poll_recipients SET answered = 1 WHERE poll_id = ? AND user_id = ? AND answered = 0
 """
 _CHOICES = "SELECT option FROM poll_answers WHERE poll_id = ? AND user_id = ? ORDER BY option"
-_COUNTS = """
-SELECT a.option, COUNT(*) FROM poll_answers a
+# One statement (read on every answer of a burst): the recipients and respondents first, as
+# option -1, then the count of each option among those who answered.
+_TALLY = """
+SELECT -1, COUNT(*), COALESCE(SUM(answered), 0) FROM poll_recipients WHERE poll_id = ?1
+UNION ALL
+SELECT a.option, COUNT(*), 0 FROM poll_answers a
 JOIN poll_recipients r ON r.poll_id = a.poll_id AND r.user_id = a.user_id
-WHERE a.poll_id = ? AND r.answered = 1 GROUP BY a.option
-"""
-_RESPONDENTS = """
-SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM poll_recipients WHERE poll_id = ?
+WHERE a.poll_id = ?1 AND r.answered = 1 GROUP BY a.option
 """
 _SET_MESSAGE = "UPDATE poll_recipients SET message_id = ? WHERE poll_id = ? AND user_id = ?"
 _MESSAGES = """
@@ -285,9 +286,10 @@ class PollStore:
 
     async def answer(
         self, poll_id: int, user_id: int, option: int, chosen: bool, now: datetime
-    ) -> str:
+    ) -> tuple[str, bool, frozenset[int]]:
         """Choose (or, multiple choice, unchoose) one option, in one transaction: a single
-        choice or a scale keeps only the latest option; the key counts each option once."""
+        choice or a scale keeps only the latest option; the key counts each option once.
+        Returns what it did, and whether the delegate has answered and their options now."""
 
         def work(db: sqlite3.Connection) -> str:
             poll = db.execute(_STATE, (poll_id,)).fetchone()
@@ -306,7 +308,15 @@ class PollStore:
             db.execute(_MARK_ANSWERED, (poll_id, user_id))
             return COUNTED if cleared or added else UNCHANGED
 
-        return await in_transaction(self._db, work)
+        def answered(db: sqlite3.Connection) -> tuple[str, bool, frozenset[int]]:
+            outcome = work(db)
+            if outcome not in (COUNTED, UNCHANGED):
+                return outcome, False, frozenset()
+            row = db.execute(_IS_RECIPIENT, (poll_id, user_id)).fetchone()
+            chosen = frozenset(r[0] for r in db.execute(_CHOICES, (poll_id, user_id)))
+            return outcome, bool(row and row[0]), chosen
+
+        return await in_transaction(self._db, answered)
 
     async def submit(self, poll_id: int, user_id: int) -> str:
         """Multiple choice: the delegate is done (their choices count from now)."""
@@ -331,11 +341,11 @@ class PollStore:
         return row is not None, bool(row and row[0]), chosen
 
     async def tally(self, poll_id: int) -> Tally:
-        async with self._db.execute(_COUNTS, (poll_id,)) as cursor:
-            counts = {row[0]: row[1] for row in await cursor.fetchall()}
-        async with self._db.execute(_RESPONDENTS, (poll_id,)) as cursor:
-            row = await cursor.fetchone()
-        recipients, respondents = (row[0], row[1]) if row else (0, 0)
+        async with self._db.execute(_TALLY, (poll_id,)) as cursor:
+            rows = await cursor.fetchall()
+        counts = {row[0]: row[1] for row in rows if row[0] >= 0}
+        totals = [(row[1], row[2]) for row in rows if row[0] < 0]
+        recipients, respondents = totals[0] if totals else (0, 0)
         return Tally(counts, respondents, recipients)
 
     async def set_message(self, poll_id: int, user_id: int, message_id: int) -> None:
