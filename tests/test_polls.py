@@ -8,11 +8,31 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import datetime
+from pathlib import Path
 
+import pytest
+from openpyxl import load_workbook
+
+from bot.__main__ import main
+from bot.clock import ManualClock
 from bot.fakeapi import FakeMessage
 from bot.services.polls import POLL, OrganisersAndStars, subject_of
 from bot.storage.polls import OPEN
-from tests.conftest import GENEVA_ID, MODERATOR_ID, ORGANISER_ID, Chat, Harness, sample_events
+from tests.conftest import (
+    GENEVA,
+    GENEVA_ID,
+    MODERATOR_ID,
+    ORGANISER_ID,
+    ROOT,
+    Chat,
+    Harness,
+    build_harness,
+    make_config,
+    sample_events,
+    started,
+)
+from tests.process_support import key_file
 
 SESSION = "opening"  # on at the harness's time (10:15, first day)
 FR, AR, ES, EN, LATE = 2001, 2002, 2003, 2004, 2005
@@ -333,3 +353,43 @@ def job_context(harness: Harness, job: object) -> object:
     from telegram.ext import CallbackContext
 
     return CallbackContext.from_job(job, harness.app)  # type: ignore[arg-type]
+
+
+def test_the_command_line_exports_counts_per_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m bot export polls`: one row per option with its count, in XLSX, headed in the
+    language asked; no delegate named."""
+    clock = ManualClock(datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA))
+
+    async def poll_answered() -> None:
+        async with started(build_harness(make_config(tmp_path), clock)) as harness:
+            chats = await audience(harness)
+            olga = await chair(harness)
+            await compose(harness, olga, "Scale 1–5", "How useful was this session?")
+            await olga.press("Open the poll")
+            await deliver(harness)
+            for user, point in ((FR, 4), (AR, 4), (ES, 2)):
+                chat = chats[user]
+                await chat.press_data(poll_messages(chat)[-1].message_id, f"pa:1:{point}")
+
+    asyncio.run(poll_answered())
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
+    monkeypatch.setenv("DATA_DIR", str(ROOT / "data"))
+    monkeypatch.setenv("ANONYMITY_KEY_FILE", str(key_file(tmp_path)))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    out = tmp_path / "polls.xlsx"
+    assert main(["export", "polls", "--consultation", GENEVA_ID, "--out", str(out)]) == 0
+    assert "5 rows written" in capsys.readouterr().out
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0][:6] == ["Poll", "Session", "Question", "Kind", "Option", "Answers"]
+    assert [(row[4], row[5]) for row in rows[1:]] == [
+        ("1", 0),
+        ("2", 0),
+        ("3", 1),
+        ("4", 0),
+        ("5", 2),
+    ]
+    assert all(row[7] == 3 and row[8] == 4 for row in rows[1:])  # respondents, sent to
