@@ -16,6 +16,7 @@ from bot.context import BotApplication, BotContext, Services
 from bot.handlers import register
 from bot.handlers.broadcast import start_broadcasts
 from bot.handlers.outbox import MeteredSends
+from bot.handlers.polls import start_polls
 from bot.handlers.reminders import build_delivery, start_delivery
 from bot.handlers.start import command_menu
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
@@ -32,6 +33,7 @@ from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
 from bot.services.people import People
+from bot.services.polls import OrganisersAndStars, Polls
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
 from bot.services.signups import Signups
@@ -45,6 +47,7 @@ from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.polls import PollStore
 from bot.storage.signups import SignupStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
@@ -111,6 +114,15 @@ def build_application(
         signups = Signups(SignupStore(database.connection), clock, lambda: programme.current)
         reloader.after_swap.append(signups.settle)
         people.before_forget.append(signups.forget)
+        # Who chairs a session and who its audience is: the one place to wire them (the
+        # session chairs' service replaces OrganisersAndStars here).
+        session_roles = OrganisersAndStars(
+            people, BookmarkStore(database.connection), console=config.console
+        )
+        polls = Polls(
+            PollStore(database.connection), session_roles, clock, lambda: programme.current
+        )
+        people.before_forget.append(polls.forget)
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -148,12 +160,14 @@ def build_application(
             inbox=Inbox(InboxStore(database.connection), clock),
             signups=signups,
             uploads=Uploads(UploadStore(database.connection), clock, caching=not config.console),
+            polls=polls,
         )
         await publish_commands(application)
         await start_delivery(application)
         # A session removed, or its capacity raised, while the bot was down.
         await signups.settle(programme.current)
         await start_broadcasts(application)
+        await start_polls(application)
         services: Services = application.bot_data["services"]
 
         async def indexed(consultation_id: str) -> tuple[tuple[str, str, str], ...]:

@@ -18,6 +18,7 @@ from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
 from bot.services.people import People, Profile
+from bot.services.polls import Polls
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
 from bot.services.signups import Signups
@@ -48,6 +49,7 @@ class Services:
     inbox: Inbox
     signups: Signups
     uploads: Uploads
+    polls: Polls
 
     @property
     def events(self) -> EventData:

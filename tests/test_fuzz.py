@@ -113,6 +113,20 @@ CALLBACK_PREFIXES = [
     "my:",
     "my:ics",
     "org:",
+    "pa:",
+    "pa:1:",
+    "pa:1:d",
+    "pa:1:0:",
+    "pl:1:",
+    "pl:1:go",
+    "pl:1:z",
+    "pl:1:g",
+    "pl:1:t:",
+    "pl:1:m:",
+    "pl:k:",
+    "pl:k:s:",
+    "pl:n:",
+    "pl:n:opening",
     "rc:del:",
     "rc:new",
     "rc:sg:",
@@ -303,6 +317,8 @@ def test_random_updates_break_nothing(bot: FuzzBot, actions: list[tuple[Any, ...
     for user in FUZZERS:
         assert bot.run(bot.services.broadcasts.store.draft_of(user)) is None
     assert bot.run(bot.services.broadcasts.recent(None)) == []
+    # Nobody but a session's chair composes or runs a poll.
+    assert bot.run(bot.services.polls.store.get(1)) is None
     # Nobody but an organiser sees the sign-up lists (headed 📋) or their exports.
     for user in FUZZERS:
         for message in bot.api.bot_messages(user):
@@ -359,6 +375,13 @@ NUMBERED_BUTTONS = [
     "mv:h:1:{n}",
     "mv:l:w:{n}",
     "mv:u:{n}:0",
+    "pa:{n}:0",
+    "pa:{n}:d",
+    "pa:1:{n}",
+    "pa:1:{n}:1",
+    "pl:{n}:go",
+    "pl:{n}:r",
+    "pl:1:m:{n}",
     "rc:del:{n}",
     "rc:sg:{n}",
     "rc:us:{n}",

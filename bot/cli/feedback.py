@@ -16,12 +16,14 @@ from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, counted
 from bot.services.exports import format_for, render
 from bot.services.feedback import Feedback, Table
 from bot.services.people import ROLES
+from bot.services.polls import poll_table
 from bot.services.qrcodes import QR_FORMATS, write_cards
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
+from bot.storage.polls import PollStore
 from bot.storage.users import UserStore
 
-EXPORTS = ("feedback", "survey", "recommendations")
+EXPORTS = ("feedback", "survey", "recommendations", "polls")
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
@@ -43,7 +45,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
     qr.set_defaults(handler=cmd_qr)
     export = commands.add_parser(
-        "export", help="export feedback, survey answers or recommendations (CSV or XLSX)"
+        "export",
+        help="export feedback, survey answers, recommendations or poll results (CSV or XLSX)",
     )
     export.add_argument("what", choices=EXPORTS)
     export.add_argument("--consultation", required=True, help="the consultation's id")
@@ -103,6 +106,9 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     async def export() -> Table:
         database = await Database.open(config.database_path)
         try:
+            if args.what == "polls":
+                store = PollStore(database.connection)
+                return await poll_table(store, events, consultation.id, args.lang)
             feedback = Feedback(
                 FeedbackStore(database.connection),
                 UserStore(database.connection),

@@ -27,6 +27,7 @@ from bot.handlers import (
     logistics,
     membership,
     moderation,
+    polls,
     reminders,
     rooms,
     search,
@@ -78,6 +79,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Before any text handler: a comment being typed must not reach the free-text answers.
     feedback.register(application)
     broadcast.register(application)
+    polls.register(application)
     moderation.register(application)
     reminders.register(application)
     signups.register(application)

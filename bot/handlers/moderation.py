@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -25,7 +26,7 @@ from bot.storage.feedback import FeedbackRecord
 PRIVATE = filters.ChatType.PRIVATE
 SESSIONS_PER_PAGE = 8
 COMMENTS_PER_PAGE = 5
-EXPORT_KINDS = {"f": "feedback", "s": "survey", "r": "recommendations"}
+EXPORT_KINDS = {"f": "feedback", "s": "survey", "r": "recommendations", "p": "polls"}
 
 
 def _refusal() -> str:
@@ -76,6 +77,10 @@ def _export_rows() -> list[list[InlineKeyboardButton]]:
         [
             InlineKeyboardButton("⬇️ " + _("Survey CSV"), callback_data="mv:x:s:csv"),
             InlineKeyboardButton("⬇️ " + _("Recommendations CSV"), callback_data="mv:x:r:csv"),
+        ],
+        [
+            InlineKeyboardButton("⬇️ " + _("Polls CSV"), callback_data="mv:x:p:csv"),
+            InlineKeyboardButton("⬇️ " + _("Polls XLSX"), callback_data="mv:x:p:xlsx"),
         ],
     ]
 
@@ -326,20 +331,28 @@ async def export_button(update: Update, context: BotContext) -> None:
     await query.answer()
     kind, fmt = EXPORT_KINDS[parts[2]], parts[3]
     # The moderator's language for the headers and the sheet's title; times in the zone named.
-    table = await context.services.feedback.table(kind, consultation, current_language())
-    content = render(table, fmt)
+    if kind == "polls":
+        table = await context.services.polls.table(consultation.id, current_language())
+    else:
+        table = await context.services.feedback.table(kind, consultation, current_language())
+    content = await asyncio.to_thread(render, table, fmt)
     stamp = context.services.clock.now().astimezone(consultation.timezone).strftime("%Y%m%d-%H%M")
     captions = {
         "feedback": _("Session feedback"),
         "survey": _("Survey answers"),
         "recommendations": _("Recommendations"),
+        "polls": _("Poll results"),
     }
     caption = (
         captions[kind]
         + " — "
         + ngettext("{count} row", "{count} rows", len(table.rows)).format(count=len(table.rows))
         + "\n"
-        + _("Hidden comments are left out; names appear only where delegates signed.")
+        + (
+            _("Counts per option only: no delegate is named.")
+            if kind == "polls"
+            else _("Hidden comments are left out; names appear only where delegates signed.")
+        )
     )
     await context.bot.send_document(
         chat.id,

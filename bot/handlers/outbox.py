@@ -51,6 +51,22 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
+# kind -> what to remember of the message a row arrived as (its id, to edit it later); called
+# after the send counted, and a failure here never makes the row be sent again.
+AfterSent = Callable[[Services, OutboxItem, Message], Awaitable[None]]
+AFTER_SENT: dict[str, AfterSent] = {}
+
+
+def after_sent(kind: str) -> Callable[[AfterSent], AfterSent]:
+    """Register what rows of a kind keep of their delivered message (polls: its id)."""
+
+    def register(function: AfterSent) -> AfterSent:
+        AFTER_SENT[kind] = function
+        return function
+
+    return register
+
+
 # kind -> what a row for a group chat (not a delegate) does there, an edit say: its Outcome, or
 # the TelegramError of its Bot API call.
 GroupAction = Callable[[Services, Bot, OutboxItem], Awaitable[Outcome]]
@@ -210,9 +226,15 @@ def make_sender(
         if rendered is None:
             return Outcome.skipped("no longer relevant")
         try:
-            await send_rendered(application.bot, item.user_id, rendered)
+            message = await send_rendered(application.bot, item.user_id, rendered)
         except TelegramError as exc:
             return outcome_of(exc)
+        keep = AFTER_SENT.get(item.kind)
+        if keep is not None:
+            try:
+                await keep(services, item, message)
+            except Exception:  # delivered all the same: it must not be sent again
+                logger.exception("Could not record the message of outbox row %s", item.key)
         return Outcome.sent()
 
     return send

@@ -42,3 +42,4 @@ async def load_profile(update: Update, context: BotContext) -> None:
         # runs: one that asks for text itself (/survey, /broadcast) then keeps its own.
         await context.services.feedback.stop_expecting(user.id)
         await context.services.broadcasts.stop_expecting(user.id)
+        await context.services.polls.stop_expecting(user.id)

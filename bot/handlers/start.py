@@ -164,6 +164,11 @@ ORGANISER_COMMANDS: tuple[tuple[str, str, str], ...] = (
         N_("organisers: reload the programme from its files; those affected are told"),
     ),
     (
+        "poll",
+        N_("Quick poll in a session"),
+        N_("organisers: a quick poll to a session's audience, in their languages, with results"),
+    ),
+    (
         "signups",
         N_("Sign-up lists"),
         N_("organisers: who signed up for sessions with limited seats, and exports"),
