@@ -148,7 +148,7 @@ def _map_problem(tmp_path: Path, value: str) -> str:
 
 
 def test_a_rooms_map_must_be_there(tmp_path: Path) -> None:
-    assert "'map': no file maps/room-1.png in test-2026/" in _map_problem(
+    assert "'map': there is no file maps/room-1.png in test-2026/" in _map_problem(
         tmp_path, "maps/room-1.png"
     )
 
@@ -165,13 +165,16 @@ def test_a_rooms_map_must_be_small_enough_for_a_telegram_photo(tmp_path: Path) -
         handle.write(b"\x89PNG\r\n\x1a\n")
         handle.truncate(11 * 1024 * 1024)  # sparse: nothing written to disk
     problem = _map_problem(tmp_path, "plan.png")
-    assert "'map': plan.png is 11.0 MB; Telegram sends photos of at most 10 MB" in problem
+    assert "'map': plan.png is 11.0 MB; it must hold from 1 byte to 10 MB" in problem
 
 
 def test_a_rooms_map_must_be_in_the_consultations_directory(tmp_path: Path) -> None:
     (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     problem = _map_problem(tmp_path, "../secret.png")
-    assert "'map' must name a file in test-2026/, not '../secret.png'" in problem
+    assert (
+        "'map' must name a file inside test-2026/ (no '..', no absolute path), not '../secret.png'"
+        in problem
+    )
 
 
 def test_the_sample_consultations_have_their_rooms_as_data() -> None:

@@ -50,12 +50,13 @@ MAX_SPEAKERS = 10_000  # speakers.yaml, per consultation
 MAX_BIO = 1000  # a speaker's bio, per language: the card is one message with its sessions
 MAX_LINKS = 10  # links on one speaker's card
 MAX_LINK = 1000  # characters of one link
-# What a photo's first bytes are for each kind Telegram shows as a photo.
-_IMAGE_KINDS = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"))
 MAX_ROOMS = 500  # rooms in rooms.yaml
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo (sendPhoto)
-# A room's map or photo goes to Telegram as a photo: JPEG or PNG, told by its first bytes.
-IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+# What Telegram shows as a photo, told by a file's first bytes: the kind's name and MIME type.
+_IMAGE_KINDS = (
+    (b"\xff\xd8\xff", "JPEG", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "PNG", "image/png"),
+)
 DOCUMENT_KINDS = ("concept-note", "slides", "recording", "report", "other")
 MAX_DOCUMENTS = 20  # of a session, or of the consultation: each is a button
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024  # what a bot may send as a document
@@ -703,56 +704,82 @@ def _channels(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[Channe
 
 def _picture(chk: Checker, item: Mapping[str, Any], place: str, directory: Path) -> Picture | None:
     """`map`: a JPEG or PNG file in the consultation's directory, small enough for Telegram."""
-    value = item.get("map")
-    if value is None:
+    if item.get("map") is None:
         return None
-    line = chk.line_of(item, "map")
-    name = str(value).strip()
-    base = directory.resolve()
-    path = (directory / name).resolve()
-    if not name or Path(name).is_absolute() or not path.is_relative_to(base):
-        chk.problem(
-            line,
-            place,
-            N_("'{key}' must name a file in {directory}/, not {value}"),
-            key="map",
-            directory=directory.name,
-            value=repr(value),
-        )
+    found = _data_file(chk, item, "map", place, directory, limit=MAX_PHOTO_BYTES, images=True)
+    if found is None:
         return None
-    if not path.is_file():
-        chk.problem(
-            line,
-            place,
-            N_("'{key}': no file {file} in {directory}/"),
-            key="map",
-            file=name,
-            directory=directory.name,
-        )
-        return None
-    size = path.stat().st_size
-    if size > MAX_PHOTO_BYTES:
-        chk.problem(
-            line,
-            place,
-            N_("'{key}': {file} is {size} MB; Telegram sends photos of at most {limit} MB"),
-            key="map",
-            file=name,
-            size=round(size / 1024 / 1024, 1),
-            limit=MAX_PHOTO_BYTES // 1024 // 1024,
-        )
-        return None
+    path, mime_type = found
     with path.open("rb") as handle:
-        head = handle.read(max(len(h) for h in IMAGE_TYPES))
-        mime_type = next((t for h, t in IMAGE_TYPES.items() if head.startswith(h)), None)
-        if mime_type is None:
-            chk.problem(
-                line, place, N_("'{key}': {file} is not a JPEG or PNG image"), key="map", file=name
-            )
-            return None
-        handle.seek(0)
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    return Picture(path, digest, mime_type)
+    return Picture(path, digest, mime_type or "")
+
+
+def _data_file(
+    chk: Checker,
+    item: Mapping[str, Any],
+    key: str,
+    place: str,
+    directory: Path,
+    *,
+    limit: int,
+    images: bool = False,
+    files: Path | None = None,
+) -> tuple[Path, str | None] | None:
+    """`item[key]`: a file inside the consultation's directory (looked for in `files`, the
+    directory itself unless an import checks its result elsewhere), not empty, of at most `limit`
+    bytes; with `images`, a JPEG or PNG (told by its first bytes), whose MIME type is returned."""
+    written = str(item[key]).strip()
+    line = chk.line_of(item, key)
+    relative = PurePosixPath(written.replace("\\", "/"))
+    if not written or relative.is_absolute() or ".." in relative.parts or ":" in written:
+        chk.problem(
+            line,
+            place,
+            N_(
+                "'{key}' must name a file inside {directory}/ (no '..', no absolute path), "
+                "not {value}"
+            ),
+            key=key,
+            directory=directory.name,
+            value=repr(written),
+        )
+        return None
+    path = (files or directory).joinpath(*relative.parts).absolute()
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:  # missing, a directory, unreadable
+        chk.problem(
+            line,
+            place,
+            N_("'{key}': there is no file {file} in {directory}/"),
+            key=key,
+            file=written,
+            directory=directory.name,
+        )
+        return None
+    if not 0 < size <= limit:
+        chk.problem(
+            line,
+            place,
+            N_("'{key}': {file} is {size} MB; it must hold from 1 byte to {limit} MB"),
+            key=key,
+            file=written,
+            size=round(size / 1024 / 1024, 1),
+            limit=limit // 1024 // 1024,
+        )
+        return None
+    if not images:
+        return path, None
+    mime_type = next((mime for magic, _kind, mime in _IMAGE_KINDS if head.startswith(magic)), None)
+    if mime_type is None:
+        chk.problem(
+            line, place, N_("'{key}': {file} is not a JPEG or PNG image"), key=key, file=written
+        )
+        return None
+    return path, mime_type
 
 
 def _session_room(
@@ -1000,72 +1027,18 @@ def _nearest_speaker(ident: str, carded: Mapping[str, Speaker]) -> Speaker | Non
     return carded[found[2].removeprefix("name:")]
 
 
-def _image_kind(head: bytes) -> str | None:
-    """JPEG, PNG or WebP from a file's first bytes; None for anything else."""
-    for magic, kind in _IMAGE_KINDS:
-        if head.startswith(magic):
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WebP"
-    return None
-
-
 def _photo(
     chk: Checker, item: Mapping[str, Any], place: str, directory: Path, files: Path
 ) -> Path | None:
-    """The speaker's photo: a JPEG, PNG or WebP file of at most 10 MB inside the consultation's
+    """The speaker's photo: a JPEG or PNG file of at most 10 MB inside the consultation's
     directory (looked for in `files`, the directory itself unless an import tries its result
     elsewhere)."""
-    value = item.get("photo")
-    if value is None:
+    if item.get("photo") is None:
         return None
-    line = chk.line_of(item, "photo")
-    written = str(value).strip()
-    relative = PurePosixPath(written.replace("\\", "/"))
-    if not written or relative.is_absolute() or ".." in relative.parts or ":" in written:
-        chk.problem(
-            line,
-            place,
-            N_("'photo' must be a file inside {directory}/, such as photos/name.jpg, not {value}"),
-            directory=directory.name,
-            value=repr(written),
-        )
-        return None
-    path = files.joinpath(*relative.parts)
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            head = handle.read(16)
-    except IsADirectoryError:
-        chk.problem(
-            line, place, N_("'photo' {file} is a directory, not an image file"), file=written
-        )
-        return None
-    except OSError:
-        chk.problem(
-            line,
-            place,
-            N_("'photo': there is no file {file} in {directory}/"),
-            file=written,
-            directory=directory.name,
-        )
-        return None
-    if size > MAX_PHOTO_BYTES:
-        chk.problem(
-            line,
-            place,
-            N_("'photo' {file} is {size} MB; at most {limit} MB allowed"),
-            file=written,
-            size=round(size / 1024 / 1024, 1),
-            limit=MAX_PHOTO_BYTES // 1024 // 1024,
-        )
-        return None
-    if _image_kind(head) is None:
-        chk.problem(
-            line, place, N_("'photo' {file} is not a JPEG, PNG or WebP image"), file=written
-        )
-        return None
-    return path
+    found = _data_file(
+        chk, item, "photo", place, directory, limit=MAX_PHOTO_BYTES, images=True, files=files
+    )
+    return found[0] if found else None
 
 
 def _links(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[str, ...]:
@@ -1237,47 +1210,9 @@ def _document_url(chk: Checker, entry: Mapping[str, Any], where: str) -> str | N
 def _document_file(
     chk: Checker, entry: Mapping[str, Any], where: str, directory: Path
 ) -> Path | None:
-    name = str(entry["file"]).strip()
-    line = chk.line_of(entry, "file")
-    relative = Path(name)
-    if not name or relative.is_absolute() or ".." in relative.parts:
-        chk.problem(
-            line,
-            where,
-            N_("'{key}' must name a file inside {directory} (no '..'), not {value}"),
-            key="file",
-            directory=str(directory),
-            value=repr(name),
-        )
-        return None
-    path = (directory / relative).absolute()
-    if not path.is_file():
-        chk.problem(
-            line,
-            where,
-            N_("'{key}': there is no file {file} in {directory}"),
-            key="file",
-            file=name,
-            directory=str(directory),
-        )
-        return None
-    size = path.stat().st_size
-    if not 0 < size <= MAX_DOCUMENT_BYTES:
-        chk.problem(
-            line,
-            where,
-            N_(
-                "'{key}' {file} is {size} bytes; it must hold from 1 byte to {limit} MB "
-                "({bytes} bytes), what Telegram lets a bot send"
-            ),
-            key="file",
-            file=name,
-            size=size,
-            limit=MAX_DOCUMENT_BYTES // 1024 // 1024,
-            bytes=MAX_DOCUMENT_BYTES,
-        )
-        return None
-    return path
+    """A document's `file`: sent as a Telegram document, so at most 50 MB."""
+    found = _data_file(chk, entry, "file", where, directory, limit=MAX_DOCUMENT_BYTES)
+    return found[0] if found else None
 
 
 def _load_topics(directory: Path, c: Consultation, problems: list[DataProblem]) -> list[Topic]:
