@@ -31,6 +31,7 @@ from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
+from bot.services.panel import PanelQuestions
 from bot.services.people import People
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
@@ -45,6 +46,7 @@ from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.panel import PanelStore
 from bot.storage.signups import SignupStore
 from bot.storage.taught import TaughtStore
 from bot.storage.updates import UpdateLog
@@ -93,6 +95,14 @@ def build_application(
             moderators=config.moderators,
             default_consultation=config.default_consultation,
         )
+        panel = PanelQuestions(
+            PanelStore(database.connection),
+            clock,
+            lambda: programme.current,
+            anonymity,
+            organisers=config.organisers,
+        )
+        people.before_forget.append(panel.forget)
         # Feedback reads the programme in use through the services (a reload swaps it).
         feedback = Feedback(
             FeedbackStore(database.connection),
@@ -100,6 +110,7 @@ def build_application(
             lambda: application.bot_data["services"].events,
             clock,
             anonymity,
+            more_tables={"questions": panel.table},
         )
         await feedback.start()
         reminders, delivery, reloader = build_delivery(
@@ -148,6 +159,7 @@ def build_application(
             inbox=Inbox(InboxStore(database.connection), clock),
             signups=signups,
             uploads=Uploads(UploadStore(database.connection), clock, caching=not config.console),
+            panel=panel,
         )
         await publish_commands(application)
         await start_delivery(application)

@@ -17,6 +17,7 @@ from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
+from bot.services.panel import PanelQuestions
 from bot.services.people import People, Profile
 from bot.services.programme import Programme, Reloader
 from bot.services.reminders import Reminders
@@ -48,6 +49,8 @@ class Services:
     inbox: Inbox
     signups: Signups
     uploads: Uploads
+    # Live sessions: questions to the panel, chairs, a session's recent audience.
+    panel: PanelQuestions
 
     @property
     def events(self) -> EventData:

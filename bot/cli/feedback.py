@@ -15,13 +15,15 @@ from bot.config import Config
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, counted
 from bot.services.exports import format_for, render
 from bot.services.feedback import Feedback, Table
+from bot.services.panel import PanelQuestions
 from bot.services.people import ROLES
 from bot.services.qrcodes import QR_FORMATS, write_cards
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
+from bot.storage.panel import PanelStore
 from bot.storage.users import UserStore
 
-EXPORTS = ("feedback", "survey", "recommendations")
+EXPORTS = ("feedback", "survey", "recommendations", "questions")
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
@@ -43,7 +45,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
     qr.set_defaults(handler=cmd_qr)
     export = commands.add_parser(
-        "export", help="export feedback, survey answers or recommendations (CSV or XLSX)"
+        "export",
+        help="export feedback, survey answers, recommendations or the questions to the panels "
+        "(CSV or XLSX)",
     )
     export.add_argument("what", choices=EXPORTS)
     export.add_argument("--consultation", required=True, help="the consultation's id")
@@ -103,11 +107,16 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     async def export() -> Table:
         database = await Database.open(config.database_path)
         try:
+            # Without the anonymity key: an export never says whose a row is.
+            panel = PanelQuestions(
+                PanelStore(database.connection), SystemClock(), lambda: events, None
+            )
             feedback = Feedback(
                 FeedbackStore(database.connection),
                 UserStore(database.connection),
                 events,
                 SystemClock(),
+                more_tables={"questions": panel.table},
             )
             return await feedback.table(args.what, consultation, args.lang)
         finally:

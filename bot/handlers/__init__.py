@@ -27,6 +27,7 @@ from bot.handlers import (
     logistics,
     membership,
     moderation,
+    panel,
     reminders,
     rooms,
     search,
@@ -77,6 +78,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     membership.register(application)
     # Before any text handler: a comment being typed must not reach the free-text answers.
     feedback.register(application)
+    panel.register(application)
     broadcast.register(application)
     moderation.register(application)
     reminders.register(application)

@@ -25,7 +25,7 @@ from bot.storage.feedback import FeedbackRecord
 PRIVATE = filters.ChatType.PRIVATE
 SESSIONS_PER_PAGE = 8
 COMMENTS_PER_PAGE = 5
-EXPORT_KINDS = {"f": "feedback", "s": "survey", "r": "recommendations"}
+EXPORT_KINDS = {"f": "feedback", "s": "survey", "r": "recommendations", "q": "questions"}
 
 
 def _refusal() -> str:
@@ -76,6 +76,10 @@ def _export_rows() -> list[list[InlineKeyboardButton]]:
         [
             InlineKeyboardButton("⬇️ " + _("Survey CSV"), callback_data="mv:x:s:csv"),
             InlineKeyboardButton("⬇️ " + _("Recommendations CSV"), callback_data="mv:x:r:csv"),
+        ],
+        [
+            InlineKeyboardButton("⬇️ " + _("Panel questions CSV"), callback_data="mv:x:q:csv"),
+            InlineKeyboardButton("⬇️ " + _("Panel questions XLSX"), callback_data="mv:x:q:xlsx"),
         ],
     ]
 
@@ -313,7 +317,7 @@ async def hide_button(update: Update, context: BotContext) -> None:
 
 
 async def export_button(update: Update, context: BotContext) -> None:
-    """mv:x:<f|s|r>:<csv|xlsx>: the export as a document."""
+    """mv:x:<f|s|r|q>:<csv|xlsx>: the export as a document."""
     consultation = await _moderated_consultation(update, context)
     query = update.callback_query
     chat = update.effective_chat
@@ -333,6 +337,7 @@ async def export_button(update: Update, context: BotContext) -> None:
         "feedback": _("Session feedback"),
         "survey": _("Survey answers"),
         "recommendations": _("Recommendations"),
+        "questions": _("Questions to the panels"),
     }
     caption = (
         captions[kind]
