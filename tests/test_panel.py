@@ -19,6 +19,7 @@ import yaml
 from bot.__main__ import main
 from bot.clock import ManualClock
 from bot.fakeapi import FakeMessage
+from bot.services.data_reading import EventDataError
 from bot.services.event_data import load_event_data
 from bot.services.panel import BOARD, SHOWN_NOTICE
 from bot.storage.panel import PanelQuestion
@@ -575,3 +576,21 @@ async def test_forget_deletes_the_delegates_questions_and_votes(harness: Harness
     text = await listing(carla)
     assert "Amina" not in text
     assert "Anonyme" not in text
+
+
+def test_the_data_files_refuse_chairs_that_are_no_user_ids(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    sessions = data / GENEVA_ID / "sessions.yaml"
+    raw = yaml.safe_load(sessions.read_text(encoding="utf-8"))
+    next(s for s in raw["sessions"] if s["id"] == LIVE)["chairs"] = ["@chiara"]
+    sessions.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
+    consultation = data / GENEVA_ID / "consultation.yaml"
+    consultation.write_text(
+        consultation.read_text(encoding="utf-8") + "\nquestions_need_approval: maybe\n", "utf-8"
+    )
+    with pytest.raises(EventDataError) as raised:
+        load_event_data(data)
+    problems = "\n".join(str(p) for p in raised.value.problems)
+    assert "'chairs' must be a list of Telegram user ids" in problems
+    assert "'questions_need_approval' must be true or false, not 'maybe'" in problems

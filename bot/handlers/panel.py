@@ -664,16 +664,22 @@ async def board_button(update: Update, context: BotContext) -> None:
     await query.answer()
     state = await panel.board_state(context.profile.user_id, consultation, session)
     now = clock_time(context.services.clock.now(), consultation.timezone)
-    sent = await reply(
-        update,
-        context,
-        board_text(state, consultation, session, now),
-        board_markup(state, session),
-    )
+    text, markup = board_text(state, consultation, session, now), board_markup(state, session)
+    sent = await reply(update, context, text, markup)
     if sent is not None:
         await panel.open_board(
-            context.profile.user_id, consultation, session, chat.id, sent.message_id
+            context.profile.user_id,
+            consultation,
+            session,
+            chat.id,
+            sent.message_id,
+            _shown(text, markup),
         )
+
+
+def _shown(text: str, markup: InlineKeyboardMarkup) -> str:
+    """A live message's text and buttons, to tell whether an edit would change anything."""
+    return text + "\n" + repr(markup.to_dict())
 
 
 async def _on_board(
@@ -846,17 +852,21 @@ async def edit_board(services: Services, bot: Bot, item: OutboxItem) -> Outcome:
     except NotAllowed:
         return Outcome.skipped("no longer a chair")
     now = clock_time(services.clock.now(), consultation.timezone)
+    text, markup = board_text(state, consultation, session, now), board_markup(state, session)
+    if services.panel.already_shows(board, _shown(text, markup)):
+        return Outcome.skipped("unchanged")
     try:
         await bot.edit_message_text(
-            board_text(state, consultation, session, now),
+            text,
             chat_id=board.chat_id,
             message_id=board.message_id,
             parse_mode=ParseMode.HTML,
-            reply_markup=board_markup(state, session),
+            reply_markup=markup,
         )
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise
+    await services.panel.now_shows(board, _shown(text, markup))
     return Outcome.sent()
 
 

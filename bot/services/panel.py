@@ -8,6 +8,7 @@ delegate and /forget work, and the database alone names nobody.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -144,6 +145,11 @@ def written_in(text: str, fallback: str) -> str:
 def ranked(questions: Sequence[PanelQuestion]) -> list[PanelQuestion]:
     """The pinned question first, then those not yet answered, most voted (then oldest) first."""
     return sorted(questions, key=lambda q: (not q.pinned, q.status == ANSWERED, -q.votes, q.id))
+
+
+def digest(shown: str) -> str:
+    """What a live message shows, in short (its text and buttons, as the handler renders them)."""
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:32]
 
 
 def board_key(consultation_id: str, session_id: str, chair: int, bucket: int) -> str:
@@ -402,14 +408,25 @@ class PanelQuestions:
         session: Session,
         chat_id: int,
         message_id: int,
+        shown: str,
     ) -> None:
-        """The chair's live message for the session is this one (the outbox edits it)."""
+        """The chair's live message for the session is this one (the outbox edits it);
+        `shown`: what it shows (see `shows`)."""
         await self._require_chair(chair, consultation, session)
-        board = Board(consultation.id, session.id, chair, chat_id, message_id)
+        board = Board(consultation.id, session.id, chair, chat_id, message_id, digest(shown))
         await self._store.set_board(board, self._clock.now())
 
     async def board(self, consultation_id: str, session_id: str, chair: int) -> Board | None:
         return await self._store.board(consultation_id, session_id, chair)
+
+    @staticmethod
+    def already_shows(board: Board, shown: str) -> bool:
+        """Whether the live message shows this already (an edit would change nothing)."""
+        return board.shown == digest(shown)
+
+    async def now_shows(self, board: Board, shown: str) -> None:
+        """The live message was edited to show this."""
+        await self._store.set_shown(board, digest(shown))
 
     async def moderate(
         self, chair: int, consultation: Consultation, question_id: int, action: str

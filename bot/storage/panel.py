@@ -56,6 +56,7 @@ class Board:
     user_id: int
     chat_id: int
     message_id: int
+    shown: str | None = None  # a digest of what it shows
 
 
 # The edits of the session's chairs' live messages: chairs' ids -> outbox rows.
@@ -114,14 +115,20 @@ ON CONFLICT (consultation_id, session_id) DO UPDATE SET
 """
 _BOARD_CHAIRS = "SELECT user_id FROM panel_boards WHERE consultation_id = ? AND session_id = ?"
 _SET_BOARD = """
-INSERT INTO panel_boards (consultation_id, session_id, user_id, chat_id, message_id, opened_at)
-VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO panel_boards (consultation_id, session_id, user_id, chat_id, message_id, shown,
+                          opened_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (consultation_id, session_id, user_id) DO UPDATE SET
-    chat_id = excluded.chat_id, message_id = excluded.message_id, opened_at = excluded.opened_at
+    chat_id = excluded.chat_id, message_id = excluded.message_id, shown = excluded.shown,
+    opened_at = excluded.opened_at
 """
 _BOARD = """
-SELECT consultation_id, session_id, user_id, chat_id, message_id FROM panel_boards
+SELECT consultation_id, session_id, user_id, chat_id, message_id, shown FROM panel_boards
 WHERE consultation_id = ? AND session_id = ? AND user_id = ?
+"""
+_SET_SHOWN = """
+UPDATE panel_boards SET shown = ?
+WHERE consultation_id = ? AND session_id = ? AND user_id = ? AND message_id = ?
 """
 _PREFERENCE = "SELECT named FROM panel_preferences WHERE user_id = ?"
 _SET_PREFERENCE = """
@@ -394,15 +401,23 @@ class PanelStore:
                 board.user_id,
                 board.chat_id,
                 board.message_id,
+                board.shown,
                 to_iso(now),
             ),
+        )
+
+    async def set_shown(self, board: Board, shown: str) -> None:
+        """What the live message shows now (unless it was replaced meanwhile)."""
+        await self._db.execute(
+            _SET_SHOWN,
+            (shown, board.consultation_id, board.session_id, board.user_id, board.message_id),
         )
 
     async def board(self, consultation_id: str, session_id: str, user_id: int) -> Board | None:
         params = (consultation_id, session_id, user_id)
         async with self._db.execute(_BOARD, params) as cursor:
             row = await cursor.fetchone()
-        return Board(row[0], row[1], row[2], row[3], row[4]) if row else None
+        return Board(row[0], row[1], row[2], row[3], row[4], row[5]) if row else None
 
     async def record_visit(
         self, user_id: int, consultation_id: str, session_id: str, now: datetime

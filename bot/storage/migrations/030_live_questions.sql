@@ -66,6 +66,7 @@ CREATE TABLE panel_boards (
     user_id         INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
     chat_id         INTEGER NOT NULL,
     message_id      INTEGER NOT NULL,
+    shown           TEXT,            -- a digest of what it shows: an edit changing nothing is skipped
     opened_at       TEXT NOT NULL,
     PRIMARY KEY (consultation_id, session_id, user_id)
 ) WITHOUT ROWID;
