@@ -11,6 +11,7 @@ from bot.cli import (
     ask,
     backup,
     broadcast,
+    chairs,
     chat,
     check,
     feedback,
@@ -39,6 +40,7 @@ COMMANDS = (
     feedback,
     broadcast,
     signups,
+    chairs,
 )
 
 

@@ -32,8 +32,9 @@ from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
+from bot.services.panel import PanelQuestions
 from bot.services.people import People
-from bot.services.polls import OrganisersAndStars, Polls
+from bot.services.polls import ChairsAndAudience, Polls
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
 from bot.services.signups import Signups
@@ -47,6 +48,7 @@ from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
 from bot.storage.inbox import InboxStore
 from bot.storage.outbox import OutboxStore
+from bot.storage.panel import PanelStore
 from bot.storage.polls import PollStore
 from bot.storage.signups import SignupStore
 from bot.storage.taught import TaughtStore
@@ -96,6 +98,14 @@ def build_application(
             moderators=config.moderators,
             default_consultation=config.default_consultation,
         )
+        panel = PanelQuestions(
+            PanelStore(database.connection),
+            clock,
+            lambda: programme.current,
+            anonymity,
+            organisers=config.organisers,
+        )
+        people.before_forget.append(panel.forget)
         # Feedback reads the programme in use through the services (a reload swaps it).
         feedback = Feedback(
             FeedbackStore(database.connection),
@@ -103,6 +113,7 @@ def build_application(
             lambda: application.bot_data["services"].events,
             clock,
             anonymity,
+            more_tables={"questions": panel.table},
         )
         await feedback.start()
         reminders, delivery, reloader = build_delivery(
@@ -114,10 +125,9 @@ def build_application(
         signups = Signups(SignupStore(database.connection), clock, lambda: programme.current)
         reloader.after_swap.append(signups.settle)
         people.before_forget.append(signups.forget)
-        # Who chairs a session and who its audience is: the one place to wire them (the
-        # session chairs' service replaces OrganisersAndStars here).
-        session_roles = OrganisersAndStars(
-            people, BookmarkStore(database.connection), console=config.console
+        # Who chairs a session (and runs its polls), and who its audience is.
+        session_roles = ChairsAndAudience(
+            panel, BookmarkStore(database.connection), console=config.console
         )
         polls = Polls(
             PollStore(database.connection), session_roles, clock, lambda: programme.current
@@ -161,6 +171,7 @@ def build_application(
             signups=signups,
             uploads=Uploads(UploadStore(database.connection), clock, caching=not config.console),
             polls=polls,
+            panel=panel,
         )
         await publish_commands(application)
         await start_delivery(application)

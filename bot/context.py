@@ -17,6 +17,7 @@ from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
+from bot.services.panel import PanelQuestions
 from bot.services.people import People, Profile
 from bot.services.polls import Polls
 from bot.services.programme import Programme, Reloader
@@ -50,6 +51,8 @@ class Services:
     signups: Signups
     uploads: Uploads
     polls: Polls
+    # Live sessions: questions to the panel, chairs, a session's recent audience.
+    panel: PanelQuestions
 
     @property
     def events(self) -> EventData:

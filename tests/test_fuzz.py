@@ -127,6 +127,27 @@ CALLBACK_PREFIXES = [
     "pl:k:s:",
     "pl:n:",
     "pl:n:opening",
+    "pc:b:",
+    "pc:b:opening",
+    "pc:d:",
+    "pc:h:",
+    "pc:o:",
+    "pc:o:1:w:",
+    "pc:p:",
+    "pc:p:1:r:",
+    "pc:r:",
+    "pc:u:",
+    "pc:w:",
+    "pc:w:opening:",
+    "pq:a:",
+    "pq:a:opening",
+    "pq:l:",
+    "pq:l:opening:",
+    "pq:m:",
+    "pq:n:",
+    "pq:n:opening:",
+    "pq:v:",
+    "pq:x",
     "rc:del:",
     "rc:new",
     "rc:sg:",
@@ -324,7 +345,17 @@ def test_random_updates_break_nothing(bot: FuzzBot, actions: list[tuple[Any, ...
         for message in bot.api.bot_messages(user):
             assert "📋" not in (message.plain_text() or ""), message.plain_text()
             assert message.document is None or "-signups-" not in message.document.filename
-    # Group chats and channels get no chatter from the bot.
+    # Nobody but a session's chairs approves, hides, pins or answers a question, nor gets the
+    # chairs' live message.
+    for session in _geneva().sessions:
+        for status in ("shown", "answered", "hidden"):
+            stored = bot.run(
+                bot.services.panel.store.of_session("geneva-2026", session.id, [status])
+            )
+            assert stored == [], (session.id, status)
+        for user in FUZZERS:
+            assert bot.run(bot.services.panel.board("geneva-2026", session.id, user)) is None
+        # Group chats and channels get no chatter from the bot.
     assert bot.api.bot_messages(GROUP) == []
 
 
@@ -382,6 +413,16 @@ NUMBERED_BUTTONS = [
     "pl:{n}:go",
     "pl:{n}:r",
     "pl:1:m:{n}",
+    "pc:d:{n}:r:0",
+    "pc:h:1:w:{n}",
+    "pc:o:{n}:w:0",
+    "pc:p:{n}:r:0",
+    "pc:r:opening:{n}",
+    "pc:u:{n}:r:0",
+    "pc:w:opening:{n}",
+    "pq:l:opening:{n}",
+    "pq:v:{n}:0",
+    "pq:v:1:{n}",
     "rc:del:{n}",
     "rc:sg:{n}",
     "rc:us:{n}",

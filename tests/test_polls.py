@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from bot.__main__ import main
 from bot.clock import ManualClock
 from bot.fakeapi import FakeMessage
-from bot.services.polls import POLL, OrganisersAndStars, subject_of
+from bot.services.polls import POLL, RECENT, ChairsAndAudience, subject_of
 from bot.storage.polls import OPEN
 from tests.conftest import (
     GENEVA,
@@ -338,14 +338,29 @@ async def test_forget_removes_poll_answers(harness: Harness) -> None:
     assert tally.recipients == 3
 
 
-async def test_default_roles_are_organisers_and_those_who_starred(harness: Harness) -> None:
-    await audience(harness)
+async def test_a_sessions_chairs_run_its_polls_for_who_opened_or_starred_it(
+    harness: Harness,
+) -> None:
+    """The session's chairs (not only organisers) run its polls; the audience is whoever
+    opened its card, QR code or questions in the last hour, and whoever starred it."""
+    await audience(harness)  # four delegates who starred it
     roles = harness.services.polls.roles
-    assert isinstance(roles, OrganisersAndStars)
+    assert isinstance(roles, ChairsAndAudience)
+    consultation = harness.services.events.consultations[GENEVA_ID]
     assert await roles.is_chair(ORGANISER_ID, GENEVA_ID, SESSION)
+    assert not await roles.is_chair(LATE, GENEVA_ID, SESSION)
+    await harness.services.panel.add_chair(consultation, SESSION, LATE)
+    assert await roles.is_chair(LATE, GENEVA_ID, SESSION)
     assert not await roles.is_chair(FR, GENEVA_ID, SESSION)
+
+    visitor = await delegate(harness, 4242, star=False)
     since = harness.clock.now()
-    assert sorted(await roles.recent_audience(GENEVA_ID, SESSION, since)) == [FR, AR, ES, EN]
+    await visitor.send("/now")
+    await visitor.press("Opening plenary")
+    audience_now = await roles.recent_audience(GENEVA_ID, SESSION, since)
+    assert sorted(audience_now) == sorted([FR, AR, ES, EN, 4242])
+    later = harness.clock.now() + RECENT
+    assert 4242 not in await roles.recent_audience(GENEVA_ID, SESSION, later)
     assert POLL == "poll"
 
 

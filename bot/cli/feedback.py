@@ -15,15 +15,17 @@ from bot.config import Config
 from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, counted
 from bot.services.exports import format_for, render
 from bot.services.feedback import Feedback, Table
+from bot.services.panel import PanelQuestions
 from bot.services.people import ROLES
 from bot.services.polls import poll_table
 from bot.services.qrcodes import QR_FORMATS, write_cards
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
+from bot.storage.panel import PanelStore
 from bot.storage.polls import PollStore
 from bot.storage.users import UserStore
 
-EXPORTS = ("feedback", "survey", "recommendations", "polls")
+EXPORTS = ("feedback", "survey", "recommendations", "polls", "questions")
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
@@ -46,7 +48,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     qr.set_defaults(handler=cmd_qr)
     export = commands.add_parser(
         "export",
-        help="export feedback, survey answers, recommendations or poll results (CSV or XLSX)",
+        help="export feedback, survey answers, recommendations, poll results or the questions "
+        "to the panels (CSV or XLSX)",
     )
     export.add_argument("what", choices=EXPORTS)
     export.add_argument("--consultation", required=True, help="the consultation's id")
@@ -109,11 +112,16 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
             if args.what == "polls":
                 store = PollStore(database.connection)
                 return await poll_table(store, events, consultation.id, args.lang)
+            # Without the anonymity key: an export never says whose a row is.
+            panel = PanelQuestions(
+                PanelStore(database.connection), SystemClock(), lambda: events, None
+            )
             feedback = Feedback(
                 FeedbackStore(database.connection),
                 UserStore(database.connection),
                 events,
                 SystemClock(),
+                more_tables={"questions": panel.table},
             )
             return await feedback.table(args.what, consultation, args.lang)
         finally:

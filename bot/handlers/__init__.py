@@ -27,6 +27,7 @@ from bot.handlers import (
     logistics,
     membership,
     moderation,
+    panel,
     polls,
     reminders,
     rooms,
@@ -78,6 +79,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     membership.register(application)
     # Before any text handler: a comment being typed must not reach the free-text answers.
     feedback.register(application)
+    panel.register(application)
     broadcast.register(application)
     polls.register(application)
     moderation.register(application)

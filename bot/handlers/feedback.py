@@ -28,6 +28,7 @@ from bot.handlers.formatting import (
     time_range,
 )
 from bot.handlers.outbox import Rendered, renderer
+from bot.handlers.panel import ask_rows
 from bot.i18n import _, current_language, ngettext, pick_language, set_language
 from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation, Session
@@ -123,14 +124,18 @@ async def _show_rating(
     assert context.profile is not None
     record = await context.services.feedback.own(context.profile.user_id, consultation, session.id)
     services = context.services
+    # While the session runs, its door QR code also leads to its panel's questions.
+    panel = ask_rows(context, consultation, session)
     if not services.feedback.is_open(consultation, session):
-        await show(update, context, _closed_text(services, consultation, session))
+        markup = InlineKeyboardMarkup(panel) if panel else None
+        await show(update, context, _closed_text(services, consultation, session), markup)
         return
+    keyboard = rating_keyboard(session, record)
     await show(
         update,
         context,
         rating_text(services, consultation, session, record),
-        rating_keyboard(session, record),
+        InlineKeyboardMarkup([*keyboard.inline_keyboard, *panel]),
     )
 
 
@@ -230,6 +235,7 @@ async def open_feedback_link(update: Update, context: BotContext, payload: str) 
     if context.consultation is None or context.consultation.id != consultation.id:
         await context.services.people.set_consultation(user.id, consultation.id)
         context.profile = await context.services.people.profile(user.id, user.first_name)
+    await context.services.panel.record_visit(user.id, consultation, session)
     await _show_rating(update, context, consultation, session)
 
 

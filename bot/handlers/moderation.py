@@ -26,7 +26,13 @@ from bot.storage.feedback import FeedbackRecord
 PRIVATE = filters.ChatType.PRIVATE
 SESSIONS_PER_PAGE = 8
 COMMENTS_PER_PAGE = 5
-EXPORT_KINDS = {"f": "feedback", "s": "survey", "r": "recommendations", "p": "polls"}
+EXPORT_KINDS = {
+    "f": "feedback",
+    "s": "survey",
+    "r": "recommendations",
+    "p": "polls",
+    "q": "questions",
+}
 
 
 def _refusal() -> str:
@@ -81,6 +87,10 @@ def _export_rows() -> list[list[InlineKeyboardButton]]:
         [
             InlineKeyboardButton("⬇️ " + _("Polls CSV"), callback_data="mv:x:p:csv"),
             InlineKeyboardButton("⬇️ " + _("Polls XLSX"), callback_data="mv:x:p:xlsx"),
+        ],
+        [
+            InlineKeyboardButton("⬇️ " + _("Panel questions CSV"), callback_data="mv:x:q:csv"),
+            InlineKeyboardButton("⬇️ " + _("Panel questions XLSX"), callback_data="mv:x:q:xlsx"),
         ],
     ]
 
@@ -318,7 +328,7 @@ async def hide_button(update: Update, context: BotContext) -> None:
 
 
 async def export_button(update: Update, context: BotContext) -> None:
-    """mv:x:<f|s|r>:<csv|xlsx>: the export as a document."""
+    """mv:x:<f|s|r|q>:<csv|xlsx>: the export as a document."""
     consultation = await _moderated_consultation(update, context)
     query = update.callback_query
     chat = update.effective_chat
@@ -342,6 +352,7 @@ async def export_button(update: Update, context: BotContext) -> None:
         "survey": _("Survey answers"),
         "recommendations": _("Recommendations"),
         "polls": _("Poll results"),
+        "questions": _("Questions to the panels"),
     }
     caption = (
         captions[kind]

@@ -83,6 +83,21 @@ def group_action(kind: str) -> Callable[[GroupAction], GroupAction]:
     return register
 
 
+# kind -> what a delegate's row does instead of sending a new message (a chair's live message is
+# edited, say), in the delegate's language: its Outcome, or the TelegramError of its call.
+DELEGATE_ACTIONS: dict[str, GroupAction] = {}
+
+
+def delegate_action(kind: str) -> Callable[[GroupAction], GroupAction]:
+    """Register what rows of a kind do in their delegate's chat, when it is not a new message."""
+
+    def register(function: GroupAction) -> GroupAction:
+        DELEGATE_ACTIONS[kind] = function
+        return function
+
+    return register
+
+
 class MeteredSends(BaseRateLimiter[None]):
     """Counts every message the bot sends (replies included) for the outbox's pacer.
 
@@ -215,13 +230,20 @@ def make_sender(
         services: Services = application.bot_data["services"]
         if item.user_id is None:
             return await _act_in_group(services, application.bot, item)
+        act = DELEGATE_ACTIONS.get(item.kind)
         render = RENDERERS.get(item.kind)
-        if render is None:
+        if render is None and act is None:
             return Outcome.permanent(f"no renderer for {item.kind}")
         user = await services.people.get(item.user_id)
         if user is None:
             return Outcome.skipped("user gone")
         with use_language(user.reading_language or DEFAULT):
+            if act is not None:
+                try:
+                    return await act(services, application.bot, item)
+                except TelegramError as exc:
+                    return outcome_of(exc)
+            assert render is not None
             rendered = await render(services, item)
         if rendered is None:
             return Outcome.skipped("no longer relevant")

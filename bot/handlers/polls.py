@@ -317,7 +317,7 @@ async def start_poll(update: Update, context: BotContext) -> None:
         if s.kind != "break" and await polls.may_chair(profile.user_id, consultation.id, s.id)
     ]
     if not chaired:
-        if not await polls.may_chair(profile.user_id, consultation.id, ""):
+        if not await polls.chairs_any(profile.user_id, consultation.id):
             await _refuse(update, context)
             return
         await reply(
@@ -596,7 +596,7 @@ async def _chairs_anything(context: BotContext) -> bool:
     profile, consultation = context.profile, context.consultation
     if profile is None or consultation is None:
         return False
-    return await context.services.polls.may_chair(profile.user_id, consultation.id, "")
+    return await context.services.polls.chairs_any(profile.user_id, consultation.id)
 
 
 async def _ask_text(

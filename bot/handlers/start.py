@@ -23,6 +23,7 @@ from bot.handlers.consultation import (
 )
 from bot.handlers.feedback import open_feedback_link
 from bot.handlers.formatting import esc
+from bot.handlers.panel import is_question_link, open_question_link
 from bot.i18n import (
     LANGUAGE_NAMES,
     N_,
@@ -46,6 +47,11 @@ COMMANDS: tuple[tuple[str, str, str | None], ...] = (
         N_("the programme day by day; open a session and tap ⭐ to keep it"),
     ),
     ("now", N_("What is on now and next"), N_("what is on now and next")),
+    (
+        "q",
+        N_("Ask the panel of the session on now"),
+        N_("ask the panel of the session on now a question, and vote for others' questions"),
+    ),
     (
         "speakers",
         N_("The speakers"),
@@ -173,6 +179,11 @@ ORGANISER_COMMANDS: tuple[tuple[str, str, str], ...] = (
         N_("Sign-up lists"),
         N_("organisers: who signed up for sessions with limited seats, and exports"),
     ),
+    (
+        "chairs",
+        N_("A session's chairs and moderators"),
+        N_("organisers: name a session's chairs, who approve and pin the audience's questions"),
+    ),
 )
 
 
@@ -265,6 +276,9 @@ async def start(update: Update, context: BotContext) -> None:
         return
     if context.args and context.args[0].startswith("fb_"):
         await open_feedback_link(update, context, context.args[0])
+        return
+    if context.args and is_question_link(context.args[0]):
+        await open_question_link(update, context, context.args[0])
         return
     returning = profile.language is not None
     if not returning:

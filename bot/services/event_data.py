@@ -108,6 +108,8 @@ class Session:
     capacity: int | None = None
     signup: bool = False
     documents: tuple[Document, ...] = ()
+    # Live sessions: the Telegram user ids of its chairs and moderators (questions, polls).
+    chairs: tuple[int, ...] = ()
 
     def overlaps(self, other: Session) -> bool:
         return self.start < other.end and other.start < self.end
@@ -190,6 +192,9 @@ class Consultation:
     faq: tuple[FaqEntry, ...] = ()
     # None: feedback on a session closes at the end of the day after it.
     feedback_window: timedelta | None = None
+    # Whether the audience's questions to a panel wait for a chair's approval before others
+    # see them.
+    questions_need_approval: bool = True
     survey: Survey | None = None
     # Sessions starting before this time of day still belong to the previous day (late nights).
     day_change: timedelta = timedelta(0)
@@ -366,6 +371,15 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         chk.problem(chk.line_of(raw, "end"), "end", N_("the consultation ends before it starts"))
     venue = _load_venue(chk, raw)
     feedback_window = _parse_feedback_window(chk, raw)
+    need_approval = raw.get("questions_need_approval", True)
+    if not isinstance(need_approval, bool):
+        chk.problem(
+            chk.line_of(raw, "questions_need_approval"),
+            "questions_need_approval",
+            N_("'{key}' must be true or false, not {value}"),
+            key="questions_need_approval",
+            value=repr(need_approval),
+        )
     day_change = _parse_day_change(chk, raw)
     documents = _parse_documents(chk, raw, "documents", directory, set())
     reminders: list[timedelta] = []
@@ -417,6 +431,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         reminders=tuple(sorted(set(reminders), reverse=True)),
         digest_time=digest_time,
         feedback_window=feedback_window,
+        questions_need_approval=need_approval is not False,
         day_change=day_change,
         documents=documents,
     )
@@ -933,6 +948,7 @@ def _load_sessions(
         interpretation = chk.languages(item, "interpretation", place)
         capacity, signup = _parse_signup(chk, item, place)
         documents = _parse_documents(chk, item, place, directory, document_ids)
+        chairs = _parse_chairs(chk, item, place)
         if len(problems) > before or not (ident and title and start and end):
             continue
         sessions.append(
@@ -951,10 +967,29 @@ def _load_sessions(
                 capacity=capacity,
                 signup=signup,
                 documents=documents,
+                chairs=chairs,
             )
         )
     sessions.sort(key=lambda s: (s.start, s.end, s.id))
     return sessions
+
+
+def _parse_chairs(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[int, ...]:
+    """A session's `chairs`: the Telegram user ids of its chairs and moderators."""
+    value = item.get("chairs")
+    if value is None:
+        return ()
+    if isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**63 for v in value
+    ):
+        return tuple(dict.fromkeys(value))
+    chk.problem(
+        chk.line_of(item, "chairs"),
+        place,
+        N_("'{key}' must be a list of Telegram user ids (whole numbers), such as [123456789]"),
+        key="chairs",
+    )
+    return ()
 
 
 def _parse_signup(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[int | None, bool]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -159,15 +159,18 @@ class Feedback:
         events: EventData | Callable[[], EventData],
         clock: Clock,
         anonymity: Anonymity | None = None,
+        more_tables: Mapping[str, Callable[[Consultation, str], Awaitable[Table]]] | None = None,
     ) -> None:
         """`anonymity` tells a delegate's own ratings, comments and recommendations; without it
-        (exports, which never say whose a row is) nothing is read or written for a delegate."""
+        (exports, which never say whose a row is) nothing is read or written for a delegate.
+        `more_tables`: the exports other features add (the questions to the panels)."""
         self._store = store
         self._users = users
         self._events = events
         self._clock = clock
         self._anonymity = anonymity
         self._awaiting: dict[int, Awaiting] = {}
+        self._more_tables = dict(more_tables or {})
 
     def _author(self, user_id: int) -> str:
         if self._anonymity is None:
@@ -578,6 +581,7 @@ class Feedback:
             "feedback": self.feedback_table,
             "survey": self.survey_table,
             "recommendations": self.recommendation_table,
+            **self._more_tables,
         }
         if kind not in tables:
             raise ValueError(f"unknown export {kind!r}")

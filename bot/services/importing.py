@@ -383,6 +383,8 @@ def session_entry(session: Session, consultation: Consultation, directory: Path)
         entry["signup"] = True
     if session.documents:
         entry["documents"] = [_document_entry(d, directory) for d in session.documents]
+    if session.chairs:
+        entry["chairs"] = list(session.chairs)
     return entry
 
 

@@ -1,8 +1,8 @@
 """Quick polls during a live session: composed by a chair, answered by the session's audience.
 
 Who may run a poll on a session and who its audience is come from a `SessionRoles` (wired in
-bot/app.py, the one place to change it). Until session chairs exist, `OrganisersAndStars`:
-organisers chair every session, and the audience is the delegates who starred it.
+bot/app.py): `ChairsAndAudience`, the session's chairs (and organisers), and the delegates who
+opened its card, door QR code or questions in the last hour, or starred it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.i18n import SUPPORTED, _, use_language
 from bot.services.errors import DomainError, NotAllowed, SessionNotFound
 from bot.services.event_data import EventData
 from bot.services.feedback import Cell, Table
-from bot.services.people import People
+from bot.services.panel import PanelQuestions
 from bot.services.sanitise import clean
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.outbox import Planned
@@ -54,8 +54,8 @@ QUESTION_LIMIT = 300
 OPTION_LIMIT = 100  # an option is a button's label, which must read in full on a phone
 CLOSE_CHOICES = (2, 5, 10, 15)  # minutes offered for "close after"
 AWAIT_FOR = timedelta(minutes=30)
-# The audience: who opened the session's card (or starred it) this recently.
-RECENT = timedelta(hours=3)
+# The audience: who opened the session's card, QR code or questions this recently (or starred it).
+RECENT = timedelta(hours=1)
 POLL_LIFETIME = timedelta(days=1)  # an open poll's message is not worth sending after this
 
 
@@ -64,27 +64,37 @@ class SessionRoles(Protocol):
 
     async def is_chair(self, user_id: int, consultation_id: str, session_id: str) -> bool: ...
 
+    async def chairs_any(self, user_id: int, consultation_id: str) -> bool: ...
+
     async def recent_audience(
         self, consultation_id: str, session_id: str, since: datetime
     ) -> list[int]: ...
 
 
-class OrganisersAndStars:
-    """Until sessions have chairs: organisers chair every session; its audience is the
-    delegates who starred it (whenever they did)."""
+class ChairsAndAudience:
+    """A session's chairs run its polls (bot/services/panel.py: sessions.yaml's `chairs`,
+    /chairs, organisers); its audience is whoever opened its card, door QR code or questions
+    since the time asked, and whoever starred it."""
 
-    def __init__(self, people: People, bookmarks: BookmarkStore, *, console: bool) -> None:
-        self._people = people
+    def __init__(self, panel: PanelQuestions, bookmarks: BookmarkStore, *, console: bool) -> None:
+        self._panel = panel
         self._bookmarks = bookmarks
         self._console = console
 
     async def is_chair(self, user_id: int, consultation_id: str, session_id: str) -> bool:
-        return (await self._people.group_profile(user_id)).is_organiser
+        return await self._panel.is_chair(user_id, consultation_id, session_id)
+
+    async def chairs_any(self, user_id: int, consultation_id: str) -> bool:
+        return await self._panel.chairs_any(user_id, consultation_id)
 
     async def recent_audience(
         self, consultation_id: str, session_id: str, since: datetime
     ) -> list[int]:
-        return await self._bookmarks.starred_by(consultation_id, session_id, console=self._console)
+        visitors = await self._panel.audience(consultation_id, session_id, since)
+        starred = await self._bookmarks.starred_by(
+            consultation_id, session_id, console=self._console
+        )
+        return list(dict.fromkeys([*visitors, *starred]))
 
 
 class PollNotFound(DomainError):
@@ -245,6 +255,10 @@ class Polls:
 
     async def may_chair(self, user_id: int, consultation_id: str, session_id: str) -> bool:
         return await self.roles.is_chair(user_id, consultation_id, session_id)
+
+    async def chairs_any(self, user_id: int, consultation_id: str) -> bool:
+        """Whether the user chairs some session of the consultation (runs polls at all)."""
+        return await self.roles.chairs_any(user_id, consultation_id)
 
     async def _session(self, consultation_id: str, session_id: str) -> None:
         consultation = self._events().get(consultation_id)

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 AUTHOR_LENGTH = 32  # hex digits kept of the hash: 128 bits
 _AUTHOR_DOMAIN = b"consultations-bot/anon/v1:"
 _FINGERPRINT_DOMAIN = b"consultations-bot/anon/v1/fingerprint"
+_PSEUDONYM_DOMAIN = b"consultations-bot/anon/v1/scoped:"
 
 # Outbox kind: the helpdesk group's message of a ticket whose delegate deleted their data is
 # edited to say so, once (the question, and the name if they showed it, leave the group).
@@ -54,11 +55,20 @@ class Anonymity:
         secret = key.encode("utf-8")
         self._authors = hmac.new(secret, _AUTHOR_DOMAIN, hashlib.sha256)
         self._fingerprint = hmac.new(secret, _FINGERPRINT_DOMAIN, hashlib.sha256).hexdigest()
+        self._pseudonyms = hmac.new(secret, _PSEUDONYM_DOMAIN, hashlib.sha256)
 
     def author(self, user_id: int) -> str:
         """HMAC-SHA256(key, "consultations-bot/anon/v1:" + str(user_id)), truncated."""
         mac = self._authors.copy()
         mac.update(str(user_id).encode("ascii"))
+        return mac.hexdigest()[:AUTHOR_LENGTH]
+
+    def pseudonym(self, scope: str, user_id: int) -> str:
+        """A keyed hash of the delegate's id within `scope` (one session's questions and votes):
+        unlike `author`, rows of two scopes, or of a scope and the other anonymous tables (where
+        a named ticket sits beside its author), cannot be linked without the key."""
+        mac = self._pseudonyms.copy()
+        mac.update(scope.encode("utf-8") + b"\x00" + str(user_id).encode("ascii"))
         return mac.hexdigest()[:AUTHOR_LENGTH]
 
     @property
