@@ -19,12 +19,11 @@ fake Bot API, with the sample data (two consultations, about 930 texts each):
   encoder beside it;
 - now: /now replies timed from the update entering the application's update queue (as polling
   or the webhook puts it there) to the reply reaching the Bot API, 20 a second for --seconds;
-  alone, then with 20 free-text questions a second from other delegates answered by the matcher
-  (the bot as it is), then with each free-text question also awaiting `nearest` before the
-  matcher (a handler placed before the others: how a handler that uses the encoder would wait),
-  then the same with updates of different chats processed concurrently, each chat's in order
-  (`PerChat`, set on the application here only: python-telegram-bot processes updates one at
-  a time by default, so an update that awaits the encoder holds up every update behind it).
+  alone, then with 20 free-text questions a second from other delegates (their answers weigh
+  the encoder's nearest answers: each awaits `nearest`, the question encoded on the worker
+  thread). The bot as it is (`PerChatUpdates`, bot/updates.py: each chat's updates in order,
+  other chats' meanwhile), then the same with python-telegram-bot's default, one update at a
+  time, as before it: an update that awaits the encoder held up every update behind it.
 
 The machine is shared: run it when it is quiet, and read the figures as what they are.
 
@@ -46,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor, ContextTypes, MessageHandler, filters
+from telegram.ext import SimpleUpdateProcessor
 
 from bot.app import build_application, running
 from bot.clock import ManualClock
@@ -65,8 +64,9 @@ from bot.config import Config
 from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.encoder import E5Encoder, Encoder, load_encoder
-from bot.services.event_data import Consultation, load_event_data
+from bot.services.event_data import load_event_data
 from bot.services.flood import UNLIMITED, FloodControl
+from bot.services.understanding import Understanding
 from bot.storage import users as users_sql
 from bot.storage.database import to_iso
 from bot.storage.vectors import FILE_NAME
@@ -175,7 +175,6 @@ class Bot:
 
 
 async def part_latency(folder: Path, limit: int) -> dict[str, Any]:
-    from bot.services.understanding import Understanding
 
     events = load_event_data(ROOT / "data")
     encoder = E5Encoder()
@@ -325,74 +324,48 @@ async def part_memory(folder: Path, delegates: int, with_encoder: bool) -> dict[
 # --- /now while questions arrive -----------------------------------------------------------------
 
 
-class PerChat(BaseUpdateProcessor):
-    """Updates of different chats processed at once, each chat's in order of arrival. Not
-    the bot's: set here only to show what it would change (python-telegram-bot processes
-    updates one at a time unless told otherwise)."""
-
-    def __init__(self, most: int) -> None:
-        super().__init__(most)
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        key = chat.id if chat is not None else 0
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            if not lock.locked():
-                self._locks.pop(key, None)
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-
 async def part_now(folder: Path, seconds: float, rate: float) -> dict[str, Any]:
     questions = [q["text"] for q in eval_questions() if q["consultation"] == GENEVA]
     result: dict[str, Any] = {"seconds": seconds, "rate": rate}
-    runs: list[tuple[str, float, bool, bool]] = [
-        ("alone", 0.0, False, False),
-        ("matcher", rate, False, False),
-        ("encoder", rate, True, False),
-        ("per_chat", rate, True, True),
-    ]
-    for concurrent in (False, True):
+    for one_at_a_time in (False, True):
         bot = Bot(folder)
-        if concurrent:
-            bot.app._update_processor = PerChat(256)  # the bench's own, see PerChat
-        asking = {"nearest": False}
-        geneva: Consultation = bot.events.consultations[GENEVA]
-
-        async def use_encoder(
-            update: Update,
-            context: ContextTypes.DEFAULT_TYPE,
-            bot: Bot = bot,
-            asking: dict[str, bool] = asking,
-            geneva: Consultation = geneva,
-        ) -> None:
-            # How a free-text handler that uses the encoder waits: before the matcher answers.
-            message = update.effective_message
-            if asking["nearest"] and message is not None and message.text:
-                await bot.services.understanding.nearest(geneva, message.text)
-
-        bot.app.add_handler(
-            MessageHandler(filters.TEXT & ~filters.COMMAND, use_encoder), group=-100
-        )
+        processor = type(bot.app.update_processor).__name__
+        if one_at_a_time:
+            # python-telegram-bot's default, as the bot was before bot/updates.py.
+            bot.app._update_processor = SimpleUpdateProcessor(1)
         async with running(bot.app):
             await bot.register(range(FIRST_USER, FIRST_USER + NOW_USERS + ASKERS))
-            await bot.services.understanding.settled()
-            for label, questions_per_second, nearest, per_chat in runs:
-                if per_chat != concurrent:
-                    continue
-                asking["nearest"] = nearest
-                result[label] = await now_under_load(bot, questions, questions_per_second, seconds)
+            understanding = bot.services.understanding
+            await understanding.settled()
+            encoded = count_questions_encoded(understanding)
+            for label, per_second in (("alone", 0.0), ("questions", rate)):
+                encoded.clear()
+                figures = await now_under_load(bot, questions, per_second, seconds)
+                figures["processor"] = "SimpleUpdateProcessor(1)" if one_at_a_time else processor
+                figures["encoder_waits_ms"] = {
+                    "count": len(encoded),
+                    "p50": percentile(encoded, 0.5) * 1000 if encoded else 0.0,
+                    "p99": percentile(encoded, 0.99) * 1000 if encoded else 0.0,
+                }
+                result[f"{label}_one_at_a_time" if one_at_a_time else label] = figures
                 bot.api.calls.clear()
     return result
+
+
+def count_questions_encoded(understanding: Understanding) -> list[float]:
+    """Each free-text question's wait in `nearest` (the encoder's thread), when it had one."""
+    waits: list[float] = []
+    nearest = understanding.nearest
+
+    async def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        found = await nearest(*args, **kwargs)
+        if found is not None:
+            waits.append(time.perf_counter() - started)
+        return found
+
+    understanding.nearest = timed  # type: ignore[method-assign]
+    return waits
 
 
 async def now_under_load(
@@ -404,6 +377,7 @@ async def now_under_load(
     queue = bot.app.update_queue
     asked: dict[int, float] = {}
     latencies: list[float] = []
+    asked_questions = [0]
     end = time.perf_counter() + seconds
 
     async def send_now() -> None:
@@ -427,6 +401,7 @@ async def now_under_load(
                 return
             user = FIRST_USER + NOW_USERS + rng.randrange(ASKERS)
             await queue.put(bot.update(user, rng.choice(questions)))
+            asked_questions[0] += 1
 
     def collect() -> None:
         for user, moment in list(asked.items()):
@@ -446,6 +421,7 @@ async def now_under_load(
             break
         await asyncio.sleep(0.05)
     return {
+        "questions": asked_questions[0],
         "now_replies": len(latencies),
         "unanswered": len(asked),
         "p50_ms": percentile(latencies, 0.5) * 1000,
@@ -592,18 +568,18 @@ def main() -> None:
             )
             for label, title in (
                 ("alone", "alone"),
-                ("matcher", "+ 20 free-text questions/s, the matcher alone"),
-                ("encoder", "+ 20 free-text questions/s, each awaiting nearest first"),
-                (
-                    "per_chat",
-                    "the same, updates of different chats processed at once (not the bot's)",
-                ),
+                ("questions", "+ 20 free-text questions/s"),
+                ("alone_one_at_a_time", "alone, one update at a time (as before)"),
+                ("questions_one_at_a_time", "+ 20 free-text questions/s, one update at a time"),
             ):
                 item = figures[label]
+                waits = item["encoder_waits_ms"]
                 print(
-                    f"  {title}: p50 {item['p50_ms']:.1f} ms, p99 {item['p99_ms']:.1f} ms, "
-                    f"max {item['max_ms']:.1f} ms ({item['now_replies']} replies, "
-                    f"{item['unanswered']} unanswered)"
+                    f"  {title} ({item['processor']}): p50 {item['p50_ms']:.1f} ms, "
+                    f"p99 {item['p99_ms']:.1f} ms, max {item['max_ms']:.1f} ms "
+                    f"({item['now_replies']} replies, {item['unanswered']} unanswered; "
+                    f"{item['questions']} questions, {waits['count']} through the encoder, "
+                    f"waiting p50 {waits['p50']:.1f} / p99 {waits['p99']:.1f} ms)"
                 )
     finally:
         for folder in workspace.iterdir():

@@ -57,10 +57,15 @@ from bot.storage.uploads import UploadStore
 from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.transport import DeliveryAwareRequest
+from bot.updates import MAX_CONCURRENT, PerChatUpdates
 
 logger = logging.getLogger(__name__)
 
 OFFLINE_TOKEN = "1:offline-console-token"
+# Connections to the Bot API: one for each update handled at once, and more for the outbox's
+# sends and the jobs. A reply must not wait for one once its update is marked as answering
+# (bot/receiving.py): a kill meanwhile would leave an update unknown that had sent nothing.
+BOT_API_CONNECTIONS = MAX_CONCURRENT + 32
 
 
 def build_application(
@@ -209,6 +214,9 @@ def build_application(
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .rate_limiter(AnswerWatch(MeteredSends(meter)))
+        # Each chat's updates in order, other chats' meanwhile: a question waiting for the
+        # sentence encoder holds up no one else (bot/updates.py).
+        .concurrent_updates(PerChatUpdates())
         # Long polling is bot.webhook.Poller's: it confirms only updates stored in the inbox.
         .updater(None)
     )

@@ -14,6 +14,7 @@ two replies to one update loses the second.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -204,10 +205,29 @@ class _Handling:
 _HANDLING: ContextVar[_Handling | None] = ContextVar("handling", default=None)
 
 
+# Event loop turns `stop` gives the update fetcher to take what is queued (it takes all of it in
+# one turn; more turns only if it is slow to wake).
+_HAND_OVER_TURNS = 100
+
+
 class InboxApplication(
     Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any]
 ):
     """Takes an update out of the inbox once handling it is over (or answered it earlier)."""
+
+    async def stop(self) -> None:
+        """Stop after handling every update queued (as python-telegram-bot's), without a word.
+
+        python-telegram-bot marks itself stopped before its fetcher takes the updates still
+        queued; with updates processed concurrently (bot/updates.py), each taken then would be
+        a task it warns it will not wait for (it does wait, through the queue). So the fetcher
+        takes them first, while the application runs.
+        """
+        for _ in range(_HAND_OVER_TURNS):
+            if not self.running or self.update_queue.empty():
+                break
+            await asyncio.sleep(0)
+        await super().stop()
 
     async def process_update(self, update: object) -> None:
         services: Services | None = self.bot_data.get("services")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -26,7 +27,7 @@ from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.encoder import E5Encoder, Vectors, load_encoder
 from bot.services.event_data import Consultation, EventData, load_event_data
 from bot.services.semantic import index_texts
-from bot.services.understanding import Understanding
+from bot.services.understanding import WORKER_NICENESS, Understanding
 from bot.storage.vectors import FILE_NAME, cached_digests
 from tests.conftest import (
     GENEVA_ID,
@@ -277,6 +278,20 @@ async def test_a_reload_rebuilds_only_what_changed_and_the_old_index_answers_mea
 
 def encoder_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "encoder" and t.is_alive()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own priority")
+async def test_the_encoder_gives_way_to_the_event_loop_on_busy_cores() -> None:
+    understanding = Understanding(FakeEncoder)
+    await understanding.start()
+    try:
+        [thread] = encoder_threads()
+        assert thread.native_id is not None
+        loop = os.getpriority(os.PRIO_PROCESS, 0)
+        expected = min(19, loop + WORKER_NICENESS)
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == expected
+    finally:
+        await understanding.close()
 
 
 async def test_the_bot_answers_while_the_encoder_loads_and_joins_it_at_shutdown(

@@ -81,7 +81,8 @@ async def test_healthz_reports_database_and_scheduler(harness: Harness, server: 
     healthy, report = await health(harness.app)
     assert not healthy
     assert report["database"] == "down"
-    harness.app.bot_data.pop("services")  # already closed: the fixture must not close it again
+    services = harness.app.bot_data.pop("services")  # the fixture must not close it again
+    await services.understanding.close()  # what the fixture closes besides: its worker thread
 
 
 async def test_stopping_processes_every_update_in_hand(tmp_path: Path) -> None:

@@ -343,7 +343,10 @@ async def run_console(
                 data = api.make_message(
                     user_id, text, language_code=language_code, first_name=first_name
                 )
-            await application.process_update(Update.de_json(data, application.bot))
+            # Through the update queue, as polling and the webhook hand updates over (each
+            # chat's in order, bot/updates.py); the next line once this one is handled.
+            await application.update_queue.put(Update.de_json(data, application.bot))
+            await application.update_queue.join()
             query = data.get("callback_query")
             if query is not None:
                 chat.on_answer(api.callback_answers.get(query["id"], {}))

@@ -20,8 +20,10 @@ import asyncio
 import functools
 import itertools
 import logging
+import os
 import queue
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -48,6 +50,10 @@ TaughtKey = tuple[tuple[str, str, str], ...]
 QUESTION_WAIT = 0.25
 # Background encoding per job, in characters: a long answer is about 100 ms on one busy core.
 CHUNK_CHARS = 600
+# The worker thread's niceness above the event loop's: where the cores are busy, the loop (every
+# other delegate's reply, handled meanwhile: bot/updates.py) goes before the encoder (measured in
+# docs/benchmarks.md, "The sentence encoder: its cost to the chat").
+WORKER_NICENESS = 10
 
 
 class WorkerClosed(RuntimeError):
@@ -92,6 +98,7 @@ class _Worker:
         return future
 
     def _run(self) -> None:
+        _lower_priority()
         while True:
             _priority, _order, job = self._queue.get()
             if job is None:
@@ -129,6 +136,17 @@ class _Worker:
     @property
     def thread(self) -> threading.Thread | None:
         return self._thread
+
+
+def _lower_priority() -> None:
+    """Make the calling thread nicer than the process by WORKER_NICENESS (Linux: per thread)."""
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere the call would change the whole process, or another one
+    try:
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), own + WORKER_NICENESS)
+    except OSError as exc:
+        logger.debug("The encoder's thread keeps the process's priority: %s", exc)
 
 
 @dataclass(frozen=True)
