@@ -13,6 +13,9 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 CHAIR = "2001"
+# What the outbox has for a console's delegate goes out while the console waits: each /wait lets
+# the delivery job (ticking every 0.1 s) run for 1.5 s; two leave room on a loaded machine.
+WAIT = ["/wait 1s", "/wait 1s"]
 
 
 def console(tmp_path: Path, script: str, *args: str) -> str:
@@ -136,7 +139,7 @@ def test_questions_in_arabic_and_french_voted_moderated_and_a_poll_answered(
     # her name was told when it was approved.
     out = chat(tmp_path, "1001", "2026-12-08T10:19", ["/q"], "--lang", "fr")
     assert "✔️ [fr] \u2068Comment financer les organisations locales ?\u2069" in after(out, "/q")
-    out = chat(tmp_path, "1002", "2026-12-08T10:19", ["/wait 1s"], "--lang", "ar")
+    out = chat(tmp_path, "1002", "2026-12-08T10:19", WAIT, "--lang", "ar")
     assert "أصبح الآن معروضًا للجميع" in out  # "... is now shown to everyone"
 
     # The chair opens a 1-5 poll to the session's recent audience (who opened its questions).
@@ -150,13 +153,10 @@ def test_questions_in_arabic_and_french_voted_moderated_and_a_poll_answered(
     assert "🟢 Open" in opened
     assert "Sent to 4 delegates." in opened  # the three delegates and the chair: all opened /q
 
-    # Each delegate's console gets it (their chat's outbox row, sent while /wait lets the
-    # delivery job run) and answers it (its buttons are numbered 1-5, labelled 1-5); the
-    # results show once answered.
+    # Each delegate's console gets it (their chat's outbox row, sent during WAIT) and answers it
+    # (its buttons are numbered 1-5, labelled 1-5); the results show once answered.
     for user, language, score in (("1001", "fr", 4), ("1002", "ar", 5), ("1003", "en", 4)):
-        out = chat(
-            tmp_path, user, "2026-12-08T10:21", ["/wait 1s", f"!{score}"], "--lang", language
-        )
+        out = chat(tmp_path, user, "2026-12-08T10:21", [*WAIT, f"!{score}"], "--lang", language)
         assert "How useful is this session?" in out.split("you> !")[0], out
         pressed = after(out, f"!{score}")
         assert f"✅ {score}\n" in pressed, pressed
