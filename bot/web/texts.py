@@ -18,7 +18,7 @@ def labels() -> dict[str, str]:
         "search": _("Search"),
         "search_label": _("Search the programme"),
         "filter": _("Show"),
-        "clear": _("Clear filters"),
+        "clear_filters": _("Clear filters"),
         "any": _("All"),
         "nothing": _("No session matches."),
         "open_telegram": _("Open in Telegram"),
