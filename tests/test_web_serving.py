@@ -11,7 +11,7 @@ import aiohttp
 from bot.clock import ManualClock
 from bot.web.serving import site_for, start_beside_polling
 from bot.webhook import SECRET_HEADER, WebhookServer
-from tests.conftest import Harness, build_harness, make_config, started
+from tests.conftest import Harness, build_harness, joined, make_config, started
 
 SECRET = "s3cret-Token_for-tests"
 
@@ -87,3 +87,18 @@ async def test_in_polling_mode_the_pages_need_web_base_url(
 
 async def test_in_polling_mode_without_web_base_url_no_page_is_served(harness: Harness) -> None:
     assert await start_beside_polling(harness.app) is None
+
+
+async def test_open_in_telegram_shows_the_sessions_card_to_star_it(harness: Harness) -> None:
+    chat = await joined(harness)
+    await chat.send("/start s_opening")
+    assert "Opening plenary" in chat.text()
+    await chat.press("Add to my agenda")
+    await chat.send("/my")
+    assert "Opening plenary" in chat.text()
+
+
+async def test_a_link_to_no_session_greets_as_start_does(harness: Harness) -> None:
+    chat = await joined(harness)
+    await chat.send("/start s_no-such-session")
+    assert "Welcome back" in chat.text()

@@ -29,6 +29,7 @@ from bot.handlers.formatting import (
     time_range,
     zone_note,
 )
+from bot.handlers.start import SESSION_LINK
 from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, pick_language, use_language
 from bot.services.event_data import Consultation, EventData, Room, Session, Speaker
 from bot.services.programme_filters import (
@@ -224,7 +225,7 @@ class Page:
             "kind_key": session.kind,
             "speakers": [self.speaker_ref(s) for s in session.speakers],
             "interpretation": [language_name(code) for code in session.interpretation],
-            "telegram": self.telegram(f"s_{session.id}"),
+            "telegram": self.telegram(SESSION_LINK + session.id),
         }
 
     def speaker_ref(self, speaker: Speaker) -> dict[str, Any]:
