@@ -9,7 +9,7 @@ stylesheet, gzip, and a Content-Security-Policy that allows nothing else.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -445,7 +445,7 @@ def _room_item(page: Page, consultation: Consultation, room: Room) -> dict[str, 
         "directions": room.directions.get(lang) if room.directions else None,
         "accessibility": room.accessibility.get(lang) if room.accessibility else None,
         "interpretation": [language_name(c.language) for c in room.interpretation],
-        "sessions_href": page.link(page.base(), **{PARAMS[ROOM]: room.id}),
+        "sessions_href": page.base() + page.query(filters=Filters().with_value(ROOM, room.id)),
         "count": len(sessions_in(consultation, room.id)),
     }
 
@@ -539,7 +539,3 @@ def standalone(site: web.Application) -> web.Application:
     mount(root, site)
     return root
 
-
-def params_of(filters: Filters) -> Mapping[str, str]:
-    """The GET parameters of `filters` (for links from elsewhere)."""
-    return {PARAMS[d]: key for d, key in filters.chosen}
