@@ -538,4 +538,3 @@ def standalone(site: web.Application) -> web.Application:
     root.router.add_get("/", home)
     mount(root, site)
     return root
-
