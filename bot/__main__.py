@@ -21,6 +21,7 @@ from bot.cli import (
     restore,
     run,
     signups,
+    web,
 )
 from bot.cli.logs import configure_logging, console_log
 from bot.config import Config, ConfigError
@@ -41,6 +42,7 @@ COMMANDS = (
     broadcast,
     signups,
     chairs,
+    web,
 )
 
 

@@ -62,16 +62,33 @@ def _chat_id(name: str, raw: str) -> int | None:
         raise ConfigError(f"{name}: '{raw}' is not a Telegram chat id") from None
 
 
-def _port(raw: str) -> int:
+def _port(raw: str, name: str = "PORT", default: int = 8080) -> int:
     if not raw.strip():
-        return 8080
+        return default
     try:
         port = int(raw)
     except ValueError:
-        raise ConfigError(f"PORT: '{raw}' is not a port number") from None
+        raise ConfigError(f"{name}: '{raw}' is not a port number") from None
     if not 0 < port < 65536:
-        raise ConfigError(f"PORT: {port} is not between 1 and 65535")
+        raise ConfigError(f"{name}: {port} is not between 1 and 65535")
     return port
+
+
+def _web_base_url(raw: str) -> str | None:
+    url = raw.strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"WEB_BASE_URL: '{raw}' is not an http(s) URL")
+    return url or None
+
+
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+def _bot_username(raw: str) -> str | None:
+    name = raw.strip().removeprefix("@")
+    if name and _USERNAME.fullmatch(name) is None:
+        raise ConfigError(f"BOT_USERNAME: '{raw}' is not a Telegram username")
+    return name or None
 
 
 def _yes(name: str, raw: str) -> bool:
@@ -168,6 +185,12 @@ class Config:
     sentence_encoder: bool = True
     # `python -m bot health` fails when no getUpdates succeeded for this long (long polling).
     health_stale_after: float = 180.0
+    # The programme's web pages (bot/web): their public address; in polling mode they are
+    # served on web_port only when it is set (in webhook mode, beside the webhook).
+    web_base_url: str | None = None
+    web_port: int = 8081
+    # For "Open in Telegram" links on the pages (in webhook or polling mode, the bot's own).
+    bot_username: str | None = None
 
     # Not from the environment: set by the console chat (`python -m bot chat`) to its delegate,
     # the only one this process reaches; it then leaves the real bot's delegates, updates,
@@ -210,4 +233,7 @@ class Config:
             health_stale_after=_seconds(
                 "HEALTH_STALE_SECONDS", values.get("HEALTH_STALE_SECONDS", ""), 180.0
             ),
+            web_base_url=_web_base_url(values.get("WEB_BASE_URL", "")),
+            web_port=_port(values.get("WEB_PORT", ""), "WEB_PORT", 8081),
+            bot_username=_bot_username(values.get("BOT_USERNAME", "")),
         )

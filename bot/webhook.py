@@ -36,6 +36,8 @@ from bot.services.health import (
     webhook_address,
 )
 from bot.storage.database import latest_schema_version
+from bot.web.serving import site_for, start_beside_polling
+from bot.web.site import mount
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,14 @@ async def health(application: BotApplication) -> tuple[bool, dict[str, Any]]:
 class WebhookServer:
     """Receives Telegram's POSTs, checks the secret token, queues the updates; GET /healthz."""
 
-    def __init__(self, application: BotApplication, *, secret: str, path: str = "/") -> None:
+    def __init__(
+        self,
+        application: BotApplication,
+        *,
+        secret: str,
+        path: str = "/",
+        site: web.Application | None = None,
+    ) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret token")
         self._application = application
@@ -91,6 +100,8 @@ class WebhookServer:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(path or "/", self._receive)
         app.router.add_get("/healthz", self._health)
+        if site is not None:  # the programme's web pages (bot/web), under /c
+            mount(app, site)
         self._web = app
         self.port: int | None = None
 
@@ -187,7 +198,9 @@ async def serve_webhook(
     if application.post_init:
         await application.post_init(application)
     await application.start()
-    server = WebhookServer(application, secret=secret, path=webhook_path(url))
+    server = WebhookServer(
+        application, secret=secret, path=webhook_path(url), site=site_for(application)
+    )
     try:
         bound = await server.start(listen, port)
         server.heartbeat = heartbeat_for(application, WEBHOOK, webhook_address(listen, bound))
@@ -411,7 +424,9 @@ def run_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
             await application.post_init(application)  # queues what the last process left
         heartbeat = heartbeat_for(application, POLLING)
         poller = Poller(application, timeout=poll_timeout_for(application), heartbeat=heartbeat)
+        pages = None
         try:
+            pages = await start_beside_polling(application)
             await application.bot.delete_webhook()
             await application.start()
             if heartbeat is not None:
@@ -425,6 +440,8 @@ def run_polling(application: BotApplication, watchdog: PollingWatchdog) -> None:
             logger.info("Stopping: no new updates; finishing those in hand")
         finally:
             await poller.stop()
+            if pages is not None:
+                await pages.cleanup()
             if heartbeat is not None:
                 heartbeat.stop()
             await drain(application)

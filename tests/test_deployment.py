@@ -62,6 +62,13 @@ def test_ci_runs_the_readmes_test_command() -> None:
     assert command in ci
 
 
+def test_the_test_command_installs_the_browser_first() -> None:
+    """The browser tests fail without Chromium (they never skip): the command installs it."""
+    command = readme_command(".venv/bin/python -m pytest")
+    assert command.startswith(".ci/browser && ")
+    assert (ROOT / ".ci" / "browser").stat().st_mode & 0o111
+
+
 def test_every_install_takes_the_pinned_versions() -> None:
     assert "-c constraints.txt" in readme_command(".venv/bin/python -m bot")
     assert "-c constraints.txt" in readme_command(".venv/bin/python -m pytest")

@@ -15,6 +15,7 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.context import BotContext
+from bot.handlers.agenda import show_card
 from bot.handlers.common import out_of_date, reply, show
 from bot.handlers.consultation import (
     CONSULTATION_PREFIX,
@@ -268,6 +269,10 @@ def welcome_text(context: BotContext, *, returning: bool) -> str:
     return text
 
 
+# /start s_<session id>: the deep link of a session's web page (bot/web).
+SESSION_LINK = "s_"
+
+
 async def start(update: Update, context: BotContext) -> None:
     """/start: greet in the client's language, offer the language picker, then the consultation."""
     user = update.effective_user
@@ -280,6 +285,16 @@ async def start(update: Update, context: BotContext) -> None:
     if context.args and is_question_link(context.args[0]):
         await open_question_link(update, context, context.args[0])
         return
+    if context.args and context.args[0].startswith(SESSION_LINK) and profile.language:
+        # "Open in Telegram" on a web page: the session's card, to star it (a delegate new to
+        # the bot gets the welcome first, their language and consultation to choose).
+        consultation = context.consultation
+        session = (
+            consultation.session(context.args[0][len(SESSION_LINK) :]) if consultation else None
+        )
+        if consultation is not None and session is not None:
+            await show_card(update, context, consultation, session)
+            return
     returning = profile.language is not None
     if not returning:
         language = pick_language(user.language_code)

@@ -1,0 +1,540 @@
+"""The programme as web pages: days, sessions, speakers, rooms; the chat's filters and search.
+
+Pages read the programme in use (`events()`, so a reload shows at once) and narrow and search it
+with the chat's own services (bot/services/programme_filters.py, session_search.py); times and
+days are formatted as the chat formats them. No JavaScript, no external resource: one small
+stylesheet, gzip, and a Content-Security-Policy that allows nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.handlers.formatting import (
+    KIND_NAMES,
+    day_long,
+    day_short,
+    dimension_name,
+    filter_value,
+    language_name,
+    time_range,
+    zone_note,
+)
+from bot.handlers.start import SESSION_LINK
+from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, pick_language, use_language
+from bot.services.event_data import Consultation, EventData, Room, Session, Speaker
+from bot.services.programme_filters import (
+    DIMENSIONS,
+    KIND,
+    LANGUAGE,
+    ROOM,
+    TRACK,
+    FacetCache,
+    Facets,
+    Filters,
+    counts,
+)
+from bot.services.rooms import room_label, sessions_in
+from bot.services.session_search import SearchResult, SessionSearch
+from bot.web.texts import labels
+
+HERE = Path(__file__).resolve().parent
+PREFIX = "/c"
+# The GET parameter of each filter (`lang` is the page's language, hence `interpretation`).
+PARAMS = {TRACK: "track", KIND: "kind", ROOM: "room", LANGUAGE: "interpretation"}
+SEARCH_LIMIT = 200
+# Telegram's rule for a /start parameter: a deep link with anything else opens nothing.
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass
+class Site:
+    """What the pages need: the programme in use, the bot's username, the shared services."""
+
+    events: Callable[[], EventData]
+    bot_username: Callable[[], str | None]
+    facets: Callable[[Consultation], Facets]
+    search: Callable[[Consultation, str], Awaitable[SearchResult]]
+    templates: Environment
+
+
+SITE_KEY = web.AppKey("site", Site)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def reader_language(request: web.Request) -> tuple[str, bool]:
+    """The page's language and whether the address chose it (`?lang=`), else the browser's
+    Accept-Language (the first supported language by preference)."""
+    asked = request.query.get("lang", "")
+    if asked in SUPPORTED:
+        return asked, True
+    wanted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(request.headers.get("Accept-Language", "").split(",")):
+        code, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if code and quality > 0:
+            wanted.append((-quality, position, code))
+    for _quality, _position, code in sorted(wanted):
+        base = code.replace("_", "-").split("-")[0].lower()
+        if base in SUPPORTED:
+            return pick_language(base), False
+    return pick_language(None), False
+
+
+def read_filters(request: web.Request, facets: Facets) -> Filters:
+    """The filters the address asks for; values this programme does not have are ignored."""
+    filters = Filters()
+    for dimension in DIMENSIONS:
+        value = request.query.get(PARAMS[dimension], "")
+        facet = facets.facet(dimension)
+        if value and facet is not None and value in facet.keys:
+            filters = filters.with_value(dimension, value)
+    return filters
+
+
+class Page:
+    """One request's page: its language, its filters, and how its links are written."""
+
+    def __init__(self, site: Site, request: web.Request, consultation: Consultation | None):
+        self.site = site
+        self.request = request
+        self.consultation = consultation
+        self.lang, self.chosen = reader_language(request)
+        self.facets = site.facets(consultation) if consultation is not None else None
+        self.filters = read_filters(request, self.facets) if self.facets else Filters()
+
+    def query(self, *, filters: Filters | None = None, **extra: str) -> str:
+        params: list[tuple[str, str]] = []
+        for dimension, key in (filters if filters is not None else Filters()).chosen:
+            params.append((PARAMS[dimension], key))
+        params += [(k, v) for k, v in extra.items() if v]
+        if self.chosen:
+            params.append(("lang", self.lang))
+        return "?" + urlencode(params) if params else ""
+
+    def link(self, path: str, *, keep_filters: bool = False, **extra: str) -> str:
+        return path + self.query(filters=self.filters if keep_filters else None, **extra)
+
+    def base(self) -> str:
+        assert self.consultation is not None
+        return f"{PREFIX}/{self.consultation.id}/"
+
+    def switch_links(self) -> list[dict[str, Any]]:
+        """The same page in each language."""
+        found = []
+        for code in SUPPORTED:
+            params = [(k, v) for k, v in self.request.query.items() if k != "lang"]
+            params.append(("lang", code))
+            found.append(
+                {
+                    "code": code,
+                    "name": LANGUAGE_NAMES[code],
+                    "href": self.request.path + "?" + urlencode(params),
+                    "current": code == self.lang,
+                }
+            )
+        return found
+
+    def telegram(self, payload: str | None = None) -> str | None:
+        """A deep link to the bot (None when no username is configured)."""
+        username = self.site.bot_username()
+        if not username:
+            return None
+        if payload and _START_PARAMETER.fullmatch(payload):
+            return f"https://t.me/{username}?start={payload}"
+        return f"https://t.me/{username}"
+
+    def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
+        context = {
+            "t": labels(),
+            "lang": self.lang,
+            "dir": "rtl" if self.lang in RTL else "ltr",
+            "languages": self.switch_links(),
+            "stylesheet": f"{PREFIX}/site.css",
+            "page": self,
+            **values,
+        }
+        if self.consultation is not None:
+            context["consultation"] = self.consultation
+            context["consultation_name"] = self.consultation.name.get(self.lang)
+            context["home"] = self.link(self.base())
+            context["speakers_href"] = self.link(self.base() + "speakers/")
+            context["rooms_href"] = self.link(self.base() + "rooms/")
+            context["bot_link"] = self.telegram()
+        text = self.site.templates.get_template(template).render(context)
+        response = web.Response(text=text, status=status, content_type="text/html")
+        response.headers["Content-Language"] = self.lang
+        response.headers["Vary"] = "Accept-Language, Accept-Encoding"
+        return response
+
+    # --- what the templates show ------------------------------------------------------------
+
+    def session_item(self, session: Session, *, with_day: bool = False) -> dict[str, Any]:
+        """One session of a list, its texts in the page's language."""
+        consultation = self.consultation
+        assert consultation is not None
+        lang = self.lang
+        day = consultation.day_of(session.start)
+        return {
+            "id": session.id,
+            "href": self.link(f"{self.base()}s/{session.id}"),
+            "title": session.title.get(lang),
+            "times": time_range(session, consultation),
+            "day": day_short(day) if with_day else None,
+            "room": room_label(session, lang),
+            "room_href": (
+                self.link(f"{self.base()}rooms/") + f"#room-{session.room_id}"
+                if session.room_id
+                else None
+            ),
+            "track": session.track.get(lang) if session.track else None,
+            "kind": _(KIND_NAMES[session.kind]) if session.kind in KIND_NAMES else session.kind,
+            "kind_key": session.kind,
+            "speakers": [self.speaker_ref(s) for s in session.speakers],
+            "interpretation": [language_name(code) for code in session.interpretation],
+            "telegram": self.telegram(SESSION_LINK + session.id),
+        }
+
+    def speaker_ref(self, speaker: Speaker) -> dict[str, Any]:
+        href = None
+        if speaker.id is not None and self.consultation is not None:
+            href = self.link(f"{self.base()}speakers/{speaker.id}")
+        return {
+            "name": speaker.name,
+            "href": href,
+            "affiliation": speaker.affiliation.get(self.lang) if speaker.affiliation else None,
+        }
+
+    def filter_form(self, sessions: list[Session]) -> list[dict[str, Any]]:
+        """The filters' choices, each value with how many sessions it would leave."""
+        facets = self.facets
+        if facets is None:
+            return []
+        found = []
+        for dimension in facets.dimensions:
+            facet = facets.facet(dimension)
+            assert facet is not None
+            left = counts(sessions, self.filters, dimension)
+            chosen = self.filters.get(dimension)
+            options = [
+                {
+                    "value": key,
+                    "label": filter_value(facets, dimension, key),
+                    "count": left.get(key, 0),
+                    "selected": key == chosen,
+                }
+                for key in facet.keys
+            ]
+            options.sort(key=lambda o: str(o["label"]).casefold())
+            found.append(
+                {
+                    "name": PARAMS[dimension],
+                    "label": dimension_name(dimension).split(" ", 1)[-1],
+                    "options": options,
+                }
+            )
+        return found
+
+
+def _site(request: web.Request) -> Site:
+    return request.app[SITE_KEY]
+
+
+def _consultation(request: web.Request) -> Consultation:
+    found = _site(request).events().get(request.match_info["consultation"])
+    if found is None:
+        raise web.HTTPNotFound()
+    return found
+
+
+async def consultations_page(request: web.Request) -> web.Response:
+    site = _site(request)
+    page = Page(site, request, None)
+    with use_language(page.lang):
+        items = [
+            {"name": c.name.get(page.lang), "href": page.link(f"{PREFIX}/{c.id}/")}
+            for c in site.events().consultations.values()
+        ]
+        return page.render("index.html", items=items)
+
+
+async def programme_page(request: web.Request) -> web.Response:
+    """The consultation's days, the filters and the search box; search results when asked."""
+    site = _site(request)
+    consultation = _consultation(request)
+    page = Page(site, request, consultation)
+    asked = request.query.get("q", "").strip()[:200]
+    results: list[Session] | None = None
+    if asked:
+        found = await site.search(consultation, asked)
+        results = page.filters.apply(found.sessions)[:SEARCH_LIMIT]
+    with use_language(page.lang):
+        days = []
+        for day in consultation.days():
+            matching = page.filters.apply(consultation.sessions_on(day))
+            days.append(
+                {
+                    "name": day_long(day),
+                    "href": page.link(f"{page.base()}{day.isoformat()}/", keep_filters=True),
+                    "count": len(matching),
+                }
+            )
+        return page.render(
+            "programme.html",
+            days=days,
+            asked=asked,
+            results=(
+                [page.session_item(s, with_day=True) for s in results]
+                if results is not None
+                else None
+            ),
+            filters=page.filter_form(list(consultation.sessions)),
+            filtered=bool(page.filters),
+            clear_href=page.link(page.base()),
+            form_action=page.base(),
+            description=consultation.description.get(page.lang)
+            if consultation.description
+            else None,
+            zone=zone_note(consultation),
+            dates=_dates(consultation),
+            venue=consultation.venue.name.get(page.lang),
+        )
+
+
+def _dates(consultation: Consultation) -> str:
+    first, last = consultation.start, consultation.end
+    return day_long(first) if first == last else f"{day_long(first)} – {day_long(last)}"
+
+
+async def day_page(request: web.Request) -> web.Response:
+    site = _site(request)
+    consultation = _consultation(request)
+    raw = request.match_info["day"]
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    days = consultation.days()
+    if day not in days:
+        raise web.HTTPNotFound()
+    page = Page(site, request, consultation)
+    with use_language(page.lang):
+        on_day = consultation.sessions_on(day)
+        shown = page.filters.apply(on_day)
+        index = days.index(day)
+
+        def day_href(other: date) -> str:
+            return page.link(f"{page.base()}{other.isoformat()}/", keep_filters=True)
+
+        return page.render(
+            "day.html",
+            day_name=day_long(day),
+            sessions=[page.session_item(s) for s in shown],
+            previous=day_href(days[index - 1]) if index > 0 else None,
+            next=day_href(days[index + 1]) if index + 1 < len(days) else None,
+            filters=page.filter_form(on_day),
+            filtered=bool(page.filters),
+            clear_href=page.link(request.path),
+            form_action=request.path,
+            zone=zone_note(consultation),
+        )
+
+
+async def session_page(request: web.Request) -> web.Response:
+    site = _site(request)
+    consultation = _consultation(request)
+    session = consultation.session(request.match_info["session"])
+    if session is None:
+        raise web.HTTPNotFound()
+    page = Page(site, request, consultation)
+    with use_language(page.lang):
+        item = page.session_item(session)
+        day = consultation.day_of(session.start)
+        return page.render(
+            "session.html",
+            session=item,
+            day_name=day_long(day),
+            day_href=page.link(f"{page.base()}{day.isoformat()}/"),
+            description=session.description.get(page.lang) if session.description else None,
+            speakers=[
+                {
+                    **page.speaker_ref(s),
+                    "role": s.role.get(page.lang) if s.role else None,
+                }
+                for s in session.speakers
+            ],
+            documents=[
+                {"title": d.title.get(page.lang), "url": d.url}
+                for d in session.documents
+                if d.url and d.url.startswith(("https://", "http://"))
+            ],
+            zone=zone_note(consultation),
+        )
+
+
+async def speakers_page(request: web.Request) -> web.Response:
+    site = _site(request)
+    consultation = _consultation(request)
+    page = Page(site, request, consultation)
+    with use_language(page.lang):
+        speakers = sorted(consultation.speakers, key=lambda s: s.name.casefold())
+        return page.render("speakers.html", speakers=[page.speaker_ref(s) for s in speakers])
+
+
+async def speaker_page(request: web.Request) -> web.Response:
+    site = _site(request)
+    consultation = _consultation(request)
+    speaker = consultation.speaker(request.match_info["speaker"])
+    if speaker is None:
+        raise web.HTTPNotFound()
+    page = Page(site, request, consultation)
+    with use_language(page.lang):
+        return page.render(
+            "speaker.html",
+            speaker={
+                **page.speaker_ref(speaker),
+                "role": speaker.role.get(page.lang) if speaker.role else None,
+                "bio": speaker.bio.get(page.lang) if speaker.bio else None,
+                "links": [u for u in speaker.links if u.startswith(("https://", "http://"))],
+            },
+            sessions=[
+                page.session_item(s, with_day=True) for s in consultation.sessions_of(speaker)
+            ],
+        )
+
+
+def _room_item(page: Page, consultation: Consultation, room: Room) -> dict[str, Any]:
+    lang = page.lang
+    return {
+        "id": room.id,
+        "name": room.name.get(lang),
+        "location": room.location.get(lang) if room.location else None,
+        "directions": room.directions.get(lang) if room.directions else None,
+        "accessibility": room.accessibility.get(lang) if room.accessibility else None,
+        "interpretation": [language_name(c.language) for c in room.interpretation],
+        "sessions_href": page.base() + page.query(filters=Filters().with_value(ROOM, room.id)),
+        "count": len(sessions_in(consultation, room.id)),
+    }
+
+
+async def rooms_page(request: web.Request) -> web.Response:
+    site = _site(request)
+    consultation = _consultation(request)
+    page = Page(site, request, consultation)
+    with use_language(page.lang):
+        return page.render(
+            "rooms.html",
+            rooms=[_room_item(page, consultation, room) for room in consultation.rooms],
+            venue=consultation.venue.name.get(page.lang),
+            address=consultation.venue.address.get(page.lang),
+            venue_directions=(
+                consultation.venue.directions.get(page.lang)
+                if consultation.venue.directions
+                else None
+            ),
+        )
+
+
+async def stylesheet(request: web.Request) -> web.Response:
+    response = web.Response(
+        body=(HERE / "static" / "site.css").read_bytes(), content_type="text/css"
+    )
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def page_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Security headers on every answer, gzip where the browser takes it, a translated 404."""
+    try:
+        response = await handler(request)
+    except web.HTTPNotFound:
+        page = Page(_site(request), request, None)
+        with use_language(page.lang):
+            response = page.render("not_found.html", status=404)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if isinstance(response, web.Response) and response.body is not None:
+        response.enable_compression()
+    return response
+
+
+def build_site(
+    events: Callable[[], EventData],
+    *,
+    bot_username: Callable[[], str | None] = lambda: None,
+    facets: Callable[[Consultation], Facets] | None = None,
+    search: Callable[[Consultation, str], Awaitable[SearchResult]] | None = None,
+) -> web.Application:
+    """The programme's pages, to mount at /c (see `mount`); `facets` and `search` are the
+    chat's own (bot.services.agenda.Agenda's) where the bot runs."""
+    app = web.Application(middlewares=[page_headers])
+    app[SITE_KEY] = Site(
+        events=events,
+        bot_username=bot_username,
+        facets=facets or FacetCache().of,
+        search=search or SessionSearch().search,
+        templates=_environment(),
+    )
+    app.router.add_get("/", consultations_page)
+    app.router.add_get("/site.css", stylesheet)
+    app.router.add_get("/{consultation}/", programme_page)
+    app.router.add_get("/{consultation}/speakers/", speakers_page)
+    app.router.add_get("/{consultation}/speakers/{speaker}", speaker_page)
+    app.router.add_get("/{consultation}/rooms/", rooms_page)
+    app.router.add_get("/{consultation}/s/{session}", session_page)
+    app.router.add_get("/{consultation}/{day:\\d{4}-\\d{2}-\\d{2}}/", day_page)
+    return app
+
+
+def mount(root: web.Application, site: web.Application) -> None:
+    """Serve the pages under /c of `root` (the webhook's server, or one of their own)."""
+    root.add_subapp(PREFIX, site)
+
+
+def standalone(site: web.Application) -> web.Application:
+    """A server of the pages alone: / leads to the list of consultations."""
+    root = web.Application()
+
+    async def home(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{PREFIX}/" + (request.query_string and "?" + request.query_string))
+
+    root.router.add_get("/", home)
+    mount(root, site)
+    return root
