@@ -36,7 +36,10 @@ ALLOWED = {
         "ask_texts",
         "receiving",
         "transport",
+        "web",
     },
+    # The web pages share the chat's services and its formatting of dates, times and rooms.
+    "web": {"services", "storage", "handlers", "context", "clock", "config", "i18n"},
 }
 
 

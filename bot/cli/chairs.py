@@ -7,10 +7,9 @@ import argparse
 import asyncio
 import sys
 
-from bot.cli.data import load_events, unknown_consultation
+from bot.cli.data import consultation_with, load_events
 from bot.clock import SystemClock
 from bot.config import Config
-from bot.services.event_data import Consultation, EventData
 from bot.services.panel import PanelQuestions
 from bot.storage.database import Database
 from bot.storage.panel import PanelStore
@@ -33,29 +32,11 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     actions.add_parser("list", help="list the session's chairs (database and sessions.yaml)")
 
 
-def _consultation(events: EventData, args: argparse.Namespace) -> Consultation | str:
-    """The consultation holding the session, or what to print instead."""
-    if args.consultation:
-        chosen = events.get(args.consultation)
-        if chosen is None:
-            return unknown_consultation(events, args.consultation)
-        candidates = [chosen]
-    else:
-        candidates = list(events.consultations.values())
-    found = [c for c in candidates if c.session(args.session) is not None]
-    if not found:
-        return f"No session '{args.session}' in the data."
-    if len(found) > 1:
-        names = ", ".join(c.id for c in found)
-        return f"Several consultations have a session '{args.session}' ({names}): --consultation"
-    return found[0]
-
-
 def run(args: argparse.Namespace, config: Config) -> int:
     events = load_events(config.data_dir)
     if events is None:
         return 1
-    consultation = _consultation(events, args)
+    consultation = consultation_with(events, args.consultation, args.session)
     if isinstance(consultation, str):
         print(consultation, file=sys.stderr)
         return 2

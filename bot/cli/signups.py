@@ -8,12 +8,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli.data import load_events, unknown_consultation
+from bot.cli.data import consultation_with, load_events
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.handlers.signups import signup_table
 from bot.i18n import SUPPORTED, compile_catalogs, use_language
-from bot.services.event_data import Consultation, EventData
 from bot.services.exports import FORMATS, render
 from bot.services.feedback import Table
 from bot.services.signups import Signups, takes_signups
@@ -40,31 +39,17 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     parser.set_defaults(handler=run)
 
 
-def _consultation(events: EventData, args: argparse.Namespace) -> Consultation | str:
-    """The consultation with the session's sign-ups, or what to print instead."""
-    if args.consultation:
-        chosen = events.get(args.consultation)
-        if chosen is None:
-            return unknown_consultation(events, args.consultation)
-        candidates = [chosen]
-    else:
-        candidates = list(events.consultations.values())
-    found = [
-        c for c in candidates if (s := c.session(args.session)) is not None and takes_signups(s)
-    ]
-    if not found:
-        return f"No session '{args.session}' with sign-ups (signup: true) in the data."
-    if len(found) > 1:
-        names = ", ".join(c.id for c in found)
-        return f"Several consultations have a session '{args.session}' ({names}): --consultation"
-    return found[0]
-
-
 def run(args: argparse.Namespace, config: Config) -> int:
     events = load_events(config.data_dir)
     if events is None:
         return 1
-    consultation = _consultation(events, args)
+    consultation = consultation_with(
+        events,
+        args.consultation,
+        args.session,
+        takes_signups,
+        "No session '{session}' with sign-ups (signup: true) in the data.",
+    )
     if isinstance(consultation, str):
         print(consultation, file=sys.stderr)
         return 2
