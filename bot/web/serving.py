@@ -7,7 +7,8 @@ import logging
 from aiohttp import web
 
 from bot.context import BotApplication, Services
-from bot.web.site import build_site, mount
+from bot.web.miniapp import build_mini_app
+from bot.web.site import MINI_APP_KEY, build_site, mount
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +24,26 @@ def site_for(application: BotApplication) -> web.Application | None:
         # The configured one, else the bot's own (known once the application is initialised).
         return config.bot_username or application.bot.username
 
-    return build_site(
+    site = build_site(
         lambda: services.events,
         bot_username=username,
         facets=services.agenda.facets,
         search=services.agenda.search,
     )
+
+    async def known(user_id: int) -> bool:
+        return await services.people.get(user_id) is not None
+
+    # The Mini App: the chat's own stars, for the user Telegram's initData vouches for.
+    site[MINI_APP_KEY] = build_mini_app(
+        site,
+        services.agenda,
+        bot_token=lambda: application.bot.token,
+        now=services.clock.now,
+        known=known,
+        base_url=config.web_base_url,
+    )
+    return site
 
 
 async def start_beside_polling(application: BotApplication) -> web.AppRunner | None:

@@ -78,6 +78,8 @@ class Site:
 
 
 SITE_KEY = web.AppKey("site", Site)
+# The Telegram Mini App built beside these pages (bot/web/miniapp.py), served under /app.
+MINI_APP_KEY = web.AppKey("mini_app_site", web.Application)
 
 
 def _environment() -> Environment:
@@ -524,8 +526,12 @@ def build_site(
 
 
 def mount(root: web.Application, site: web.Application) -> None:
-    """Serve the pages under /c of `root` (the webhook's server, or one of their own)."""
+    """Serve the pages under /c of `root` (the webhook's server, or one of their own), and
+    the Mini App under /app when there is one."""
     root.add_subapp(PREFIX, site)
+    mini_app = site.get(MINI_APP_KEY)
+    if mini_app is not None:
+        root.add_subapp("/app", mini_app)
 
 
 def standalone(site: web.Application) -> web.Application:

@@ -34,4 +34,22 @@ def labels() -> dict[str, str]:
         "not_found": _("Page not found"),
         "not_found_text": _("There is no such page in this programme."),
         "consultations": _("Consultations"),
+        # TRANSLATORS: the Mini App's button on a session (it adds it to the agenda, /my).
+        "star": _("Star"),
+        "unstar": _("Remove the star"),
+        "app_loading": _("Loading your stars…"),
+        "app_outside": _(
+            "To star sessions here, open this page from the bot's menu button in Telegram."
+        ),
+        "app_refused": _(
+            "Telegram did not confirm who you are. Close this page and open it again from "
+            "the bot's menu button."
+        ),
+        "app_unknown": _(
+            "Start a chat with the bot first, then open this page again from its menu button."
+        ),
+        "app_failed": _("That did not work. Check your connection and try again."),
+        "app_ready": _("Star the sessions you want to attend: /my in the chat lists them."),
+        "app_saved": _("Starred: /my in the chat lists it."),
+        "app_removed": _("Star removed."),
     }

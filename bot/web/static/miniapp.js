@@ -1,0 +1,94 @@
+// The Mini App's stars. Telegram puts the signed initData in the address's fragment
+// (#tgWebAppData=...); it is kept for the visit (sessionStorage) because links lose the
+// fragment, and sent with every POST: the server checks it, nothing else vouches for the user.
+(function () {
+  "use strict";
+  var KEY = "tgWebAppData";
+
+  function initData() {
+    var found = new URLSearchParams(window.location.hash.replace(/^#/, "")).get(KEY) || "";
+    try {
+      if (found) {
+        window.sessionStorage.setItem(KEY, found);
+      } else {
+        found = window.sessionStorage.getItem(KEY) || "";
+      }
+    } catch (e) {
+      // Storage refused: this page still has its fragment.
+    }
+    return found;
+  }
+
+  var data = initData();
+  var root = document.getElementById("miniapp");
+  if (!root) {
+    return;
+  }
+  var status = document.getElementById("miniapp-status");
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  function post(url, body) {
+    body.initData = data;
+    return fetch(url, {
+      method: "POST",
+      credentials: "omit",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (!response.ok) {
+        throw response.status;
+      }
+      return response.json();
+    });
+  }
+
+  function failed(code) {
+    if (code === 401) {
+      say(root.dataset.refused);
+    } else if (code === 403) {
+      say(root.dataset.unknown);
+    } else {
+      say(root.dataset.failed);
+    }
+  }
+
+  function show(button, starred) {
+    button.setAttribute("aria-pressed", starred ? "true" : "false");
+    button.querySelector("span").textContent = starred ? root.dataset.unstar : root.dataset.star;
+    button.hidden = false;
+  }
+
+  function toggle(button) {
+    var wanted = button.getAttribute("aria-pressed") !== "true";
+    button.disabled = true;
+    post(root.dataset.starUrl, { session: button.dataset.session, starred: wanted })
+      .then(function (answer) {
+        show(button, answer.starred);
+        say(answer.starred ? root.dataset.saved : root.dataset.removed);
+      })
+      .catch(failed)
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
+  if (!data) {
+    say(root.dataset.outside);
+    return;
+  }
+  post(root.dataset.starsUrl, {})
+    .then(function (answer) {
+      var starred = new Set(answer.starred);
+      root.querySelectorAll("button.star").forEach(function (button) {
+        show(button, starred.has(button.dataset.session));
+        button.addEventListener("click", function () {
+          toggle(button);
+        });
+      });
+      say(root.dataset.ready);
+    })
+    .catch(failed);
+})();

@@ -1,0 +1,180 @@
+"""The Mini App over HTTP: a star sent with Telegram's initData is the chat's star (/my);
+without genuine, fresh initData, or from another site, nothing changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.clock import ManualClock
+from bot.services.webapp_auth import sign_init_data
+from bot.web.serving import site_for
+from bot.web.site import mount
+from tests.conftest import GENEVA_ID, Harness, build_harness, joined, make_config, started
+
+SESSION = "climate-mobility"
+STAR = f"/app/{GENEVA_ID}/star"
+
+
+def init_data(harness: Harness, user_id: int = 1001, *, age: timedelta = timedelta()) -> str:
+    auth_date = harness.clock.now() - age
+    return sign_init_data(
+        harness.app.bot.token,
+        {
+            "user": json.dumps({"id": user_id, "first_name": "Amina"}),
+            "auth_date": str(int(auth_date.timestamp())),
+        },
+    )
+
+
+@pytest.fixture
+async def client(harness: Harness) -> AsyncIterator[TestClient]:
+    site = site_for(harness.app)
+    assert site is not None
+    root = web.Application()
+    mount(root, site)
+    client = TestClient(TestServer(root, host="127.0.0.1"))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+def origin(client: TestClient) -> dict[str, str]:
+    return {"Origin": str(client.make_url("")).rstrip("/")}
+
+
+async def post(
+    client: TestClient, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    response = await client.post(
+        path, json=body, headers=origin(client) if headers is None else headers
+    )
+    return response.status, await response.json()
+
+
+async def starred(harness: Harness) -> set[str]:
+    geneva = harness.services.events.consultations[GENEVA_ID]
+    return await harness.services.agenda.starred_ids(1001, geneva)
+
+
+async def test_a_star_from_the_mini_app_is_listed_by_my(
+    harness: Harness, client: TestClient
+) -> None:
+    chat = await joined(harness)
+    page = await client.get(f"/app/{GENEVA_ID}/")
+    assert page.status == 200
+    html = await page.text()
+    assert f'data-session="{SESSION}"' in html
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+    status, answer = await post(
+        client, STAR, {"initData": init_data(harness), "session": SESSION, "starred": True}
+    )
+    assert (status, answer["starred"]) == (200, True)
+    await chat.send("/my")
+    assert "Workshop: climate mobility" in chat.text()
+    status, answer = await post(
+        client, f"/app/{GENEVA_ID}/stars", {"initData": init_data(harness)}
+    )
+    assert answer == {"starred": [SESSION]}
+
+    # And unstarred there, gone from /my.
+    status, answer = await post(
+        client, STAR, {"initData": init_data(harness), "session": SESSION, "starred": False}
+    )
+    assert (status, answer["starred"]) == (200, False)
+    await chat.send("/my")
+    assert "Workshop: climate mobility" not in chat.text()
+
+
+async def test_a_star_from_the_chat_shows_in_the_mini_app(
+    harness: Harness, client: TestClient
+) -> None:
+    await joined(harness)
+    geneva = harness.services.events.consultations[GENEVA_ID]
+    await harness.services.agenda.set_star(1001, geneva, SESSION, True)
+    status, answer = await post(
+        client, f"/app/{GENEVA_ID}/stars", {"initData": init_data(harness)}
+    )
+    assert (status, answer) == (200, {"starred": [SESSION]})
+    # Another delegate's initData sees only their own; one the chat does not know, nothing.
+    await joined(harness, user_id=1002)
+    status, answer = await post(
+        client, f"/app/{GENEVA_ID}/stars", {"initData": init_data(harness, 1002)}
+    )
+    assert answer == {"starred": []}
+
+
+async def test_forged_stale_or_missing_init_data_changes_nothing(
+    harness: Harness, client: TestClient
+) -> None:
+    await joined(harness)
+    await joined(harness, user_id=1002)
+    genuine = init_data(harness)
+    forged = genuine.replace("1001", "1002")
+    stale = init_data(harness, age=timedelta(hours=25))
+    other_bot = sign_init_data(
+        "999:another-bot",
+        {
+            "user": json.dumps({"id": 1001}),
+            "auth_date": genuine.split("auth_date=")[1].split("&")[0],
+        },
+    )
+    for refused in (forged, stale, other_bot, "", None):
+        body: dict[str, Any] = {"session": SESSION, "starred": True}
+        if refused is not None:
+            body["initData"] = refused
+        status, _answer = await post(client, STAR, body)
+        assert status == 401, refused
+    assert await starred(harness) == set()
+
+
+async def test_a_post_from_another_site_is_refused(harness: Harness, client: TestClient) -> None:
+    await joined(harness)
+    body = {"initData": init_data(harness), "session": SESSION, "starred": True}
+    for headers in ({"Origin": "https://evil.example"}, {}):
+        status, _answer = await post(client, STAR, body, headers)
+        assert status == 403
+    # A form post (a "simple" cross-site request) is no JSON: refused too.
+    response = await client.post(STAR, data={"initData": body["initData"]}, headers=origin(client))
+    assert response.status == 415
+    assert await starred(harness) == set()
+
+
+async def test_an_unknown_session_is_refused(harness: Harness, client: TestClient) -> None:
+    await joined(harness)
+    status, _answer = await post(
+        client, STAR, {"initData": init_data(harness), "session": "nope", "starred": True}
+    )
+    assert status == 404
+
+
+async def test_the_menu_button_opens_the_mini_app(tmp_path: Path, clock: ManualClock) -> None:
+    config = make_config(tmp_path, web_base_url="https://hc.example.org")
+    async with started(build_harness(config, clock)) as harness:
+        calls = harness.api.calls_to("setChatMenuButton")
+        assert len(calls) == 1
+        button = calls[0].params["menu_button"]
+        button = json.loads(button) if isinstance(button, str) else button
+        assert button["type"] == "web_app"
+        assert button["web_app"] == {"url": "https://hc.example.org/app/"}
+        assert button["text"] == "Programme"
+
+
+async def test_without_web_base_url_no_menu_button(harness: Harness) -> None:
+    assert harness.api.calls_to("setChatMenuButton") == []
+
+
+async def test_a_user_the_chat_does_not_know_is_refused(
+    harness: Harness, client: TestClient
+) -> None:
+    body = {"initData": init_data(harness, 4242), "session": SESSION, "starred": True}
+    status, _answer = await post(client, STAR, body)
+    assert status == 403
