@@ -1,0 +1,160 @@
+"""The Mini App in a real browser (headless Chromium through Selenium, as test_web_browser.py):
+opened as Telegram opens it, initData in the address's fragment, a click on ⭐ stars the session
+that /my in the chat then lists; without initData the page says where to open it.
+
+The server runs on the test's event loop (the harness's services live there); the browser's
+driver blocks, so it is driven from a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from bot.services.webapp_auth import sign_init_data
+from bot.web.serving import site_for
+from bot.web.site import mount
+from tests.conftest import GENEVA_ID, Harness, joined
+from tests.test_web_browser import CHROMEDRIVER, CHROMIUM
+
+SESSION = "climate-mobility"
+BUTTON = f'button.star[data-session="{SESSION}"]'
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[WebDriver]:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    assert not missing, f"{', '.join(missing)} missing: run .ci/browser (apt-get install chromium)"
+    options = Options()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=420,900",
+        "--lang=en-US",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+async def served(harness: Harness) -> AsyncIterator[TestServer]:
+    site = site_for(harness.app)
+    assert site is not None
+    root = web.Application()
+    mount(root, site)
+    server = TestServer(root, host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+def telegram_address(harness: Harness, server: TestServer, user_id: int = 1001) -> str:
+    """/app/ as Telegram opens it: tgWebAppData and the client's other values in the fragment."""
+    init_data = sign_init_data(
+        harness.app.bot.token,
+        {
+            "user": json.dumps({"id": user_id, "first_name": "Amina", "language_code": "en"}),
+            "auth_date": str(int(harness.clock.now().timestamp())),
+        },
+    )
+    fragment = f"tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=8.0&tgWebAppPlatform=ios"
+    return str(server.make_url("/app/")) + "#" + fragment
+
+
+def star_in_browser(driver: WebDriver, address: str) -> tuple[str, str]:
+    driver.get(address)
+    wait = WebDriverWait(driver, 10)
+    # /app/ lists the consultations; a link loses the fragment, the page kept initData.
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.consultations a"))
+    driver.find_element(By.CSS_SELECTOR, f'ul.consultations a[href^="/app/{GENEVA_ID}/"]').click()
+    button = wait.until(
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, BUTTON).is_displayed()
+            and d.find_element(By.CSS_SELECTOR, BUTTON)
+        )
+    )
+    assert button.get_attribute("aria-pressed") == "false"
+    button.click()
+    wait.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, BUTTON).get_attribute("aria-pressed") == "true"
+    )
+    label = driver.find_element(By.CSS_SELECTOR, BUTTON).text
+    status = driver.find_element(By.ID, "miniapp-status").text
+    return label, status
+
+
+async def test_starring_in_the_mini_app_shows_in_my(
+    harness: Harness, served: TestServer, chromium: WebDriver
+) -> None:
+    chat = await joined(harness)
+    address = telegram_address(harness, served)
+    label, status = await asyncio.to_thread(star_in_browser, chromium, address)
+    assert label == "⭐ Remove the star"
+    assert "/my" in status
+    await chat.send("/my")
+    assert "Workshop: climate mobility" in chat.text()
+
+
+def open_without_init_data(driver: WebDriver, address: str) -> tuple[str, list[bool]]:
+    driver.get(address)
+    driver.execute_script("window.sessionStorage.clear()")
+    driver.get(address)
+    status = WebDriverWait(driver, 10).until(
+        lambda d: (
+            (text := d.find_element(By.ID, "miniapp-status").text) != "Loading your stars…"
+            and text
+        )
+    )
+    shown = [b.is_displayed() for b in driver.find_elements(By.CSS_SELECTOR, "button.star")]
+    return status, shown
+
+
+async def test_outside_telegram_there_is_no_star_button(
+    harness: Harness, served: TestServer, chromium: WebDriver
+) -> None:
+    address = str(served.make_url(f"/app/{GENEVA_ID}/"))
+    status, shown = await asyncio.to_thread(open_without_init_data, chromium, address)
+    assert "menu button" in status
+    assert shown
+    assert not any(shown)
+
+
+def open_with_forged(driver: WebDriver, address: str) -> str:
+    driver.execute_script("window.sessionStorage.clear()")
+    driver.get(address)
+    status: str = WebDriverWait(driver, 10).until(
+        lambda d: (
+            (text := d.find_element(By.ID, "miniapp-status").text) != "Loading your stars…"
+            and text
+        )
+    )
+    return status
+
+
+async def test_forged_init_data_is_refused_in_the_page(
+    harness: Harness, served: TestServer, chromium: WebDriver
+) -> None:
+    await joined(harness)
+    address = telegram_address(harness, served).replace("/app/#", f"/app/{GENEVA_ID}/#")
+    forged = address.replace("Amina", "Amino")
+    status = await asyncio.to_thread(open_with_forged, chromium, forged)
+    assert "did not confirm who you are" in status
