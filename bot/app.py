@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from telegram import MenuButtonWebApp, WebAppInfo
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -20,7 +19,7 @@ from bot.handlers.outbox import MeteredSends
 from bot.handlers.polls import start_polls
 from bot.handlers.reminders import build_delivery, start_delivery
 from bot.handlers.start import command_menu
-from bot.i18n import DEFAULT, SUPPORTED, _, compile_catalogs, use_language
+from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.receiving import AnswerWatch, InboxApplication, take_over
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
@@ -59,6 +58,7 @@ from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.transport import DeliveryAwareRequest
 from bot.updates import MAX_CONCURRENT, PerChatUpdates
+from bot.web.serving import publish_menu_button
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def build_application(
             panel=panel,
         )
         await publish_commands(application)
-        await publish_mini_app(application, config)
+        await publish_menu_button(application, config)
         await start_delivery(application)
         # A session removed, or its capacity raised, while the bot was down.
         await signups.settle(programme.current)
@@ -247,17 +247,6 @@ async def publish_commands(application: Application[Any, Any, Any, Any, Any, Any
     for lang in SUPPORTED:
         with use_language(lang):
             await application.bot.set_my_commands(command_menu(), language_code=lang)
-
-
-async def publish_mini_app(
-    application: Application[Any, Any, Any, Any, Any, Any], config: Config
-) -> None:
-    """With WEB_BASE_URL set, the bot's menu button opens the Mini App (bot/web/miniapp.py)."""
-    if not config.web_base_url or config.console:
-        return
-    with use_language(DEFAULT):
-        button = MenuButtonWebApp(_("Programme"), WebAppInfo(config.web_base_url + "/app/"))
-    await application.bot.set_chat_menu_button(menu_button=button)
 
 
 @asynccontextmanager

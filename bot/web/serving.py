@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
+from telegram import MenuButtonWebApp, WebAppInfo
 
+from bot.config import Config
 from bot.context import BotApplication, Services
+from bot.i18n import DEFAULT, _, use_language
 from bot.web.miniapp import build_mini_app
 from bot.web.site import MINI_APP_KEY, build_site, mount
 
@@ -44,6 +47,16 @@ def site_for(application: BotApplication) -> web.Application | None:
         base_url=config.web_base_url,
     )
     return site
+
+
+async def publish_menu_button(application: BotApplication, config: Config) -> None:
+    """With WEB_BASE_URL set, the bot's menu button opens the Mini App (bot/web/miniapp.py)."""
+    if not config.web_base_url or config.console:
+        return
+    # One button for every chat (setChatMenuButton takes no language): the default language.
+    with use_language(DEFAULT):
+        button = MenuButtonWebApp(_("Programme"), WebAppInfo(config.web_base_url + "/app/"))
+    await application.bot.set_chat_menu_button(menu_button=button)
 
 
 async def start_beside_polling(application: BotApplication) -> web.AppRunner | None:
