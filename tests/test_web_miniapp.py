@@ -178,3 +178,9 @@ async def test_a_user_the_chat_does_not_know_is_refused(
     body = {"initData": init_data(harness, 4242), "session": SESSION, "starred": True}
     status, _answer = await post(client, STAR, body)
     assert status == 403
+
+
+async def test_an_http_address_sets_no_menu_button(tmp_path: Path, clock: ManualClock) -> None:
+    config = make_config(tmp_path, web_base_url="http://127.0.0.1:8081")
+    async with started(build_harness(config, clock)) as harness:
+        assert harness.api.calls_to("setChatMenuButton") == []

@@ -53,6 +53,10 @@ async def publish_menu_button(application: BotApplication, config: Config) -> No
     """With WEB_BASE_URL set, the bot's menu button opens the Mini App (bot/web/miniapp.py)."""
     if not config.web_base_url or config.console:
         return
+    if not config.web_base_url.startswith("https://"):
+        # Telegram opens Mini Apps over https only (an http address is for trying the pages).
+        logger.warning("WEB_BASE_URL is not https: the menu button does not open the Mini App")
+        return
     # One button for every chat (setChatMenuButton takes no language): the default language.
     with use_language(DEFAULT):
         button = MenuButtonWebApp(_("Programme"), WebAppInfo(config.web_base_url + "/app/"))
