@@ -184,3 +184,18 @@ async def test_an_http_address_sets_no_menu_button(tmp_path: Path, clock: Manual
     config = make_config(tmp_path, web_base_url="http://127.0.0.1:8081")
     async with started(build_harness(config, clock)) as harness:
         assert harness.api.calls_to("setChatMenuButton") == []
+
+
+async def test_a_refused_menu_button_does_not_stop_the_bot(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """Telegram refusing setChatMenuButton costs the button, not the bot: it starts and answers."""
+    config = make_config(tmp_path, web_base_url="https://hc.example.org")
+    harness = build_harness(config, clock)
+    harness.api.fail_next(
+        "setChatMenuButton", error_code=400, description="Bad Request: WEB_APP_URL_INVALID"
+    )
+    async with started(harness) as running:
+        chat = running.chat(1001)
+        await chat.send("/start")
+        assert chat.text() == "Which consultation are you attending?"

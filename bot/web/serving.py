@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 from telegram import MenuButtonWebApp, WebAppInfo
+from telegram.error import TelegramError
 
 from bot.config import Config
 from bot.context import BotApplication, Services
@@ -60,7 +61,11 @@ async def publish_menu_button(application: BotApplication, config: Config) -> No
     # One button for every chat (setChatMenuButton takes no language): the default language.
     with use_language(DEFAULT):
         button = MenuButtonWebApp(_("Programme"), WebAppInfo(config.web_base_url + "/app/"))
-    await application.bot.set_chat_menu_button(menu_button=button)
+    try:
+        await application.bot.set_chat_menu_button(menu_button=button)
+    except TelegramError as exc:
+        # The bot works without the button (the pages stay at their address): never stop it.
+        logger.warning("The menu button could not be set: %s", exc)
 
 
 async def start_beside_polling(application: BotApplication) -> web.AppRunner | None:
