@@ -199,3 +199,6 @@ async def test_a_refused_menu_button_does_not_stop_the_bot(
         chat = running.chat(1001)
         await chat.send("/start")
         assert chat.text() == "Which consultation are you attending?"
+        refused = [c for c in running.api.calls if not c.ok]
+        assert [c.method for c in refused] == ["setChatMenuButton"]
+        running.api.calls[:] = [c for c in running.api.calls if c.ok]  # refused on purpose
