@@ -20,7 +20,8 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.i18n import compile_catalogs
 from bot.web.site import build_site, standalone
@@ -115,8 +116,14 @@ def test_arabic_reads_right_to_left(served: Served, browser: WebDriver) -> None:
 def test_switching_language_by_its_link(served: Served, browser: WebDriver) -> None:
     browser.get(served.url(DAY_ONE + "?lang=en"))
     browser.find_element(By.LINK_TEXT, "Français").click()
+    arrived(browser, "lang=fr")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
     assert browser.find_element(By.TAG_NAME, "h1").text == "mardi 8 décembre 2026"
+
+
+def arrived(browser: WebDriver, fragment: str) -> None:
+    """Wait for the page a click leads to (a click returns before the next page loads)."""
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains(fragment))
 
 
 def test_a_filter_narrows_the_list(served: Served, browser: WebDriver) -> None:
@@ -124,13 +131,15 @@ def test_a_filter_narrows_the_list(served: Served, browser: WebDriver) -> None:
     everything = titles(browser)
     Select(browser.find_element(By.NAME, "kind")).select_by_value("workshop")
     browser.find_element(By.ID, "apply-filters").click()
-    assert "kind=workshop" in browser.current_url
+    arrived(browser, "kind=workshop")
     narrowed = titles(browser)
     assert 0 < len(narrowed) < len(everything)
     kinds = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".sessions .kind")}
     assert kinds == {"Workshops"}
     # The next day keeps the filter.
+    before = browser.current_url
     browser.find_element(By.CSS_SELECTOR, "a[rel=next]").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_changes(before))
     assert "kind=workshop" in browser.current_url
 
 
@@ -139,9 +148,10 @@ def test_search_finds_a_session(served: Served, browser: WebDriver) -> None:
     box = browser.find_element(By.ID, "q")
     box.send_keys("movilidad climática")
     browser.find_element(By.ID, "search").click()
+    arrived(browser, "q=")
     found = titles(browser)
     assert found
     assert "movilidad climática" in found[0].casefold()
     browser.find_element(By.CSS_SELECTOR, ".sessions h3 a").click()
-    assert "/s/climate-mobility" in browser.current_url
+    arrived(browser, "/s/climate-mobility")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
