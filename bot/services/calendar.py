@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import icalendar
 
+from bot.i18n import _
 from bot.services.event_data import Consultation, Session
 from bot.services.rooms import room_label
+from bot.storage.change_log import SessionSnapshot
 
 PRODID = "-//IOM-NGO Consultations bot//EN"
 
@@ -86,8 +89,98 @@ def build_ics(
     return bytes(calendar.to_ical())
 
 
+@dataclass(frozen=True)
+class FeedEvent:
+    """One event of a subscribed calendar: a starred session as it is now, or (`session` None)
+    one a reload removed, as it was (`removed`); `sequence` counts its recorded changes, so a
+    calendar replaces its copy when the session moves."""
+
+    session_id: str
+    session: Session | None
+    removed: SessionSnapshot | None
+    sequence: int
+    modified: datetime | None
+
+
+def _text(values: dict[str, str] | None, lang: str, default: str) -> str:
+    if not values:
+        return ""
+    return values.get(lang) or values.get(default) or next(iter(values.values()), "")
+
+
+def uid(consultation: Consultation, session_id: str) -> str:
+    # Stable UIDs let a calendar update its events instead of duplicating them.
+    return f"{session_id}@{consultation.id}.consultations-bot"
+
+
+def _calendar(consultation: Consultation, lang: str) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", consultation.name.get(lang))
+    calendar.add("x-wr-timezone", consultation.timezone.key)
+    return calendar
+
+
+def build_feed(
+    consultation: Consultation,
+    events: Iterable[FeedEvent],
+    lang: str,
+    stamp: datetime,
+    *,
+    alarm: timedelta | None = None,
+) -> bytes:
+    """The subscribed calendar of a delegate's agenda: the starred sessions as they are now
+    (with the reminder `alarm` when given), removed ones marked cancelled. Call within
+    `use_language(lang)`. The same data gives the same bytes (`stamp` is the address's date)."""
+    calendar = _calendar(consultation, lang)
+    # Subscribed calendars look again this often (those that honour it).
+    calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    zone = consultation.timezone
+    for item in events:
+        event = icalendar.Event()
+        event.add("uid", uid(consultation, item.session_id))
+        event.add("dtstamp", item.modified or stamp)
+        if item.modified is not None:
+            event.add("last-modified", item.modified)
+        event.add("sequence", item.sequence)
+        session = item.session
+        if session is not None:
+            event.add("dtstart", session.start.astimezone(zone))
+            event.add("dtend", session.end.astimezone(zone))
+            event.add("summary", session.title.get(lang))
+            event.add("location", location(session, consultation, lang))
+            description = _description(session, lang)
+            if description:
+                event.add("description", description)
+            if session.track:
+                event.add("categories", [session.track.get(lang)])
+            event.add("status", "CONFIRMED")
+            if alarm:
+                event.add_component(_alarm(session, lang, alarm))
+        else:
+            old = item.removed
+            assert old is not None
+            title = _text(old.title, lang, old.default_language)
+            event.add("dtstart", old.start.astimezone(zone))
+            event.add("dtend", old.end.astimezone(zone))
+            event.add("summary", _("Cancelled: {title}").format(title=title))
+            room = _text(old.room, lang, old.default_language)
+            if room:
+                event.add("location", room)
+            event.add("status", "CANCELLED")
+        calendar.add_component(event)
+    first = consultation.start - timedelta(days=1)
+    last = consultation.end + timedelta(days=2)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
+    return bytes(calendar.to_ical())
+
+
 def ics_filename(consultation: Consultation) -> str:
     return f"{consultation.id}-my-agenda.ics"
 
 
-__all__ = ["build_ics", "ics_filename", "location"]
+__all__ = ["FeedEvent", "build_feed", "build_ics", "ics_filename", "location", "uid"]

@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from bot.context import BotApplication, Services
+from bot.web.feed import build_feeds
 from bot.web.site import build_site, mount
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def site_for(application: BotApplication) -> web.Application | None:
         bot_username=username,
         facets=services.agenda.facets,
         search=services.agenda.search,
+        feeds=build_feeds(services.calendar_feeds, services.clock),
     )
 
 
