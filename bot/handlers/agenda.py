@@ -574,6 +574,8 @@ async def send_calendar(update: Update, context: BotContext) -> None:
     if consultation is None or context.profile is None or chat is None:
         return
     items = await context.services.agenda.personal(context.profile.user_id, consultation)
+    # Without a web address, the file is all there is: said with it, in the same message.
+    unavailable = "" if context.services.config.web_base_url else "\n\n" + _not_enabled()
     if not items:
         await reply(
             update,
@@ -581,7 +583,8 @@ async def send_calendar(update: Update, context: BotContext) -> None:
             _(
                 "Your agenda is empty, so there is nothing to put in a calendar yet. "
                 "Open a session in /agenda and tap ⭐ to add it."
-            ),
+            )
+            + unavailable,
         )
         await offer_subscription(update, context, consultation)
         return
@@ -603,7 +606,7 @@ async def send_calendar(update: Update, context: BotContext) -> None:
     await context.bot.send_document(
         chat.id,
         InputFile(content, filename=ics_filename(consultation), attach=True),
-        caption=caption,
+        caption=caption + unavailable,
     )
     await offer_subscription(update, context, consultation)
 
@@ -614,6 +617,13 @@ RENEW = "cal:renew"
 def _renew_markup() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton("🔄 " + _("Renew the address"), callback_data=RENEW)]]
+    )
+
+
+def _not_enabled() -> str:
+    return _(
+        "A calendar address that follows changes to your agenda is not available: the "
+        "organisers have not enabled it. Send /calendar again after a change for a new file."
     )
 
 
@@ -636,21 +646,13 @@ def _address_text(base_url: str, secret: str) -> str:
 async def offer_subscription(
     update: Update, context: BotContext, consultation: Consultation
 ) -> None:
-    """After the calendar file: the personal address that phone calendars follow."""
+    """After the calendar file: the personal address that phone calendars follow (when the
+    organisers set WEB_BASE_URL)."""
     if context.profile is None:
         return
     base_url = context.services.config.web_base_url
     if not base_url:
-        await reply(
-            update,
-            context,
-            _(
-                "A calendar address that follows changes to your agenda is not available: the "
-                "organisers have not enabled it. Send /calendar again after a change for a new "
-                "file."
-            ),
-        )
-        return
+        return  # said in the file's caption
     feeds = context.services.calendar_feeds
     user_id = context.profile.user_id
     if await feeds.issued_at(user_id, consultation.id) is not None:

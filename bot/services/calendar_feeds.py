@@ -40,7 +40,7 @@ def secret_hash(secret: str) -> str:
 def addresses(base_url: str, secret: str) -> tuple[str, str]:
     """The webcal:// address (calendars subscribe to it) and the https:// one."""
     web = base_url.rstrip("/") + FEED_PATH.format(secret=secret)
-    scheme, _sep, rest = web.partition("://")
+    _scheme, _sep, rest = web.partition("://")
     return "webcal://" + rest, web
 
 
