@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.i18n import pick_language, use_language
-from bot.services.calendar import FeedEvent, build_feed
+from bot.services.calendar import FeedEvent, FeedRenderer
 from bot.services.changes import CANCELLED
 from bot.services.event_data import EventData
 from bot.storage.bookmarks import BookmarkStore
@@ -69,6 +69,7 @@ class CalendarFeeds:
         self._clock = clock
         self._language_of = language_of
         self._lead_of = lead_of
+        self._renderer = FeedRenderer()
 
     async def issue(self, user_id: int, consultation_id: str) -> str:
         """A new secret for the delegate's agenda of the consultation; any older one stops."""
@@ -128,11 +129,11 @@ class CalendarFeeds:
         lang = pick_language(await self._language_of(user_id))
         lead = await self._lead_of(user_id)
         with use_language(lang):
-            body = build_feed(
+            body = self._renderer.render(
                 consultation,
                 items,
                 lang,
-                record.created_at,
+                self._clock.now(),
                 alarm=timedelta(minutes=lead) if lead > 0 else None,
             )
         etag = hashlib.sha256(body).hexdigest()[:32]
