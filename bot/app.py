@@ -23,6 +23,7 @@ from bot.i18n import DEFAULT, SUPPORTED, compile_catalogs, use_language
 from bot.receiving import AnswerWatch, InboxApplication, take_over
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
+from bot.services.calendar_feeds import CalendarFeeds
 from bot.services.decision import OFF_TOPIC_TAUGHT
 from bot.services.delivery import SendMeter
 from bot.services.encoder import Encoder, load_encoder
@@ -43,6 +44,7 @@ from bot.services.update_ledger import UpdateLedger
 from bot.services.uploads import Uploads
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
+from bot.storage.calendar_feeds import CalendarFeedStore
 from bot.storage.database import Database
 from bot.storage.feedback import FeedbackStore
 from bot.storage.helpdesk import HelpdeskStore
@@ -139,6 +141,20 @@ def build_application(
             PollStore(database.connection), session_roles, clock, lambda: programme.current
         )
         people.before_forget.append(polls.forget)
+
+        async def reminder_lead(user_id: int) -> int:
+            return (await reminders.settings(user_id)).lead
+
+        calendar_feeds = CalendarFeeds(
+            CalendarFeedStore(database.connection),
+            BookmarkStore(database.connection),
+            lambda: programme.current,
+            clock,
+            language_of=people.reading_language,
+            lead_of=reminder_lead,
+        )
+        # The delegate's calendar address dies with the rest of their data.
+        people.before_forget.append(calendar_feeds.forget)
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -178,6 +194,7 @@ def build_application(
             uploads=Uploads(UploadStore(database.connection), clock, caching=not config.console),
             polls=polls,
             panel=panel,
+            calendar_feeds=calendar_feeds,
         )
         await publish_commands(application)
         await publish_menu_button(application, config)

@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.services.agenda import Agenda
 from bot.services.broadcasts import Broadcasts
+from bot.services.calendar_feeds import CalendarFeeds
 from bot.services.delivery import Delivery
 from bot.services.event_data import Consultation, EventData
 from bot.services.feedback import Feedback
@@ -53,6 +54,8 @@ class Services:
     polls: Polls
     # Live sessions: questions to the panel, chairs, a session's recent audience.
     panel: PanelQuestions
+    # Calendar subscriptions: delegates' secret addresses of their agenda (/cal/<secret>.ics).
+    calendar_feeds: CalendarFeeds
 
     @property
     def events(self) -> EventData:

@@ -70,6 +70,7 @@ MENU = {
     "rm:l": rooms.show_rooms,
     "menu:language": start.choose_language,
     "my:ics": agenda.send_calendar,
+    agenda.RENEW: agenda.renew_calendar_address,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
@@ -33,6 +34,7 @@ from bot.handlers.formatting import (
 from bot.handlers.speakers import speaker_rows
 from bot.i18n import RTL, _, current_language, ngettext
 from bot.services.calendar import build_ics, ics_filename
+from bot.services.calendar_feeds import addresses
 from bot.services.event_data import Consultation, Session
 from bot.services.programme_filters import NO_FILTERS, Filters, decode, encode, page_at, pages
 
@@ -572,6 +574,8 @@ async def send_calendar(update: Update, context: BotContext) -> None:
     if consultation is None or context.profile is None or chat is None:
         return
     items = await context.services.agenda.personal(context.profile.user_id, consultation)
+    # Without a web address, the file is all there is: said with it, in the same message.
+    unavailable = "" if context.services.config.web_base_url else "\n\n" + _not_enabled()
     if not items:
         await reply(
             update,
@@ -579,8 +583,10 @@ async def send_calendar(update: Update, context: BotContext) -> None:
             _(
                 "Your agenda is empty, so there is nothing to put in a calendar yet. "
                 "Open a session in /agenda and tap ⭐ to add it."
-            ),
+            )
+            + unavailable,
         )
+        await offer_subscription(update, context, consultation)
         return
     lang = current_language()
     # The phone reminds the delegate as the bot does: at their lead time, or not at all.
@@ -600,5 +606,72 @@ async def send_calendar(update: Update, context: BotContext) -> None:
     await context.bot.send_document(
         chat.id,
         InputFile(content, filename=ics_filename(consultation), attach=True),
-        caption=caption,
+        caption=caption + unavailable,
     )
+    await offer_subscription(update, context, consultation)
+
+
+RENEW = "cal:renew"
+
+
+def _renew_markup() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton("🔄 " + _("Renew the address"), callback_data=RENEW)]]
+    )
+
+
+def _not_enabled() -> str:
+    return _(
+        "A calendar address that follows changes to your agenda is not available: the "
+        "organisers have not enabled it. Send /calendar again after a change for a new file."
+    )
+
+
+def _address_text(base_url: str, secret: str) -> str:
+    webcal, https = addresses(base_url, secret)
+    return _(
+        "📆 <b>Your calendar address</b>\n"
+        "Add it to your phone's calendar as a subscription: it will always show your agenda "
+        "as it is now, with the sessions you star, sessions that move or are cancelled, and "
+        "reminders at your reminder time.\n\n"
+        "{webcal}\n\n"
+        "For a calendar that asks for a web address:\n{https}\n\n"
+        "Keep it to yourself: anyone who has it can see your agenda. If it was shared by "
+        "mistake, renew it and the old one stops working at once."
+    ).format(
+        webcal=f"<code>{html.escape(webcal)}</code>", https=f"<code>{html.escape(https)}</code>"
+    )
+
+
+async def offer_subscription(
+    update: Update, context: BotContext, consultation: Consultation
+) -> None:
+    """After the calendar file: the personal address that phone calendars follow (when the
+    organisers set WEB_BASE_URL)."""
+    if context.profile is None:
+        return
+    base_url = context.services.config.web_base_url
+    if not base_url:
+        return  # said in the file's caption
+    feeds = context.services.calendar_feeds
+    user_id = context.profile.user_id
+    if await feeds.issued_at(user_id, consultation.id) is not None:
+        # Only a hash of it is kept: the address itself cannot be shown again.
+        text = _(
+            "📆 You already have a calendar address, sent earlier in this chat; your phone's "
+            "calendar keeps following it. To get a new one, renew it: the old address stops "
+            "working at once."
+        )
+    else:
+        text = _address_text(base_url, await feeds.issue(user_id, consultation.id))
+    await reply(update, context, text, _renew_markup())
+
+
+async def renew_calendar_address(update: Update, context: BotContext) -> None:
+    """The "Renew the address" button: a new secret; the old address stops at once."""
+    consultation = await open_consultation(update, context)
+    base_url = context.services.config.web_base_url
+    if consultation is None or context.profile is None or not base_url:
+        return
+    secret = await context.services.calendar_feeds.issue(context.profile.user_id, consultation.id)
+    await show(update, context, _address_text(base_url, secret), _renew_markup())

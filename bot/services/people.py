@@ -183,6 +183,11 @@ class People:
         for listener in self.on_active_change:
             await listener(user_id)
 
+    async def reading_language(self, user_id: int) -> str | None:
+        """The language the delegate reads: chosen with /language, else their client's."""
+        record = self._known.get(user_id) or await self._store.get(user_id)
+        return record.reading_language if record else None
+
     async def forget(self, user_id: int) -> bool:
         """Delete everything stored about the delegate, their anonymous rows too; the messages
         of their tickets in the helpdesk group are blanked (through the outbox, once each)."""

@@ -11,8 +11,9 @@ from telegram.error import TelegramError
 from bot.config import Config
 from bot.context import BotApplication, Services
 from bot.i18n import DEFAULT, _, use_language
+from bot.web.feed import build_feeds
 from bot.web.miniapp import build_mini_app
-from bot.web.site import MINI_APP_KEY, build_site, mount
+from bot.web.site import FEEDS_APP_KEY, MINI_APP_KEY, build_site, mount
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def site_for(application: BotApplication) -> web.Application | None:
         bot_username=username,
         facets=services.agenda.facets,
         search=services.agenda.search,
+        feeds=build_feeds(services.calendar_feeds, services.clock),
     )
 
     async def known(user_id: int) -> bool:

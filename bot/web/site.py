@@ -45,6 +45,7 @@ from bot.services.programme_filters import (
 )
 from bot.services.rooms import room_label, sessions_in
 from bot.services.session_search import SearchResult, SessionSearch
+from bot.web.feed import PREFIX as FEEDS_PREFIX
 from bot.web.texts import labels
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +81,8 @@ class Site:
 SITE_KEY = web.AppKey("site", Site)
 # The Telegram Mini App built beside these pages (bot/web/miniapp.py), served under /app.
 MINI_APP_KEY = web.AppKey("mini_app_site", web.Application)
+# The calendar addresses (bot/web/feed.py), mounted beside the pages at /cal when the bot runs.
+FEEDS_APP_KEY = web.AppKey("feeds_app", web.Application)
 
 
 def _environment() -> Environment:
@@ -503,10 +506,14 @@ def build_site(
     bot_username: Callable[[], str | None] = lambda: None,
     facets: Callable[[Consultation], Facets] | None = None,
     search: Callable[[Consultation, str], Awaitable[SearchResult]] | None = None,
+    feeds: web.Application | None = None,
 ) -> web.Application:
     """The programme's pages, to mount at /c (see `mount`); `facets` and `search` are the
-    chat's own (bot.services.agenda.Agenda's) where the bot runs."""
+    chat's own (bot.services.agenda.Agenda's) where the bot runs; `feeds` the calendar
+    addresses, mounted with them at /cal."""
     app = web.Application(middlewares=[page_headers])
+    if feeds is not None:
+        app[FEEDS_APP_KEY] = feeds
     app[SITE_KEY] = Site(
         events=events,
         bot_username=bot_username,
@@ -526,12 +533,15 @@ def build_site(
 
 
 def mount(root: web.Application, site: web.Application) -> None:
-    """Serve the pages under /c of `root` (the webhook's server, or one of their own), and
-    the Mini App under /app when there is one."""
+    """Serve the pages under /c of `root` (the webhook's server, or one of their own), the
+    Mini App under /app and the calendar addresses under /cal when the site has them."""
     root.add_subapp(PREFIX, site)
     mini_app = site.get(MINI_APP_KEY)
     if mini_app is not None:
         root.add_subapp("/app", mini_app)
+    feeds = site.get(FEEDS_APP_KEY)
+    if feeds is not None:
+        root.add_subapp(FEEDS_PREFIX, feeds)
 
 
 def standalone(site: web.Application) -> web.Application:
