@@ -148,6 +148,7 @@ CALLBACK_PREFIXES = [
     "pq:n:opening:",
     "pq:v:",
     "pq:x",
+    "cal:renew",
     "rc:del:",
     "rc:new",
     "rc:sg:",

@@ -13,7 +13,7 @@ from bot.context import BotApplication, Services
 from bot.i18n import DEFAULT, _, use_language
 from bot.web.feed import build_feeds
 from bot.web.miniapp import build_mini_app
-from bot.web.site import FEEDS_APP_KEY, MINI_APP_KEY, build_site, mount
+from bot.web.site import MINI_APP_KEY, build_site, mount
 
 logger = logging.getLogger(__name__)
 
