@@ -293,6 +293,18 @@ class EventData:
             return next(iter(self.consultations.values()))
         return None
 
+    def linked_session(
+        self, session_id: str, preferred: Consultation | None
+    ) -> tuple[Consultation, Session] | None:
+        """The session a deep link or door QR code names (no break), in `preferred` first."""
+        candidates = [preferred] if preferred else []
+        candidates += [c for c in self.consultations.values() if c is not preferred]
+        for consultation in candidates:
+            found = consultation.session(session_id)
+            if found is not None and found.kind != "break":
+                return consultation, found
+        return None
+
 
 @dataclass(frozen=True)
 class NowNext:

@@ -213,13 +213,10 @@ class Feedback:
     ) -> tuple[Consultation, Session]:
         """The session a deep link names, in the user's consultation first."""
         session_id = payload.removeprefix(LINK_PREFIX)
-        candidates = [preferred] if preferred else []
-        candidates += [c for c in self.events.consultations.values() if c is not preferred]
-        for consultation in candidates:
-            found = consultation.session(session_id)
-            if found is not None and found.kind != "break":
-                return consultation, found
-        raise SessionNotFound(session_id)
+        found = self.events.linked_session(session_id, preferred)
+        if found is None:
+            raise SessionNotFound(session_id)
+        return found
 
     async def open_sessions(
         self, user_id: int, consultation: Consultation

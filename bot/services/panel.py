@@ -216,13 +216,10 @@ class PanelQuestions:
     ) -> tuple[Consultation, Session]:
         """The session a door QR code (`q_<session>`) names, in the user's consultation first."""
         session_id = payload.removeprefix(LINK_PREFIX)
-        candidates = [preferred] if preferred else []
-        candidates += [c for c in self._events().consultations.values() if c is not preferred]
-        for consultation in candidates:
-            found = consultation.session(session_id)
-            if found is not None and found.kind != "break":
-                return consultation, found
-        raise SessionNotFound(session_id)
+        found = self._events().linked_session(session_id, preferred)
+        if found is None:
+            raise SessionNotFound(session_id)
+        return found
 
     # --- a delegate's side ------------------------------------------------------------------
 
