@@ -15,9 +15,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
@@ -25,10 +22,9 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.i18n import compile_catalogs
 from bot.web.site import build_site, standalone
+from tests.browser_support import start_chromium
 from tests.conftest import sample_events
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 DAY_ONE = "/c/geneva-2026/2026-12-08/"
 
 
@@ -70,22 +66,7 @@ def served() -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
-    # Not a skip: CI runs .ci/browser first, so a missing browser is a broken setup.
-    assert not missing, f"{', '.join(missing)} missing: run .ci/browser (apt-get install chromium)"
-    options = Options()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=420,900",  # a phone's width
-        "--lang=en-US",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium()
     yield driver
     driver.quit()
 

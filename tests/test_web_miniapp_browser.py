@@ -11,15 +11,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -27,8 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from bot.services.webapp_auth import sign_init_data
 from bot.web.serving import site_for
 from bot.web.site import mount
+from tests.browser_support import start_chromium
 from tests.conftest import GENEVA_ID, Harness, joined
-from tests.test_web_browser import CHROMEDRIVER, CHROMIUM
 
 SESSION = "climate-mobility"
 BUTTON = f'button.star[data-session="{SESSION}"]'
@@ -36,21 +32,7 @@ BUTTON = f'button.star[data-session="{SESSION}"]'
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[WebDriver]:
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
-    assert not missing, f"{', '.join(missing)} missing: run .ci/browser (apt-get install chromium)"
-    options = Options()
-    options.binary_location = CHROMIUM
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=420,900",
-        "--lang=en-US",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium()
     yield driver
     driver.quit()
 
