@@ -202,3 +202,26 @@ async def test_a_refused_menu_button_does_not_stop_the_bot(
         refused = [c for c in running.api.calls if not c.ok]
         assert [c.method for c in refused] == ["setChatMenuButton"]
         running.api.calls[:] = [c for c in running.api.calls if c.ok]  # refused on purpose
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("Français", "Programme"), ("العربية", "البرنامج")]
+)
+async def test_the_menu_button_speaks_the_delegates_language(
+    tmp_path: Path, clock: ManualClock, language: str, label: str
+) -> None:
+    """The menu button's label and the Mini App's pages follow the language the delegate chose
+    (the bot-wide button is in the default language)."""
+    config = make_config(tmp_path, web_base_url="https://hc.example.org")
+    async with started(build_harness(config, clock)) as harness:
+        chat = harness.chat(1001, "en")
+        await chat.send("/start")
+        await chat.press(language)
+        calls = [c for c in harness.api.calls_to("setChatMenuButton") if "chat_id" in c.params]
+        assert calls, "no button set for the delegate's chat"
+        button = calls[-1].params["menu_button"]
+        button = json.loads(button) if isinstance(button, str) else button
+        code = "fr" if language == "Français" else "ar"
+        assert int(calls[-1].params["chat_id"]) == 1001
+        assert button["text"] == label
+        assert button["web_app"] == {"url": f"https://hc.example.org/app/?lang={code}"}

@@ -10,10 +10,13 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MenuButtonWebApp,
     Update,
+    WebAppInfo,
 )
 from telegram.error import TelegramError
 
+from bot.config import Config
 from bot.context import BotContext
 from bot.handlers.agenda import show_card
 from bot.handlers.common import out_of_date, reply, show
@@ -206,8 +209,20 @@ def command_menu(profile: Profile | None = None) -> list[BotCommand]:
     return everyone + [BotCommand(name, _(menu)) for name, menu, _h in role_commands(profile)]
 
 
+def mini_app_button(config: Config, lang: str | None = None) -> MenuButtonWebApp | None:
+    """The menu button that opens the Mini App (WEB_BASE_URL/app/), labelled in the current
+    language, its pages in `lang` when given; None when there is none (no https WEB_BASE_URL:
+    Telegram opens https only; or the console chat)."""
+    base = config.web_base_url
+    if not base or not base.startswith("https://") or config.console:
+        return None
+    url = f"{base}/app/" + (f"?lang={lang}" if lang else "")
+    return MenuButtonWebApp(_("Programme"), WebAppInfo(url))
+
+
 async def publish_chat_menu(update: Update, context: BotContext) -> None:
-    """This chat's command menu: in the delegate's language, with their roles' commands."""
+    """This chat's command menu and Mini App button: in the delegate's language, with their
+    roles' commands."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -216,6 +231,10 @@ async def publish_chat_menu(update: Update, context: BotContext) -> None:
         await context.bot.set_my_commands(
             command_menu(context.profile), scope=BotCommandScopeChat(chat.id)
         )
+    button = mini_app_button(context.services.config, current_language())
+    if button is not None:
+        with suppress(TelegramError):
+            await context.bot.set_chat_menu_button(chat_id=chat.id, menu_button=button)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from telegram import MenuButtonWebApp, WebAppInfo
 from telegram.error import TelegramError
 
 from bot.config import Config
 from bot.context import BotApplication, Services
-from bot.i18n import DEFAULT, _, use_language
+from bot.handlers.start import mini_app_button
+from bot.i18n import DEFAULT, use_language
 from bot.web.feed import build_feeds
 from bot.web.miniapp import build_mini_app
 from bot.web.site import MINI_APP_KEY, build_site, mount
@@ -54,15 +54,15 @@ def site_for(application: BotApplication) -> web.Application | None:
 
 async def publish_menu_button(application: BotApplication, config: Config) -> None:
     """With WEB_BASE_URL set, the bot's menu button opens the Mini App (bot/web/miniapp.py)."""
-    if not config.web_base_url or config.console:
-        return
-    if not config.web_base_url.startswith("https://"):
+    if config.web_base_url and not config.web_base_url.startswith("https://"):
         # Telegram opens Mini Apps over https only (an http address is for trying the pages).
         logger.warning("WEB_BASE_URL is not https: the menu button does not open the Mini App")
-        return
-    # One button for every chat (setChatMenuButton takes no language): the default language.
+    # Every chat's button, in the default language; a delegate's chat gets it in theirs when
+    # they choose a language (publish_chat_menu).
     with use_language(DEFAULT):
-        button = MenuButtonWebApp(_("Programme"), WebAppInfo(config.web_base_url + "/app/"))
+        button = mini_app_button(config)
+    if button is None:
+        return
     try:
         await application.bot.set_chat_menu_button(menu_button=button)
     except TelegramError as exc:
