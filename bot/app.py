@@ -42,6 +42,7 @@ from bot.services.signups import Signups
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.services.uploads import Uploads
+from bot.services.walls import Walls
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.calendar_feeds import CalendarFeedStore
@@ -58,6 +59,7 @@ from bot.storage.updates import UpdateLog
 from bot.storage.uploads import UploadStore
 from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
+from bot.storage.walls import WallStore
 from bot.transport import DeliveryAwareRequest
 from bot.updates import MAX_CONCURRENT, PerChatUpdates
 from bot.web.serving import publish_menu_button
@@ -195,6 +197,14 @@ def build_application(
             polls=polls,
             panel=panel,
             calendar_feeds=calendar_feeds,
+            walls=Walls(
+                WallStore(database.connection),
+                PanelStore(database.connection),
+                PollStore(database.connection),
+                lambda: programme.current,
+                clock,
+                roles=panel,
+            ),
         )
         await publish_commands(application)
         await publish_menu_button(application, config)

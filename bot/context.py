@@ -27,6 +27,7 @@ from bot.services.signups import Signups
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.services.uploads import Uploads
+from bot.services.walls import Walls
 from bot.storage.database import Database
 
 
@@ -56,6 +57,8 @@ class Services:
     panel: PanelQuestions
     # Calendar subscriptions: delegates' secret addresses of their agenda (/cal/<secret>.ics).
     calendar_feeds: CalendarFeeds
+    # Room screens: secret addresses of a session's or room's projector page (/wall/<secret>).
+    walls: Walls
 
     @property
     def events(self) -> EventData:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from telegram.error import TelegramError
@@ -14,6 +15,7 @@ from bot.i18n import DEFAULT, use_language
 from bot.web.feed import build_feeds
 from bot.web.miniapp import build_mini_app
 from bot.web.site import MINI_APP_KEY, build_site, mount
+from bot.web.wall import WallHub, WallRenderer, build_walls, wall_templates
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +31,25 @@ def site_for(application: BotApplication) -> web.Application | None:
         # The configured one, else the bot's own (known once the application is initialised).
         return config.bot_username or application.bot.username
 
+    hub = WallHub(lambda: services.walls, WallRenderer(wall_templates(), username))
+    walls = build_walls(hub)
+
+    # The bot runs in this process: its votes, questions and polls wake the screens at once.
+    async def listen(app: web.Application) -> AsyncIterator[None]:
+        services.panel.on_change.append(hub.wake)
+        services.polls.on_change.append(hub.wake)
+        yield
+        services.panel.on_change.remove(hub.wake)
+        services.polls.on_change.remove(hub.wake)
+
+    walls.cleanup_ctx.append(listen)
     site = build_site(
         lambda: services.events,
         bot_username=username,
         facets=services.agenda.facets,
         search=services.agenda.search,
         feeds=build_feeds(services.calendar_feeds, services.clock),
+        walls=walls,
     )
 
     async def known(user_id: int) -> bool:

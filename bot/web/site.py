@@ -83,6 +83,9 @@ SITE_KEY = web.AppKey("site", Site)
 MINI_APP_KEY = web.AppKey("mini_app_site", web.Application)
 # The calendar addresses (bot/web/feed.py), mounted beside the pages at /cal when the bot runs.
 FEEDS_APP_KEY = web.AppKey("feeds_app", web.Application)
+# The room screens (bot/web/wall.py), mounted beside the pages at /wall.
+WALLS_APP_KEY = web.AppKey("walls_app", web.Application)
+WALLS_PREFIX = "/wall"
 
 
 def _environment() -> Environment:
@@ -507,13 +510,16 @@ def build_site(
     facets: Callable[[Consultation], Facets] | None = None,
     search: Callable[[Consultation, str], Awaitable[SearchResult]] | None = None,
     feeds: web.Application | None = None,
+    walls: web.Application | None = None,
 ) -> web.Application:
     """The programme's pages, to mount at /c (see `mount`); `facets` and `search` are the
     chat's own (bot.services.agenda.Agenda's) where the bot runs; `feeds` the calendar
-    addresses, mounted with them at /cal."""
+    addresses, mounted with them at /cal; `walls` the room screens, at /wall."""
     app = web.Application(middlewares=[page_headers])
     if feeds is not None:
         app[FEEDS_APP_KEY] = feeds
+    if walls is not None:
+        app[WALLS_APP_KEY] = walls
     app[SITE_KEY] = Site(
         events=events,
         bot_username=bot_username,
@@ -534,7 +540,8 @@ def build_site(
 
 def mount(root: web.Application, site: web.Application) -> None:
     """Serve the pages under /c of `root` (the webhook's server, or one of their own), the
-    Mini App under /app and the calendar addresses under /cal when the site has them."""
+    Mini App under /app, the calendar addresses under /cal and the room screens under /wall
+    when the site has them."""
     root.add_subapp(PREFIX, site)
     mini_app = site.get(MINI_APP_KEY)
     if mini_app is not None:
@@ -542,6 +549,9 @@ def mount(root: web.Application, site: web.Application) -> None:
     feeds = site.get(FEEDS_APP_KEY)
     if feeds is not None:
         root.add_subapp(FEEDS_PREFIX, feeds)
+    walls = site.get(WALLS_APP_KEY)
+    if walls is not None:
+        root.add_subapp(WALLS_PREFIX, walls)
 
 
 def standalone(site: web.Application) -> web.Application:
