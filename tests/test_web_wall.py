@@ -286,3 +286,78 @@ async def test_many_screens_share_one_watcher_that_reads_the_wall_rarely(
             await asyncio.sleep(0.05)
         assert hub.watchers == {}
 
+
+
+# --- the bot's side: who gets an address, renewing it ------------------------------------------
+
+ADDRESS = re.compile(r"https://example\.org/wall/([A-Za-z0-9_-]{43})")
+
+
+def popup(harness: Harness) -> str | None:
+    text = harness.api.calls_to("answerCallbackQuery")[-1].params.get("text")
+    return str(text) if text is not None else None
+
+
+def address_in(text: str | None) -> str:
+    found = ADDRESS.search(text or "")
+    assert found is not None, text
+    return found.group(1)
+
+
+async def test_an_organiser_gets_a_rooms_screen_and_renewing_stops_the_old_one(
+    harness: Harness, client: Client
+) -> None:
+    organiser = harness.chat(ORGANISER_ID, "en", first_name="Olga")
+    await organiser.send("/start")
+    await organiser.press(geneva(harness).name.get("en"))
+    await organiser.send("/wall")
+    assert "Room screen" in organiser.text()
+    await organiser.press("🚪 Main Hall")
+    old = address_in(organiser.text())
+    assert (await page(client, old))[0] == 200
+    # Asked again: the address cannot be shown again (only its hash is kept) but still works.
+    await organiser.send("/wall")
+    await organiser.press("🚪 Main Hall")
+    assert ADDRESS.search(organiser.text()) is None
+    assert (await page(client, old))[0] == 200
+    await organiser.press("🔄 Renew the address")
+    new = address_in(organiser.text())
+    assert new != old
+    assert (await page(client, old))[0] == 404
+    assert (await page(client, new))[0] == 200
+
+
+async def test_a_delegate_gets_no_screen_even_with_forged_buttons(
+    harness: Harness, client: Client
+) -> None:
+    await join(harness, AMINA, "Amina")
+    chat = harness.chat(AMINA, "en", first_name="Amina")
+    await chat.send("/wall")
+    assert "only for the organisers and the session's chairs" in chat.text()
+    for data in (f"wl:s:{LIVE}", "wl:r:main-hall", f"wl:n:s:{LIVE}", "wl:n:r:main-hall"):
+        harness.clock.advance(seconds=2)
+        await chat.press_data(chat.last.message_id, data, check=False)
+        assert "only for the organisers" in (popup(harness) or ""), data
+    assert all(ADDRESS.search(m.text or "") is None for m in chat.messages)
+    consultation = geneva(harness)
+    assert await harness.services.walls.issued_at(consultation, SESSION, LIVE) is None
+    assert await harness.services.walls.issued_at(consultation, ROOM, "main-hall") is None
+
+
+async def test_a_chair_gets_their_sessions_screen_from_its_card(
+    harness: Harness, client: Client
+) -> None:
+    await join(harness, AMINA, "Amina")
+    await harness.services.panel.add_chair(geneva(harness), LIVE, AMINA)
+    chat = harness.chat(AMINA, "en", first_name="Amina")
+    await chat.send("/wall")
+    labels = [b["text"] for row in chat.last.reply_markup["inline_keyboard"] for b in row]
+    assert len(labels) == 1 and "Opening plenary" in labels[0]  # no room, no other session
+    harness.clock.advance(seconds=2)
+    await chat.press_data(chat.last.message_id, f"wl:s:{LIVE}")
+    secret = address_in(chat.text())
+    status, html = await page(client, secret)
+    assert status == 200 and "Opening plenary" in html
+    # Someone else's session: refused.
+    await chat.press_data(chat.last.message_id, f"wl:s:{LATER}", check=False)
+    assert "only for the organisers" in (popup(harness) or "")

@@ -188,6 +188,11 @@ ORGANISER_COMMANDS: tuple[tuple[str, str, str], ...] = (
         N_("A session's chairs and moderators"),
         N_("organisers: name a session's chairs, who approve and pin the audience's questions"),
     ),
+    (
+        "wall",
+        N_("Room screen for a projector"),
+        N_("organisers and chairs: a live page of a room's questions and poll for its projector"),
+    ),
 )
 
 
