@@ -152,7 +152,7 @@ async def test_a_room_screen_shows_the_session_on_now_then_the_next_one(
     _status, html = await page(client, secret, "fr")
     text = visible(html)
     assert "Opening plenary" not in text and "Séance plénière" not in text
-    assert "Suivant" in text and "11:00" in text
+    assert "À suivre" in text and "11:00" in text
 
 
 async def test_unknown_and_renewed_addresses_are_a_translated_not_found(
