@@ -30,7 +30,7 @@ from bot.storage.walls import KINDS, ROOM, SESSION, WallRecord, WallStore
 
 SECRET_BYTES = 32
 WALL_PATH = "/wall/{secret}"
-TOP_QUESTIONS = 6  # on the screen at once: readable from the back of the room
+TOP_QUESTIONS = 5  # on the screen at once: readable from the back of the room
 
 
 class RoomNotFound(DomainError):
