@@ -257,7 +257,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["votes_and_screens"] = figures
             await hub.close()  # the streams end: the screens' process writes what it saw
             await asyncio.wait_for(screens.wait(), 30)
-            seen = json.loads(out.read_text())
+            seen = json.loads(await asyncio.to_thread(out.read_text))
             result["vote_to_screen"] = vote_to_screen(stored, total_before, seen)
         finally:
             await runner.cleanup()
@@ -291,7 +291,8 @@ def vote_to_screen(stored: list[float], before: int, seen: list[list[list[float]
 # --- the screens' process ------------------------------------------------------------------------
 
 
-async def screens(url: str, clients: int, out: Path) -> None:
+async def screens(url: str, clients: int) -> list[list[list[float]]]:
+    """Follow the wall's stream `clients` times over; each message's arrival and vote total."""
     seen: list[list[list[float]]] = [[] for _ in range(clients)]
 
     async def follow(index: int, session: ClientSession) -> None:
@@ -310,7 +311,7 @@ async def screens(url: str, clients: int, out: Path) -> None:
     connector = TCPConnector(limit=0)
     async with ClientSession(connector=connector, timeout=ClientTimeout(total=None)) as session:
         await asyncio.gather(*(follow(i, session) for i in range(clients)), return_exceptions=True)
-    out.write_text(json.dumps(seen))
+    return seen
 
 
 def main() -> None:
@@ -322,7 +323,8 @@ def main() -> None:
     parser.add_argument("--out")
     args = parser.parse_args()
     if args.screens_child:
-        asyncio.run(screens(args.screens_child, args.clients, Path(args.out)))
+        seen = asyncio.run(screens(args.screens_child, args.clients))
+        Path(args.out).write_text(json.dumps(seen))
         return
     result = asyncio.run(run(args))
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()

@@ -179,7 +179,8 @@ async def test_the_arabic_screen_reads_right_to_left(
     assert seen["heading"] == "الجلسة العامة الافتتاحية: الشراكة في ظل مشهد إنساني متغيّر"
     # The columns are laid out from the right: the questions first, on the right.
     assert seen["questions_right_of_aside"]
-    assert float(str(seen["font_size"]).removesuffix("px")) >= 36  # large type: over twice a page's
+    # Large type: the title over twice the size of a page's (16 px).
+    assert float(str(seen["font_size"]).removesuffix("px")) >= 36
     screenshots = os.environ.get("WEB_SCREENSHOTS")
     if screenshots:
         await asyncio.to_thread(
