@@ -368,3 +368,36 @@ async def test_a_chair_gets_their_sessions_screen_from_its_card(
     # Someone else's session: refused.
     await chat.press_data(chat.last.message_id, f"wl:s:{LATER}", check=False)
     assert "only for the organisers" in (popup(harness) or "")
+
+
+async def test_the_bots_own_votes_and_answers_wake_the_screens_at_once(harness: Harness) -> None:
+    """With the bot in the process, a vote or a poll's answer wakes the wall's watcher: the screen
+    has it without waiting for the watcher's own reads (a minute apart here)."""
+    services = harness.services
+    hub = WallHub(
+        lambda: services.walls, WallRenderer(wall_templates(), lambda: BOT), poll_every=60.0
+    )
+    services.panel.on_change.append(hub.wake)
+    services.polls.on_change.append(hub.wake)
+    root = web.Application()
+    root.add_subapp("/wall", build_walls(hub))
+    await join(harness, AMINA, "Amina")
+    await join(harness, BRUNO, "Bruno")
+    question = await ask(harness, AMINA, "Who funds it?")
+    consultation = geneva(harness)
+    session = consultation.session(LIVE)
+    assert session is not None
+    await services.panel.record_visit(AMINA, consultation, session)
+    polls = services.polls
+    draft = await polls.new_draft(ORGANISER_ID, GENEVA_ID, LIVE, "single", "en")
+    poll, _reached = await polls.open(await polls.set_text(draft, "en", "Which?\nOne\nTwo"))
+    async with TestClient(TestServer(root, host="127.0.0.1", port=0)) as client:
+        stream = await client.get(f"/wall/{await wall(harness)}/events")
+        first = await live_html(stream)
+        assert "▲ 0 votes" in first
+        assert "0 answers" in first
+        await services.panel.vote(BRUNO, consultation, question)
+        assert "▲ 1 vote" in await live_html(stream)
+        await polls.answer(poll.id, AMINA, 0)
+        assert "1 answer" in await live_html(stream)
+        stream.close()

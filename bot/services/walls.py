@@ -159,12 +159,14 @@ class Walls:
             return None
         now = self._clock.now()
         room: Room | None = None
+        session: Session | None
         if record.kind == ROOM:
             room = consultation.room(record.target)
             if room is None:
                 return None
             found = on_in(consultation, room.id, now)
-            session = (found.now or found.next or [None])[0]
+            on = found.now or found.next
+            session = on[0] if on else None
         else:
             session = consultation.session(record.target)
             if session is None:

@@ -360,9 +360,9 @@ class WallWatcher:
                 fresh[lang] = message
             self._last[lang] = message
         for client in self.clients:
-            message = fresh.get(client.lang)
-            if message is not None:
-                client.offer(message)
+            changed = fresh.get(client.lang)
+            if changed is not None:
+                client.offer(changed)
         return bool(fresh)
 
     async def stop(self) -> None:
