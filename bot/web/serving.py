@@ -13,7 +13,8 @@ from bot.handlers.start import mini_app_button
 from bot.i18n import DEFAULT, use_language
 from bot.web.feed import build_feeds
 from bot.web.miniapp import build_mini_app
-from bot.web.site import MINI_APP_KEY, build_site, mount
+from bot.web.moderation import build_moderation, make_desk
+from bot.web.site import MINI_APP_KEY, MODERATION_APP_KEY, build_site, mount
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,19 @@ def site_for(application: BotApplication) -> web.Application | None:
         now=services.clock.now,
         known=known,
         base_url=config.web_base_url,
+    )
+    # The moderators' view: /reviews's feedback, comments and exports, in a browser.
+    site[MODERATION_APP_KEY] = build_moderation(
+        make_desk(
+            services.moderator_web,
+            lambda: services.events,
+            services.feedback,
+            services.panel,
+            services.polls.table,
+            services.people.reading_language,
+            services.clock,
+            config.web_base_url,
+        )
     )
     return site
 

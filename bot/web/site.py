@@ -83,6 +83,8 @@ SITE_KEY = web.AppKey("site", Site)
 MINI_APP_KEY = web.AppKey("mini_app_site", web.Application)
 # The calendar addresses (bot/web/feed.py), mounted beside the pages at /cal when the bot runs.
 FEEDS_APP_KEY = web.AppKey("feeds_app", web.Application)
+# The moderators' view (bot/web/moderation.py), mounted beside the pages at /mod.
+MODERATION_APP_KEY = web.AppKey("moderation_app", web.Application)
 
 
 def _environment() -> Environment:
@@ -534,7 +536,8 @@ def build_site(
 
 def mount(root: web.Application, site: web.Application) -> None:
     """Serve the pages under /c of `root` (the webhook's server, or one of their own), the
-    Mini App under /app and the calendar addresses under /cal when the site has them."""
+    Mini App under /app, the calendar addresses under /cal and the moderators' view under /mod
+    when the site has them."""
     root.add_subapp(PREFIX, site)
     mini_app = site.get(MINI_APP_KEY)
     if mini_app is not None:
@@ -542,6 +545,9 @@ def mount(root: web.Application, site: web.Application) -> None:
     feeds = site.get(FEEDS_APP_KEY)
     if feeds is not None:
         root.add_subapp(FEEDS_PREFIX, feeds)
+    moderation = site.get(MODERATION_APP_KEY)
+    if moderation is not None:
+        root.add_subapp("/mod", moderation)
 
 
 def standalone(site: web.Application) -> web.Application:
