@@ -157,9 +157,7 @@ def build_application(
         )
         # The delegate's calendar address dies with the rest of their data.
         people.before_forget.append(calendar_feeds.forget)
-        moderator_web = ModeratorWeb(
-            WebLoginStore(database.connection), clock, people.profile_now
-        )
+        moderator_web = ModeratorWeb(WebLoginStore(database.connection), clock, people.profile_now)
         # A moderator who deletes their data is signed out of the web view at once.
         people.before_forget.append(moderator_web.forget)
         application.bot_data["services"] = Services(

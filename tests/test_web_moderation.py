@@ -8,16 +8,20 @@ server; time is the harness's ManualClock.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.cli.web import serve
 from bot.clock import ManualClock
 from bot.services.moderator_web import form_token
 from bot.storage.users import UserStore
@@ -31,6 +35,7 @@ from tests.conftest import (
     build_harness,
     joined,
     make_config,
+    sample_events,
     started,
 )
 
@@ -77,9 +82,7 @@ async def dashboard_link(chat: Chat) -> str:
     return f"/mod/enter/{found.group(1)}"
 
 
-async def sign_in(
-    client: TestClient[web.Request, web.Application], path: str
-) -> None:
+async def sign_in(client: TestClient[web.Request, web.Application], path: str) -> None:
     async with client.get(path) as page:
         assert page.status == 200
         assert "Continue" in await page.text()
@@ -201,7 +204,8 @@ async def test_a_delegate_gets_no_link(harness: Harness) -> None:
         "SELECT COUNT(*) FROM moderator_web_links"
     ) as cursor:
         row = await cursor.fetchone()
-    assert row is not None and row[0] == 0
+    assert row is not None
+    assert row[0] == 0
 
 
 async def test_without_web_base_url_the_command_says_so(
@@ -331,7 +335,8 @@ async def test_pages_and_exports_name_no_anonymous_author_and_escape_everything(
             disposition = answer.headers["Content-Disposition"]
             assert disposition.startswith(f'attachment; filename="{GENEVA_ID}-{kind}-')
             content = (await answer.read()).decode("utf-8-sig")
-        assert "Amina" not in content and "2001" not in content, kind
+        assert "Amina" not in content, kind
+        assert "2001" not in content, kind
     async with client.get("/mod/export/feedback.csv") as answer:
         rows = list(csv.DictReader(io.StringIO((await answer.read()).decode("utf-8-sig"))))
     assert {(r["Comment"], r["Signed by"]) for r in rows} == {
@@ -382,3 +387,33 @@ async def test_signing_out_and_forget_end_the_session(
             assert answer.status == 403
     finally:
         await other.close()
+
+
+async def test_python_m_bot_web_serves_the_view_on_the_bots_database(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    config = make_config(tmp_path, web_base_url=BASE_URL)
+    async with started(build_harness(config, clock)) as harness:
+        path = await dashboard_link(await joined(harness, user_id=MODERATOR_ID))
+    # The bot is stopped; `python -m bot web` serves its database.
+    ready: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    server = asyncio.create_task(serve(config, sample_events(), 0, clock=clock, ready=ready))
+    try:
+        port = await asyncio.wait_for(ready, 10)
+        base = f"http://127.0.0.1:{port}"
+        # Cookies by hand: a client's jar keeps none from an IP address.
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{base}/mod/") as answer:
+                assert answer.status == 403
+            async with http.post(
+                f"{base}{path}", headers={"Origin": base}, allow_redirects=False
+            ) as answer:
+                assert answer.status == 303
+                cookie = answer.cookies["mod_session"].value
+            async with http.get(f"{base}/mod/", cookies={"mod_session": cookie}) as answer:
+                assert answer.status == 200
+                assert "Ratings by session" in await answer.text()
+    finally:
+        server.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await server

@@ -47,6 +47,7 @@ from bot.services.moderator_web import (
 )
 from bot.services.panel import PanelQuestions
 from bot.storage.panel import HIDDEN, PanelQuestion
+from bot.web.site import reader_language
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -165,8 +166,6 @@ def _chosen_language(request: web.Request) -> str | None:
 
 
 def _browser_language(request: web.Request) -> str:
-    from bot.web.site import reader_language
-
     return reader_language(request)[0]
 
 
