@@ -368,11 +368,16 @@ async def test_signing_out_and_forget_end_the_session(
     async with client.get("/mod/") as page:
         token = re.search(r'name="form_token" value="([0-9a-f]{64})"', await page.text())
     assert token is not None
+    cookie = client.session.cookie_jar.filter_cookies(client.make_url("/mod/"))["mod_session"]
     async with client.post(
         "/mod/logout", data={"form_token": token.group(1)}, headers=origin(client)
     ) as answer:
         assert answer.status == 200
         assert "signed out" in await answer.text()
+    async with client.get("/mod/") as answer:
+        assert answer.status == 403
+    # Ended on the server: the old cookie, kept and sent again, opens nothing.
+    client.session.cookie_jar.update_cookies({"mod_session": cookie.value})
     async with client.get("/mod/") as answer:
         assert answer.status == 403
     # /forget: the moderator's sessions end with the rest of their data.
