@@ -149,7 +149,7 @@ def labels() -> dict[str, str]:
         ),
         "cross_site": _("This form was sent from another site: nothing was changed."),
         "signed_out": _("You are signed out. Send /dashboard to the bot to come back."),
-        "not_found_text": _("This session is no longer in the programme."),
+        "not_found_text": _("There is no such page in this programme."),
     }
 
 
