@@ -46,6 +46,7 @@ from bot.services.programme_filters import (
 from bot.services.rooms import room_label, sessions_in
 from bot.services.session_search import SearchResult, SessionSearch
 from bot.web.feed import PREFIX as FEEDS_PREFIX
+from bot.web.limits import MAX_BODY, Limits
 from bot.web.texts import labels
 
 HERE = Path(__file__).resolve().parent
@@ -83,6 +84,8 @@ SITE_KEY = web.AppKey("site", Site)
 MINI_APP_KEY = web.AppKey("mini_app_site", web.Application)
 # The calendar addresses (bot/web/feed.py), mounted beside the pages at /cal when the bot runs.
 FEEDS_APP_KEY = web.AppKey("feeds_app", web.Application)
+# The requests' limits (bot/web/limits.py), shared by every page application `mount` serves.
+LIMITS_KEY = web.AppKey("limits", Limits)
 
 
 def _environment() -> Environment:
@@ -507,11 +510,13 @@ def build_site(
     facets: Callable[[Consultation], Facets] | None = None,
     search: Callable[[Consultation, str], Awaitable[SearchResult]] | None = None,
     feeds: web.Application | None = None,
+    limits: Limits | None = None,
 ) -> web.Application:
     """The programme's pages, to mount at /c (see `mount`); `facets` and `search` are the
     chat's own (bot.services.agenda.Agenda's) where the bot runs; `feeds` the calendar
     addresses, mounted with them at /cal."""
     app = web.Application(middlewares=[page_headers])
+    app[LIMITS_KEY] = limits or Limits()
     if feeds is not None:
         app[FEEDS_APP_KEY] = feeds
     app[SITE_KEY] = Site(
@@ -534,19 +539,25 @@ def build_site(
 
 def mount(root: web.Application, site: web.Application) -> None:
     """Serve the pages under /c of `root` (the webhook's server, or one of their own), the
-    Mini App under /app and the calendar addresses under /cal when the site has them."""
-    root.add_subapp(PREFIX, site)
-    mini_app = site.get(MINI_APP_KEY)
-    if mini_app is not None:
-        root.add_subapp("/app", mini_app)
-    feeds = site.get(FEEDS_APP_KEY)
-    if feeds is not None:
-        root.add_subapp(FEEDS_PREFIX, feeds)
+    Mini App under /app and the calendar addresses under /cal when the site has them; each
+    within the site's limits (not `root`: the webhook's own path is not limited)."""
+    limited = site[LIMITS_KEY].middleware(lambda request: reader_language(request)[0])
+    mounted: list[tuple[str, web.Application | None]] = [
+        (PREFIX, site),
+        ("/app", site.get(MINI_APP_KEY)),
+        (FEEDS_PREFIX, site.get(FEEDS_APP_KEY)),
+    ]
+    for prefix, app in mounted:
+        if app is None:
+            continue
+        if not app.middlewares.frozen:
+            app.middlewares.insert(0, limited)
+        root.add_subapp(prefix, app)
 
 
 def standalone(site: web.Application) -> web.Application:
     """A server of the pages alone: / leads to the list of consultations."""
-    root = web.Application()
+    root = web.Application(client_max_size=MAX_BODY)
 
     async def home(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(f"{PREFIX}/" + (request.query_string and "?" + request.query_string))
