@@ -27,7 +27,7 @@ from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation
 from bot.services.rooms import room_label
 from bot.services.webapp_auth import InitDataRefused, WebAppUser, validate_init_data
-from bot.web.site import HERE, SITE_KEY, Page, Site
+from bot.web.site import HERE, SITE_KEY, Page, Site, cached
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ async def app_home(request: web.Request) -> web.Response:
         return page.render("app_index.html", items=items, script=f"{PREFIX}/miniapp.js")
 
 
+@cached
 async def app_programme(request: web.Request) -> web.Response:
     """Every session by day, each with a star button the script brings to life."""
     mini = _mini(request)
@@ -223,7 +224,8 @@ async def app_headers(request: web.Request, handler: Handler) -> web.StreamRespo
                 response = page.render("not_found.html", status=404)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if isinstance(response, web.Response) and response.body is not None:
+    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
+    if isinstance(response, web.Response) and response.body is not None and not compressed:
         response.enable_compression()
     return response
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from bot.services.programme_filters import (
 )
 from bot.services.rooms import room_label, sessions_in
 from bot.services.session_search import SearchResult, SessionSearch
+from bot.web.cache import PageCache
 from bot.web.feed import PREFIX as FEEDS_PREFIX
 from bot.web.limits import MAX_BODY, Limits
 from bot.web.texts import labels
@@ -77,6 +78,8 @@ class Site:
     facets: Callable[[Consultation], Facets]
     search: Callable[[Consultation, str], Awaitable[SearchResult]]
     templates: Environment
+    # The busiest pages as rendered, for the programme in use (bot/web/cache.py).
+    pages: PageCache = field(default_factory=PageCache)
 
 
 SITE_KEY = web.AppKey("site", Site)
@@ -94,6 +97,8 @@ def _environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are read and compiled once: they change with the code, not while it runs.
+        auto_reload=False,
     )
     return env
 
@@ -281,6 +286,30 @@ def _site(request: web.Request) -> Site:
     return request.app[SITE_KEY]
 
 
+PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def cached(handler: PageHandler) -> PageHandler:
+    """The page as rendered before for the same address and reader, while the programme in use
+    is the same (a reload renders it anew)."""
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        site = _site(request)
+        version = site.events()
+        key = (request.path, request.query_string, reader_language(request), site.bot_username())
+        kept = site.pages.get(version, key)
+        if kept is None:
+            response = await handler(request)
+            if not isinstance(response, web.Response):
+                return response
+            kept = site.pages.put(version, key, response)
+            if kept is None:
+                return response
+        return kept.response(request)
+
+    return serve
+
+
 def _consultation(request: web.Request) -> Consultation:
     found = _site(request).events().get(request.match_info["consultation"])
     if found is None:
@@ -299,6 +328,7 @@ async def consultations_page(request: web.Request) -> web.Response:
         return page.render("index.html", items=items)
 
 
+@cached
 async def programme_page(request: web.Request) -> web.Response:
     """The consultation's days, the filters and the search box; search results when asked."""
     site = _site(request)
@@ -347,6 +377,7 @@ def _dates(consultation: Consultation) -> str:
     return day_long(first) if first == last else f"{day_long(first)} – {day_long(last)}"
 
 
+@cached
 async def day_page(request: web.Request) -> web.Response:
     site = _site(request)
     consultation = _consultation(request)
@@ -413,6 +444,7 @@ async def session_page(request: web.Request) -> web.Response:
         )
 
 
+@cached
 async def speakers_page(request: web.Request) -> web.Response:
     site = _site(request)
     consultation = _consultation(request)
@@ -458,6 +490,7 @@ def _room_item(page: Page, consultation: Consultation, room: Room) -> dict[str, 
     }
 
 
+@cached
 async def rooms_page(request: web.Request) -> web.Response:
     site = _site(request)
     consultation = _consultation(request)
@@ -498,7 +531,8 @@ async def page_headers(request: web.Request, handler: Handler) -> web.StreamResp
             response = page.render("not_found.html", status=404)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if isinstance(response, web.Response) and response.body is not None:
+    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
+    if isinstance(response, web.Response) and response.body is not None and not compressed:
         response.enable_compression()
     return response
 
