@@ -135,9 +135,11 @@ async def measure(args: argparse.Namespace) -> None:
 
                     for name, path in pages.items():
                         compressed = await get(name, path)
-                        async with aiohttp.ClientSession() as plain:
-                            async with plain.get(base + path) as answer:
-                                sizes[name] = (len(compressed), len(await answer.read()))
+                        async with (
+                            aiohttp.ClientSession() as plain,
+                            plain.get(base + path) as answer,
+                        ):
+                            sizes[name] = (len(compressed), len(await answer.read()))
                         record[name].clear()  # the first request rendered: not counted
                     for name, path in pages.items():
                         for _ in range(args.requests):

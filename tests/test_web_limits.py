@@ -19,6 +19,7 @@ from bot.webhook import SECRET_HEADER, WebhookServer
 from tests.conftest import Harness, sample_events
 
 GENEVA = "/c/geneva-2026/"
+SECRET = "s3cret-Token_for-tests"
 
 
 class Seconds:
@@ -143,12 +144,12 @@ async def test_the_webhook_is_not_limited(harness: Harness, seconds: Seconds) ->
     compile_catalogs()
     events = sample_events()
     site = build_site(lambda: events, limits=_limits(seconds))
-    server = WebhookServer(harness.app, secret="s3cret-Token_for-tests", path="/telegram", site=site)
+    server = WebhookServer(harness.app, secret=SECRET, path="/telegram", site=site)
     port = await server.start("127.0.0.1", 0)
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            headers = {SECRET_HEADER: "s3cret-Token_for-tests"}
+            headers = {SECRET_HEADER: SECRET}
             for number in range(12):
                 update = harness.api.make_message(1001, f"hello {number}")
                 async with http.post(f"{base}/telegram", json=update, headers=headers) as answer:
