@@ -9,7 +9,7 @@ stylesheet, gzip, and a Content-Security-Policy that allows nothing else.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -294,20 +294,34 @@ def cached(handler: PageHandler) -> PageHandler:
     is the same (a reload renders it anew)."""
 
     async def serve(request: web.Request) -> web.StreamResponse:
-        site = _site(request)
-        version = site.events()
-        key = (request.path, request.query_string, reader_language(request), site.bot_username())
-        kept = site.pages.get(version, key)
-        if kept is None:
-            response = await handler(request)
-            if not isinstance(response, web.Response):
-                return response
-            kept = site.pages.put(version, key, response)
-            if kept is None:
-                return response
-        return kept.response(request)
+        return await kept_page(request, (), lambda: handler(request))
 
     return serve
+
+
+async def kept_page(
+    request: web.Request, more: Hashable, render: Callable[[], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The page kept for this address, reader and `more` (what else it shows), else `render`'s
+    (then kept for the next reader)."""
+    site = _site(request)
+    version = site.events()
+    key = (
+        request.path,
+        request.query_string,
+        reader_language(request),
+        site.bot_username(),
+        more,
+    )
+    kept = site.pages.get(version, key)
+    if kept is None:
+        response = await render()
+        if not isinstance(response, web.Response):
+            return response
+        kept = site.pages.put(version, key, response)
+        if kept is None:
+            return response
+    return kept.response(request)
 
 
 def _consultation(request: web.Request) -> Consultation:

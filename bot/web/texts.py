@@ -49,6 +49,7 @@ def labels() -> dict[str, str]:
             "Start a chat with the bot first, then open this page again from its menu button."
         ),
         "app_failed": _("That did not work. Check your connection and try again."),
+        "app_busy": _("Too many taps at once: wait a few seconds, then try again."),
         "app_ready": _("Star the sessions you want to attend: /my in the chat lists them."),
         "app_saved": _("Starred: /my in the chat lists it."),
         "app_removed": _("Star removed."),
