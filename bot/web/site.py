@@ -8,17 +8,19 @@ stylesheet, gzip, and a Content-Security-Policy that allows nothing else.
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.handlers.documents import KINDS as DOCUMENT_KINDS
 from bot.handlers.formatting import (
     KIND_NAMES,
     day_long,
@@ -31,7 +33,8 @@ from bot.handlers.formatting import (
 )
 from bot.handlers.start import SESSION_LINK
 from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, pick_language, use_language
-from bot.services.event_data import Consultation, EventData, Room, Session, Speaker
+from bot.services.documents import find_document, sessions_with_documents
+from bot.services.event_data import Consultation, Document, EventData, Room, Session, Speaker
 from bot.services.programme_filters import (
     DIMENSIONS,
     KIND,
@@ -206,6 +209,8 @@ class Page:
             context["home"] = self.link(self.base())
             context["speakers_href"] = self.link(self.base() + "speakers/")
             context["rooms_href"] = self.link(self.base() + "rooms/")
+            if self.consultation.documents or sessions_with_documents(self.consultation):
+                context["documents_href"] = self.link(self.base() + "documents/")
             context["bot_link"] = self.telegram()
         text = self.site.templates.get_template(template).render(context)
         response = web.Response(text=text, status=status, content_type="text/html")
@@ -450,9 +455,9 @@ async def session_page(request: web.Request) -> web.Response:
                 for s in session.speakers
             ],
             documents=[
-                {"title": d.title.get(page.lang), "url": d.url}
-                for d in session.documents
-                if d.url and d.url.startswith(("https://", "http://"))
+                {"title": item["title"], "url": item["href"]}
+                for item in (_document_item(page, d) for d in session.documents)
+                if item["href"]
             ],
             zone=zone_note(consultation),
         )
@@ -500,6 +505,7 @@ def _room_item(page: Page, consultation: Consultation, room: Room) -> dict[str, 
         "accessibility": room.accessibility.get(lang) if room.accessibility else None,
         "interpretation": [language_name(c.language) for c in room.interpretation],
         "sessions_href": page.base() + page.query(filters=Filters().with_value(ROOM, room.id)),
+        "map": f"{page.base()}rooms/{quote(room.id, safe='')}/map" if room.map else None,
         "count": len(sessions_in(consultation, room.id)),
     }
 
@@ -521,6 +527,78 @@ async def rooms_page(request: web.Request) -> web.Response:
                 else None
             ),
         )
+
+
+async def room_map(request: web.Request) -> web.StreamResponse:
+    """A room's map: the image file the data names for it, nothing else."""
+    consultation = _consultation(request)
+    room = next((r for r in consultation.rooms if r.id == request.match_info["room"]), None)
+    if room is None or room.map is None:
+        raise web.HTTPNotFound()
+    return _data_file(room.map.path, room.map.mime_type)
+
+
+def _document_item(page: Page, document: Document) -> dict[str, Any]:
+    icon, kind = DOCUMENT_KINDS.get(document.kind, DOCUMENT_KINDS["other"])
+    href = (
+        document.url if document.url and document.url.startswith(("https://", "http://")) else None
+    )
+    if document.file is not None:
+        href = f"{page.base()}documents/{quote(document.id, safe='')}"
+    return {
+        "title": document.title.get(page.lang),
+        "icon": icon,
+        "kind": _(kind),
+        "href": href,
+        "download": document.file is not None,
+    }
+
+
+@cached
+async def documents_page(request: web.Request) -> web.Response:
+    """The consultation's documents, then each session's, as /documents lists them."""
+    site = _site(request)
+    consultation = _consultation(request)
+    page = Page(site, request, consultation)
+    with use_language(page.lang):
+        own = [_document_item(page, d) for d in consultation.documents]
+        sessions = [
+            {
+                **page.session_item(session, with_day=True),
+                "documents": [_document_item(page, d) for d in session.documents],
+            }
+            for session in sessions_with_documents(consultation)
+        ]
+        return page.render("documents.html", own=own, sessions=sessions)
+
+
+async def document_file(request: web.Request) -> web.StreamResponse:
+    """A document's file: looked up by its id among those the data names, never by a path."""
+    consultation = _consultation(request)
+    placed = find_document(consultation, request.match_info["document"])
+    if placed is None or placed.document.file is None:
+        raise web.HTTPNotFound()
+    path = placed.document.file
+    return _data_file(path, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+
+# Shown in the browser; anything else is downloaded, never opened as a page of this site.
+_INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+def _data_file(path: Path, content_type: str) -> web.StreamResponse:
+    if not path.is_file():  # gone since the data was loaded
+        raise web.HTTPNotFound()
+    disposition = "inline" if content_type in _INLINE_TYPES else "attachment"
+    response = web.FileResponse(
+        path,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(path.name)}",
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+    return response
 
 
 async def stylesheet(request: web.Request) -> web.Response:
@@ -580,6 +658,9 @@ def build_site(
     app.router.add_get("/{consultation}/speakers/", speakers_page)
     app.router.add_get("/{consultation}/speakers/{speaker}", speaker_page)
     app.router.add_get("/{consultation}/rooms/", rooms_page)
+    app.router.add_get("/{consultation}/rooms/{room}/map", room_map)
+    app.router.add_get("/{consultation}/documents/", documents_page)
+    app.router.add_get("/{consultation}/documents/{document}", document_file)
     app.router.add_get("/{consultation}/s/{session}", session_page)
     app.router.add_get("/{consultation}/{day:\\d{4}-\\d{2}-\\d{2}}/", day_page)
     return app

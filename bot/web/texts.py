@@ -29,6 +29,10 @@ def labels() -> dict[str, str]:
         "accessibility": _("Accessibility"),
         "sessions_here": _("Sessions in this room"),
         "documents": _("Documents"),
+        "consultation_documents": _("For the whole consultation"),
+        "no_documents": _("No documents yet."),
+        # TRANSLATORS: the alternative text of a room's map on the rooms page; {room} its name.
+        "room_map": _("Map: how to find {room}"),
         "links": _("Links"),
         "language": _("Language"),
         "not_found": _("Page not found"),
