@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from bench.find_session import generated
 from bot.app import build_application, running
@@ -55,7 +56,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def timed(record: dict[str, list[float]]) -> Handler:
+def timed(record: dict[str, list[float]]) -> Middleware:
     """A middleware around everything: the time until the answer's last byte is written."""
 
     @web.middleware
@@ -69,7 +70,7 @@ def timed(record: dict[str, list[float]]) -> Handler:
         )
         return response
 
-    return timing  # type: ignore[no-any-return]
+    return timing
 
 
 async def measure(args: argparse.Namespace) -> None:

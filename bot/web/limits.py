@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from bot.i18n import RTL, _, ngettext, use_language
 
@@ -116,7 +117,7 @@ class Limits:
                 return hop
         return peer
 
-    def middleware(self, language: Callable[[web.Request], str]) -> Handler:
+    def middleware(self, language: Callable[[web.Request], str]) -> Middleware:
         """The middleware for a page application; `language` picks the refusal's language."""
 
         @web.middleware
