@@ -179,7 +179,8 @@ async def measure(args: argparse.Namespace) -> None:
             finally:
                 await runner.cleanup()
     print(
-        f"programme {len(consultation.sessions)} sessions, {len(consultation.rooms)} rooms; "
+        f"programme {len(consultation.sessions)} sessions, "
+        f"{len({s.room.get('en') for s in consultation.sessions if s.room})} rooms; "
         f"busiest day {busiest.isoformat()}: {len(consultation.sessions_on(busiest))} sessions; "
         f"{args.requests} requests each, {args.clients} clients at once; cpu {args.cpu}"
     )
