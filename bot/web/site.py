@@ -94,8 +94,18 @@ FEEDS_APP_KEY = web.AppKey("feeds_app", web.Application)
 LIMITS_KEY = web.AppKey("limits", Limits)
 
 
+class _Templates(Environment):
+    """Jinja2 reads `s.title` as an attribute first, and a dict's key only after the
+    AttributeError: thousands on a FOSDEM-size day. The pages' items are dicts: keys first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def _environment() -> Environment:
-    env = Environment(
+    env = _Templates(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
