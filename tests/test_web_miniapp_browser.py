@@ -159,3 +159,45 @@ async def test_stale_init_data_is_refused_in_the_page(
     assert "did not confirm who you are" in status
     await chat.send("/my")
     assert "Workshop: climate mobility" not in chat.text()
+
+
+def themed(driver: WebDriver, address: str) -> dict[str, object]:
+    driver.get("about:blank")
+    driver.get(address)
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "miniapp-status"))
+    found: dict[str, object] = driver.execute_script(
+        """
+        var body = getComputedStyle(document.body);
+        var link = getComputedStyle(document.querySelector("main a"));
+        return {
+          background: body.backgroundColor,
+          text: body.color,
+          link: link.color,
+          checks: ["#12abEF", "#fff", "red", "#1234567", "#123456;x", "url(x)", 7, null]
+            .map(window.miniAppColour)
+        };
+        """
+    )
+    return found
+
+
+async def test_telegrams_theme_colours_are_taken_and_only_colours(
+    harness: Harness, served: TestServer, chromium: WebDriver
+) -> None:
+    theme = {
+        "bg_color": "#123456",
+        "link_color": "#ff0000",
+        # Not a colour: an attempt to slip other CSS in; the page keeps its own.
+        "text_color": "#000000; background-image: url(https://evil.example/x)",
+    }
+    address = (
+        str(served.make_url(f"/app/{GENEVA_ID}/"))
+        + "#"
+        + "tgWebAppThemeParams="
+        + quote(json.dumps(theme), safe="")
+    )
+    found = await asyncio.to_thread(themed, chromium, address)
+    assert found["background"] == "rgb(18, 52, 86)"
+    assert found["link"] == "rgb(255, 0, 0)"
+    assert found["text"] == "rgb(27, 27, 27)"  # the stylesheet's own
+    assert found["checks"] == ["#12abEF", None, None, None, None, None, None, None]
