@@ -12,6 +12,7 @@ from bot.context import BotApplication, Services
 from bot.handlers.start import mini_app_button
 from bot.i18n import DEFAULT, use_language
 from bot.web.feed import build_feeds
+from bot.web.limits import MAX_BODY, Limits, trusted_networks
 from bot.web.miniapp import build_mini_app
 from bot.web.moderation import build_moderation, make_desk
 from bot.web.site import MINI_APP_KEY, MODERATION_APP_KEY, build_site, mount
@@ -36,6 +37,7 @@ def site_for(application: BotApplication) -> web.Application | None:
         facets=services.agenda.facets,
         search=services.agenda.search,
         feeds=build_feeds(services.calendar_feeds, services.clock),
+        limits=Limits(trusted_proxies=trusted_networks(config.web_trusted_proxies)),
     )
 
     async def known(user_id: int) -> bool:
@@ -92,7 +94,7 @@ async def start_beside_polling(application: BotApplication) -> web.AppRunner | N
     site = site_for(application)
     if site is None:
         return None
-    root = web.Application()
+    root = web.Application(client_max_size=MAX_BODY)
     mount(root, site)
     runner = web.AppRunner(root, access_log=None, shutdown_timeout=5)
     await runner.setup()
