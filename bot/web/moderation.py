@@ -23,7 +23,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.clock import Clock
-from bot.handlers.formatting import day_short, moment, time_range
+from bot.handlers.formatting import day_long, day_short, moment, time_range
 from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, ngettext, pick_language, use_language
 from bot.services.charts import rating_histogram
 from bot.services.errors import NotAllowed, SessionNotFound
@@ -420,7 +420,9 @@ async def _session(request: web.Request, view: View, consultation: Consultation)
     return view.render(
         "mod_session.html",
         title=session.title.get(view.lang),
-        times=moment(session.start, consultation),
+        times=day_long(consultation.day_of(session.start))
+        + " · "
+        + time_range(session, consultation),
         average=_average(review, view.lang),
         figures=ngettext("{count} rating", "{count} ratings", stats.count).format(
             count=stats.count
