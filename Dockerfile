@@ -31,6 +31,10 @@ USER bot
 VOLUME ["/var/lib/consultations-bot", "/var/lib/consultations-bot-key"]
 # The webhook server (webhook mode only): updates on the WEBHOOK_URL path, GET /healthz.
 EXPOSE 8080
+# The programme's web pages in long-polling mode, when WEB_BASE_URL is set: /c/ (the pages),
+# /app/ (the Mini App), /cal/ (calendar feeds), on WEB_PORT (8081 by default). In webhook mode
+# they are served on 8080 beside the webhook instead.
+EXPOSE 8081
 # Healthy while the database reads at this version's schema and updates arrive: long polling
 # had a successful getUpdates within HEALTH_STALE_SECONDS (180), or the webhook server's
 # /healthz answers ok. One line says why, in `docker inspect`.

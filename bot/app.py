@@ -33,6 +33,7 @@ from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
+from bot.services.moderator_web import ModeratorWeb
 from bot.services.panel import PanelQuestions
 from bot.services.people import People
 from bot.services.polls import ChairsAndAudience, Polls
@@ -60,6 +61,7 @@ from bot.storage.uploads import UploadStore
 from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
 from bot.storage.walls import WallStore
+from bot.storage.web_logins import WebLoginStore
 from bot.transport import DeliveryAwareRequest
 from bot.updates import MAX_CONCURRENT, PerChatUpdates
 from bot.web.serving import publish_menu_button
@@ -157,6 +159,9 @@ def build_application(
         )
         # The delegate's calendar address dies with the rest of their data.
         people.before_forget.append(calendar_feeds.forget)
+        moderator_web = ModeratorWeb(WebLoginStore(database.connection), clock, people.profile_now)
+        # A moderator who deletes their data is signed out of the web view at once.
+        people.before_forget.append(moderator_web.forget)
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -205,6 +210,7 @@ def build_application(
                 clock,
                 roles=panel,
             ),
+            moderator_web=moderator_web,
         )
         await publish_commands(application)
         await publish_menu_button(application, config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -79,6 +80,18 @@ def _web_base_url(raw: str) -> str | None:
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(f"WEB_BASE_URL: '{raw}' is not an http(s) URL")
     return url or None
+
+
+def _trusted_proxies(raw: str) -> tuple[str, ...]:
+    found = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for part in found:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"WEB_TRUSTED_PROXY: '{part}' is not an IP address or network"
+            ) from None
+    return found
 
 
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
@@ -189,6 +202,9 @@ class Config:
     # served on web_port only when it is set (in webhook mode, beside the webhook).
     web_base_url: str | None = None
     web_port: int = 8081
+    # The reverse proxies in front of the pages (addresses or networks): only requests from
+    # them are taken at their X-Forwarded-For word for the rate limits (bot/web/limits.py).
+    web_trusted_proxies: tuple[str, ...] = ()
     # For "Open in Telegram" links on the pages (in webhook or polling mode, the bot's own).
     bot_username: str | None = None
 
@@ -235,5 +251,6 @@ class Config:
             ),
             web_base_url=_web_base_url(values.get("WEB_BASE_URL", "")),
             web_port=_port(values.get("WEB_PORT", ""), "WEB_PORT", 8081),
+            web_trusted_proxies=_trusted_proxies(values.get("WEB_TRUSTED_PROXY", "")),
             bot_username=_bot_username(values.get("BOT_USERNAME", "")),
         )

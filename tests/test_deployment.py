@@ -18,6 +18,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bot.__main__ import build_parser
+from bot.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,3 +120,13 @@ def test_compose_mounts_the_event_data_read_only_where_the_bot_reads_it() -> Non
     for setting in ("DATABASE_PATH", "ANONYMITY_KEY_FILE"):
         assert environment[setting] == image_env()[setting]
         assert str(Path(environment[setting]).parent) in volumes
+
+
+def test_the_web_pages_port_is_exposed_and_mapped() -> None:
+    """In long polling the pages listen on WEB_PORT: the image exposes it, compose maps it."""
+    port = str(Config.web_port)
+    exposed = {word for line in instruction("EXPOSE") for word in line.split()}
+    assert {"8080", port} <= exposed
+    bot = service()
+    assert bot["environment"]["WEB_PORT"] == port
+    assert f"127.0.0.1:{port}:{port}" in bot["ports"]

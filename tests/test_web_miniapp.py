@@ -3,6 +3,7 @@ without genuine, fresh initData, or from another site, nothing changes."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import ManualClock
+from bot.services.event_data import EventData
 from bot.services.webapp_auth import sign_init_data
 from bot.web.serving import site_for
 from bot.web.site import mount
@@ -225,3 +227,66 @@ async def test_the_menu_button_speaks_the_delegates_language(
         assert int(calls[-1].params["chat_id"]) == 1001
         assert button["text"] == label
         assert button["web_app"] == {"url": f"https://hc.example.org/app/?lang={code}"}
+
+
+# --- A day at a time ---------------------------------------------------------------------------
+
+DAY_TWO_SESSION = "protection"
+
+
+async def test_the_mini_app_shows_a_day_at_a_time_today_first(
+    harness: Harness, client: TestClient
+) -> None:
+    html = await (await client.get(f"/app/{GENEVA_ID}/")).text()
+    # The clock is on the first day: its sessions, not the second day's; a link to the second.
+    assert f'data-session="{SESSION}"' in html
+    assert f'data-session="{DAY_TWO_SESSION}"' not in html
+    assert f'href="/app/{GENEVA_ID}/2026-12-09/"' in html
+    second = await (await client.get(f"/app/{GENEVA_ID}/2026-12-09/")).text()
+    assert f'data-session="{DAY_TWO_SESSION}"' in second
+    assert f'data-session="{SESSION}"' not in second
+    # On the second day, /app/<consultation>/ opens on it.
+    harness.clock.set(harness.clock.now() + timedelta(days=1))
+    today = await (await client.get(f"/app/{GENEVA_ID}/")).text()
+    assert f'data-session="{DAY_TWO_SESSION}"' in today
+    assert f'data-session="{SESSION}"' not in today
+    assert (await client.get(f"/app/{GENEVA_ID}/2031-01-01/")).status == 404
+
+
+async def test_stars_are_the_consultations_whichever_day_shows_them(
+    harness: Harness, client: TestClient
+) -> None:
+    await joined(harness)
+    for session in (SESSION, DAY_TWO_SESSION):
+        body = {"initData": init_data(harness), "session": session, "starred": True}
+        assert (await post(client, STAR, body))[0] == 200
+    status, answer = await post(
+        client, f"/app/{GENEVA_ID}/stars", {"initData": init_data(harness)}
+    )
+    assert status == 200
+    assert {SESSION, DAY_TWO_SESSION} <= set(answer["starred"])
+    assert await starred(harness) >= {SESSION, DAY_TWO_SESSION}
+
+
+async def test_a_thousand_session_programme_is_sent_a_day_at_a_time(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    from bench.find_session import generated
+
+    big = generated(1000, 60, 2)
+    events = EventData({big.id: big})
+    async with started(build_harness(make_config(tmp_path), clock, events)) as harness:
+        site = site_for(harness.app)
+        assert site is not None
+        root = web.Application()
+        mount(root, site)
+        async with TestClient(TestServer(root, host="127.0.0.1")) as client:
+            answer = await client.get(
+                f"/app/{big.id}/", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+            )
+            compressed = await answer.read()
+            html = gzip.decompress(compressed).decode()
+    first_day = big.sessions_on(big.days()[0])
+    assert html.count('class="star"') == len(first_day) < len(big.sessions)
+    assert len(html) < 220_000
+    assert len(compressed) < 20_000

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -49,13 +50,16 @@ async def served(harness: Harness) -> AsyncIterator[TestServer]:
     await server.close()
 
 
-def telegram_address(harness: Harness, server: TestServer, user_id: int = 1001) -> str:
-    """/app/ as Telegram opens it: tgWebAppData and the client's other values in the fragment."""
+def telegram_address(
+    harness: Harness, server: TestServer, user_id: int = 1001, *, age: timedelta = timedelta(0)
+) -> str:
+    """/app/ as Telegram opens it: tgWebAppData (signed `age` ago) and the client's other values
+    in the fragment."""
     init_data = sign_init_data(
         harness.app.bot.token,
         {
             "user": json.dumps({"id": user_id, "first_name": "Amina", "language_code": "en"}),
-            "auth_date": str(int(harness.clock.now().timestamp())),
+            "auth_date": str(int((harness.clock.now() - age).timestamp())),
         },
     )
     fragment = f"tgWebAppData={quote(init_data, safe='')}&tgWebAppVersion=8.0&tgWebAppPlatform=ios"
@@ -140,3 +144,60 @@ async def test_forged_init_data_is_refused_in_the_page(
     forged = address.replace("Amina", "Amino")
     status = await asyncio.to_thread(open_with_forged, chromium, forged)
     assert "did not confirm who you are" in status
+
+
+async def test_stale_init_data_is_refused_in_the_page(
+    harness: Harness, served: TestServer, chromium: WebDriver
+) -> None:
+    """Genuine, but signed more than a day ago (a copied address kept too long): refused, and
+    nothing is starred."""
+    chat = await joined(harness)
+    address = telegram_address(harness, served, age=timedelta(hours=25)).replace(
+        "/app/#", f"/app/{GENEVA_ID}/#"
+    )
+    status = await asyncio.to_thread(open_with_forged, chromium, address)
+    assert "did not confirm who you are" in status
+    await chat.send("/my")
+    assert "Workshop: climate mobility" not in chat.text()
+
+
+def themed(driver: WebDriver, address: str) -> dict[str, object]:
+    driver.get("about:blank")
+    driver.get(address)
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "miniapp-status"))
+    found: dict[str, object] = driver.execute_script(
+        """
+        var body = getComputedStyle(document.body);
+        var link = getComputedStyle(document.querySelector("main a"));
+        return {
+          background: body.backgroundColor,
+          text: body.color,
+          link: link.color,
+          checks: ["#12abEF", "#fff", "red", "#1234567", "#123456;x", "url(x)", 7, null]
+            .map(window.miniAppColour)
+        };
+        """
+    )
+    return found
+
+
+async def test_telegrams_theme_colours_are_taken_and_only_colours(
+    harness: Harness, served: TestServer, chromium: WebDriver
+) -> None:
+    theme = {
+        "bg_color": "#123456",
+        "link_color": "#ff0000",
+        # Not a colour: an attempt to slip other CSS in; the page keeps its own.
+        "text_color": "#000000; background-image: url(https://evil.example/x)",
+    }
+    address = (
+        str(served.make_url(f"/app/{GENEVA_ID}/"))
+        + "#"
+        + "tgWebAppThemeParams="
+        + quote(json.dumps(theme), safe="")
+    )
+    found = await asyncio.to_thread(themed, chromium, address)
+    assert found["background"] == "rgb(18, 52, 86)"
+    assert found["link"] == "rgb(255, 0, 0)"
+    assert found["text"] == "rgb(27, 27, 27)"  # the stylesheet's own
+    assert found["checks"] == ["#12abEF", None, None, None, None, None, None, None]

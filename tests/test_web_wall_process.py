@@ -20,7 +20,7 @@ from aiohttp import ClientResponse, ClientSession
 
 from bot.services.walls import secret_hash
 from bot.storage.database import Database
-from tests.process_support import ROOT
+from tests.process_support import ROOT, key_file
 
 SECRET = "S" * 43
 GENEVA = "geneva-2026"
@@ -56,6 +56,8 @@ async def web_process(tmp_path: Path) -> AsyncIterator[str]:
     await prepared(database)
     port = free_port()
     env = dict(os.environ, DATABASE_PATH=str(database), BOT_USERNAME="iom_ngo_bot")
+    env["ANONYMITY_KEY_FILE"] = str(key_file(tmp_path))
+    env.pop("ANONYMITY_KEY", None)
     env["PYTHONPATH"] = str(ROOT)
     log = (tmp_path / "web.log").open("ab")
     process = await asyncio.create_subprocess_exec(

@@ -524,6 +524,13 @@ class PanelQuestions:
         self.stop_drafting(user_id)
         await self._store.forget(user_id, pseudonyms, self._board_edits, self._clock.now())
 
+    async def of_consultation(self, consultation: Consultation) -> list[PanelQuestion]:
+        """Every question of the consultation, in programme order then most voted."""
+        questions = await self._store.of_consultation(consultation.id)
+        order = {s.id: i for i, s in enumerate(consultation.sessions)}
+        questions.sort(key=lambda q: (order.get(q.session_id, len(order)), -q.votes, q.id))
+        return questions
+
     async def table(self, consultation: Consultation, lang: str = DEFAULT) -> Table:
         """Every question of the consultation, in programme order then most voted: a hidden
         one's text and name are left out; an anonymous one names nobody."""

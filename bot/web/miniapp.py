@@ -15,19 +15,19 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.handlers.formatting import day_long, time_range
+from bot.handlers.formatting import day_long, day_short, time_range
 from bot.i18n import use_language
 from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation
 from bot.services.rooms import room_label
 from bot.services.webapp_auth import InitDataRefused, WebAppUser, validate_init_data
-from bot.web.site import HERE, SITE_KEY, Page, Site
+from bot.web.site import HERE, SITE_KEY, Page, Site, kept_page
 
 logger = logging.getLogger(__name__)
 
@@ -97,33 +97,58 @@ async def app_home(request: web.Request) -> web.Response:
         return page.render("app_index.html", items=items, script=f"{PREFIX}/miniapp.js")
 
 
-async def app_programme(request: web.Request) -> web.Response:
-    """Every session by day, each with a star button the script brings to life."""
+async def app_programme(request: web.Request) -> web.StreamResponse:
+    """Today's sessions while the consultation runs, else its first day's."""
     mini = _mini(request)
     consultation = _consultation(request)
+    days = consultation.days()
+    today = consultation.day_of(mini.now())
+    day = today if today in days else days[0]
+    return await kept_page(request, day, lambda: _day(request, consultation, day))
+
+
+async def app_day(request: web.Request) -> web.StreamResponse:
+    """One day's sessions, each with a star button the script brings to life."""
+    consultation = _consultation(request)
+    try:
+        day = date.fromisoformat(request.match_info["day"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    if day not in consultation.days():
+        raise web.HTTPNotFound()
+    return await kept_page(request, None, lambda: _day(request, consultation, day))
+
+
+async def _day(request: web.Request, consultation: Consultation, day: date) -> web.Response:
+    """A day at a time: a FOSDEM-size programme is a thousand sessions, too many for one page
+    on a phone. Stars are the consultation's, whichever day shows them."""
+    mini = _mini(request)
     page = Page(mini.site, request, consultation)
+    base = f"{PREFIX}/{consultation.id}/"
     with use_language(page.lang):
-        days = []
-        for day in consultation.days():
-            days.append(
-                {
-                    "name": day_long(day),
-                    "sessions": [
-                        {
-                            "id": s.id,
-                            "title": s.title.get(page.lang),
-                            "href": page.link(f"{page.base()}s/{s.id}"),
-                            "times": time_range(s, consultation),
-                            "room": room_label(s, page.lang),
-                        }
-                        for s in consultation.sessions_on(day)
-                    ],
-                }
-            )
-        base = f"{PREFIX}/{consultation.id}/"
+        days = [
+            {
+                "name": day_short(other),
+                "href": page.link(f"{base}{other.isoformat()}/"),
+                "current": other == day,
+            }
+            for other in consultation.days()
+        ]
+        sessions = [
+            {
+                "id": s.id,
+                "title": s.title.get(page.lang),
+                "href": page.link(f"{page.base()}s/{s.id}"),
+                "times": time_range(s, consultation),
+                "room": room_label(s, page.lang),
+            }
+            for s in consultation.sessions_on(day)
+        ]
         return page.render(
             "app.html",
+            day_name=day_long(day),
             days=days,
+            sessions=sessions,
             script=f"{PREFIX}/miniapp.js",
             stars_url=base + "stars",
             star_url=base + "star",
@@ -223,7 +248,8 @@ async def app_headers(request: web.Request, handler: Handler) -> web.StreamRespo
                 response = page.render("not_found.html", status=404)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if isinstance(response, web.Response) and response.body is not None:
+    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
+    if isinstance(response, web.Response) and response.body is not None and not compressed:
         response.enable_compression()
     return response
 
@@ -245,6 +271,7 @@ def build_mini_app(
     app.router.add_get("/", app_home)
     app.router.add_get("/miniapp.js", script)
     app.router.add_get("/{consultation}/", app_programme)
+    app.router.add_get("/{consultation}/{day:\\d{4}-\\d{2}-\\d{2}}/", app_day)
     app.router.add_post("/{consultation}/stars", stars_of)
     app.router.add_post("/{consultation}/star", set_star)
     return app

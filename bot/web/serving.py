@@ -13,8 +13,10 @@ from bot.context import BotApplication, Services
 from bot.handlers.start import mini_app_button
 from bot.i18n import DEFAULT, use_language
 from bot.web.feed import build_feeds
+from bot.web.limits import MAX_BODY, Limits, trusted_networks
 from bot.web.miniapp import build_mini_app
-from bot.web.site import MINI_APP_KEY, build_site, mount
+from bot.web.moderation import build_moderation, make_desk
+from bot.web.site import MINI_APP_KEY, MODERATION_APP_KEY, build_site, mount
 from bot.web.wall import WallHub, WallRenderer, build_walls, wall_templates
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ def site_for(application: BotApplication) -> web.Application | None:
         facets=services.agenda.facets,
         search=services.agenda.search,
         feeds=build_feeds(services.calendar_feeds, services.clock),
+        limits=Limits(trusted_proxies=trusted_networks(config.web_trusted_proxies)),
         walls=walls,
     )
 
@@ -63,6 +66,19 @@ def site_for(application: BotApplication) -> web.Application | None:
         now=services.clock.now,
         known=known,
         base_url=config.web_base_url,
+    )
+    # The moderators' view: /reviews's feedback, comments and exports, in a browser.
+    site[MODERATION_APP_KEY] = build_moderation(
+        make_desk(
+            services.moderator_web,
+            lambda: services.events,
+            services.feedback,
+            services.panel,
+            services.polls.table,
+            services.people.reading_language,
+            services.clock,
+            config.web_base_url,
+        )
     )
     return site
 
@@ -93,7 +109,7 @@ async def start_beside_polling(application: BotApplication) -> web.AppRunner | N
     site = site_for(application)
     if site is None:
         return None
-    root = web.Application()
+    root = web.Application(client_max_size=MAX_BODY)
     mount(root, site)
     runner = web.AppRunner(root, access_log=None, shutdown_timeout=5)
     await runner.setup()

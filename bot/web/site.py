@@ -8,17 +8,19 @@ stylesheet, gzip, and a Content-Security-Policy that allows nothing else.
 
 from __future__ import annotations
 
+import mimetypes
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.handlers.documents import KINDS as DOCUMENT_KINDS
 from bot.handlers.formatting import (
     KIND_NAMES,
     day_long,
@@ -31,7 +33,8 @@ from bot.handlers.formatting import (
 )
 from bot.handlers.start import SESSION_LINK
 from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, pick_language, use_language
-from bot.services.event_data import Consultation, EventData, Room, Session, Speaker
+from bot.services.documents import find_document, sessions_with_documents
+from bot.services.event_data import Consultation, Document, EventData, Room, Session, Speaker
 from bot.services.programme_filters import (
     DIMENSIONS,
     KIND,
@@ -45,7 +48,9 @@ from bot.services.programme_filters import (
 )
 from bot.services.rooms import room_label, sessions_in
 from bot.services.session_search import SearchResult, SessionSearch
+from bot.web.cache import PageCache
 from bot.web.feed import PREFIX as FEEDS_PREFIX
+from bot.web.limits import MAX_BODY, Limits
 from bot.web.texts import labels
 
 HERE = Path(__file__).resolve().parent
@@ -76,6 +81,8 @@ class Site:
     facets: Callable[[Consultation], Facets]
     search: Callable[[Consultation, str], Awaitable[SearchResult]]
     templates: Environment
+    # The busiest pages as rendered, for the programme in use (bot/web/cache.py).
+    pages: PageCache = field(default_factory=PageCache)
 
 
 SITE_KEY = web.AppKey("site", Site)
@@ -83,17 +90,33 @@ SITE_KEY = web.AppKey("site", Site)
 MINI_APP_KEY = web.AppKey("mini_app_site", web.Application)
 # The calendar addresses (bot/web/feed.py), mounted beside the pages at /cal when the bot runs.
 FEEDS_APP_KEY = web.AppKey("feeds_app", web.Application)
+# The moderators' view (bot/web/moderation.py), mounted beside the pages at /mod.
+MODERATION_APP_KEY = web.AppKey("moderation_app", web.Application)
 # The room screens (bot/web/wall.py), mounted beside the pages at /wall.
 WALLS_APP_KEY = web.AppKey("walls_app", web.Application)
 WALLS_PREFIX = "/wall"
+# The requests' limits (bot/web/limits.py), shared by every page application `mount` serves.
+LIMITS_KEY = web.AppKey("limits", Limits)
+
+
+class _Templates(Environment):
+    """Jinja2 reads `s.title` as an attribute first, and a dict's key only after the
+    AttributeError: thousands on a FOSDEM-size day. The pages' items are dicts: keys first."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
 
 def _environment() -> Environment:
-    env = Environment(
+    env = _Templates(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates are read and compiled once: they change with the code, not while it runs.
+        auto_reload=False,
     )
     return env
 
@@ -201,6 +224,8 @@ class Page:
             context["home"] = self.link(self.base())
             context["speakers_href"] = self.link(self.base() + "speakers/")
             context["rooms_href"] = self.link(self.base() + "rooms/")
+            if self.consultation.documents or sessions_with_documents(self.consultation):
+                context["documents_href"] = self.link(self.base() + "documents/")
             context["bot_link"] = self.telegram()
         text = self.site.templates.get_template(template).render(context)
         response = web.Response(text=text, status=status, content_type="text/html")
@@ -281,6 +306,44 @@ def _site(request: web.Request) -> Site:
     return request.app[SITE_KEY]
 
 
+PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def cached(handler: PageHandler) -> PageHandler:
+    """The page as rendered before for the same address and reader, while the programme in use
+    is the same (a reload renders it anew)."""
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        return await kept_page(request, (), lambda: handler(request))
+
+    return serve
+
+
+async def kept_page(
+    request: web.Request, more: Hashable, render: Callable[[], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The page kept for this address, reader and `more` (what else it shows), else `render`'s
+    (then kept for the next reader)."""
+    site = _site(request)
+    version = site.events()
+    key = (
+        request.path,
+        request.query_string,
+        reader_language(request),
+        site.bot_username(),
+        more,
+    )
+    kept = site.pages.get(version, key)
+    if kept is None:
+        response = await render()
+        if not isinstance(response, web.Response):
+            return response
+        kept = site.pages.put(version, key, response)
+        if kept is None:
+            return response
+    return kept.response(request)
+
+
 def _consultation(request: web.Request) -> Consultation:
     found = _site(request).events().get(request.match_info["consultation"])
     if found is None:
@@ -299,6 +362,7 @@ async def consultations_page(request: web.Request) -> web.Response:
         return page.render("index.html", items=items)
 
 
+@cached
 async def programme_page(request: web.Request) -> web.Response:
     """The consultation's days, the filters and the search box; search results when asked."""
     site = _site(request)
@@ -347,6 +411,7 @@ def _dates(consultation: Consultation) -> str:
     return day_long(first) if first == last else f"{day_long(first)} – {day_long(last)}"
 
 
+@cached
 async def day_page(request: web.Request) -> web.Response:
     site = _site(request)
     consultation = _consultation(request)
@@ -405,14 +470,15 @@ async def session_page(request: web.Request) -> web.Response:
                 for s in session.speakers
             ],
             documents=[
-                {"title": d.title.get(page.lang), "url": d.url}
-                for d in session.documents
-                if d.url and d.url.startswith(("https://", "http://"))
+                {"title": item["title"], "url": item["href"]}
+                for item in (_document_item(page, d) for d in session.documents)
+                if item["href"]
             ],
             zone=zone_note(consultation),
         )
 
 
+@cached
 async def speakers_page(request: web.Request) -> web.Response:
     site = _site(request)
     consultation = _consultation(request)
@@ -454,10 +520,12 @@ def _room_item(page: Page, consultation: Consultation, room: Room) -> dict[str, 
         "accessibility": room.accessibility.get(lang) if room.accessibility else None,
         "interpretation": [language_name(c.language) for c in room.interpretation],
         "sessions_href": page.base() + page.query(filters=Filters().with_value(ROOM, room.id)),
+        "map": f"{page.base()}rooms/{quote(room.id, safe='')}/map" if room.map else None,
         "count": len(sessions_in(consultation, room.id)),
     }
 
 
+@cached
 async def rooms_page(request: web.Request) -> web.Response:
     site = _site(request)
     consultation = _consultation(request)
@@ -474,6 +542,78 @@ async def rooms_page(request: web.Request) -> web.Response:
                 else None
             ),
         )
+
+
+async def room_map(request: web.Request) -> web.StreamResponse:
+    """A room's map: the image file the data names for it, nothing else."""
+    consultation = _consultation(request)
+    room = next((r for r in consultation.rooms if r.id == request.match_info["room"]), None)
+    if room is None or room.map is None:
+        raise web.HTTPNotFound()
+    return _data_file(room.map.path, room.map.mime_type)
+
+
+def _document_item(page: Page, document: Document) -> dict[str, Any]:
+    icon, kind = DOCUMENT_KINDS.get(document.kind, DOCUMENT_KINDS["other"])
+    href = (
+        document.url if document.url and document.url.startswith(("https://", "http://")) else None
+    )
+    if document.file is not None:
+        href = f"{page.base()}documents/{quote(document.id, safe='')}"
+    return {
+        "title": document.title.get(page.lang),
+        "icon": icon,
+        "kind": _(kind),
+        "href": href,
+        "download": document.file is not None,
+    }
+
+
+@cached
+async def documents_page(request: web.Request) -> web.Response:
+    """The consultation's documents, then each session's, as /documents lists them."""
+    site = _site(request)
+    consultation = _consultation(request)
+    page = Page(site, request, consultation)
+    with use_language(page.lang):
+        own = [_document_item(page, d) for d in consultation.documents]
+        sessions = [
+            {
+                **page.session_item(session, with_day=True),
+                "documents": [_document_item(page, d) for d in session.documents],
+            }
+            for session in sessions_with_documents(consultation)
+        ]
+        return page.render("documents.html", own=own, sessions=sessions)
+
+
+async def document_file(request: web.Request) -> web.StreamResponse:
+    """A document's file: looked up by its id among those the data names, never by a path."""
+    consultation = _consultation(request)
+    placed = find_document(consultation, request.match_info["document"])
+    if placed is None or placed.document.file is None:
+        raise web.HTTPNotFound()
+    path = placed.document.file
+    return _data_file(path, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+
+# Shown in the browser; anything else is downloaded, never opened as a page of this site.
+_INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg")
+
+
+def _data_file(path: Path, content_type: str) -> web.StreamResponse:
+    if not path.is_file():  # gone since the data was loaded
+        raise web.HTTPNotFound()
+    disposition = "inline" if content_type in _INLINE_TYPES else "attachment"
+    response = web.FileResponse(
+        path,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(path.name)}",
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+    return response
 
 
 async def stylesheet(request: web.Request) -> web.Response:
@@ -498,7 +638,8 @@ async def page_headers(request: web.Request, handler: Handler) -> web.StreamResp
             response = page.render("not_found.html", status=404)
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if isinstance(response, web.Response) and response.body is not None:
+    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
+    if isinstance(response, web.Response) and response.body is not None and not compressed:
         response.enable_compression()
     return response
 
@@ -510,12 +651,14 @@ def build_site(
     facets: Callable[[Consultation], Facets] | None = None,
     search: Callable[[Consultation, str], Awaitable[SearchResult]] | None = None,
     feeds: web.Application | None = None,
+    limits: Limits | None = None,
     walls: web.Application | None = None,
 ) -> web.Application:
     """The programme's pages, to mount at /c (see `mount`); `facets` and `search` are the
     chat's own (bot.services.agenda.Agenda's) where the bot runs; `feeds` the calendar
     addresses, mounted with them at /cal; `walls` the room screens, at /wall."""
     app = web.Application(middlewares=[page_headers])
+    app[LIMITS_KEY] = limits or Limits()
     if feeds is not None:
         app[FEEDS_APP_KEY] = feeds
     if walls is not None:
@@ -533,6 +676,9 @@ def build_site(
     app.router.add_get("/{consultation}/speakers/", speakers_page)
     app.router.add_get("/{consultation}/speakers/{speaker}", speaker_page)
     app.router.add_get("/{consultation}/rooms/", rooms_page)
+    app.router.add_get("/{consultation}/rooms/{room}/map", room_map)
+    app.router.add_get("/{consultation}/documents/", documents_page)
+    app.router.add_get("/{consultation}/documents/{document}", document_file)
     app.router.add_get("/{consultation}/s/{session}", session_page)
     app.router.add_get("/{consultation}/{day:\\d{4}-\\d{2}-\\d{2}}/", day_page)
     return app
@@ -540,23 +686,28 @@ def build_site(
 
 def mount(root: web.Application, site: web.Application) -> None:
     """Serve the pages under /c of `root` (the webhook's server, or one of their own), the
-    Mini App under /app, the calendar addresses under /cal and the room screens under /wall
-    when the site has them."""
-    root.add_subapp(PREFIX, site)
-    mini_app = site.get(MINI_APP_KEY)
-    if mini_app is not None:
-        root.add_subapp("/app", mini_app)
-    feeds = site.get(FEEDS_APP_KEY)
-    if feeds is not None:
-        root.add_subapp(FEEDS_PREFIX, feeds)
-    walls = site.get(WALLS_APP_KEY)
-    if walls is not None:
-        root.add_subapp(WALLS_PREFIX, walls)
+    Mini App under /app, the calendar addresses under /cal, the moderators' view under /mod and
+    the room screens under /wall when the site has them; each within the site's limits (not
+    `root`: the webhook's own path is not limited)."""
+    limited = site[LIMITS_KEY].middleware(lambda request: reader_language(request)[0])
+    mounted: list[tuple[str, web.Application | None]] = [
+        (PREFIX, site),
+        ("/app", site.get(MINI_APP_KEY)),
+        (FEEDS_PREFIX, site.get(FEEDS_APP_KEY)),
+        ("/mod", site.get(MODERATION_APP_KEY)),
+        (WALLS_PREFIX, site.get(WALLS_APP_KEY)),
+    ]
+    for prefix, app in mounted:
+        if app is None:
+            continue
+        if not app.middlewares.frozen:
+            app.middlewares.insert(0, limited)
+        root.add_subapp(prefix, app)
 
 
 def standalone(site: web.Application) -> web.Application:
     """A server of the pages alone: / leads to the list of consultations."""
-    root = web.Application()
+    root = web.Application(client_max_size=MAX_BODY)
 
     async def home(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(f"{PREFIX}/" + (request.query_string and "?" + request.query_string))

@@ -29,6 +29,10 @@ def labels() -> dict[str, str]:
         "accessibility": _("Accessibility"),
         "sessions_here": _("Sessions in this room"),
         "documents": _("Documents"),
+        "consultation_documents": _("For the whole consultation"),
+        "no_documents": _("No documents yet."),
+        # TRANSLATORS: the alternative text of a room's map on the rooms page; {room} its name.
+        "room_map": _("Map: how to find {room}"),
         "links": _("Links"),
         "language": _("Language"),
         "not_found": _("Page not found"),
@@ -49,6 +53,7 @@ def labels() -> dict[str, str]:
             "Start a chat with the bot first, then open this page again from its menu button."
         ),
         "app_failed": _("That did not work. Check your connection and try again."),
+        "app_busy": _("Too many taps at once: wait a few seconds, then try again."),
         "app_ready": _("Star the sessions you want to attend: /my in the chat lists them."),
         "app_saved": _("Starred: /my in the chat lists it."),
         "app_removed": _("Star removed."),

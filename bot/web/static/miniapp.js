@@ -19,6 +19,48 @@
     return found;
   }
 
+  // Telegram's colours (tgWebAppThemeParams, JSON in the fragment), kept for the visit like
+  // initData. Only #rrggbb values become CSS variables: nothing else reaches the stylesheet.
+  var THEME = "tgWebAppThemeParams";
+  var COLOURS = ["bg_color", "text_color", "hint_color", "link_color", "button_color",
+    "button_text_color", "secondary_bg_color"];
+
+  function colour(value) {
+    return typeof value === "string" && /^#[0-9a-fA-F]{6}$/.test(value) ? value : null;
+  }
+
+  function themeParams() {
+    var found = new URLSearchParams(window.location.hash.replace(/^#/, "")).get(THEME) || "";
+    try {
+      if (found) {
+        window.sessionStorage.setItem(THEME, found);
+      } else {
+        found = window.sessionStorage.getItem(THEME) || "";
+      }
+    } catch (e) {
+      // Storage refused: this page still has its fragment.
+    }
+    try {
+      var parsed = JSON.parse(found || "{}");
+      return parsed && typeof parsed === "object" ? parsed : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function applyTheme(params) {
+    var style = document.documentElement.style;
+    COLOURS.forEach(function (name) {
+      var value = colour(params[name]);
+      if (value) {
+        style.setProperty("--tg-" + name.replace(/_/g, "-"), value);
+      }
+    });
+  }
+
+  window.miniAppColour = colour;
+  applyTheme(themeParams());
+
   var data = initData();
   var root = document.getElementById("miniapp");
   if (!root) {
@@ -50,6 +92,8 @@
       say(root.dataset.refused);
     } else if (code === 403) {
       say(root.dataset.unknown);
+    } else if (code === 429) {
+      say(root.dataset.busy);
     } else {
       say(root.dataset.failed);
     }
