@@ -128,6 +128,9 @@ async def test_a_delegates_script_is_shown_as_text_never_run(
     assert "connect-src 'self'" in policy
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cache-Control"] == "no-store"
+    # Without JavaScript the page refreshes itself; with it, wall.js (our own) follows the stream.
+    assert '<noscript><meta http-equiv="refresh" content="10"></noscript>' in html
+    assert '<script src="/wall/wall.js" defer></script>' in html
 
 
 async def test_the_arabic_screen_reads_right_to_left_in_arabic(
@@ -400,4 +403,24 @@ async def test_the_bots_own_votes_and_answers_wake_the_screens_at_once(harness: 
         assert "▲ 1 vote" in await live_html(stream)
         await polls.answer(poll.id, AMINA, 0)
         assert "1 answer" in await live_html(stream)
+        stream.close()
+
+
+async def test_a_quiet_stream_gets_heartbeats(harness: Harness) -> None:
+    """Nothing changes, yet the stream is not silent: proxies keep it open."""
+    services = harness.services
+    hub = WallHub(
+        lambda: services.walls,
+        WallRenderer(wall_templates(), lambda: BOT),
+        poll_every=0.05,
+        min_gap=0.01,
+        heartbeat=0.1,
+    )
+    root = web.Application()
+    root.add_subapp("/wall", build_walls(hub))
+    async with TestClient(TestServer(root, host="127.0.0.1", port=0)) as client:
+        stream = await client.get(f"/wall/{await wall(harness)}/events")
+        await live_html(stream)
+        raw = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), 5.0)
+        assert raw == b": ping\n\n"
         stream.close()
