@@ -30,9 +30,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bench.find_session import generated
-from bot.app import build_application, running
+from bench.support import bench_application, percentile
+from bot.app import running
 from bot.clock import ManualClock
-from bot.config import Config
 from bot.context import Services
 from bot.fakeapi import FakeBotApi
 from bot.services.event_data import Consultation, EventData
@@ -40,11 +40,6 @@ from bot.web.serving import site_for
 from bot.web.site import mount
 
 USER = 4242
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def changed(consultation: Consultation, starred: list[str], seed: int) -> Consultation:
@@ -74,21 +69,8 @@ async def measure(sessions: int, starred: int, requests: int, seed: int) -> None
     rng = random.Random(seed)
     picked = [s.id for s in rng.sample(list(consultation.sessions), starred)]
     with tempfile.TemporaryDirectory(prefix="feed-bench-") as scratch:
-        config = Config(
-            token=None,
-            database_path=Path(scratch) / "db" / "bench.sqlite3",
-            data_dir=Path(scratch),
-            organisers=frozenset(),
-            moderators=frozenset(),
-            anonymity_key_file=Path(scratch) / "keys" / "anonymity.key",
-            web_base_url="https://hc.example.org",
-        )
-        app = build_application(
-            config,
-            EventData({consultation.id: consultation}),
-            request=api.request(),
-            get_updates_request=api.request(),
-            clock=clock,
+        app = bench_application(
+            consultation, Path(scratch), api, clock, web_base_url="https://hc.example.org"
         )
         async with running(app):
             services: Services = app.bot_data["services"]

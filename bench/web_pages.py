@@ -37,23 +37,17 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bench.find_session import generated
-from bot.app import build_application, running
+from bench.support import bench_application, percentile
+from bot.app import running
 from bot.clock import ManualClock
-from bot.config import Config
 from bot.context import Services
 from bot.fakeapi import FakeBotApi
-from bot.services.event_data import EventData
 from bot.web.limits import Limits, Rate
 from bot.web.serving import site_for
 from bot.web.site import LIMITS_KEY, SITE_KEY, mount
 
 USER = 4242
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def timed(record: dict[str, list[float]]) -> Middleware:
@@ -82,21 +76,8 @@ async def measure(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     record: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="web-bench-") as scratch:
-        config = Config(
-            token=None,
-            database_path=Path(scratch) / "db" / "bench.sqlite3",
-            data_dir=Path(scratch),
-            organisers=frozenset(),
-            moderators=frozenset(),
-            anonymity_key_file=Path(scratch) / "keys" / "anonymity.key",
-            web_base_url="https://hc.example.org",
-        )
-        app = build_application(
-            config,
-            EventData({consultation.id: consultation}),
-            request=api.request(),
-            get_updates_request=api.request(),
-            clock=clock,
+        app = bench_application(
+            consultation, Path(scratch), api, clock, web_base_url="https://hc.example.org"
         )
         async with running(app):
             services: Services = app.bot_data["services"]
