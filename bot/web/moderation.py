@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.clock import Clock
 from bot.handlers.formatting import day_long, day_short, moment, time_range
-from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, ngettext, pick_language, use_language
+from bot.i18n import SUPPORTED, _, ngettext, pick_language, use_language
 from bot.services.charts import rating_histogram
 from bot.services.errors import NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation, EventData
@@ -47,7 +47,7 @@ from bot.services.moderator_web import (
 )
 from bot.services.panel import PanelQuestions
 from bot.storage.panel import HIDDEN, PanelQuestion
-from bot.web.site import reader_language
+from bot.web.site import reader_language, render_page
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -185,30 +185,8 @@ class View:
             pairs.append(("lang", self.lang))
         return path + ("?" + urlencode(pairs) if pairs else "")
 
-    def languages(self) -> list[dict[str, Any]]:
-        found = []
-        for code in SUPPORTED:
-            params = [(k, v) for k, v in self.request.query.items() if k != "lang"]
-            params.append(("lang", code))
-            found.append(
-                {
-                    "code": code,
-                    "name": LANGUAGE_NAMES[code],
-                    "href": self.request.path + "?" + urlencode(params),
-                    "current": code == self.lang,
-                }
-            )
-        return found
-
     def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
-        context: dict[str, Any] = {
-            "t": labels(),
-            "lang": self.lang,
-            "dir": "rtl" if self.lang in RTL else "ltr",
-            "languages": self.languages(),
-            "stylesheet": f"{PREFIX}/mod.css",
-            **values,
-        }
+        context: dict[str, Any] = dict(values)
         if self.visitor is not None:
             consultation = self.desk.events().get(self.visitor.consultation_id)
             context["consultation_name"] = consultation.name.get(self.lang) if consultation else ""
@@ -220,10 +198,16 @@ class View:
                 "exports": self.link(f"{PREFIX}/exports"),
                 "sign_out": self.link(f"{PREFIX}/logout"),
             }
-        text = self.desk.templates.get_template(template).render(context)
-        response = web.Response(text=text, status=status, content_type="text/html")
-        response.headers["Content-Language"] = self.lang
-        return response
+        return render_page(
+            self.desk.templates,
+            self.request,
+            template,
+            lang=self.lang,
+            words=labels(),
+            stylesheet=f"{PREFIX}/mod.css",
+            values=context,
+            status=status,
+        )
 
 
 def _refused(

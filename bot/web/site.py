@@ -142,6 +142,50 @@ def reader_language(request: web.Request) -> tuple[str, bool]:
     return pick_language(None), False
 
 
+def language_links(request: web.Request, lang: str) -> list[dict[str, Any]]:
+    """The same page in each language: the address with `?lang=` set, the current one marked."""
+    found = []
+    for code in SUPPORTED:
+        params = [(k, v) for k, v in request.query.items() if k != "lang"]
+        params.append(("lang", code))
+        found.append(
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES[code],
+                "href": request.path + "?" + urlencode(params),
+                "current": code == lang,
+            }
+        )
+    return found
+
+
+def render_page(
+    templates: Environment,
+    request: web.Request,
+    template: str,
+    *,
+    lang: str,
+    words: dict[str, str],
+    stylesheet: str,
+    values: dict[str, Any],
+    status: int = 200,
+) -> web.Response:
+    """An HTML page in `lang`: its words, direction, stylesheet and language links, then
+    `values`; the answer says its language (Content-Language)."""
+    context: dict[str, Any] = {
+        "t": words,
+        "lang": lang,
+        "dir": "rtl" if lang in RTL else "ltr",
+        "languages": language_links(request, lang),
+        "stylesheet": stylesheet,
+        **values,
+    }
+    text = templates.get_template(template).render(context)
+    response = web.Response(text=text, status=status, content_type="text/html")
+    response.headers["Content-Language"] = lang
+    return response
+
+
 def read_filters(request: web.Request, facets: Facets) -> Filters:
     """The filters the address asks for; values this programme does not have are ignored."""
     filters = Filters()
@@ -180,22 +224,6 @@ class Page:
         assert self.consultation is not None
         return f"{PREFIX}/{self.consultation.id}/"
 
-    def switch_links(self) -> list[dict[str, Any]]:
-        """The same page in each language."""
-        found = []
-        for code in SUPPORTED:
-            params = [(k, v) for k, v in self.request.query.items() if k != "lang"]
-            params.append(("lang", code))
-            found.append(
-                {
-                    "code": code,
-                    "name": LANGUAGE_NAMES[code],
-                    "href": self.request.path + "?" + urlencode(params),
-                    "current": code == self.lang,
-                }
-            )
-        return found
-
     def telegram(self, payload: str | None = None) -> str | None:
         """A deep link to the bot (None when no username is configured)."""
         username = self.site.bot_username()
@@ -206,15 +234,7 @@ class Page:
         return f"https://t.me/{username}"
 
     def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
-        context = {
-            "t": labels(),
-            "lang": self.lang,
-            "dir": "rtl" if self.lang in RTL else "ltr",
-            "languages": self.switch_links(),
-            "stylesheet": f"{PREFIX}/site.css",
-            "page": self,
-            **values,
-        }
+        context: dict[str, Any] = {"page": self, **values}
         if self.consultation is not None:
             context["consultation"] = self.consultation
             context["consultation_name"] = self.consultation.name.get(self.lang)
@@ -224,9 +244,16 @@ class Page:
             if self.consultation.documents or sessions_with_documents(self.consultation):
                 context["documents_href"] = self.link(self.base() + "documents/")
             context["bot_link"] = self.telegram()
-        text = self.site.templates.get_template(template).render(context)
-        response = web.Response(text=text, status=status, content_type="text/html")
-        response.headers["Content-Language"] = self.lang
+        response = render_page(
+            self.site.templates,
+            self.request,
+            template,
+            lang=self.lang,
+            words=labels(),
+            stylesheet=f"{PREFIX}/site.css",
+            values=context,
+            status=status,
+        )
         response.headers["Vary"] = "Accept-Language, Accept-Encoding"
         return response
 
