@@ -402,3 +402,13 @@ async def test_python_m_bot_web_serves_the_view_on_the_bots_database(
         server.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await server
+
+
+async def test_a_session_not_in_the_programme_is_a_page_not_found(
+    harness: Harness, client: TestClient[web.Request, web.Application]
+) -> None:
+    await moderator_in(harness, client)
+    for path in ("/mod/s/no-such-session", "/mod/s/no-such-session/chart.png"):
+        async with client.get(path) as answer:
+            assert answer.status == 404, path
+            assert "There is no such page in this programme." in await answer.text()

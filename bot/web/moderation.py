@@ -373,12 +373,17 @@ def _page_number(request: web.Request) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
-async def _session(request: web.Request, view: View, consultation: Consultation) -> web.Response:
-    feedback = view.desk.feedback
+async def _review(request: web.Request, view: View, consultation: Consultation) -> SessionReview:
+    """The session the address names, with its figures; 404 when the programme has none."""
     try:
-        review = await feedback.review(consultation, request.match_info["session"])
+        return await view.desk.feedback.review(consultation, request.match_info["session"])
     except SessionNotFound:
         raise web.HTTPNotFound() from None
+
+
+async def _session(request: web.Request, view: View, consultation: Consultation) -> web.Response:
+    feedback = view.desk.feedback
+    review = await _review(request, view, consultation)
     session = review.session
     comments = await feedback.comments(consultation, session.id)
     pages = max(1, -(-len(comments) // COMMENTS_PER_PAGE))
@@ -435,12 +440,8 @@ async def _session(request: web.Request, view: View, consultation: Consultation)
 
 
 async def _chart(request: web.Request, view: View, consultation: Consultation) -> web.Response:
-    feedback = view.desk.feedback
-    try:
-        review = await feedback.review(consultation, request.match_info["session"])
-    except SessionNotFound:
-        raise web.HTTPNotFound() from None
-    counts = await feedback.histogram(consultation, review.session.id)
+    review = await _review(request, view, consultation)
+    counts = await view.desk.feedback.histogram(consultation, review.session.id)
     image = await asyncio.to_thread(rating_histogram, counts, review.stats.average)
     return web.Response(body=image, content_type="image/png")
 
