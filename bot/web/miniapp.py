@@ -27,7 +27,7 @@ from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation
 from bot.services.rooms import room_label
 from bot.services.webapp_auth import InitDataRefused, WebAppUser, validate_init_data
-from bot.web.site import HERE, SITE_KEY, Page, Site, kept_page
+from bot.web.site import HERE, SITE_KEY, Page, Site, finished, kept_page
 
 logger = logging.getLogger(__name__)
 
@@ -246,12 +246,7 @@ async def app_headers(request: web.Request, handler: Handler) -> web.StreamRespo
             page = Page(_mini(request).site, request, None)
             with use_language(page.lang):
                 response = page.render("not_found.html", status=404)
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
-    if isinstance(response, web.Response) and response.body is not None and not compressed:
-        response.enable_compression()
-    return response
+    return finished(response, HEADERS)
 
 
 def build_mini_app(

@@ -47,7 +47,7 @@ from bot.services.moderator_web import (
 )
 from bot.services.panel import PanelQuestions
 from bot.storage.panel import HIDDEN, PanelQuestion
-from bot.web.site import reader_language, render_page
+from bot.web.site import finished, reader_language, render_page
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -591,11 +591,7 @@ async def view_headers(request: web.Request, handler: Handler) -> web.StreamResp
         response = await handler(request)
     except web.HTTPNotFound:
         response = _refused(request, "not_found_text", status=404)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if isinstance(response, web.Response) and response.body is not None:
-        response.enable_compression()
-    return response
+    return finished(response, SECURITY_HEADERS)
 
 
 def make_desk(

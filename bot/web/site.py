@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -660,9 +660,15 @@ async def page_headers(request: web.Request, handler: Handler) -> web.StreamResp
         page = Page(_site(request), request, None)
         with use_language(page.lang):
             response = page.render("not_found.html", status=404)
-    for name, value in SECURITY_HEADERS.items():
+    return finished(response, SECURITY_HEADERS)
+
+
+def finished(response: web.StreamResponse, headers: Mapping[str, str]) -> web.StreamResponse:
+    """The answer with `headers` where it has not set them, gzipped where the browser takes it
+    (unless it is gzipped already: the cache keeps pages so)."""
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
-    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
+    compressed = "Content-Encoding" in response.headers
     if isinstance(response, web.Response) and response.body is not None and not compressed:
         response.enable_compression()
     return response
