@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Config
-from bot.context import BotApplication
+from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi
 from bot.services.event_data import Consultation, EventData
+
+SUBSCRIBER = 4242
+
+
+def days_before(consultation: Consultation, days: int) -> ManualClock:
+    """A clock at midnight (the consultation's time zone) `days` days before it starts."""
+    start = datetime.combine(consultation.start, datetime.min.time(), consultation.timezone)
+    return ManualClock((start - timedelta(days=days)).astimezone(UTC))
+
+
+async def subscriber(
+    app: BotApplication, consultation: Consultation, starred: Iterable[str]
+) -> str:
+    """A French-speaking delegate (SUBSCRIBER) who starred these sessions and asked for the
+    calendar address: its secret."""
+    services: Services = app.bot_data["services"]
+    await services.people.profile(SUBSCRIBER, "Bench", "fr")
+    for session_id in starred:
+        await services.agenda.set_star(SUBSCRIBER, consultation, session_id, starred=True)
+    return await services.calendar_feeds.issue(SUBSCRIBER, consultation.id)
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -37,16 +37,13 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bench.find_session import generated
-from bench.support import bench_application, percentile
+from bench.support import bench_application, days_before, percentile, subscriber
 from bot.app import running
-from bot.clock import ManualClock
-from bot.context import Services
 from bot.fakeapi import FakeBotApi
 from bot.web.limits import Limits, Rate
 from bot.web.serving import site_for
 from bot.web.site import LIMITS_KEY, SITE_KEY, mount
 
-USER = 4242
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -70,8 +67,7 @@ def timed(record: dict[str, list[float]]) -> Middleware:
 async def measure(args: argparse.Namespace) -> None:
     consultation = generated(args.sessions, 60, 2, args.seed)
     busiest = max(consultation.days(), key=lambda d: len(consultation.sessions_on(d)))
-    now = datetime.combine(consultation.start, datetime.min.time(), consultation.timezone)
-    clock = ManualClock((now - timedelta(days=3)).astimezone(UTC))
+    clock = days_before(consultation, 3)
     api = FakeBotApi(clock=clock.now)
     rng = random.Random(args.seed)
     record: dict[str, list[float]] = defaultdict(list)
@@ -80,11 +76,8 @@ async def measure(args: argparse.Namespace) -> None:
             consultation, Path(scratch), api, clock, web_base_url="https://hc.example.org"
         )
         async with running(app):
-            services: Services = app.bot_data["services"]
-            await services.people.profile(USER, "Bench", "fr")
-            for session in rng.sample(list(consultation.sessions), 50):
-                await services.agenda.set_star(USER, consultation, session.id, starred=True)
-            secret = await services.calendar_feeds.issue(USER, consultation.id)
+            starred = [s.id for s in rng.sample(list(consultation.sessions), 50)]
+            secret = await subscriber(app, consultation, starred)
             site = site_for(app)
             assert site is not None
             # The bench is one client asking as fast as it can: the limits would stop it.
