@@ -47,7 +47,7 @@ from bot.services.moderator_web import (
 )
 from bot.services.panel import PanelQuestions
 from bot.storage.panel import HIDDEN, PanelQuestion
-from bot.web.site import finished, reader_language, render_page
+from bot.web.site import finished, reader_language, render_page, stylesheets
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -575,10 +575,8 @@ async def _export(request: web.Request, view: View, consultation: Consultation) 
 
 
 async def stylesheet(request: web.Request) -> web.Response:
-    css = (HERE / "static" / "site.css").read_bytes() + (HERE / "static" / "mod.css").read_bytes()
-    response = web.Response(body=css, content_type="text/css")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    """The pages' stylesheet, then the view's own."""
+    return stylesheets("site.css", "mod.css")
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
