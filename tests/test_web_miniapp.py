@@ -281,3 +281,16 @@ async def test_a_thousand_session_programme_is_sent_a_day_at_a_time(
     assert html.count('class="star"') == len(first_day) < len(big.sessions)
     assert len(html) < 220_000
     assert len(compressed) < 20_000
+
+
+async def test_an_unknown_address_is_a_page_for_the_reader_and_json_for_the_script(
+    client: TestClient,
+) -> None:
+    page = await client.get("/app/nowhere/", headers={"Accept-Language": "fr"})
+    assert page.status == 404
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Content-Language"] == "fr"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    posted = await client.post("/app/nowhere/star", json={}, headers=origin(client))
+    assert posted.status == 404
+    assert await posted.json() == {"error": "not_found"}

@@ -47,7 +47,7 @@ from bot.services.moderator_web import (
 )
 from bot.services.panel import PanelQuestions
 from bot.storage.panel import HIDDEN, PanelQuestion
-from bot.web.site import finished, reader_language, render_page, stylesheets
+from bot.web.site import finishing, reader_language, render_page, stylesheets
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -579,17 +579,10 @@ async def stylesheet(request: web.Request) -> web.Response:
     return stylesheets("site.css", "mod.css")
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def view_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Security headers on every answer, gzip where the browser takes it, a translated 404."""
-    try:
-        response = await handler(request)
-    except web.HTTPNotFound:
-        response = _refused(request, "not_found_text", status=404)
-    return finished(response, SECURITY_HEADERS)
+# Security headers on every answer, gzip where the browser takes it, a translated 404.
+view_headers = finishing(
+    SECURITY_HEADERS, lambda request: _refused(request, "not_found_text", status=404)
+)
 
 
 def make_desk(

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.handlers.documents import KINDS as DOCUMENT_KINDS
@@ -655,27 +656,37 @@ async def stylesheet(request: web.Request) -> web.Response:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@web.middleware
-async def page_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Security headers on every answer, gzip where the browser takes it, a translated 404."""
-    try:
-        response = await handler(request)
-    except web.HTTPNotFound:
-        page = Page(_site(request), request, None)
-        with use_language(page.lang):
-            response = page.render("not_found.html", status=404)
-    return finished(response, SECURITY_HEADERS)
+def finishing(
+    headers: Mapping[str, str], not_found: Callable[[web.Request], web.StreamResponse]
+) -> Middleware:
+    """A middleware: `headers` on every answer that has not set them, gzip where the browser
+    takes it (unless gzipped already: the cache keeps pages so), `not_found` for a 404."""
+
+    @web.middleware
+    async def finish(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPNotFound:
+            response = not_found(request)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        compressed = "Content-Encoding" in response.headers
+        if isinstance(response, web.Response) and response.body is not None and not compressed:
+            response.enable_compression()
+        return response
+
+    return finish
 
 
-def finished(response: web.StreamResponse, headers: Mapping[str, str]) -> web.StreamResponse:
-    """The answer with `headers` where it has not set them, gzipped where the browser takes it
-    (unless it is gzipped already: the cache keeps pages so)."""
-    for name, value in headers.items():
-        response.headers.setdefault(name, value)
-    compressed = "Content-Encoding" in response.headers
-    if isinstance(response, web.Response) and response.body is not None and not compressed:
-        response.enable_compression()
-    return response
+def not_found_page(site: Site, request: web.Request) -> web.Response:
+    """The pages' 404, in the reader's language."""
+    page = Page(site, request, None)
+    with use_language(page.lang):
+        return page.render("not_found.html", status=404)
+
+
+# Security headers on every answer, gzip where the browser takes it, a translated 404.
+page_headers = finishing(SECURITY_HEADERS, lambda request: not_found_page(_site(request), request))
 
 
 def build_site(
