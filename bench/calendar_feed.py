@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -30,21 +30,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bench.find_session import generated
-from bot.app import build_application, running
-from bot.clock import ManualClock
-from bot.config import Config
+from bench.support import bench_application, days_before, percentile, subscriber
+from bot.app import running
 from bot.context import Services
 from bot.fakeapi import FakeBotApi
 from bot.services.event_data import Consultation, EventData
 from bot.web.serving import site_for
 from bot.web.site import mount
-
-USER = 4242
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def changed(consultation: Consultation, starred: list[str], seed: int) -> Consultation:
@@ -67,35 +59,17 @@ def changed(consultation: Consultation, starred: list[str], seed: int) -> Consul
 
 async def measure(sessions: int, starred: int, requests: int, seed: int) -> None:
     consultation = generated(sessions, 60, 2, seed)
-    zone = consultation.timezone
-    now = datetime.combine(consultation.start, datetime.min.time(), zone) - timedelta(days=3)
-    clock = ManualClock(now.astimezone(UTC))
+    clock = days_before(consultation, 3)
     api = FakeBotApi(clock=clock.now)
     rng = random.Random(seed)
     picked = [s.id for s in rng.sample(list(consultation.sessions), starred)]
     with tempfile.TemporaryDirectory(prefix="feed-bench-") as scratch:
-        config = Config(
-            token=None,
-            database_path=Path(scratch) / "db" / "bench.sqlite3",
-            data_dir=Path(scratch),
-            organisers=frozenset(),
-            moderators=frozenset(),
-            anonymity_key_file=Path(scratch) / "keys" / "anonymity.key",
-            web_base_url="https://hc.example.org",
-        )
-        app = build_application(
-            config,
-            EventData({consultation.id: consultation}),
-            request=api.request(),
-            get_updates_request=api.request(),
-            clock=clock,
+        app = bench_application(
+            consultation, Path(scratch), api, clock, web_base_url="https://hc.example.org"
         )
         async with running(app):
+            secret = await subscriber(app, consultation, picked)
             services: Services = app.bot_data["services"]
-            await services.people.profile(USER, "Bench", "fr")
-            for session_id in picked:
-                await services.agenda.set_star(USER, consultation, session_id, starred=True)
-            secret = await services.calendar_feeds.issue(USER, consultation.id)
             clock.set(clock.now() + timedelta(minutes=5))
             new = changed(consultation, picked, seed)
             result = await services.reloader.apply(EventData({new.id: new}), "bench")

@@ -42,14 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Update
 
-from bot.app import build_application, running
+from bench.support import bench_application
+from bot.app import running
 from bot.clock import ManualClock
-from bot.config import Config
 from bot.fakeapi import FakeBotApi
 from bot.handlers.agenda import PAGE_SIZE, other_days
 from bot.handlers.filter_menu import VALUES_PER_PAGE
 from bot.services.data_reading import Text
-from bot.services.event_data import Consultation, EventData, Session, Speaker, Venue
+from bot.services.event_data import Consultation, Session, Speaker, Venue
 from bot.services.importers import ImportOptions, read
 from bot.services.programme_filters import (
     DIMENSIONS,
@@ -371,21 +371,7 @@ async def through_bot(
     clock = ManualClock(now)
     api = FakeBotApi(clock=clock.now)
     with tempfile.TemporaryDirectory(prefix="find-bench-") as scratch:
-        config = Config(
-            token=None,
-            database_path=Path(scratch) / "db" / "bench.sqlite3",
-            data_dir=Path(scratch),
-            organisers=frozenset(),
-            moderators=frozenset(),
-            anonymity_key_file=Path(scratch) / "keys" / "anonymity.key",
-        )
-        app = build_application(
-            config,
-            EventData({consultation.id: consultation}),
-            request=api.request(),
-            get_updates_request=api.request(),
-            clock=clock,
-        )
+        app = bench_application(consultation, Path(scratch), api, clock)
         timings: dict[str, list[float]] = {"/search": [], "filter value": [], "/agenda": []}
         facets = facets_of(consultation.sessions)
 

@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -37,23 +37,14 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bench.find_session import generated
-from bot.app import build_application, running
-from bot.clock import ManualClock
-from bot.config import Config
-from bot.context import Services
+from bench.support import bench_application, days_before, percentile, subscriber
+from bot.app import running
 from bot.fakeapi import FakeBotApi
-from bot.services.event_data import EventData
 from bot.web.limits import Limits, Rate
 from bot.web.serving import site_for
 from bot.web.site import LIMITS_KEY, SITE_KEY, mount
 
-USER = 4242
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def timed(record: dict[str, list[float]]) -> Middleware:
@@ -76,34 +67,17 @@ def timed(record: dict[str, list[float]]) -> Middleware:
 async def measure(args: argparse.Namespace) -> None:
     consultation = generated(args.sessions, 60, 2, args.seed)
     busiest = max(consultation.days(), key=lambda d: len(consultation.sessions_on(d)))
-    now = datetime.combine(consultation.start, datetime.min.time(), consultation.timezone)
-    clock = ManualClock((now - timedelta(days=3)).astimezone(UTC))
+    clock = days_before(consultation, 3)
     api = FakeBotApi(clock=clock.now)
     rng = random.Random(args.seed)
     record: dict[str, list[float]] = defaultdict(list)
     with tempfile.TemporaryDirectory(prefix="web-bench-") as scratch:
-        config = Config(
-            token=None,
-            database_path=Path(scratch) / "db" / "bench.sqlite3",
-            data_dir=Path(scratch),
-            organisers=frozenset(),
-            moderators=frozenset(),
-            anonymity_key_file=Path(scratch) / "keys" / "anonymity.key",
-            web_base_url="https://hc.example.org",
-        )
-        app = build_application(
-            config,
-            EventData({consultation.id: consultation}),
-            request=api.request(),
-            get_updates_request=api.request(),
-            clock=clock,
+        app = bench_application(
+            consultation, Path(scratch), api, clock, web_base_url="https://hc.example.org"
         )
         async with running(app):
-            services: Services = app.bot_data["services"]
-            await services.people.profile(USER, "Bench", "fr")
-            for session in rng.sample(list(consultation.sessions), 50):
-                await services.agenda.set_star(USER, consultation, session.id, starred=True)
-            secret = await services.calendar_feeds.issue(USER, consultation.id)
+            starred = [s.id for s in rng.sample(list(consultation.sessions), 50)]
+            secret = await subscriber(app, consultation, starred)
             site = site_for(app)
             assert site is not None
             # The bench is one client asking as fast as it can: the limits would stop it.

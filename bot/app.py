@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
+import aiosqlite
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -37,7 +38,7 @@ from bot.services.moderator_web import ModeratorWeb
 from bot.services.panel import PanelQuestions
 from bot.services.people import People
 from bot.services.polls import ChairsAndAudience, Polls
-from bot.services.privacy import open_anonymity
+from bot.services.privacy import Anonymity, open_anonymity
 from bot.services.programme import Programme
 from bot.services.signups import Signups
 from bot.services.understanding import Understanding
@@ -101,15 +102,7 @@ def build_application(
             await database.close()
             raise
         programme = Programme(events)
-        people = People(
-            UserStore(database.connection, console=config.console),
-            programme,
-            clock,
-            anonymity=anonymity,
-            organisers=config.organisers,
-            moderators=config.moderators,
-            default_consultation=config.default_consultation,
-        )
+        people = configured_people(config, database.connection, programme, clock, anonymity)
         panel = PanelQuestions(
             PanelStore(database.connection),
             clock,
@@ -267,6 +260,26 @@ def build_application(
     application = builder.build()
     register(application)
     return cast(BotApplication, application)
+
+
+def configured_people(
+    config: Config,
+    connection: aiosqlite.Connection,
+    events: EventData | Programme,
+    clock: Clock,
+    anonymity: Anonymity,
+) -> People:
+    """The delegates with the configuration's organisers, moderators and default consultation
+    (the bot's, and `python -m bot web`'s on the bot's database)."""
+    return People(
+        UserStore(connection, console=config.console),
+        events,
+        clock,
+        anonymity=anonymity,
+        organisers=config.organisers,
+        moderators=config.moderators,
+        default_consultation=config.default_consultation,
+    )
 
 
 def _no_encoder() -> None:

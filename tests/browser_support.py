@@ -1,10 +1,13 @@
-"""Headless Chromium from the distribution (installed by .ci/browser), for the web tests."""
+"""Headless Chromium from the distribution (installed by .ci/browser), for the web tests;
+conftest.py registers this module, so its `chromium` fixture serves every test module."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -33,3 +36,11 @@ def start_chromium() -> WebDriver:
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
     return driver
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[WebDriver]:
+    """One headless Chromium (start_chromium) for a module's tests."""
+    driver = start_chromium()
+    yield driver
+    driver.quit()

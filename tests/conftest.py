@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from telegram import Update
 
 from bot.app import build_application, running
@@ -27,7 +29,12 @@ from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.services.encoder import Encoder
 from bot.services.event_data import EventData, load_event_data
+from bot.web.serving import site_for
+from bot.web.site import mount
 from tests.process_support import TOKEN, BotProcess, key_file
+
+# The `chromium` fixture for the tests in a real browser.
+pytest_plugins = ["tests.browser_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
 GENEVA = ZoneInfo("Europe/Zurich")
@@ -173,9 +180,53 @@ async def started(harness: Harness) -> AsyncIterator[Harness]:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    async with started(build_harness(make_config(tmp_path), clock)) as running_harness:
+def config_changes() -> dict[str, Any]:
+    """What `harness` configures otherwise (Config.with_overrides); a module overrides it."""
+    return {}
+
+
+@pytest.fixture
+async def harness(
+    tmp_path: Path, clock: ManualClock, config_changes: dict[str, Any]
+) -> AsyncIterator[Harness]:
+    config = make_config(tmp_path, **config_changes)
+    async with started(build_harness(config, clock)) as running_harness:
         yield running_harness
+
+
+# --- The web pages ----------------------------------------------------------------------------
+
+
+def pages_of(harness: Harness) -> web.Application:
+    """The harness's web pages, mounted as the bot's web server mounts them."""
+    site = site_for(harness.app)
+    assert site is not None
+    root = web.Application()
+    mount(root, site)
+    return root
+
+
+async def client_for(harness: Harness) -> TestClient[web.Request, web.Application]:
+    """A started client of the harness's pages on 127.0.0.1 (its own cookies); close it."""
+    client = TestClient(TestServer(pages_of(harness), host="127.0.0.1"))
+    await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def client(harness: Harness) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    found = await client_for(harness)
+    yield found
+    await found.close()
+
+
+@pytest.fixture
+async def served(harness: Harness) -> AsyncIterator[TestServer]:
+    """The harness's pages on 127.0.0.1 at a free port, for a real browser."""
+    server = TestServer(pages_of(harness), host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
 
 
 # --- The helpdesk (free-text questions, organisers' group) ------------------------------------

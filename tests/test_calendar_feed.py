@@ -6,20 +6,18 @@ the address; an unknown or another delegate's address is a bare 404."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.clock import ManualClock
 from bot.services.event_data import EventData
-from bot.web.serving import site_for
-from bot.web.site import mount
 from tests.conftest import Chat, Harness, build_harness, make_config, started
 
 GENEVA = "geneva-2026"
@@ -28,20 +26,8 @@ ADDRESS = re.compile(r"webcal://hc\.example\.org/consult/cal/([A-Za-z0-9_-]+)\.i
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, web_base_url=BASE)
-    async with started(build_harness(config, clock)) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(harness: Harness) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    site = site_for(harness.app)
-    assert site is not None
-    root = web.Application()
-    mount(root, site)
-    async with TestClient(TestServer(root, host="127.0.0.1", port=0)) as test_client:
-        yield test_client
+def config_changes() -> dict[str, Any]:
+    return {"web_base_url": BASE}
 
 
 async def delegate(harness: Harness, user_id: int, language: str, *stars: str) -> Chat:

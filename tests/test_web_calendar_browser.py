@@ -9,47 +9,20 @@ driver blocks, so it is driven from a thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from bot.clock import ManualClock
-from bot.web.serving import site_for
-from bot.web.site import mount
-from tests.browser_support import start_chromium
-from tests.conftest import Harness, build_harness, make_config, started
+from tests.conftest import Harness
 from tests.test_calendar_feed import BASE, delegate, subscribe
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[WebDriver]:
-    driver = start_chromium()
-    yield driver
-    driver.quit()
-
-
 @pytest.fixture
-async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, web_base_url=BASE)
-    async with started(build_harness(config, clock)) as running:
-        yield running
-
-
-@pytest.fixture
-async def served(harness: Harness) -> AsyncIterator[TestServer]:
-    site = site_for(harness.app)
-    assert site is not None
-    root = web.Application()
-    mount(root, site)
-    server = TestServer(root, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
+def config_changes() -> dict[str, Any]:
+    return {"web_base_url": BASE}
 
 
 FETCH = """

@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.clock import ManualClock
 from bot.services.event_data import EventData
 from bot.services.webapp_auth import sign_init_data
-from bot.web.serving import site_for
-from bot.web.site import mount
-from tests.conftest import GENEVA_ID, Harness, build_harness, joined, make_config, started
+from tests.conftest import (
+    GENEVA_ID,
+    Harness,
+    build_harness,
+    client_for,
+    joined,
+    make_config,
+    started,
+)
 
 SESSION = "climate-mobility"
 STAR = f"/app/{GENEVA_ID}/star"
@@ -34,18 +38,6 @@ def init_data(harness: Harness, user_id: int = 1001, *, age: timedelta = timedel
             "auth_date": str(int(auth_date.timestamp())),
         },
     )
-
-
-@pytest.fixture
-async def client(harness: Harness) -> AsyncIterator[TestClient]:
-    site = site_for(harness.app)
-    assert site is not None
-    root = web.Application()
-    mount(root, site)
-    client = TestClient(TestServer(root, host="127.0.0.1"))
-    await client.start_server()
-    yield client
-    await client.close()
 
 
 def origin(client: TestClient) -> dict[str, str]:
@@ -276,17 +268,29 @@ async def test_a_thousand_session_programme_is_sent_a_day_at_a_time(
     big = generated(1000, 60, 2)
     events = EventData({big.id: big})
     async with started(build_harness(make_config(tmp_path), clock, events)) as harness:
-        site = site_for(harness.app)
-        assert site is not None
-        root = web.Application()
-        mount(root, site)
-        async with TestClient(TestServer(root, host="127.0.0.1")) as client:
+        client = await client_for(harness)
+        try:
             answer = await client.get(
                 f"/app/{big.id}/", headers={"Accept-Encoding": "gzip"}, auto_decompress=False
             )
             compressed = await answer.read()
-            html = gzip.decompress(compressed).decode()
+        finally:
+            await client.close()
+    html = gzip.decompress(compressed).decode()
     first_day = big.sessions_on(big.days()[0])
     assert html.count('class="star"') == len(first_day) < len(big.sessions)
     assert len(html) < 220_000
     assert len(compressed) < 20_000
+
+
+async def test_an_unknown_address_is_a_page_for_the_reader_and_json_for_the_script(
+    client: TestClient,
+) -> None:
+    page = await client.get("/app/nowhere/", headers={"Accept-Language": "fr"})
+    assert page.status == 404
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Content-Language"] == "fr"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    posted = await client.post("/app/nowhere/star", json={}, headers=origin(client))
+    assert posted.status == 404
+    assert await posted.json() == {"error": "not_found"}

@@ -10,44 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from urllib.parse import quote
 
-import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.services.webapp_auth import sign_init_data
-from bot.web.serving import site_for
-from bot.web.site import mount
-from tests.browser_support import start_chromium
 from tests.conftest import GENEVA_ID, Harness, joined
 
 SESSION = "climate-mobility"
 BUTTON = f'button.star[data-session="{SESSION}"]'
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[WebDriver]:
-    driver = start_chromium()
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-async def served(harness: Harness) -> AsyncIterator[TestServer]:
-    site = site_for(harness.app)
-    assert site is not None
-    root = web.Application()
-    mount(root, site)
-    server = TestServer(root, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
 
 
 def telegram_address(

@@ -13,26 +13,25 @@ import contextlib
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bot.cli.web import serve
 from bot.clock import ManualClock
 from bot.services.moderator_web import form_token
 from bot.storage.users import UserStore
-from bot.web.serving import site_for
-from bot.web.site import mount
 from tests.conftest import (
     GENEVA_ID,
     MODERATOR_ID,
     Chat,
     Harness,
     build_harness,
+    client_for,
     joined,
     make_config,
     sample_events,
@@ -46,27 +45,8 @@ ABUSE = "<script>alert('x')</script> ABUSIVE words"
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, web_base_url=BASE_URL)
-    async with started(build_harness(config, clock)) as running:
-        yield running
-
-
-async def client_for(harness: Harness) -> TestClient[web.Request, web.Application]:
-    site = site_for(harness.app)
-    assert site is not None
-    root = web.Application()
-    mount(root, site)
-    client = TestClient(TestServer(root, host="127.0.0.1"))
-    await client.start_server()
-    return client
-
-
-@pytest.fixture
-async def client(harness: Harness) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    found = await client_for(harness)
-    yield found
-    await found.close()
+def config_changes() -> dict[str, Any]:
+    return {"web_base_url": BASE_URL}
 
 
 def origin(client: TestClient[web.Request, web.Application]) -> dict[str, str]:
@@ -422,3 +402,13 @@ async def test_python_m_bot_web_serves_the_view_on_the_bots_database(
         server.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await server
+
+
+async def test_a_session_not_in_the_programme_is_a_page_not_found(
+    harness: Harness, client: TestClient[web.Request, web.Application]
+) -> None:
+    await moderator_in(harness, client)
+    for path in ("/mod/s/no-such-session", "/mod/s/no-such-session/chart.png"):
+        async with client.get(path) as answer:
+            assert answer.status == 404, path
+            assert "There is no such page in this programme." in await answer.text()

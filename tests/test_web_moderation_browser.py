@@ -11,29 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bot.clock import ManualClock
-from bot.web.serving import site_for
-from bot.web.site import mount
 from tests.browser_support import start_chromium
 from tests.conftest import (
     GENEVA_ID,
     MODERATOR_ID,
     Harness,
-    build_harness,
     joined,
-    make_config,
-    started,
 )
 
 TITLE = "Opening plenary"
@@ -49,22 +42,8 @@ def chromium() -> Iterator[WebDriver]:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    config = make_config(tmp_path, web_base_url="http://consult.example.org")
-    async with started(build_harness(config, clock)) as running:
-        yield running
-
-
-@pytest.fixture
-async def served(harness: Harness) -> AsyncIterator[TestServer]:
-    site = site_for(harness.app)
-    assert site is not None
-    root = web.Application()
-    mount(root, site)
-    server = TestServer(root, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
+def config_changes() -> dict[str, Any]:
+    return {"web_base_url": "http://consult.example.org"}
 
 
 def refused_pages(driver: WebDriver, base: str) -> list[str]:

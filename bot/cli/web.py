@@ -59,10 +59,10 @@ async def serve(
     are served (port 0: a free one)."""
     from aiohttp import web
 
+    from bot.app import configured_people
     from bot.services.feedback import Feedback, Table
     from bot.services.moderator_web import ModeratorWeb
     from bot.services.panel import PanelQuestions
-    from bot.services.people import People
     from bot.services.polls import poll_table
     from bot.services.privacy import open_anonymity
     from bot.services.walls import Walls
@@ -84,15 +84,7 @@ async def serve(
         # As the bot opens it: the same key, or no start (ConfigError, worded by __main__).
         anonymity = await open_anonymity(database, config, clock.now())
         connection = database.connection
-        people = People(
-            UserStore(connection),
-            events,
-            clock,
-            anonymity=anonymity,
-            organisers=config.organisers,
-            moderators=config.moderators,
-            default_consultation=config.default_consultation,
-        )
+        people = configured_people(config, connection, events, clock, anonymity)
         panel = PanelQuestions(
             PanelStore(connection), clock, lambda: events, anonymity, organisers=config.organisers
         )

@@ -1,4 +1,5 @@
-"""Flood control: a token bucket per delegate and kind of update, in memory."""
+"""Flood control: a token bucket per delegate and kind of update, in memory. The token bucket
+is also the web pages' (bot/web/limits.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,29 @@ class Rate:
 
     burst: float
     per_second: float
+
+
+@dataclass
+class TokenBucket:
+    """Holds up to `rate.burst` tokens, refilled at `rate.per_second`; a request spends one."""
+
+    rate: Rate
+    tokens: float
+    stamp: float  # when `tokens` was counted (seconds)
+
+    @classmethod
+    def full(cls, rate: Rate, now: float) -> TokenBucket:
+        return cls(rate, rate.burst, now)
+
+    def take(self, now: float) -> float:
+        """0 when a token is spent; else the seconds until there is one (none is spent)."""
+        elapsed = max(0.0, now - self.stamp)
+        self.tokens = min(self.rate.burst, self.tokens + elapsed * self.rate.per_second)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate.per_second
 
 
 MESSAGES = Rate(burst=8, per_second=1.0)
@@ -33,10 +57,8 @@ class Verdict(enum.Enum):
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    stamp: float
-    warned: bool = False
+class _Bucket(TokenBucket):
+    warned: bool = False  # told of this flood already
 
 
 class FloodControl:
@@ -59,12 +81,8 @@ class FloodControl:
             self._sweep(now)
         bucket = self._buckets.get((user_id, kind))
         if bucket is None:
-            bucket = self._buckets[(user_id, kind)] = _Bucket(rate.burst, now)
-        elapsed = max(0.0, now - bucket.stamp)
-        bucket.tokens = min(rate.burst, bucket.tokens + elapsed * rate.per_second)
-        bucket.stamp = now
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
+            bucket = self._buckets[(user_id, kind)] = _Bucket(rate, rate.burst, now)
+        if bucket.take(now) == 0:
             # The flood is over once half the burst has come back: a new one is told again.
             if bucket.warned and bucket.tokens >= rate.burst / 2:
                 bucket.warned = False

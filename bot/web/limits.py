@@ -22,6 +22,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from bot.i18n import RTL, _, ngettext, use_language
+from bot.services.flood import Rate, TokenBucket
 
 # The pages take no uploads: the Mini App's POSTs are a few hundred bytes of JSON.
 MAX_BODY = 64 * 1024
@@ -29,12 +30,6 @@ KEPT = 10_000  # clients remembered per bucket set; the least recently seen is f
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@dataclass(frozen=True)
-class Rate:
-    per_second: float
-    burst: float
 
 
 READING = Rate(per_second=20, burst=60)
@@ -48,19 +43,14 @@ class Buckets:
     rate: Rate
     now: Callable[[], float]
     kept: int = KEPT
-    _buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
+    _buckets: OrderedDict[str, TokenBucket] = field(default_factory=OrderedDict)
 
     def take(self, key: str) -> float:
         """0 when `key` may go on (a token is spent); else the seconds until it may."""
         now = self.now()
-        tokens, updated = self._buckets.pop(key, (self.rate.burst, now))
-        tokens = min(self.rate.burst, tokens + max(0.0, now - updated) * self.rate.per_second)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.rate.per_second
-        self._buckets[key] = (tokens, now)
+        bucket = self._buckets.pop(key, None) or TokenBucket.full(self.rate, now)
+        wait = bucket.take(now)
+        self._buckets[key] = bucket
         while len(self._buckets) > self.kept:
             self._buckets.popitem(last=False)
         return wait

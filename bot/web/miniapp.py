@@ -27,7 +27,7 @@ from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation
 from bot.services.rooms import room_label
 from bot.services.webapp_auth import InitDataRefused, WebAppUser, validate_init_data
-from bot.web.site import HERE, SITE_KEY, Page, Site, kept_page
+from bot.web.site import HERE, SITE_KEY, Page, Site, finishing, kept_page, not_found_page
 
 logger = logging.getLogger(__name__)
 
@@ -232,26 +232,14 @@ async def set_star(request: web.Request) -> web.Response:
     return web.json_response({"session": session_id, "starred": starred})
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+def _not_found(request: web.Request) -> web.Response:
+    """JSON for the script's POSTs, else the pages' 404."""
+    if request.method == "POST":
+        return _refuse(404, "not_found")
+    return not_found_page(_mini(request).site, request)
 
 
-@web.middleware
-async def app_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        response = await handler(request)
-    except web.HTTPNotFound:
-        if request.method == "POST":
-            response = _refuse(404, "not_found")
-        else:
-            page = Page(_mini(request).site, request, None)
-            with use_language(page.lang):
-                response = page.render("not_found.html", status=404)
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
-    if isinstance(response, web.Response) and response.body is not None and not compressed:
-        response.enable_compression()
-    return response
+app_headers = finishing(HEADERS, _not_found)
 
 
 def build_mini_app(

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.clock import Clock
 from bot.handlers.formatting import day_long, day_short, moment, time_range
-from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, ngettext, pick_language, use_language
+from bot.i18n import SUPPORTED, _, ngettext, pick_language, use_language
 from bot.services.charts import rating_histogram
 from bot.services.errors import NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation, EventData
@@ -47,7 +47,7 @@ from bot.services.moderator_web import (
 )
 from bot.services.panel import PanelQuestions
 from bot.storage.panel import HIDDEN, PanelQuestion
-from bot.web.site import reader_language
+from bot.web.site import finishing, reader_language, render_page, stylesheets
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -185,30 +185,8 @@ class View:
             pairs.append(("lang", self.lang))
         return path + ("?" + urlencode(pairs) if pairs else "")
 
-    def languages(self) -> list[dict[str, Any]]:
-        found = []
-        for code in SUPPORTED:
-            params = [(k, v) for k, v in self.request.query.items() if k != "lang"]
-            params.append(("lang", code))
-            found.append(
-                {
-                    "code": code,
-                    "name": LANGUAGE_NAMES[code],
-                    "href": self.request.path + "?" + urlencode(params),
-                    "current": code == self.lang,
-                }
-            )
-        return found
-
     def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
-        context: dict[str, Any] = {
-            "t": labels(),
-            "lang": self.lang,
-            "dir": "rtl" if self.lang in RTL else "ltr",
-            "languages": self.languages(),
-            "stylesheet": f"{PREFIX}/mod.css",
-            **values,
-        }
+        context: dict[str, Any] = dict(values)
         if self.visitor is not None:
             consultation = self.desk.events().get(self.visitor.consultation_id)
             context["consultation_name"] = consultation.name.get(self.lang) if consultation else ""
@@ -220,10 +198,16 @@ class View:
                 "exports": self.link(f"{PREFIX}/exports"),
                 "sign_out": self.link(f"{PREFIX}/logout"),
             }
-        text = self.desk.templates.get_template(template).render(context)
-        response = web.Response(text=text, status=status, content_type="text/html")
-        response.headers["Content-Language"] = self.lang
-        return response
+        return render_page(
+            self.desk.templates,
+            self.request,
+            template,
+            lang=self.lang,
+            words=labels(),
+            stylesheet=f"{PREFIX}/mod.css",
+            values=context,
+            status=status,
+        )
 
 
 def _refused(
@@ -389,12 +373,17 @@ def _page_number(request: web.Request) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
 
 
-async def _session(request: web.Request, view: View, consultation: Consultation) -> web.Response:
-    feedback = view.desk.feedback
+async def _review(request: web.Request, view: View, consultation: Consultation) -> SessionReview:
+    """The session the address names, with its figures; 404 when the programme has none."""
     try:
-        review = await feedback.review(consultation, request.match_info["session"])
+        return await view.desk.feedback.review(consultation, request.match_info["session"])
     except SessionNotFound:
         raise web.HTTPNotFound() from None
+
+
+async def _session(request: web.Request, view: View, consultation: Consultation) -> web.Response:
+    feedback = view.desk.feedback
+    review = await _review(request, view, consultation)
     session = review.session
     comments = await feedback.comments(consultation, session.id)
     pages = max(1, -(-len(comments) // COMMENTS_PER_PAGE))
@@ -451,12 +440,8 @@ async def _session(request: web.Request, view: View, consultation: Consultation)
 
 
 async def _chart(request: web.Request, view: View, consultation: Consultation) -> web.Response:
-    feedback = view.desk.feedback
-    try:
-        review = await feedback.review(consultation, request.match_info["session"])
-    except SessionNotFound:
-        raise web.HTTPNotFound() from None
-    counts = await feedback.histogram(consultation, review.session.id)
+    review = await _review(request, view, consultation)
+    counts = await view.desk.feedback.histogram(consultation, review.session.id)
     image = await asyncio.to_thread(rating_histogram, counts, review.stats.average)
     return web.Response(body=image, content_type="image/png")
 
@@ -590,27 +575,14 @@ async def _export(request: web.Request, view: View, consultation: Consultation) 
 
 
 async def stylesheet(request: web.Request) -> web.Response:
-    css = (HERE / "static" / "site.css").read_bytes() + (HERE / "static" / "mod.css").read_bytes()
-    response = web.Response(body=css, content_type="text/css")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    """The pages' stylesheet, then the view's own."""
+    return stylesheets("site.css", "mod.css")
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def view_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Security headers on every answer, gzip where the browser takes it, a translated 404."""
-    try:
-        response = await handler(request)
-    except web.HTTPNotFound:
-        response = _refused(request, "not_found_text", status=404)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if isinstance(response, web.Response) and response.body is not None:
-        response.enable_compression()
-    return response
+# Security headers on every answer, gzip where the browser takes it, a translated 404.
+view_headers = finishing(
+    SECURITY_HEADERS, lambda request: _refused(request, "not_found_text", status=404)
+)
 
 
 def make_desk(

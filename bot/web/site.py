@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.handlers.documents import KINDS as DOCUMENT_KINDS
@@ -145,6 +146,50 @@ def reader_language(request: web.Request) -> tuple[str, bool]:
     return pick_language(None), False
 
 
+def language_links(request: web.Request, lang: str) -> list[dict[str, Any]]:
+    """The same page in each language: the address with `?lang=` set, the current one marked."""
+    found = []
+    for code in SUPPORTED:
+        params = [(k, v) for k, v in request.query.items() if k != "lang"]
+        params.append(("lang", code))
+        found.append(
+            {
+                "code": code,
+                "name": LANGUAGE_NAMES[code],
+                "href": request.path + "?" + urlencode(params),
+                "current": code == lang,
+            }
+        )
+    return found
+
+
+def render_page(
+    templates: Environment,
+    request: web.Request,
+    template: str,
+    *,
+    lang: str,
+    words: dict[str, str],
+    stylesheet: str,
+    values: dict[str, Any],
+    status: int = 200,
+) -> web.Response:
+    """An HTML page in `lang`: its words, direction, stylesheet and language links, then
+    `values`; the answer says its language (Content-Language)."""
+    context: dict[str, Any] = {
+        "t": words,
+        "lang": lang,
+        "dir": "rtl" if lang in RTL else "ltr",
+        "languages": language_links(request, lang),
+        "stylesheet": stylesheet,
+        **values,
+    }
+    text = templates.get_template(template).render(context)
+    response = web.Response(text=text, status=status, content_type="text/html")
+    response.headers["Content-Language"] = lang
+    return response
+
+
 def read_filters(request: web.Request, facets: Facets) -> Filters:
     """The filters the address asks for; values this programme does not have are ignored."""
     filters = Filters()
@@ -183,22 +228,6 @@ class Page:
         assert self.consultation is not None
         return f"{PREFIX}/{self.consultation.id}/"
 
-    def switch_links(self) -> list[dict[str, Any]]:
-        """The same page in each language."""
-        found = []
-        for code in SUPPORTED:
-            params = [(k, v) for k, v in self.request.query.items() if k != "lang"]
-            params.append(("lang", code))
-            found.append(
-                {
-                    "code": code,
-                    "name": LANGUAGE_NAMES[code],
-                    "href": self.request.path + "?" + urlencode(params),
-                    "current": code == self.lang,
-                }
-            )
-        return found
-
     def telegram(self, payload: str | None = None) -> str | None:
         """A deep link to the bot (None when no username is configured)."""
         username = self.site.bot_username()
@@ -209,15 +238,7 @@ class Page:
         return f"https://t.me/{username}"
 
     def render(self, template: str, status: int = 200, **values: Any) -> web.Response:
-        context = {
-            "t": labels(),
-            "lang": self.lang,
-            "dir": "rtl" if self.lang in RTL else "ltr",
-            "languages": self.switch_links(),
-            "stylesheet": f"{PREFIX}/site.css",
-            "page": self,
-            **values,
-        }
+        context: dict[str, Any] = {"page": self, **values}
         if self.consultation is not None:
             context["consultation"] = self.consultation
             context["consultation_name"] = self.consultation.name.get(self.lang)
@@ -227,9 +248,16 @@ class Page:
             if self.consultation.documents or sessions_with_documents(self.consultation):
                 context["documents_href"] = self.link(self.base() + "documents/")
             context["bot_link"] = self.telegram()
-        text = self.site.templates.get_template(template).render(context)
-        response = web.Response(text=text, status=status, content_type="text/html")
-        response.headers["Content-Language"] = self.lang
+        response = render_page(
+            self.site.templates,
+            self.request,
+            template,
+            lang=self.lang,
+            words=labels(),
+            stylesheet=f"{PREFIX}/site.css",
+            values=context,
+            status=status,
+        )
         response.headers["Vary"] = "Accept-Language, Accept-Encoding"
         return response
 
@@ -616,32 +644,52 @@ def _data_file(path: Path, content_type: str) -> web.StreamResponse:
     return response
 
 
-async def stylesheet(request: web.Request) -> web.Response:
-    response = web.Response(
-        body=(HERE / "static" / "site.css").read_bytes(), content_type="text/css"
-    )
+def stylesheets(*names: str) -> web.Response:
+    """These stylesheets of static/, one after the other; the browser keeps them an hour."""
+    css = b"".join((HERE / "static" / name).read_bytes() for name in names)
+    response = web.Response(body=css, content_type="text/css")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+async def stylesheet(request: web.Request) -> web.Response:
+    return stylesheets("site.css")
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@web.middleware
-async def page_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Security headers on every answer, gzip where the browser takes it, a translated 404."""
-    try:
-        response = await handler(request)
-    except web.HTTPNotFound:
-        page = Page(_site(request), request, None)
-        with use_language(page.lang):
-            response = page.render("not_found.html", status=404)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    compressed = "Content-Encoding" in response.headers  # kept gzipped (cached)
-    if isinstance(response, web.Response) and response.body is not None and not compressed:
-        response.enable_compression()
-    return response
+def finishing(
+    headers: Mapping[str, str], not_found: Callable[[web.Request], web.StreamResponse]
+) -> Middleware:
+    """A middleware: `headers` on every answer that has not set them, gzip where the browser
+    takes it (unless gzipped already: the cache keeps pages so), `not_found` for a 404."""
+
+    @web.middleware
+    async def finish(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPNotFound:
+            response = not_found(request)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        compressed = "Content-Encoding" in response.headers
+        if isinstance(response, web.Response) and response.body is not None and not compressed:
+            response.enable_compression()
+        return response
+
+    return finish
+
+
+def not_found_page(site: Site, request: web.Request) -> web.Response:
+    """The pages' 404, in the reader's language."""
+    page = Page(site, request, None)
+    with use_language(page.lang):
+        return page.render("not_found.html", status=404)
+
+
+# Security headers on every answer, gzip where the browser takes it, a translated 404.
+page_headers = finishing(SECURITY_HEADERS, lambda request: not_found_page(_site(request), request))
 
 
 def build_site(

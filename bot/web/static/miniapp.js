@@ -5,18 +5,23 @@
   "use strict";
   var KEY = "tgWebAppData";
 
-  function initData() {
-    var found = new URLSearchParams(window.location.hash.replace(/^#/, "")).get(KEY) || "";
+  // A value of the address's fragment, kept for the visit; else the one kept ("": none).
+  function kept(key) {
+    var found = new URLSearchParams(window.location.hash.replace(/^#/, "")).get(key) || "";
     try {
       if (found) {
-        window.sessionStorage.setItem(KEY, found);
+        window.sessionStorage.setItem(key, found);
       } else {
-        found = window.sessionStorage.getItem(KEY) || "";
+        found = window.sessionStorage.getItem(key) || "";
       }
     } catch (e) {
       // Storage refused: this page still has its fragment.
     }
     return found;
+  }
+
+  function initData() {
+    return kept(KEY);
   }
 
   // Telegram's colours (tgWebAppThemeParams, JSON in the fragment), kept for the visit like
@@ -30,18 +35,8 @@
   }
 
   function themeParams() {
-    var found = new URLSearchParams(window.location.hash.replace(/^#/, "")).get(THEME) || "";
     try {
-      if (found) {
-        window.sessionStorage.setItem(THEME, found);
-      } else {
-        found = window.sessionStorage.getItem(THEME) || "";
-      }
-    } catch (e) {
-      // Storage refused: this page still has its fragment.
-    }
-    try {
-      var parsed = JSON.parse(found || "{}");
+      var parsed = JSON.parse(kept(THEME) || "{}");
       return parsed && typeof parsed === "object" ? parsed : {};
     } catch (e) {
       return {};
