@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientResponse, ClientSession
 
-from bot.services.walls import secret_hash
+from bot.services.secret_links import secret_hash
 from bot.storage.database import Database
 from tests.process_support import ROOT, key_file
 

@@ -11,8 +11,6 @@ calendar moves it), and starred sessions a reload removed, marked cancelled.
 from __future__ import annotations
 
 import hashlib
-import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,19 +20,15 @@ from bot.i18n import pick_language, use_language
 from bot.services.calendar import FeedEvent, FeedRenderer
 from bot.services.changes import CANCELLED
 from bot.services.event_data import EventData
+from bot.services.secret_links import new_secret, same_hash, secret_hash
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.calendar_feeds import CalendarFeedStore, FeedRecord
 
-SECRET_BYTES = 32
 FEED_PATH = "/cal/{secret}.ics"
 
 # The delegate's reading language, and their reminder lead in minutes (0: reminders off).
 LanguageOf = Callable[[int], Awaitable[str | None]]
 LeadOf = Callable[[int], Awaitable[int]]
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def addresses(base_url: str, secret: str) -> tuple[str, str]:
@@ -73,7 +67,7 @@ class CalendarFeeds:
 
     async def issue(self, user_id: int, consultation_id: str) -> str:
         """A new secret for the delegate's agenda of the consultation; any older one stops."""
-        secret = secrets.token_urlsafe(SECRET_BYTES)
+        secret = new_secret()
         await self._store.set(user_id, consultation_id, secret_hash(secret), self._clock.now())
         return secret
 
@@ -88,7 +82,7 @@ class CalendarFeeds:
         """The address's owner, or None: unknown secrets and renewed ones alike."""
         wanted = secret_hash(secret)
         found = await self._store.find(wanted)
-        if found is None or not hmac.compare_digest(found.secret_hash, wanted):
+        if found is None or not same_hash(found.secret_hash, wanted):
             return None
         return found
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,21 +19,17 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.services.errors import NotAllowed
 from bot.services.people import Profile
+from bot.services.secret_links import new_secret, same_hash, secret_hash
 from bot.storage.web_logins import WebGrant, WebLoginStore
 
 logger = logging.getLogger(__name__)
 
-SECRET_BYTES = 32
 LINK_VALID = timedelta(minutes=10)
 SESSION_VALID = timedelta(hours=12)
 ENTER_PATH = "/mod/enter/{token}"
 
 # The delegate's profile with their roles as stored now (not as remembered a while ago).
 ProfileNow = Callable[[int], Awaitable[Profile]]
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def enter_address(base_url: str, token: str) -> str:
@@ -68,7 +63,7 @@ class ModeratorWeb:
             raise NotAllowed()
         now = self._clock.now()
         await self._store.purge(now)
-        token = secrets.token_urlsafe(SECRET_BYTES)
+        token = new_secret()
         grant = WebGrant(secret_hash(token), profile.user_id, consultation_id, now + LINK_VALID)
         await self._store.add_link(grant)
         logger.info("Moderators' view: a link for user %s", profile.user_id)
@@ -78,7 +73,7 @@ class ModeratorWeb:
         """Whether the token would open the view now (it is not used by asking)."""
         wanted = secret_hash(token)
         found = await self._store.link(wanted, self._clock.now())
-        return found is not None and hmac.compare_digest(found.secret_hash, wanted)
+        return found is not None and same_hash(found.secret_hash, wanted)
 
     async def enter(self, token: str) -> tuple[str, WebGrant] | None:
         """Use the link: a new session's secret and its record, or None when the link is
@@ -86,11 +81,11 @@ class ModeratorWeb:
         wanted = secret_hash(token)
         now = self._clock.now()
         link = await self._store.take_link(wanted, now)
-        if link is None or not hmac.compare_digest(link.secret_hash, wanted):
+        if link is None or not same_hash(link.secret_hash, wanted):
             return None
         if not (await self._profile_now(link.user_id)).is_moderator:
             return None
-        secret = secrets.token_urlsafe(SECRET_BYTES)
+        secret = new_secret()
         session = WebGrant(
             secret_hash(secret), link.user_id, link.consultation_id, now + SESSION_VALID
         )
@@ -103,7 +98,7 @@ class ModeratorWeb:
         unknown, ended or expired, or its owner is no longer a moderator."""
         wanted = secret_hash(secret)
         session = await self._store.session(wanted, self._clock.now())
-        if session is None or not hmac.compare_digest(session.secret_hash, wanted):
+        if session is None or not same_hash(session.secret_hash, wanted):
             return None
         profile = await self._profile_now(session.user_id)
         if not profile.is_moderator:

@@ -12,9 +12,6 @@ it: anonymous questions carry none, and poll results are counts only.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,11 +21,11 @@ from bot.clock import Clock
 from bot.services.errors import DomainError, NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation, EventData, Room, Session
 from bot.services.rooms import on_in
+from bot.services.secret_links import new_secret, same_hash, secret_hash
 from bot.storage.panel import ANSWERED, SHOWN, PanelQuestion, PanelStore
 from bot.storage.polls import OPEN, PollRecord, PollStore, Tally
 from bot.storage.walls import KINDS, ROOM, SESSION, WallRecord, WallStore
 
-SECRET_BYTES = 32
 WALL_PATH = "/wall/{secret}"
 TOP_QUESTIONS = 5  # on the screen at once: readable from the back of the room
 
@@ -43,10 +40,6 @@ class Roles(Protocol):
     async def is_chair(self, user_id: int, consultation_id: str, session_id: str) -> bool: ...
 
     async def is_organiser(self, user_id: int) -> bool: ...
-
-
-def secret_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def address(base_url: str, secret: str) -> str:
@@ -134,7 +127,7 @@ class Walls:
         self.target(consultation, kind, target)
         if not await self.may_have(user_id, consultation, kind, target):
             raise NotAllowed()
-        secret = secrets.token_urlsafe(SECRET_BYTES)
+        secret = new_secret()
         await self._store.set(
             consultation.id, kind, target, secret_hash(secret), self._clock.now()
         )
@@ -146,7 +139,7 @@ class Walls:
 
     async def find_hash(self, wanted: str) -> WallRecord | None:
         found = await self._store.find(wanted)
-        if found is None or not hmac.compare_digest(found.secret_hash, wanted):
+        if found is None or not same_hash(found.secret_hash, wanted):
             return None
         return found
 

@@ -35,7 +35,8 @@ from bot.i18n import LANGUAGE_NAMES, RTL, SUPPORTED, _, ngettext, use_language
 from bot.services.panel import LINK_PREFIX
 from bot.services.polls import option_labels, text_for
 from bot.services.rooms import room_label
-from bot.services.walls import Walls, WallSnapshot, secret_hash
+from bot.services.secret_links import secret_hash
+from bot.services.walls import Walls, WallSnapshot
 from bot.storage.panel import ANSWERED
 from bot.web.site import HERE, reader_language
 from bot.web.texts import labels
