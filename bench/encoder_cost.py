@@ -40,7 +40,6 @@ import os
 import random
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -55,20 +54,14 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
-from bot.app import build_application, running
-from bot.clock import ManualClock
+from bench.support import InProcessBot, no_encoder
+from bot.app import running
 from bot.config import Config
-from bot.context import BotApplication, Services
-from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.encoder import E5Encoder, Encoder, load_encoder
 from bot.services.event_data import load_event_data
-from bot.services.flood import UNLIMITED, FloodControl
 from bot.services.understanding import Understanding
-from bot.storage import users as users_sql
-from bot.storage.database import to_iso
 from bot.storage.vectors import FILE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,10 +84,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def no_encoder() -> Encoder | None:
-    return None
-
-
 def eval_questions() -> list[dict[str, Any]]:
     return [
         json.loads(line)
@@ -104,7 +93,7 @@ def eval_questions() -> list[dict[str, Any]]:
     ]
 
 
-class Bot:
+class Bot(InProcessBot):
     """The real application over the fake Bot API, in `folder` (database and vector cache)."""
 
     def __init__(
@@ -113,55 +102,10 @@ class Bot:
         data: Path = ROOT / "data",
         encoder: Callable[[], Encoder | None] = load_encoder,
     ) -> None:
-        self.clock = ManualClock(AT)
-        self.api = FakeBotApi(clock=self.clock.now)
-        self.config = Config(database_path=folder / "bot.sqlite3", data_dir=data)
-        self.events = load_event_data(data)
-        self.app: BotApplication = build_application(
-            self.config,
-            self.events,
-            request=self.api.request(),
-            get_updates_request=self.api.request(),
-            clock=self.clock,
-            encoder=encoder,
-        )
-        self.replied: dict[int, float] = {}
-        self.api.on_bot_message.append(self._seen)
+        super().__init__(Config(database_path=folder / "bot.sqlite3", data_dir=data), AT, encoder)
 
-    def _seen(self, message: FakeMessage, event: str) -> None:
-        if event == "new":
-            self.replied.setdefault(message.chat_id, time.perf_counter())
-
-    @property
-    def services(self) -> Services:
-        services: Services = self.app.bot_data["services"]
-        return services
-
-    async def register(self, users: range) -> None:
-        """Delegates of the Geneva consultation in four languages, written in one go (the
-        statements UserStore runs), each with a chat with the bot."""
-        stamp = to_iso(self.clock.now())
-        language = {user: LANGUAGES[user % 4] for user in users}
-        for user in users:
-            self.api.add_chat(user, first_name="Delegate")
-
-        def write(connection: sqlite3.Connection) -> None:
-            rows = [(u, "Delegate", lang, 0, stamp, stamp) for u, lang in language.items()]
-            connection.executemany(users_sql._UPSERT, rows)
-            connection.executemany(
-                users_sql._SET_LANGUAGE, [(lang, stamp, u) for u, lang in language.items()]
-            )
-            connection.executemany(
-                users_sql._SET_CONSULTATION, [(GENEVA, stamp, u) for u in language]
-            )
-
-        await self.services.db.transaction(write)
-        # Many messages from the same delegates at the same (fixed) moment: no flood limit.
-        self.services.flood = FloodControl(self.clock, messages=UNLIMITED, buttons=UNLIMITED)
-
-    def update(self, user: int, text: str) -> Update:
-        data = self.api.make_message(user, text, language_code=LANGUAGES[user % 4])
-        return Update.de_json(data, self.app.bot)
+    async def register(self, users: range, consultation_id: str = GENEVA) -> None:
+        await super().register(users, consultation_id)
 
     async def now_reply_seconds(self, user: int) -> float:
         """/now processed in place: seconds until its reply reached the Bot API."""

@@ -1,17 +1,26 @@
-"""What the benches share: the bot built over a generated programme, and percentiles."""
+"""What the benches share: the bot built over a generated programme or in process over the
+fake Bot API, and percentiles."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from telegram import Update
 
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.context import BotApplication, Services
-from bot.fakeapi import FakeBotApi
-from bot.services.event_data import Consultation, EventData
+from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.services.encoder import Encoder
+from bot.services.event_data import Consultation, EventData, load_event_data
+from bot.services.flood import UNLIMITED, FloodControl
+from bot.storage import users as users_sql
+from bot.storage.database import to_iso
 
 SUBSCRIBER = 4242
 
@@ -65,3 +74,69 @@ def bench_application(
         get_updates_request=api.request(),
         clock=clock,
     )
+
+
+LANGUAGES = ("en", "fr", "es", "ar")
+
+
+def no_encoder() -> Encoder | None:
+    """The bot without the multilingual encoder (the matcher alone)."""
+    return None
+
+
+class InProcessBot:
+    """The real application over the fake Bot API, in this process, at a fixed moment: updates
+    are handed to it directly, and the moment each chat's first reply reached the API is kept."""
+
+    def __init__(
+        self, config: Config, at: datetime, encoder: Callable[[], Encoder | None] = no_encoder
+    ) -> None:
+        self.clock = ManualClock(at)
+        self.api = FakeBotApi(clock=self.clock.now)
+        self.config = config
+        self.events = load_event_data(config.data_dir)
+        self.app: BotApplication = build_application(
+            config,
+            self.events,
+            request=self.api.request(),
+            get_updates_request=self.api.request(),
+            clock=self.clock,
+            encoder=encoder,
+        )
+        self.replied: dict[int, float] = {}
+        self.api.on_bot_message.append(self._seen)
+
+    def _seen(self, message: FakeMessage, event: str) -> None:
+        if event == "new":
+            self.replied.setdefault(message.chat_id, time.perf_counter())
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.bot_data["services"]
+        return services
+
+    async def register(self, users: range, consultation_id: str) -> None:
+        """Delegates of the consultation in four languages, written in one go (the statements
+        UserStore runs), each with a chat with the bot; no flood limit (many messages from the
+        same delegates at the same fixed moment)."""
+        stamp = to_iso(self.clock.now())
+        language = {user: LANGUAGES[user % 4] for user in users}
+        for user in users:
+            self.api.add_chat(user, first_name="Delegate")
+
+        def write(connection: sqlite3.Connection) -> None:
+            rows = [(u, "Delegate", lang, 0, stamp, stamp) for u, lang in language.items()]
+            connection.executemany(users_sql._UPSERT, rows)
+            connection.executemany(
+                users_sql._SET_LANGUAGE, [(lang, stamp, u) for u, lang in language.items()]
+            )
+            connection.executemany(
+                users_sql._SET_CONSULTATION, [(consultation_id, stamp, u) for u in language]
+            )
+
+        await self.services.db.transaction(write)
+        self.services.flood = FloodControl(self.clock, messages=UNLIMITED, buttons=UNLIMITED)
+
+    def update(self, user: int, text: str) -> Update:
+        data = self.api.make_message(user, text, language_code=LANGUAGES[user % 4])
+        return Update.de_json(data, self.app.bot)

@@ -31,7 +31,6 @@ import json
 import os
 import random
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -45,18 +44,10 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
-from telegram import Update
 
-from bot.app import build_application, running
-from bot.clock import ManualClock
+from bench.support import InProcessBot
+from bot.app import running
 from bot.config import Config
-from bot.context import BotApplication, Services
-from bot.fakeapi import FakeBotApi, FakeMessage
-from bot.services.encoder import Encoder
-from bot.services.event_data import load_event_data
-from bot.services.flood import UNLIMITED, FloodControl
-from bot.storage import users as users_sql
-from bot.storage.database import to_iso
 from bot.web.limits import Limits, Rate
 from bot.web.serving import site_for
 from bot.web.site import LIMITS_KEY, WALLS_APP_KEY, mount
@@ -79,14 +70,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def no_encoder() -> Encoder | None:
-    return None
-
-
-class Bot:
+class Bot(InProcessBot):
     def __init__(self, folder: Path) -> None:
-        self.clock = ManualClock(AT)
-        self.api = FakeBotApi(clock=self.clock.now)
         config = Config(
             database_path=folder / "db" / "bot.sqlite3",
             data_dir=ROOT / "data",
@@ -94,47 +79,10 @@ class Bot:
             bot_username="iom_ngo_bot",
             anonymity_key_file=folder / "keys" / "anonymity.key",
         )
-        self.app: BotApplication = build_application(
-            config,
-            load_event_data(ROOT / "data"),
-            request=self.api.request(),
-            get_updates_request=self.api.request(),
-            clock=self.clock,
-            encoder=no_encoder,
-        )
-        self.replied: dict[int, float] = {}
-        self.api.on_bot_message.append(self._seen)
+        super().__init__(config, AT)
 
-    def _seen(self, message: FakeMessage, event: str) -> None:
-        if event == "new":
-            self.replied.setdefault(message.chat_id, time.perf_counter())
-
-    @property
-    def services(self) -> Services:
-        services: Services = self.app.bot_data["services"]
-        return services
-
-    async def register(self, users: range) -> None:
-        stamp = to_iso(self.clock.now())
-        for user in users:
-            self.api.add_chat(user, first_name="Delegate")
-
-        def write(connection: sqlite3.Connection) -> None:
-            rows = [(u, "Delegate", LANGUAGES[u % 4], 0, stamp, stamp) for u in users]
-            connection.executemany(users_sql._UPSERT, rows)
-            connection.executemany(
-                users_sql._SET_LANGUAGE, [(LANGUAGES[u % 4], stamp, u) for u in users]
-            )
-            connection.executemany(
-                users_sql._SET_CONSULTATION, [(GENEVA, stamp, u) for u in users]
-            )
-
-        await self.services.db.transaction(write)
-        self.services.flood = FloodControl(self.clock, messages=UNLIMITED, buttons=UNLIMITED)
-
-    def update(self, user: int, text: str) -> Update:
-        data = self.api.make_message(user, text, language_code=LANGUAGES[user % 4])
-        return Update.de_json(data, self.app.bot)
+    async def register(self, users: range, consultation_id: str = GENEVA) -> None:
+        await super().register(users, consultation_id)
 
 
 async def chat_under_votes(
