@@ -6,7 +6,7 @@ from babel.dates import format_interval
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers.common import reply
+from bot.handlers.common import callback_parts, out_of_date, parse_id, reply
 from bot.i18n import _, current_language
 from bot.services.event_data import Consultation
 
@@ -60,3 +60,15 @@ async def open_consultation(update: Update, context: BotContext) -> Consultation
     if consultation is not None and update.callback_query:
         await update.callback_query.answer()
     return consultation
+
+
+async def open_page(update: Update, context: BotContext) -> tuple[Consultation, int] | None:
+    """A list's ◀ ▶ press (`<prefix>:<kind>:<page>`): the consultation and the page asked for,
+    the press answered; None when the button is out of date (said) or no consultation."""
+    parts = callback_parts(update, 3)
+    page = parse_id(parts[2]) if parts is not None else None
+    if page is None:
+        await out_of_date(update)
+        return None
+    consultation = await open_consultation(update, context)
+    return None if consultation is None else (consultation, page)

@@ -11,8 +11,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import callback_parts, out_of_date, parse_id, reply, show
-from bot.handlers.consultation import need_consultation, open_consultation
+from bot.handlers.common import callback_parts, out_of_date, reply, show
+from bot.handlers.consultation import need_consultation, open_consultation, open_page
 from bot.handlers.formatting import (
     clock_time,
     day_short,
@@ -219,12 +219,6 @@ async def show_speakers(update: Update, context: BotContext) -> None:
 
 async def speakers_page_button(update: Update, context: BotContext) -> None:
     """sp:l:<page>: a page of the list of speakers."""
-    parts = callback_parts(update, 3)
-    page = parse_id(parts[2]) if parts is not None else None
-    if page is None:
-        await out_of_date(update)
-        return
-    consultation = await open_consultation(update, context)
-    if consultation is None:
-        return
-    await _speakers_page(update, context, consultation, page)
+    opened = await open_page(update, context)
+    if opened is not None:
+        await _speakers_page(update, context, *opened)

@@ -13,8 +13,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.handlers.agenda import card_part
-from bot.handlers.common import out_of_date, page_buttons, parse_id, reply, show
-from bot.handlers.consultation import need_consultation, open_consultation
+from bot.handlers.common import out_of_date, page_buttons, reply, show
+from bot.handlers.consultation import need_consultation, open_page
 from bot.handlers.formatting import esc, moment, shorten, time_range
 from bot.i18n import _, current_language
 from bot.services.errors import NotAllowed, SessionNotFound
@@ -114,16 +114,9 @@ async def show_walls(update: Update, context: BotContext) -> None:
 
 async def list_page_button(update: Update, context: BotContext) -> None:
     """wl:p:<page>"""
-    query = update.callback_query
-    parts = (query.data or "").split(":") if query else []
-    page = parse_id(parts[2]) if len(parts) == 3 else None
-    if page is None:
-        await out_of_date(update)
-        return
-    consultation = await open_consultation(update, context)
-    if consultation is None:
-        return
-    await _show_list(update, context, consultation, page)
+    opened = await open_page(update, context)
+    if opened is not None:
+        await _show_list(update, context, *opened)
 
 
 def _title(consultation: Consultation, target: Session | Room) -> str:
