@@ -9,14 +9,16 @@ the reminders, so reminders fall due during the trial; registers delegates who s
 then starts `python -m bot run` against the fake Bot API over HTTP (in this process, so its
 record of deliveries outlives the bot), and at random moments: edits sessions.yaml (a starred
 session moves) and asks for `python -m bot reload`; makes the fake drop the connection after it
-accepted a few sends (the message is delivered, the bot never hears back); kills the bot with
-SIGKILL. Then it starts the bot again, lets it finish, stops it with SIGTERM and counts, from the
-fake's side:
+answered the next few sends (the bot never hears back; most were delivered, some refused by the
+fake's per-chat limit (429); the bot cannot tell the two apart, so both must end `unknown`, never
+sent again; the report counts each); kills the bot with SIGKILL. Then it starts the bot
+again, lets it finish, stops it with SIGTERM and counts, from the fake's side:
 - duplicates: an announcement, reminder or change notice delivered twice to one delegate, or a
   message answered twice;
 - losses: one never delivered, unless the outbox says `unknown` (a send that may or may not have
   reached Telegram is never repeated: at most once, reported; likewise a message whose answer
-  left just before the kill, recorded in `unknown_updates`);
+  left just before the kill, or whose answer's connection dropped, recorded in
+  `unknown_updates`);
 - changes untold: a delegate who starred the moved session and was never told;
 - updates unhandled: a message from a delegate that got no answer.
 
@@ -286,6 +288,9 @@ class Outcome:
     unknown: int = 0
     untold: int = 0
     unhandled: int = 0
+    # The sends whose connection the trial dropped: delivered, and refused (429) by the fake.
+    dropped_delivered: int = 0
+    dropped_refused: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -409,6 +414,10 @@ def trial(
             except subprocess.TimeoutExpired:
                 reload.kill()
 
+        outcome.dropped_delivered = server.dropped_after[200]
+        outcome.dropped_refused = sum(
+            count for status, count in server.dropped_after.items() if status != 200
+        )
         states = outbox_states(plan)
         for user in delegates:
             for marker, hint in (
@@ -484,21 +493,24 @@ def main() -> None:
     totals = Counter[str]()
     for number in range(1, args.trials + 1):
         outcome = trial(number, rng, delegates, askers, args.resets, args.keep)
-        for name in ("duplicates", "losses", "unknown", "untold", "unhandled"):
+        names = ("duplicates", "losses", "unknown", "untold", "unhandled")
+        for name in (*names, "dropped_delivered", "dropped_refused"):
             totals[name] += getattr(outcome, name)
         print(
             f"trial {number:2}: killed at {outcome.killed_at:5.2f} s "
             f"(after: {', '.join(outcome.events_before_kill) or 'nothing'}); "
             f"duplicates {outcome.duplicates}, losses {outcome.losses}, "
             f"unknown {outcome.unknown}, changes untold {outcome.untold}, "
-            f"updates unhandled {outcome.unhandled}"
+            f"updates unhandled {outcome.unhandled}; dropped after delivery "
+            f"{outcome.dropped_delivered}, after a refusal {outcome.dropped_refused}"
             + (f" — {'; '.join(outcome.details[:4])}" if outcome.details else ""),
             flush=True,
         )
     print(
         f"in all: duplicates {totals['duplicates']}, losses {totals['losses']} (outside the "
         f"unknown state), unknown {totals['unknown']}, changes untold {totals['untold']}, "
-        f"updates unhandled {totals['unhandled']}"
+        f"updates unhandled {totals['unhandled']}; sends dropped after delivery "
+        f"{totals['dropped_delivered']}, after a 429 refusal {totals['dropped_refused']}"
     )
 
 
