@@ -15,6 +15,7 @@ from bot.web.feed import build_feeds
 from bot.web.limits import MAX_BODY, Limits, trusted_networks
 from bot.web.miniapp import build_mini_app
 from bot.web.site import MINI_APP_KEY, build_site, mount
+from bot.web.warming import warm_after_reloads
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ def site_for(application: BotApplication) -> web.Application | None:
         feeds=build_feeds(services.calendar_feeds, services.clock),
         limits=Limits(trusted_proxies=trusted_networks(config.web_trusted_proxies)),
     )
+
+    # A reload forgets the pages kept: the likeliest first ones are rendered again at once.
+    warm_after_reloads(site, services.people.languages_read, services.reloader.after_swap)
 
     async def known(user_id: int) -> bool:
         return await services.people.get(user_id) is not None
