@@ -2,13 +2,10 @@
 
 A reload forgets every page kept, and the first reader of a FOSDEM-size day would wait for its
 render (tens of milliseconds). So, in the background, each consultation's programme page and its
-day pages are rendered again before anyone asks: in the default language and in those delegates
-read, one page at a time with the event loop free between two (replies go first), no more than
-a bounded number of pages, and none of a programme another reload has replaced meanwhile.
-
-Pages are rendered as a reader who asks without `?lang=` and whose browser prefers the language
-gets them, the way the addresses are first opened (the pages' links keep no language unless the
-reader chose one).
+day pages (and the Mini App's first page) are rendered again before anyone asks: in the default
+language and in those delegates read, one page at a time with the event loop free between two
+(replies go first), no more than a bounded number of pages, and none of a programme another
+reload has replaced meanwhile.
 """
 
 from __future__ import annotations
@@ -24,7 +21,9 @@ from aiohttp.test_utils import make_mocked_request
 
 from bot.i18n import DEFAULT, SUPPORTED
 from bot.services.event_data import EventData
-from bot.web.site import PREFIX, SITE_KEY, day_page, programme_page
+from bot.web.miniapp import PREFIX as MINI_APP_PREFIX
+from bot.web.miniapp import app_programme
+from bot.web.site import MINI_APP_KEY, PREFIX, SITE_KEY, day_page, programme_page
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +36,14 @@ PageHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @dataclass(frozen=True)
 class Address:
-    """A page to render: its path (under the pages' prefix), language and route's values."""
+    """A page to render: its address, the language its reader's browser prefers, the values of
+    its route, its handler and the application that serves it (the pages, or the Mini App)."""
 
     path: str
     language: str
     match_info: tuple[tuple[str, str], ...]
     handler: PageHandler
+    app: web.Application
 
 
 def languages_to_warm(read: Sequence[str]) -> list[str]:
@@ -54,25 +55,45 @@ def languages_to_warm(read: Sequence[str]) -> list[str]:
     return found
 
 
-def addresses(events: EventData, read: Sequence[str], most: int) -> list[Address]:
-    """The pages likely read first, the likeliest first: in each language (the default first),
-    each consultation's programme page, then its days'; at most `most`."""
-    found: list[Address] = []
-    for language in languages_to_warm(read):
-        for consultation in events.consultations.values():
+def addresses(site: web.Application, events: EventData, read: Sequence[str]) -> list[Address]:
+    """The pages likely read first, the likeliest first. In each language (the default first):
+    each consultation's programme page and its days', as a browser first opens them (no
+    `?lang=`: its own language); then the Mini App's first page, as the chat's menu button opens
+    it (`?lang=`, the delegate's) or the bot's (none); then the programme and days again with
+    `?lang=`, as a reader who chose the language reads them."""
+    languages = languages_to_warm(read)
+    consultations = list(events.consultations.values())
+
+    def pages(language: str, chosen: bool) -> list[Address]:
+        query = f"?lang={language}" if chosen else ""
+        found = []
+        for consultation in consultations:
             base = f"{PREFIX}/{consultation.id}/"
             route = (("consultation", consultation.id),)
-            found.append(Address(base, language, route, programme_page))
+            found.append(Address(base + query, language, route, programme_page, site))
             for day in consultation.days():
                 found.append(
                     Address(
-                        f"{base}{day.isoformat()}/",
+                        f"{base}{day.isoformat()}/{query}",
                         language,
                         (*route, ("day", day.isoformat())),
                         day_page,
+                        site,
                     )
                 )
-    return found[: max(0, most)]
+        return found
+
+    found = [address for language in languages for address in pages(language, chosen=False)]
+    mini = site.get(MINI_APP_KEY)
+    if mini is not None:
+        for language in languages:
+            for consultation in consultations:
+                base = f"{MINI_APP_PREFIX}/{consultation.id}/"
+                route = (("consultation", consultation.id),)
+                for query in (f"?lang={language}", ""):
+                    found.append(Address(base + query, language, route, app_programme, mini))
+    found += [address for language in languages for address in pages(language, chosen=True)]
+    return found
 
 
 class Warmer:
@@ -132,7 +153,8 @@ class Warmer:
             read = ()
         started = time.perf_counter()
         warmed = 0
-        for address in addresses(events, read, min(self._most, site.pages.max_pages // 2)):
+        most = max(0, min(self._most, site.pages.max_pages // 2))
+        for address in addresses(self._site, events, read)[:most]:
             # Whatever else is ready (replies, readers' pages) runs before each page.
             await asyncio.sleep(0)
             if site.events() is not events:
@@ -142,7 +164,7 @@ class Warmer:
                 address.path,
                 headers={"Accept-Language": address.language},
                 match_info=dict(address.match_info),
-                app=self._site,
+                app=address.app,
             )
             try:
                 await address.handler(request)
