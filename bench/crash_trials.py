@@ -444,18 +444,16 @@ def trial(
         unanswerable = unknown_updates(plan)
         for user in askers:
             got = received.count(user)
+            # Updates whose reply left before the kill, or whose reply's connection dropped:
+            # unknown, never answered again (delivered or not, as the outbox's `unknown`).
+            unknown = len(update_ids[user] & unanswerable)
+            outcome.unknown += unknown
             if got > asked[user]:
                 outcome.duplicates += got - asked[user]
                 outcome.details.append(f"asker {user}: {got} answers to {asked[user]} messages")
-            elif got < asked[user]:
-                # An update whose reply left before the kill is unknown: never answered again.
-                unknown = min(asked[user] - got, len(update_ids[user] & unanswerable))
-                outcome.unknown += unknown
-                if asked[user] - got > unknown:
-                    outcome.unhandled += asked[user] - got - unknown
-                    outcome.details.append(
-                        f"asker {user}: {got} answers to {asked[user]} messages"
-                    )
+            elif asked[user] - got > unknown:
+                outcome.unhandled += asked[user] - got - unknown
+                outcome.details.append(f"asker {user}: {got} answers to {asked[user]} messages")
         return outcome
     finally:
         server.stop_thread()
