@@ -188,6 +188,7 @@ async def measure(args: argparse.Namespace) -> None:
                     warmer = site[WARMER_KEY]
                     stalls: list[float] = []
                     warm_times: list[float] = []
+                    longest_pages: list[float] = []
                     warmed_pages = 0
                     for _ in range(max(10, args.requests // 10)):
                         events = EventData({consultation.id: consultation})
@@ -196,6 +197,7 @@ async def measure(args: argparse.Namespace) -> None:
                         ticking = asyncio.create_task(_longest_stall(stalls))
                         warmed_pages = await warmer.wait()
                         warm_times.append((time.perf_counter() - began) * 1000)
+                        longest_pages.append(warmer.longest_page)
                         ticking.cancel()
                         await asyncio.gather(ticking, return_exceptions=True)
                         for name, path in pages.items():
@@ -227,7 +229,9 @@ async def measure(args: argparse.Namespace) -> None:
         f"warming after a reload: {warmed_pages} pages, "
         + line("done in", warm_times)
         + "; "
-        + line("event loop's longest stall meanwhile", stalls)
+        + line("its longest page", longest_pages)
+        + "; "
+        + line("the event loop's longest stall meanwhile (anything)", stalls)
     )
     print(line("calendar feed (50 stars)", feed))
     if profile is not None:

@@ -111,6 +111,8 @@ class Warmer:
         self._most = most
         self._task: asyncio.Task[int] | None = None
         self._stopped = False
+        # The longest the last warming held the event loop for one page, in milliseconds.
+        self.longest_page = 0.0
 
     async def after_reload(self, events: EventData) -> None:
         """The reloader's `after_swap`: start warming; the reload does not wait for it."""
@@ -153,6 +155,7 @@ class Warmer:
             read = ()
         started = time.perf_counter()
         warmed = 0
+        self.longest_page = 0.0
         most = max(0, min(self._most, site.pages.max_pages // 2))
         for address in addresses(self._site, events, read)[:most]:
             # Whatever else is ready (replies, readers' pages) runs before each page.
@@ -166,16 +169,22 @@ class Warmer:
                 match_info=dict(address.match_info),
                 app=address.app,
             )
+            began = time.perf_counter()
             try:
                 await address.handler(request)
             except Exception:  # a page that fails fails for its reader too: logged there
                 logger.warning("Could not warm %s", address.path, exc_info=True)
                 continue
+            finally:
+                took = (time.perf_counter() - began) * 1000
+                self.longest_page = max(self.longest_page, took)
+                logger.debug("Warmed %s (%s) in %.1f ms", address.path, address.language, took)
             warmed += 1
         logger.info(
-            "Warmed %d pages after the reload in %.0f ms",
+            "Warmed %d pages after the reload in %.0f ms (the longest %.0f ms)",
             warmed,
             (time.perf_counter() - started) * 1000,
+            self.longest_page,
         )
         return warmed
 
