@@ -87,6 +87,19 @@ class Received:
             self.messages.setdefault(message.chat_id, []).append(message.plain_text() or "")
             self.last_at = time.monotonic()
 
+    def tracked(self, delegates: range, askers: range) -> int:
+        """The messages the trial checks: delegates' announcements, reminders and change
+        notices, and the askers' answers (not the countdowns and digests the bot also sends)."""
+        markers = (ANNOUNCEMENT, *REMINDED, MOVED)
+        with self.lock:
+            told = sum(
+                1
+                for user in delegates
+                for t in self.messages.get(user, [])
+                if any(m in t for m in markers) and not t.startswith("☀️")
+            )
+            return told + sum(len(self.messages.get(user, [])) for user in askers)
+
     def count(self, chat_id: int, marker: str | None = None) -> int:
         with self.lock:
             texts = self.messages.get(chat_id, [])
@@ -393,8 +406,10 @@ def trial(
         expected_messages = len(delegates) * (1 + len(REMINDED) + 1) + sum(asked.values())
 
         def settled() -> bool:
+            # Counted among the messages checked only: a countdown (also sent, not checked) must
+            # not make the trial stop before every change notice had its chance.
+            total = received.tracked(delegates, askers)
             with received.lock:
-                total = sum(len(v) for v in received.messages.values())
                 quiet = time.monotonic() - received.last_at
             return total >= expected_messages and quiet > 2.0
 
