@@ -146,7 +146,7 @@ class Bot:
             self.api.add_chat(user, first_name="Delegate")
 
         def write(connection: sqlite3.Connection) -> None:
-            rows = [(u, "Delegate", lang, stamp, stamp) for u, lang in language.items()]
+            rows = [(u, "Delegate", lang, 0, stamp, stamp) for u, lang in language.items()]
             connection.executemany(users_sql._UPSERT, rows)
             connection.executemany(
                 users_sql._SET_LANGUAGE, [(lang, stamp, u) for u, lang in language.items()]

@@ -232,7 +232,7 @@ async def run_this_bot(
 
         def register(connection: sqlite3.Connection) -> None:
             # The statements UserStore.visit, set_language and set_consultation run, in bulk.
-            rows = [(u, "Delegate", lang, stamp, stamp) for u, lang in language_of.items()]
+            rows = [(u, "Delegate", lang, 0, stamp, stamp) for u, lang in language_of.items()]
             connection.executemany(users_sql._UPSERT, rows)
             connection.executemany(
                 users_sql._SET_LANGUAGE, [(lang, stamp, u) for u, lang in language_of.items()]

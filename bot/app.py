@@ -33,6 +33,7 @@ from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
 from bot.services.matcher import Matchers
+from bot.services.moderator_web import ModeratorWeb
 from bot.services.panel import PanelQuestions
 from bot.services.people import People
 from bot.services.polls import ChairsAndAudience, Polls
@@ -42,6 +43,7 @@ from bot.services.signups import Signups
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.services.uploads import Uploads
+from bot.services.walls import Walls
 from bot.storage.bookmarks import BookmarkStore
 from bot.storage.broadcasts import BroadcastStore
 from bot.storage.calendar_feeds import CalendarFeedStore
@@ -58,6 +60,8 @@ from bot.storage.updates import UpdateLog
 from bot.storage.uploads import UploadStore
 from bot.storage.users import UserStore
 from bot.storage.vectors import FILE_NAME as VECTORS_FILE
+from bot.storage.walls import WallStore
+from bot.storage.web_logins import WebLoginStore
 from bot.transport import DeliveryAwareRequest
 from bot.updates import MAX_CONCURRENT, PerChatUpdates
 from bot.web.serving import publish_menu_button
@@ -155,6 +159,9 @@ def build_application(
         )
         # The delegate's calendar address dies with the rest of their data.
         people.before_forget.append(calendar_feeds.forget)
+        moderator_web = ModeratorWeb(WebLoginStore(database.connection), clock, people.profile_now)
+        # A moderator who deletes their data is signed out of the web view at once.
+        people.before_forget.append(moderator_web.forget)
         application.bot_data["services"] = Services(
             config=config,
             clock=clock,
@@ -195,6 +202,15 @@ def build_application(
             polls=polls,
             panel=panel,
             calendar_feeds=calendar_feeds,
+            walls=Walls(
+                WallStore(database.connection),
+                PanelStore(database.connection),
+                PollStore(database.connection),
+                lambda: programme.current,
+                clock,
+                roles=panel,
+            ),
+            moderator_web=moderator_web,
         )
         await publish_commands(application)
         await publish_menu_button(application, config)

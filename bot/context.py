@@ -18,6 +18,7 @@ from bot.services.feedback import Feedback
 from bot.services.flood import FloodControl
 from bot.services.helpdesk import Helpdesk
 from bot.services.inbox import Inbox
+from bot.services.moderator_web import ModeratorWeb
 from bot.services.panel import PanelQuestions
 from bot.services.people import People, Profile
 from bot.services.polls import Polls
@@ -27,6 +28,7 @@ from bot.services.signups import Signups
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
 from bot.services.uploads import Uploads
+from bot.services.walls import Walls
 from bot.storage.database import Database
 
 
@@ -56,6 +58,10 @@ class Services:
     panel: PanelQuestions
     # Calendar subscriptions: delegates' secret addresses of their agenda (/cal/<secret>.ics).
     calendar_feeds: CalendarFeeds
+    # Room screens: secret addresses of a session's or room's projector page (/wall/<secret>).
+    walls: Walls
+    # The moderators' web view (/mod/): one-time links from /dashboard, browser sessions.
+    moderator_web: ModeratorWeb
 
     @property
     def events(self) -> EventData:

@@ -149,6 +149,16 @@ CALLBACK_PREFIXES = [
     "pq:v:",
     "pq:x",
     "cal:renew",
+    "wl:p:",
+    "wl:p:0",
+    "wl:s:",
+    "wl:s:opening",
+    "wl:r:",
+    "wl:r:main-hall",
+    "wl:n:",
+    "wl:n:s:opening",
+    "wl:n:r:main-hall",
+    "wl:n:x:main-hall",
     "rc:del:",
     "rc:new",
     "rc:sg:",
@@ -437,6 +447,7 @@ NUMBERED_BUTTONS = [
     "sv:a:0:{n}",
     "sv:a:{n}:1",
     "sv:k:{n}",
+    "wl:p:{n}",
 ]
 NOT_IDS = ["99999999999999999999", "9223372036854775808", "-1", "-99999999999999999999", "²"]
 

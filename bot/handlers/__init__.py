@@ -35,6 +35,7 @@ from bot.handlers import (
     signups,
     speakers,
     start,
+    walls,
 )
 from bot.handlers.common import out_of_date
 from bot.handlers.errors import on_error
@@ -89,6 +90,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     documents.register(application)
     ask.register(application)
     speakers.register(application)
+    walls.register(application)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     for data, callback in MENU.items():

@@ -6,7 +6,13 @@ import asyncio
 from typing import Any
 
 from babel.numbers import format_decimal
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -21,6 +27,7 @@ from bot.services.errors import NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation
 from bot.services.exports import render
 from bot.services.feedback import SORT_TIME, SORT_WORST, FeedbackNotFound, SessionReview
+from bot.services.moderator_web import LINK_VALID, enter_address
 from bot.storage.feedback import FeedbackRecord
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -372,7 +379,57 @@ async def export_button(update: Update, context: BotContext) -> None:
     )
 
 
-COMMANDS = {"reviews": show_reviews}
+async def send_dashboard_link(update: Update, context: BotContext) -> None:
+    """/dashboard: a one-time link to the moderators' web view, valid LINK_VALID."""
+    consultation = await _moderated_consultation(update, context)
+    chat = update.effective_chat
+    profile = context.profile
+    if consultation is None or chat is None or profile is None:
+        return
+    base_url = context.services.config.web_base_url
+    if not base_url:
+        await reply(
+            update,
+            context,
+            _(
+                "The moderators' web view is not set up for this bot (WEB_BASE_URL is not "
+                "configured). /reviews shows the same feedback here in the chat."
+            ),
+        )
+        return
+    try:
+        token = await context.services.moderator_web.issue_link(profile, consultation.id)
+    except NotAllowed:
+        await reply(update, context, _refusal())
+        return
+    minutes = int(LINK_VALID.total_seconds() // 60)
+    lines = [
+        "🖥 <b>"
+        + _("Moderators' view")
+        + "</b> — "
+        + esc(consultation.name.get(current_language())),
+        "",
+        ngettext(
+            "Open this link on your computer within {minutes} minute. It works once, and only "
+            "for you: do not forward it.",
+            "Open this link on your computer within {minutes} minutes. It works once, and only "
+            "for you: do not forward it.",
+            minutes,
+        ).format(minutes=minutes),
+        "",
+        esc(enter_address(base_url, token)),
+    ]
+    # No preview: Telegram would fetch the address to build one. Fetching it spends nothing
+    # (only the page's button does), but a one-time secret has no business with a fetcher.
+    await context.bot.send_message(
+        chat.id,
+        "\n".join(lines),
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+
+
+COMMANDS = {"reviews": show_reviews, "dashboard": send_dashboard_link}
 
 CALLBACKS = {
     r"^mv:l:": reviews_button,

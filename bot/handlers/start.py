@@ -133,6 +133,11 @@ MODERATOR_COMMANDS: tuple[tuple[str, str, str], ...] = (
         N_("Session feedback and comments"),
         N_("moderators: session feedback, comments and exports"),
     ),
+    (
+        "dashboard",
+        N_("Feedback on a computer"),
+        N_("moderators: a one-time link to read feedback, hide comments and export in a browser"),
+    ),
 )
 
 # And for those only organisers may use; tests/test_help.py checks that every command the bot
@@ -187,6 +192,11 @@ ORGANISER_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "chairs",
         N_("A session's chairs and moderators"),
         N_("organisers: name a session's chairs, who approve and pin the audience's questions"),
+    ),
+    (
+        "wall",
+        N_("Room screen for a projector"),
+        N_("organisers and chairs: a live page of a room's questions and poll for its projector"),
     ),
 )
 

@@ -423,6 +423,10 @@ class Feedback:
     ) -> list[RecommendationRecord]:
         return await self._store.own_recommendations(self._author(user_id), consultation.id)
 
+    async def recommendations(self, consultation: Consultation) -> list[RecommendationRecord]:
+        """Every recommendation of the consultation (moderators: the web view)."""
+        return await self._store.all_recommendations(consultation.id)
+
     async def delete_recommendation(self, user_id: int, recommendation_id: int) -> None:
         if not await self._store.delete_recommendation(recommendation_id, self._author(user_id)):
             raise FeedbackNotFound(str(recommendation_id))

@@ -177,10 +177,17 @@ class PanelQuestions:
         # Kept in memory on purpose: a stored draft would tie the delegate to the anonymous
         # question that follows it.
         self._drafts: dict[int, tuple[str, str, datetime]] = {}
+        # Called with (consultation, session) when what a room screen shows may have changed:
+        # a question, a vote, a chair's decision (bot/web/wall.py wakes its screens).
+        self.on_change: list[Callable[[str, str], None]] = []
 
     @property
     def store(self) -> PanelStore:
         return self._store
+
+    def _changed(self, consultation_id: str, session_id: str) -> None:
+        for listener in self.on_change:
+            listener(consultation_id, session_id)
 
     def _pseudonym(self, consultation_id: str, session_id: str, user_id: int) -> str:
         if self._anonymity is None:
@@ -287,6 +294,7 @@ class PanelQuestions:
             raise TooManyQuestions() from None
         await self._store.set_named_by_default(user_id, named)
         self.stop_drafting(user_id)
+        self._changed(consultation.id, session.id)
         logger.info(
             "Question %d to %s/%s (%s)", question.id, consultation.id, session.id, question.status
         )
@@ -327,7 +335,11 @@ class PanelQuestions:
             raise NotVotable(question.status)
         self._check_live(session)
         voter = self._pseudonym(consultation.id, session.id, user_id)
-        return await self._store.toggle_vote(question, voter, self._board_edits, self._clock.now())
+        voted = await self._store.toggle_vote(
+            question, voter, self._board_edits, self._clock.now()
+        )
+        self._changed(consultation.id, session.id)
+        return voted
 
     async def record_visit(
         self, user_id: int, consultation: Consultation, session: Session
@@ -362,6 +374,10 @@ class PanelQuestions:
         if await self._store.is_chair(consultation_id, session_id, user_id):
             return True
         return await self._store.is_organiser(user_id)
+
+    async def is_organiser(self, user_id: int) -> bool:
+        """An organiser (ORGANISERS, or given the role in the database)."""
+        return user_id in self._organisers or await self._store.is_organiser(user_id)
 
     async def chairs_any(self, user_id: int, consultation_id: str) -> bool:
         """Whether the user chairs any session of the consultation (or is an organiser)."""
@@ -457,6 +473,7 @@ class PanelQuestions:
                 notice = self._shown_notice(question, session, now)
             await self._store.set_status(question, status, notice, self._board_edits, now)
         logger.info("Question %d: %s by chair %d", question.id, action, chair)
+        self._changed(consultation.id, session.id)
         return await self.question(consultation, question_id)
 
     def _shown_notice(self, question: PanelQuestion, session: Session, now: datetime) -> Planned:
@@ -506,6 +523,13 @@ class PanelQuestions:
         ]
         self.stop_drafting(user_id)
         await self._store.forget(user_id, pseudonyms, self._board_edits, self._clock.now())
+
+    async def of_consultation(self, consultation: Consultation) -> list[PanelQuestion]:
+        """Every question of the consultation, in programme order then most voted."""
+        questions = await self._store.of_consultation(consultation.id)
+        order = {s.id: i for i, s in enumerate(consultation.sessions)}
+        questions.sort(key=lambda q: (order.get(q.session_id, len(order)), -q.votes, q.id))
+        return questions
 
     async def table(self, consultation: Consultation, lang: str = DEFAULT) -> Table:
         """Every question of the consultation, in programme order then most voted: a hidden

@@ -125,6 +125,12 @@ class People:
             user_id, record, clean(first_name, multiline=False), self._clock.now()
         )
 
+    async def profile_now(self, user_id: int) -> Profile:
+        """`group_profile` with the roles read from the database now, not as remembered for
+        up to ROLES_REFRESH: for the moderators' web view, where a demotion counts at once."""
+        self._roles_read_at = None
+        return await self.group_profile(user_id)
+
     async def _profile(
         self, user_id: int, record: UserRecord | None, first_name: str, now: datetime
     ) -> Profile:

@@ -232,6 +232,9 @@ class Polls:
         self._opened: dict[int, PollRecord] = {}
         # Called with a poll that just opened with a closing time (the handlers schedule it).
         self.on_open: list[Callable[[PollRecord], None]] = []
+        # Called with (consultation, session) when a poll opens, closes or counts an answer
+        # (bot/web/wall.py wakes the room screens).
+        self.on_change: list[Callable[[str, str], None]] = []
 
     async def load(self) -> None:
         """At start: the drafts whose chairs were about to type a text."""
@@ -384,6 +387,7 @@ class Polls:
         fresh = await self.store.get(poll.id)
         assert fresh is not None
         logger.info("Poll %d opened to %d delegates", poll.id, len(recipients))
+        self._changed(fresh)
         if fresh.close_at is not None:
             for listener in self.on_open:
                 listener(fresh)
@@ -429,6 +433,7 @@ class Polls:
         self._opened.pop(poll_id, None)
         if closed:
             logger.info("Poll %d closed", poll_id)
+            self._changed(poll)
         return closed
 
     async def close_due(self, poll_id: int) -> bool:
@@ -475,12 +480,18 @@ class Polls:
     async def _answered(self, poll: PollRecord, outcome: str) -> tuple[PollRecord, bool]:
         """The poll and whether the answer changed anything (a repeated tap does not)."""
         if outcome in (COUNTED, UNCHANGED):
+            if outcome == COUNTED:
+                self._changed(poll)
             return poll, outcome == COUNTED
         if outcome == POLL_CLOSED:
             self._opened.pop(poll.id, None)  # closed meanwhile (another way than close())
             fresh = await self.get(poll.id)
             raise PollClosed(str(poll.id)) if fresh and fresh.state == CLOSED else NotSentTo("")
         raise NotSentTo(str(poll.id))
+
+    def _changed(self, poll: PollRecord) -> None:
+        for listener in self.on_change:
+            listener(poll.consultation_id, poll.session_id)
 
     async def standing(self, poll_id: int, user_id: int) -> Standing:
         sent, answered, chosen = await self.store.standing(poll_id, user_id)

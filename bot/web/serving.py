@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 from telegram.error import TelegramError
@@ -14,7 +15,9 @@ from bot.i18n import DEFAULT, use_language
 from bot.web.feed import build_feeds
 from bot.web.limits import MAX_BODY, Limits, trusted_networks
 from bot.web.miniapp import build_mini_app
-from bot.web.site import MINI_APP_KEY, build_site, mount
+from bot.web.moderation import build_moderation, make_desk
+from bot.web.site import MINI_APP_KEY, MODERATION_APP_KEY, build_site, mount
+from bot.web.wall import WallHub, WallRenderer, build_walls, wall_templates
 from bot.web.warming import warm_after_reloads
 
 logger = logging.getLogger(__name__)
@@ -31,6 +34,18 @@ def site_for(application: BotApplication) -> web.Application | None:
         # The configured one, else the bot's own (known once the application is initialised).
         return config.bot_username or application.bot.username
 
+    hub = WallHub(lambda: services.walls, WallRenderer(wall_templates(), username))
+    walls = build_walls(hub)
+
+    # The bot runs in this process: its votes, questions and polls wake the screens at once.
+    async def listen(app: web.Application) -> AsyncIterator[None]:
+        services.panel.on_change.append(hub.wake)
+        services.polls.on_change.append(hub.wake)
+        yield
+        services.panel.on_change.remove(hub.wake)
+        services.polls.on_change.remove(hub.wake)
+
+    walls.cleanup_ctx.append(listen)
     site = build_site(
         lambda: services.events,
         bot_username=username,
@@ -38,6 +53,7 @@ def site_for(application: BotApplication) -> web.Application | None:
         search=services.agenda.search,
         feeds=build_feeds(services.calendar_feeds, services.clock),
         limits=Limits(trusted_proxies=trusted_networks(config.web_trusted_proxies)),
+        walls=walls,
     )
 
     # A reload forgets the pages kept: the likeliest first ones are rendered again at once.
@@ -54,6 +70,19 @@ def site_for(application: BotApplication) -> web.Application | None:
         now=services.clock.now,
         known=known,
         base_url=config.web_base_url,
+    )
+    # The moderators' view: /reviews's feedback, comments and exports, in a browser.
+    site[MODERATION_APP_KEY] = build_moderation(
+        make_desk(
+            services.moderator_web,
+            lambda: services.events,
+            services.feedback,
+            services.panel,
+            services.polls.table,
+            services.people.reading_language,
+            services.clock,
+            config.web_base_url,
+        )
     )
     return site
 

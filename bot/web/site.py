@@ -90,6 +90,11 @@ SITE_KEY = web.AppKey("site", Site)
 MINI_APP_KEY = web.AppKey("mini_app_site", web.Application)
 # The calendar addresses (bot/web/feed.py), mounted beside the pages at /cal when the bot runs.
 FEEDS_APP_KEY = web.AppKey("feeds_app", web.Application)
+# The moderators' view (bot/web/moderation.py), mounted beside the pages at /mod.
+MODERATION_APP_KEY = web.AppKey("moderation_app", web.Application)
+# The room screens (bot/web/wall.py), mounted beside the pages at /wall.
+WALLS_APP_KEY = web.AppKey("walls_app", web.Application)
+WALLS_PREFIX = "/wall"
 # The requests' limits (bot/web/limits.py), shared by every page application `mount` serves.
 LIMITS_KEY = web.AppKey("limits", Limits)
 
@@ -647,14 +652,17 @@ def build_site(
     search: Callable[[Consultation, str], Awaitable[SearchResult]] | None = None,
     feeds: web.Application | None = None,
     limits: Limits | None = None,
+    walls: web.Application | None = None,
 ) -> web.Application:
     """The programme's pages, to mount at /c (see `mount`); `facets` and `search` are the
     chat's own (bot.services.agenda.Agenda's) where the bot runs; `feeds` the calendar
-    addresses, mounted with them at /cal."""
+    addresses, mounted with them at /cal; `walls` the room screens, at /wall."""
     app = web.Application(middlewares=[page_headers])
     app[LIMITS_KEY] = limits or Limits()
     if feeds is not None:
         app[FEEDS_APP_KEY] = feeds
+    if walls is not None:
+        app[WALLS_APP_KEY] = walls
     app[SITE_KEY] = Site(
         events=events,
         bot_username=bot_username,
@@ -678,13 +686,16 @@ def build_site(
 
 def mount(root: web.Application, site: web.Application) -> None:
     """Serve the pages under /c of `root` (the webhook's server, or one of their own), the
-    Mini App under /app and the calendar addresses under /cal when the site has them; each
-    within the site's limits (not `root`: the webhook's own path is not limited)."""
+    Mini App under /app, the calendar addresses under /cal, the moderators' view under /mod and
+    the room screens under /wall when the site has them; each within the site's limits (not
+    `root`: the webhook's own path is not limited)."""
     limited = site[LIMITS_KEY].middleware(lambda request: reader_language(request)[0])
     mounted: list[tuple[str, web.Application | None]] = [
         (PREFIX, site),
         ("/app", site.get(MINI_APP_KEY)),
         (FEEDS_PREFIX, site.get(FEEDS_APP_KEY)),
+        ("/mod", site.get(MODERATION_APP_KEY)),
+        (WALLS_PREFIX, site.get(WALLS_APP_KEY)),
     ]
     for prefix, app in mounted:
         if app is None:
