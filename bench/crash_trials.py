@@ -9,14 +9,16 @@ the reminders, so reminders fall due during the trial; registers delegates who s
 then starts `python -m bot run` against the fake Bot API over HTTP (in this process, so its
 record of deliveries outlives the bot), and at random moments: edits sessions.yaml (a starred
 session moves) and asks for `python -m bot reload`; makes the fake drop the connection after it
-accepted a few sends (the message is delivered, the bot never hears back); kills the bot with
-SIGKILL. Then it starts the bot again, lets it finish, stops it with SIGTERM and counts, from the
-fake's side:
+answered the next few sends (the bot never hears back; most were delivered, some refused by the
+fake's per-chat limit (429); the bot cannot tell the two apart, so both must end `unknown`, never
+sent again; the report counts each); kills the bot with SIGKILL. Then it starts the bot
+again, lets it finish, stops it with SIGTERM and counts, from the fake's side:
 - duplicates: an announcement, reminder or change notice delivered twice to one delegate, or a
   message answered twice;
 - losses: one never delivered, unless the outbox says `unknown` (a send that may or may not have
   reached Telegram is never repeated: at most once, reported; likewise a message whose answer
-  left just before the kill, recorded in `unknown_updates`);
+  left just before the kill, or whose answer's connection dropped, recorded in
+  `unknown_updates`);
 - changes untold: a delegate who starred the moved session and was never told;
 - updates unhandled: a message from a delegate that got no answer.
 
@@ -84,6 +86,19 @@ class Received:
         with self.lock:
             self.messages.setdefault(message.chat_id, []).append(message.plain_text() or "")
             self.last_at = time.monotonic()
+
+    def tracked(self, delegates: range, askers: range) -> int:
+        """The messages the trial checks: delegates' announcements, reminders and change
+        notices, and the askers' answers (not the countdowns and digests the bot also sends)."""
+        markers = (ANNOUNCEMENT, *REMINDED, MOVED)
+        with self.lock:
+            told = sum(
+                1
+                for user in delegates
+                for t in self.messages.get(user, [])
+                if any(m in t for m in markers) and not t.startswith("☀️")
+            )
+            return told + sum(len(self.messages.get(user, [])) for user in askers)
 
     def count(self, chat_id: int, marker: str | None = None) -> int:
         with self.lock:
@@ -286,6 +301,9 @@ class Outcome:
     unknown: int = 0
     untold: int = 0
     unhandled: int = 0
+    # The sends whose connection the trial dropped: delivered, and refused (429) by the fake.
+    dropped_delivered: int = 0
+    dropped_refused: int = 0
     details: list[str] = field(default_factory=list)
 
 
@@ -388,8 +406,10 @@ def trial(
         expected_messages = len(delegates) * (1 + len(REMINDED) + 1) + sum(asked.values())
 
         def settled() -> bool:
+            # Counted among the messages checked only: a countdown (also sent, not checked) must
+            # not make the trial stop before every change notice had its chance.
+            total = received.tracked(delegates, askers)
             with received.lock:
-                total = sum(len(v) for v in received.messages.values())
                 quiet = time.monotonic() - received.last_at
             return total >= expected_messages and quiet > 2.0
 
@@ -409,6 +429,10 @@ def trial(
             except subprocess.TimeoutExpired:
                 reload.kill()
 
+        outcome.dropped_delivered = server.dropped_after[200]
+        outcome.dropped_refused = sum(
+            count for status, count in server.dropped_after.items() if status != 200
+        )
         states = outbox_states(plan)
         for user in delegates:
             for marker, hint in (
@@ -435,18 +459,16 @@ def trial(
         unanswerable = unknown_updates(plan)
         for user in askers:
             got = received.count(user)
+            # Updates whose reply left before the kill, or whose reply's connection dropped:
+            # unknown, never answered again (delivered or not, as the outbox's `unknown`).
+            unknown = len(update_ids[user] & unanswerable)
+            outcome.unknown += unknown
             if got > asked[user]:
                 outcome.duplicates += got - asked[user]
                 outcome.details.append(f"asker {user}: {got} answers to {asked[user]} messages")
-            elif got < asked[user]:
-                # An update whose reply left before the kill is unknown: never answered again.
-                unknown = min(asked[user] - got, len(update_ids[user] & unanswerable))
-                outcome.unknown += unknown
-                if asked[user] - got > unknown:
-                    outcome.unhandled += asked[user] - got - unknown
-                    outcome.details.append(
-                        f"asker {user}: {got} answers to {asked[user]} messages"
-                    )
+            elif asked[user] - got > unknown:
+                outcome.unhandled += asked[user] - got - unknown
+                outcome.details.append(f"asker {user}: {got} answers to {asked[user]} messages")
         return outcome
     finally:
         server.stop_thread()
@@ -484,21 +506,24 @@ def main() -> None:
     totals = Counter[str]()
     for number in range(1, args.trials + 1):
         outcome = trial(number, rng, delegates, askers, args.resets, args.keep)
-        for name in ("duplicates", "losses", "unknown", "untold", "unhandled"):
+        names = ("duplicates", "losses", "unknown", "untold", "unhandled")
+        for name in (*names, "dropped_delivered", "dropped_refused"):
             totals[name] += getattr(outcome, name)
         print(
             f"trial {number:2}: killed at {outcome.killed_at:5.2f} s "
             f"(after: {', '.join(outcome.events_before_kill) or 'nothing'}); "
             f"duplicates {outcome.duplicates}, losses {outcome.losses}, "
             f"unknown {outcome.unknown}, changes untold {outcome.untold}, "
-            f"updates unhandled {outcome.unhandled}"
+            f"updates unhandled {outcome.unhandled}; dropped after delivery "
+            f"{outcome.dropped_delivered}, after a refusal {outcome.dropped_refused}"
             + (f" — {'; '.join(outcome.details[:4])}" if outcome.details else ""),
             flush=True,
         )
     print(
         f"in all: duplicates {totals['duplicates']}, losses {totals['losses']} (outside the "
         f"unknown state), unknown {totals['unknown']}, changes untold {totals['untold']}, "
-        f"updates unhandled {totals['unhandled']}"
+        f"updates unhandled {totals['unhandled']}; sends dropped after delivery "
+        f"{totals['dropped_delivered']}, after a 429 refusal {totals['dropped_refused']}"
     )
 
 

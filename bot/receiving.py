@@ -8,8 +8,10 @@ ends. At start, `take_over` queues what a killed process left unmarked.
 
 So a kill before an update's first reply has it handled again after the restart (nothing lost);
 a kill once that reply went out leaves it marked: it may or may not have been answered, and is
-recorded as unknown instead of being handled again (nothing twice). Left open: a kill between
-two replies to one update loses the second.
+recorded as unknown instead of being handled again (nothing twice). A reply that fails once it
+left (the connection broke, the answer timed out: Telegram may have it) is not sent again either,
+and its update is recorded as unknown at once, not counted as answered. Left open: a kill
+between two replies to one update loses the second.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from telegram.ext import Application, BaseRateLimiter, ExtBot
 
 from bot.context import BotContext, Services
 from bot.services.inbox import Inbox, Refusal
+from bot.transport import may_have_arrived
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +184,7 @@ class _Handling:
         self._inbox = inbox
         self._marked = False
         self._answered = False
+        self._unsure = False
 
     async def answering(self) -> None:
         """Mark the update (once) as its first reply leaves. A failure is raised, and that reply
@@ -189,6 +193,18 @@ class _Handling:
             return
         await self._inbox.answering(self.update_id)
         self._marked = True
+
+    async def unsure(self) -> None:
+        """A call of its handling failed after it left: record the update as unknown (once), so
+        it is reported and neither answered again nor counted as answered."""
+        if self._unsure:
+            return
+        try:
+            await self._inbox.unsure(self.update_id)
+        except Exception:  # the call's own error matters more; it leaves the inbox at the end
+            logger.warning("Update %d not recorded as unknown", self.update_id, exc_info=True)
+            return
+        self._unsure = self._answered = True
 
     async def answered(self) -> None:
         """Take the update out of the inbox (once); a failure is retried when handling ends."""
@@ -250,7 +266,8 @@ class InboxApplication(
 class AnswerWatch(BaseRateLimiter[None]):
     """Around every Bot API call: the first one that changes something at Telegram while an
     update is handled marks that update as answering just before it leaves (after the limiter's
-    wait) and takes it out of the inbox when it returns, so a restart never repeats it.
+    wait) and takes it out of the inbox when it returns, so a restart never repeats it. A call
+    that fails after it left (Telegram may have it) records the update as unknown.
 
     (The rate limiter is python-telegram-bot's one hook around every call; this one wraps the
     limiter that meters the sends.)
@@ -280,16 +297,27 @@ class AnswerWatch(BaseRateLimiter[None]):
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
 
+        left = False
+
         async def marked(
             *call_args: Any, **call_kwargs: Any
         ) -> bool | dict[str, Any] | list[dict[str, Any]]:
             # Called by the limiter once the call may go: a reply still waiting for a slot when
             # the process dies has sent nothing, and its update is handled again.
+            nonlocal left
             await handling.answering()
+            left = True
             return await callback(*call_args, **call_kwargs)
 
-        result = await self._limiter.process_request(
-            marked, args, kwargs, endpoint, data, rate_limit_args
-        )
+        try:
+            result = await self._limiter.process_request(
+                marked, args, kwargs, endpoint, data, rate_limit_args
+            )
+        except Exception as exc:
+            # Not sent again (the limiter retries only what certainly delivered nothing): the
+            # delegate may or may not have it, which is known, not "answered".
+            if left and may_have_arrived(exc):
+                await handling.unsure()
+            raise
         await handling.answered()
         return result

@@ -13,7 +13,7 @@ from http import HTTPStatus
 
 import httpx
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.request import BaseRequest, RequestData
 
 # httpx errors raised before any byte of the request left: nothing can have arrived.
@@ -36,6 +36,15 @@ class NotDelivered(NetworkError):
 def never_sent(error: NetworkError) -> bool:
     """Whether PTB's error wraps an httpx error raised before the request left."""
     return isinstance(error.__cause__, _BEFORE_SENDING)
+
+
+def may_have_arrived(error: BaseException) -> bool:
+    """Whether a failed call may nonetheless have reached Telegram: the connection broke after
+    the request left, the answer timed out, or it came and could not be read (PTB raises the bare
+    TelegramError for that). Telegram's own error answers and `NotDelivered` are certain."""
+    if isinstance(error, NetworkError):
+        return not isinstance(error, NotDelivered | BadRequest)
+    return type(error) is TelegramError
 
 
 def error_answer(status: int, payload: bytes) -> str | None:

@@ -4,6 +4,7 @@ outbox marks it unknown, a reply is not sent again, and nobody gets a message tw
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from telegram import Update
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -304,3 +306,60 @@ async def test_a_reply_refused_before_sending_is_sent_again(harness: Harness) ->
     await chat.send("/now")
     assert "Next" in chat.text()
     assert len(chat.messages) == 1
+
+
+async def through_the_inbox(harness: Harness, chat: Any, text: str) -> int:
+    """The delegate's message received as Telegram's are (kept in the inbox), then handled."""
+    data = harness.api.make_message(chat.user_id, text, language_code=chat.language_code)
+    ident = int(data["update_id"])
+    assert await harness.services.inbox.receive([(ident, data)], []) == {ident}
+    await harness.app.process_update(Update.de_json(data, harness.app.bot))
+    return ident
+
+
+async def test_a_reply_refused_then_cut_off_is_unknown_not_counted_answered(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The crash trials' case: Telegram's per-chat limit refuses the reply (429), and the
+    # connection breaks before that answer arrives. The bot cannot tell it from a reply that
+    # arrived: not sent again, no apology, and the update is recorded as unknown (reported).
+    chat = await delegate(harness, 2001, "en", starred=False)
+    harness.api.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 1"
+    )
+    harness.api.reset_after_next("sendMessage")
+    with caplog.at_level(logging.WARNING):
+        ident = await through_the_inbox(harness, chat, "/now")
+    assert chat.messages == []
+    assert await harness.services.inbox.unknown() == [ident]
+    assert await harness.services.inbox.count() == 0
+    assert f"Update {ident} may or may not have been answered" in caplog.text
+    # Telegram sends it again (never confirmed, say): not handled a second time.
+    data = harness.api.make_message(2001, "/now")
+    data["update_id"] = ident
+    assert await harness.services.inbox.receive([(ident, data)], []) == frozenset()
+    harness.api.calls.clear()  # the 429 was the test's, not a bug
+
+
+async def test_a_reply_delivered_then_cut_off_arrives_once_and_is_unknown(
+    harness: Harness,
+) -> None:
+    chat = await delegate(harness, 2001, "en", starred=False)
+    harness.api.reset_after_next("sendMessage")
+    ident = await through_the_inbox(harness, chat, "/now")
+    assert len(chat.messages) == 1
+    assert "Next" in chat.text()
+    assert await harness.services.inbox.unknown() == [ident]
+    # The delegate's next message is answered as usual, and is not unknown.
+    await through_the_inbox(harness, chat, "/now")
+    assert len(chat.messages) == 2
+    assert await harness.services.inbox.unknown() == [ident]
+
+
+async def test_a_reply_refused_before_sending_leaves_nothing_unknown(harness: Harness) -> None:
+    chat = await delegate(harness, 2001, "en", starred=False)
+    harness.api.refuse_next("sendMessage")
+    await through_the_inbox(harness, chat, "/now")
+    assert len(chat.messages) == 1
+    assert await harness.services.inbox.unknown() == []
+    assert await harness.services.inbox.count() == 0

@@ -8,14 +8,18 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.i18n import compile_catalogs
 from bot.services.event_data import EventData
-from bot.web.site import SITE_KEY, build_site, standalone
-from tests.conftest import sample_events
+from bot.web.serving import site_for
+from bot.web.site import SITE_KEY, Page, build_site, mount, standalone
+from bot.web.warming import WARMER_KEY
+from tests.conftest import Harness, sample_events
 
 GENEVA = "/c/geneva-2026/"
 DAY_ONE = GENEVA + "2026-12-08/"
@@ -114,3 +118,73 @@ async def test_what_is_kept_is_bounded(client: TestClient) -> None:
     for number in range(10):
         assert (await client.get(f"{DAY_ONE}?junk={number}")).status == 200
     assert len(kept) == 3
+
+
+# --- warmed after a reload (bot/web/warming.py) ---------------------------------------------
+
+
+async def test_after_a_reload_the_day_page_is_kept_before_anyone_asks(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A delegate reads French; nobody reads Spanish.
+    await harness.services.people.profile(2001, "Delegate", "fr")
+    site = site_for(harness.app)
+    assert site is not None
+    root = web.Application()
+    mount(root, site)
+    client = TestClient(TestServer(root, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        assert (await client.get(DAY_ONE)).status == 200  # kept before the reload
+        moved = _moved(harness.services.events, SESSION, timedelta(hours=3))
+        await harness.services.reloader.apply(moved, "test")
+        await site[WARMER_KEY].wait()
+
+        renders: list[str] = []
+        rendering = Page.render
+
+        def counted(page: Page, template: str, status: int = 200, **values: Any) -> Any:
+            renders.append(f"{template} {page.lang}")
+            return rendering(page, template, status, **values)
+
+        monkeypatch.setattr(Page, "render", counted)
+        english = await (await client.get(DAY_ONE)).text()
+        french = await (await client.get(DAY_ONE, headers={"Accept-Language": "fr-CH"})).text()
+        programme = await (await client.get(GENEVA, headers={"Accept-Language": "fr"})).text()
+        chosen = await (await client.get(DAY_ONE + "?lang=fr")).text()
+        # The chat's menu button opens the Mini App in the delegate's language.
+        assert (await client.get("/app/geneva-2026/?lang=fr")).status == 200
+        # The first readers after the reload wait for no render, and read the new programme.
+        assert renders == []
+        for page in (english, french, chosen):
+            entry = _session_entry(page, SESSION)
+            assert entry is not None
+            assert "14:00" in entry
+        assert '<html lang="fr"' in french
+        assert '<html lang="fr"' in chosen
+        assert '<html lang="fr"' in programme
+        # Only the languages read are warmed: a Spanish reader's page is rendered when asked.
+        await client.get(DAY_ONE, headers={"Accept-Language": "es"})
+        assert renders == ["day.html es"]
+    finally:
+        await client.close()
+
+
+async def test_warming_keeps_to_half_of_what_the_cache_holds(harness: Harness) -> None:
+    site = site_for(harness.app)
+    assert site is not None
+    kept = site[SITE_KEY].pages
+    kept.max_pages = 8
+    root = web.Application()
+    mount(root, site)
+    client = TestClient(TestServer(root, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        for user, language in enumerate(("fr", "es", "ar"), 2001):  # more pages than 4
+            await harness.services.people.profile(user, "Delegate", language)
+        moved = _moved(harness.services.events, SESSION, timedelta(hours=1))
+        await harness.services.reloader.apply(moved, "test")
+        assert await site[WARMER_KEY].wait() == 4
+        assert len(kept) == 4
+    finally:
+        await client.close()

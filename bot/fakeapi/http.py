@@ -66,6 +66,9 @@ class FakeApiHttpServer:
         self.port = port
         self.requests = 0  # requests received, faults included
         self.faults_injected = 0
+        # Calls carried out and then dropped (`carried_out`), by the status they were answered:
+        # 200 delivered, 429 refused by a limit (delivered nothing; the client cannot tell).
+        self.dropped_after: Counter[int] = Counter()
         self.held = 0  # calls held so far (hold_next)
         self._release = asyncio.Event()
         # How often getUpdates handed out each update id (Telegram re-delivers until confirmed).
@@ -207,6 +210,7 @@ class FakeApiHttpServer:
             return _answer(error.error_code, error.to_json())
         status, body = await self.api.dispatch(name, params)
         if fault is not None:  # carried out: now the answer is lost
+            self.dropped_after[status] += 1
             return await _faulty(request, fault)
         if status == 200 and spec is not None and spec.name == "getUpdates":
             self.deliveries.update(update["update_id"] for update in body["result"])

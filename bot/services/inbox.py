@@ -5,7 +5,10 @@ sent something (or ended). Just before its first reply goes to Telegram its row 
 (committed), so that the next process can tell what a killed one left: an update not marked is
 handled again, the one whose handling was cut short included (it had sent nothing yet); a marked
 one may or may not have been answered, so it is recorded as unknown and not handled again
-(nothing is answered twice). An update processed before and sent again by Telegram is not kept.
+(nothing is answered twice). Likewise, without a kill, an update one of whose replies failed
+after it left (the connection broke, the answer timed out): it is not sent again, and recorded as
+unknown rather than counted as answered. An update processed before and sent again by Telegram
+is not kept.
 """
 
 from __future__ import annotations
@@ -70,6 +73,17 @@ class Inbox:
         if update_id in self._held:
             await self._store.remove(update_id)
             self._held.discard(update_id)
+
+    async def unsure(self, update_id: int) -> None:
+        """A reply of the update failed after it left: Telegram may or may not have it. Recorded
+        as unknown (reported, never sent again) and out of the inbox."""
+        await self._store.record_unknown(update_id, self._clock.now())
+        self._held.discard(update_id)
+        logger.warning(
+            "Update %d may or may not have been answered (a reply's connection failed after it"
+            " left): recorded as unknown, not sent again",
+            update_id,
+        )
 
     async def take_over(self) -> list[tuple[int, dict[str, Any]]]:
         """What the previous process left unanswered, oldest first, to be handled now."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
+from bot.i18n import pick_language
 from bot.services.errors import ConsultationNotFound
 from bot.services.event_data import EventData
 from bot.services.privacy import Anonymity, ticket_forgotten
@@ -193,6 +194,15 @@ class People:
         """The language the delegate reads: chosen with /language, else their client's."""
         record = self._known.get(user_id) or await self._store.get(user_id)
         return record.reading_language if record else None
+
+    async def languages_read(self) -> list[str]:
+        """The supported languages active delegates read, the most read first."""
+        found: list[str] = []
+        for code in await self._store.reading_languages():
+            language = pick_language(code)
+            if language not in found:
+                found.append(language)
+        return found
 
     async def forget(self, user_id: int) -> bool:
         """Delete everything stored about the delegate, their anonymous rows too; the messages

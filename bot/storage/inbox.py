@@ -31,6 +31,12 @@ _RECORD_UNKNOWN = (
     " SELECT update_id, answering_since, ? FROM inbox WHERE answering_since IS NOT NULL"
 )
 _DROP_ANSWERING = "DELETE FROM inbox WHERE answering_since IS NOT NULL"
+# One update whose reply failed after it left (answer lost, timed out): maybe answered. Its mark
+# is the moment, or `now` if an earlier reply of it had already taken it out of the inbox.
+_RECORD_ONE_UNKNOWN = (
+    "INSERT OR IGNORE INTO unknown_updates (update_id, answering_since, recorded_at) VALUES"
+    " (?, COALESCE((SELECT answering_since FROM inbox WHERE update_id = ?), ?), ?)"
+)
 _LEFT = "SELECT update_id, body FROM inbox ORDER BY update_id"
 # Updates whose handling started (the ledger has them) and was cut short before it answered.
 _INTERRUPTED = (
@@ -98,6 +104,17 @@ class InboxStore:
     async def mark_answering(self, update_id: int, now: datetime) -> None:
         """Its first reply is about to go to Telegram (committed before it goes)."""
         await self._db.execute(_MARK, (to_iso(now), update_id))
+
+    async def record_unknown(self, update_id: int, now: datetime) -> None:
+        """A reply of the update may or may not have reached Telegram: recorded as unknown, and
+        out of the inbox (one transaction)."""
+        stamp = to_iso(now)
+
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute(_RECORD_ONE_UNKNOWN, (update_id, update_id, stamp, stamp))
+            connection.execute(_REMOVE, (update_id,))
+
+        await in_transaction(self._db, write)
 
     async def skip(self, update_id: int, reason: str, now: datetime) -> bool:
         """Record a held update as malformed and drop it; False if it was recorded before."""

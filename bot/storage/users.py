@@ -74,6 +74,12 @@ _SET_CONSULTATION = "UPDATE users SET consultation_id = ?, updated_at = ? WHERE 
 _SET_ACTIVE = "UPDATE users SET active = ?, updated_at = ? WHERE user_id = ?"
 _DELETE = "DELETE FROM users WHERE user_id = ?"
 _IDS = "SELECT user_id FROM users WHERE console = ?"
+# The languages active delegates read (chosen, else their client's), the most read first.
+_READING_LANGUAGES = """
+SELECT COALESCE(language, client_language) AS reading, COUNT(*) AS readers FROM users
+WHERE active = 1 AND console = 0 AND COALESCE(language, client_language) IS NOT NULL
+GROUP BY reading ORDER BY readers DESC, reading
+"""
 # Forgetting a delegate: their rows that name them go with their users row (ON DELETE CASCADE);
 # their anonymous rows, by author. A question takes its ticket, vote, relayed replies and the
 # phrasings taught from it along.
@@ -186,6 +192,11 @@ class UserStore:
         Telegram's, or of the console chat's with `console`."""
         async with self._db.execute(_IDS, (int(self.console),)) as cursor:
             return [row[0] for row in await cursor.fetchall()]
+
+    async def reading_languages(self) -> list[str]:
+        """The language codes active delegates read, the most read first."""
+        async with self._db.execute(_READING_LANGUAGES) as cursor:
+            return [str(row["reading"]) for row in await cursor.fetchall()]
 
     async def count(self) -> int:
         async with self._db.execute(_COUNT) as cursor:

@@ -18,6 +18,7 @@ from bot.web.miniapp import build_mini_app
 from bot.web.moderation import build_moderation, make_desk
 from bot.web.site import MINI_APP_KEY, MODERATION_APP_KEY, build_site, mount
 from bot.web.wall import WallHub, WallRenderer, build_walls, wall_templates
+from bot.web.warming import warm_after_reloads
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ def site_for(application: BotApplication) -> web.Application | None:
         limits=Limits(trusted_proxies=trusted_networks(config.web_trusted_proxies)),
         walls=walls,
     )
+
+    # A reload forgets the pages kept: the likeliest first ones are rendered again at once.
+    warm_after_reloads(site, services.people.languages_read, services.reloader.after_swap)
 
     async def known(user_id: int) -> bool:
         return await services.people.get(user_id) is not None
