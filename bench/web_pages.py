@@ -43,7 +43,9 @@ from aiohttp.typedefs import Middleware
 from bench.find_session import generated
 from bench.support import bench_application, days_before, percentile, subscriber
 from bot.app import running
+from bot.context import Services
 from bot.fakeapi import FakeBotApi
+from bot.services.event_data import EventData
 from bot.web.limits import Limits, Rate
 from bot.web.serving import site_for
 from bot.web.site import LIMITS_KEY, SITE_KEY, mount
@@ -81,6 +83,7 @@ async def measure(args: argparse.Namespace) -> None:
             consultation, Path(scratch), api, clock, web_base_url="https://hc.example.org"
         )
         async with running(app):
+            services: Services = app.bot_data["services"]
             starred = [s.id for s in rng.sample(list(consultation.sessions), 50)]
             secret = await subscriber(app, consultation, starred)
             site = site_for(app)
