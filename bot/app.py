@@ -38,6 +38,7 @@ from bot.services.people import People
 from bot.services.polls import ChairsAndAudience, Polls
 from bot.services.privacy import open_anonymity
 from bot.services.programme import Programme
+from bot.services.redraws import Redraws
 from bot.services.signups import Signups
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
@@ -195,6 +196,7 @@ def build_application(
             polls=polls,
             panel=panel,
             calendar_feeds=calendar_feeds,
+            redraws=Redraws(clock),
         )
         await publish_commands(application)
         await publish_menu_button(application, config)
@@ -204,6 +206,7 @@ def build_application(
         await start_broadcasts(application)
         await start_polls(application)
         services: Services = application.bot_data["services"]
+        services.redraws.start()
 
         async def indexed(consultation_id: str) -> tuple[tuple[str, str, str], ...]:
             """What the decision asks the encoder with: taught phrasings and the off-topic bank
@@ -220,6 +223,8 @@ def build_application(
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
+            # Before the database closes: a redraw reads what it shows from it.
+            await services.redraws.stop()
             await services.understanding.close()
             await services.delivery.stop()
             await services.helpdesk.close()

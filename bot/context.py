@@ -22,6 +22,7 @@ from bot.services.panel import PanelQuestions
 from bot.services.people import People, Profile
 from bot.services.polls import Polls
 from bot.services.programme import Programme, Reloader
+from bot.services.redraws import Redraws
 from bot.services.reminders import Reminders
 from bot.services.signups import Signups
 from bot.services.understanding import Understanding
@@ -56,6 +57,8 @@ class Services:
     panel: PanelQuestions
     # Calendar subscriptions: delegates' secret addresses of their agenda (/cal/<secret>.ics).
     calendar_feeds: CalendarFeeds
+    # Messages drawn again a moment after a tap (a delegate's list of questions after a vote).
+    redraws: Redraws
 
     @property
     def events(self) -> EventData:
