@@ -221,10 +221,12 @@ def build_application(
             await take_over(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        running: Services | None = application.bot_data.get("services")
+        if running is not None:
+            # While the services are all there: a redraw reads what it shows.
+            await running.redraws.stop()
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
-            # Before the database closes: a redraw reads what it shows from it.
-            await services.redraws.stop()
             await services.understanding.close()
             await services.delivery.stop()
             await services.helpdesk.close()

@@ -68,9 +68,7 @@ def serve(args: argparse.Namespace, config: Config, events: EventData) -> int:
         logger.warning("Event data: %s", warning)
     url = getattr(args, "webhook", None) or config.webhook_url
     if url:
-        application = build_application(
-            config, events, request=SpreadRequest(BOT_API_CONNECTIONS)
-        )
+        application = build_application(config, events, request=SpreadRequest(BOT_API_CONNECTIONS))
         logger.info(
             "Starting the bot with a webhook (%d consultations)", len(events.consultations)
         )

@@ -56,17 +56,20 @@ class Redraws:
         self._wake: asyncio.Event | None = None
         self._runner: asyncio.Task[None] | None = None
 
-    def schedule(self, key: Hashable, draw: Draw) -> None:
+    def schedule(self, key: Hashable, draw: Draw, *, at_once: bool = False) -> None:
         """Draw the message `key` again with `draw` (which replaces a pending one: the newest
-        state wins), `delay` from now, and not within `every` of its last redraw."""
+        state wins), `delay` from now and not within `every` of its last redraw; `at_once`: as
+        soon as the pace in all allows (a message that shows one tap's outcome)."""
         pending = self._pending.get(key)
         if pending is not None:
             pending.draw = draw  # its time stays: a stream of taps still redraws every second
             return
-        due = self._clock.now() + self._delay
+        due = self._clock.now()
         last = self._last.get(key)
-        if last is not None:
-            due = max(due, last + self._every)
+        if not at_once:
+            due += self._delay
+            if last is not None:
+                due = max(due, last + self._every)
         self._pending[key] = _Pending(due, draw)
         if self._wake is not None:
             self._wake.set()
