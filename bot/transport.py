@@ -121,7 +121,7 @@ class SpreadRequest(BaseRequest):
     fraction of it, and together they hold as many connections.
     """
 
-    def __init__(self, connections: int, pools: int = 8) -> None:
+    def __init__(self, connections: int, pools: int = 32) -> None:
         size = max(1, -(-connections // pools))
         self.pools = [HTTPXRequest(connection_pool_size=size) for _ in range(pools)]
         self._busy = [0] * pools

@@ -175,9 +175,9 @@ async def test_a_burst_of_votes_floods_neither_the_lists_nor_the_chairs_live_mes
             "✅ 👍 4 · #3",
             "✅ 👍 4 · #4",
         ]
-    assert edits_of(harness, board) == board_edits  # the chair's message waits for the outbox
     await deliver(harness, rounds=1)
-    assert edits_of(harness, board) == board_edits + 1
+    # Edited by the outbox, once per period (BOARD_EVERY): the two seconds span one or two.
+    assert 1 <= edits_of(harness, board) - board_edits <= 2
     text = (now_showing(harness, board).plain_text() or "").translate(ISOLATES)
     assert "Question number 1 — anonymous · 👍 4" in text
     assert [m for m in harness.api.bot_messages(CHAIR) if m.message_id > board.message_id] == []

@@ -2,10 +2,11 @@
 
 A tap is answered at once (its spinner stops) and the message it came from is drawn again a
 moment later: at most once every `every` seconds per message, showing the state at the moment it
-is drawn (the last tap wins, however many came meanwhile), and at most `per_second` messages a
-second in all, one at a time. So in a burst of taps the answers go first, and the redraws share
-what is left. A redraw is never owed twice; it is dropped when the message is about to show
-something else (another of its buttons was pressed: `settle`).
+is drawn (the last tap wins, however many came meanwhile); a message that shows one tap's outcome
+(a poll's) is drawn as soon as the pace allows. Redraws go one at a time, at most `per_second` a
+second in all, and slower while the event loop is busy: in a burst of taps the answers go first,
+the redraws catch up after. A redraw is never owed twice; it is dropped when the message is
+about to show something else (another of its buttons was pressed: `settle`).
 
 What a redraw shows is read from the database when it is drawn: the change itself (the vote) is
 stored before the tap is answered, so a redraw lost to a crash loses nothing but a picture.
@@ -28,6 +29,11 @@ logger = logging.getLogger(__name__)
 
 Draw = Callable[[], Awaitable[None]]
 
+# The event loop woke the runner this late (seconds): it is busy with other work.
+LATE = 0.01
+# The longest wait between two redraws while the loop is busy.
+SLOWEST_GAP = 0.5
+
 
 @dataclass
 class _Pending:
@@ -42,7 +48,7 @@ class Redraws:
         *,
         delay: float = 1.0,
         every: float = 1.0,
-        per_second: float = 30.0,
+        per_second: float = 60.0,
     ) -> None:
         """`delay`: from the first change to the redraw; `every`: between two redraws of one
         message; `per_second`: redraws started a second, all messages together."""
@@ -126,11 +132,18 @@ class Redraws:
 
     async def _run(self) -> None:
         assert self._wake is not None
+        loop = asyncio.get_running_loop()
+        gap = self._gap
         while True:
             key = self._next()
             if key is not None:
+                started = loop.time()
                 await self._draw(key)
-                await asyncio.sleep(self._gap)
+                await asyncio.sleep(max(gap - (loop.time() - started), 0.0))
+                # Woken late: the event loop is busy (a burst of taps), and redraws wait longer
+                # so that the answers go first; woken on time: back towards the full pace.
+                late = loop.time() - started - gap > LATE
+                gap = min(gap * 2, SLOWEST_GAP) if late else max(gap / 2, self._gap)
                 continue
             self._forget_old()
             self._wake.clear()
