@@ -9,8 +9,9 @@ session chairs exist), and a single-choice poll written in English and French is
 through the service (its outbox rows are in the database). The opening session is moved to the
 moment of the run (a copy of the data directory), so that it takes questions and votes; 30
 questions are asked by 30 delegates under their names and approved by the chair, through the
-service. The bot delivers the poll, and each delegate opens the session's questions (`/q`); once
-every delegate has both, in the same 10-second window each delegate votes for 1-5 questions (the
+service. The bot delivers the poll, and each delegate opens the session's questions (`/q`); the
+chair opens the session's live message. Once every delegate has both, in the same 10-second
+window each delegate votes for 1-5 questions (the
 first questions more popular than the last), 15% of them take one vote back a moment later, and
 each answers the poll with one tap at a random moment; some tap twice (the same option again: a
 double tap) and some change their answer a moment later.
@@ -21,7 +22,9 @@ the taps; poll answers counted against taps sent (each delegate counted once, on
 choice), the results at the end against those expected; the reply latency during the burst
 (from the tap queued to the bot's answerCallbackQuery, which stops the button's spinner),
 p50/p95/max over all taps, votes and poll answers apart, and the edit showing the poll's results;
-and the number of 429 answers.
+the lists drawn again (a moment after the taps, at a pace: the bench waits until none has been
+edited for 3 s), and whether each delegate's list then shows their own final votes; the chair's
+live message's edits (one per BOARD_EVERY seconds at most); and the number of 429 answers.
 
     .venv/bin/python bench/live_burst.py [--delegates 500] [--window 10] [--seed 18]
         [--max-votes 5]
