@@ -857,6 +857,8 @@ async def action_button(update: Update, context: BotContext) -> None:
         return
     panel = context.services.panel
     try:
+        # The question being asked (pinned), once answered, is no longer pinned: say so.
+        was_pinned = action == ANSWER and (await panel.question(consultation, question_id)).pinned
         question = await panel.moderate(context.profile.user_id, consultation, question_id, action)
     except NotAllowed:
         await _refuse(update, context)
@@ -874,7 +876,10 @@ async def action_button(update: Update, context: BotContext) -> None:
         PIN: _("Pinned: shown at the top for everyone."),
         UNPIN: _("Unpinned."),
     }
-    await query.answer(done[action])
+    text = done[action]
+    if was_pinned:
+        text = _("Marked answered: no longer pinned, nor shown at the top.")
+    await query.answer(text)
     session = panel.session(consultation, question.session_id)
     await _chair_view(update, context, consultation, session, parts[3], page)
 
