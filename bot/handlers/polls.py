@@ -316,6 +316,12 @@ async def start_poll(update: Update, context: BotContext) -> None:
         for s in _running(consultation, services)
         if await polls.may_chair(profile.user_id, consultation.id, s.id)
     ]
+    # A poll still open in a session they chair: its results and buttons again, for a chair
+    # who lost them (another device, the message scrolled away).
+    for session in running:
+        for poll in await polls.of_session(consultation.id, session.id):
+            if poll.state == OPEN:
+                await _show_results(update, context, poll)
     if len(running) == 1:
         await _kind_menu(update, context, running[0])
         return
