@@ -9,8 +9,9 @@ session chairs exist), and a single-choice poll written in English and French is
 through the service (its outbox rows are in the database). The opening session is moved to the
 moment of the run (a copy of the data directory), so that it takes questions and votes; 30
 questions are asked by 30 delegates under their names and approved by the chair, through the
-service. The bot delivers the poll, and each delegate opens the session's questions (`/q`); once
-every delegate has both, in the same 10-second window each delegate votes for 1-5 questions (the
+service. The bot delivers the poll, and each delegate opens the session's questions (`/q`); the
+chair opens the session's live message. Once every delegate has both, in the same 10-second
+window each delegate votes for 1-5 questions (the
 first questions more popular than the last), 15% of them take one vote back a moment later, and
 each answers the poll with one tap at a random moment; some tap twice (the same option again: a
 double tap) and some change their answer a moment later.
@@ -21,7 +22,9 @@ the taps; poll answers counted against taps sent (each delegate counted once, on
 choice), the results at the end against those expected; the reply latency during the burst
 (from the tap queued to the bot's answerCallbackQuery, which stops the button's spinner),
 p50/p95/max over all taps, votes and poll answers apart, and the edit showing the poll's results;
-and the number of 429 answers.
+the lists drawn again (a moment after the taps, at a pace: the bench waits until none has been
+edited for 3 s), and whether each delegate's list then shows their own final votes; the chair's
+live message's edits (one per BOARD_EVERY seconds at most); and the number of 429 answers.
 
     .venv/bin/python bench/live_burst.py [--delegates 500] [--window 10] [--seed 18]
         [--max-votes 5]
@@ -52,7 +55,7 @@ from bot.clock import SystemClock
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.services.event_data import load_event_data
-from bot.services.panel import APPROVE, PanelQuestions
+from bot.services.panel import APPROVE, BOARD_EVERY, PanelQuestions
 from bot.services.polls import Polls
 from bot.storage.database import Database, to_iso
 from bot.storage.panel import PanelStore
@@ -230,7 +233,24 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
         elif event == "edited" and message.message_id == poll_message.get(message.chat_id):
             edited_at[message.chat_id] = time.perf_counter()
 
-    api.on_bot_message.append(on_message)
+    list_edited_at: list[float] = []
+    live_board: dict[str, int] = {}
+    board_edits: list[float] = []
+
+    def on_chair_message(message: FakeMessage, event: str) -> None:
+        if message.chat_id != ORGANISER:
+            return
+        if event == "new" and (message.text or "").startswith("🎙"):
+            live_board.setdefault("message", message.message_id)
+        elif event == "edited" and message.message_id == live_board.get("message"):
+            board_edits.append(time.perf_counter())
+
+    def on_list_edit(message: FakeMessage, event: str) -> None:
+        if event == "edited" and message.message_id == list_message.get(message.chat_id):
+            list_edited_at.append(time.perf_counter())
+
+    api.on_bot_message += [on_message, on_chair_message, on_list_edit]
+    api.add_chat(ORGANISER)
     answered_at: dict[str, float] = {}
     answer = api._handlers["answerCallbackQuery"]
 
@@ -281,6 +301,15 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
             f"questions listed ({QUESTIONS} approved) to {len(list_message)} delegates in "
             f"{time.perf_counter() - opened:.1f} s; 429s so far: {api.throttled}"
         )
+        # The chair opens the session's live message (from /q's "Chair: questions").
+        api.queue_update(api.make_message(ORGANISER, "/q", first_name="Chair"))
+        await wait_for(lambda: bool(api.bot_messages(ORGANISER)), 30, "the chair's /q")
+        await asyncio.sleep(1.1)
+        chair_list = api.bot_messages(ORGANISER)[-1]
+        api.queue_update(
+            api.make_callback(ORGANISER, chair_list.message_id, f"pc:b:{SESSION}", first_name="C")
+        )
+        await wait_for(lambda: "message" in live_board, 30, "the chair's live message")
         await asyncio.sleep(1.5)  # the last deliveries' per-chat second passes
         throttled_before = api.throttled
 
@@ -319,6 +348,10 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
                 taps.append((min(at + rng.uniform(1.0, 3.0), window), user, f"pa:1:{other}"))
                 expected[user] = other
         taps.sort()
+        final: dict[int, set[int]] = {user: set() for user in users}
+        for _at, user, data_ in taps:
+            if data_.startswith("pq:"):
+                final[user] ^= {int(data_.split(":")[2])}
         queued_at: dict[str, tuple[float, int, str]] = {}
         begin = time.perf_counter()
         for at, user, data_ in taps:
@@ -342,6 +375,20 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
         await wait_for(lambda: len(answered_at) >= len(taps), 120, "the answers")
         await asyncio.sleep(1.0)
         load = os.getloadavg()
+        last_tap = max(t for t, _u, _d in queued_at.values())
+        # The lists are drawn again a moment after the taps (at a pace): wait until none has
+        # been edited for 3 seconds.
+        await wait_for(
+            lambda: time.perf_counter() - max(list_edited_at, default=0.0) > 3.0,
+            120,
+            "the lists drawn again",
+        )
+        settled = max(list_edited_at, default=last_tap) - last_tap
+        lists_now = {
+            user: next(m for m in api.bot_messages(user) if m.message_id == list_message[user])
+            for user in users
+        }
+        chair_edits = [t for t in board_edits if t >= begin]
         latencies = {
             q: answered_at[q] - t for q, (t, _u, _d) in queued_at.items() if q in answered_at
         }
@@ -357,6 +404,7 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
             for u, moments in tapped.items()
             if len(moments) == 1 and u in edited_at
         ]
+        chair_messages = api.bot_messages(ORGANISER)
     finally:
         process.terminate()
         try:
@@ -397,6 +445,22 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
     chair_list = [(q.id, q.votes) for q in board.ranked]
     expected_list = sorted(((q, n) for q, n in votes.items()), key=lambda p: (-p[1], p[0]))
     by_user = {user: option for user, option in rows}
+    # Each delegate's list as it shows now: ✅ on exactly their own final votes among the
+    # questions it shows (the counts and order are those of its last redraw: a list is drawn
+    # again after its own delegate's taps, not after everyone's).
+    wrong_lists = current_lists = 0
+    top = [q for q, _n in expected_list[:5]]
+    for user, message in lists_now.items():
+        shown_votes = [
+            (int(str(b["callback_data"]).split(":")[2]), str(b["text"]))
+            for row in message.buttons()
+            for b in row
+            if str(b.get("callback_data", "")).startswith("pq:v:")
+        ]
+        wrong_lists += any(text.startswith("✅ ") != (q in final[user]) for q, text in shown_votes)
+        current_lists += [q for q, _t in shown_votes] == top and all(
+            f"👍 {votes[q]} ·" in text for q, text in shown_votes
+        )
     vote_taps = sum(1 for _a, _u, d in taps if d.startswith("pq:"))
     poll_taps = len(taps) - vote_taps
     print(
@@ -412,6 +476,18 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
     print(
         f"chair's ranked list equal to the expected ranking: {chair_list == expected_list} "
         f"(top 5: {chair_list[:5]}; last: {chair_list[-1]})"
+    )
+    print(
+        f"lists drawn again: {len(list_edited_at)} edits of {len(lists_now)} list messages for "
+        f"{vote_taps} vote taps, the last {settled:.1f} s after the last tap; each delegate's "
+        f"list shows their own final votes: {wrong_lists == 0} "
+        f"({len(lists_now) - wrong_lists} of {len(lists_now)}); lists showing the final "
+        f"ranking and counts too (drawn after the last vote of all): {current_lists}"
+    )
+    print(
+        f"chair's live message: {len(chair_edits)} edits from the burst's start to the end "
+        f"(one per {BOARD_EVERY} s at most); messages sent to the chair meanwhile: "
+        f"{sum(1 for m in chair_messages if m.message_id > live_board['message'])}"
     )
     print(
         f"answers counted: {len(rows)} rows for {respondents} respondents; "

@@ -40,6 +40,7 @@ from bot.services.people import People
 from bot.services.polls import ChairsAndAudience, Polls
 from bot.services.privacy import Anonymity, open_anonymity
 from bot.services.programme import Programme
+from bot.services.redraws import Redraws
 from bot.services.signups import Signups
 from bot.services.understanding import Understanding
 from bot.services.update_ledger import UpdateLedger
@@ -204,6 +205,7 @@ def build_application(
                 roles=panel,
             ),
             moderator_web=moderator_web,
+            redraws=Redraws(clock),
         )
         await publish_commands(application)
         await publish_menu_button(application, config)
@@ -213,6 +215,7 @@ def build_application(
         await start_broadcasts(application)
         await start_polls(application)
         services: Services = application.bot_data["services"]
+        services.redraws.start()
 
         async def indexed(consultation_id: str) -> tuple[tuple[str, str, str], ...]:
             """What the decision asks the encoder with: taught phrasings and the off-topic bank
@@ -227,6 +230,10 @@ def build_application(
             await take_over(application)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        running: Services | None = application.bot_data.get("services")
+        if running is not None:
+            # While the services are all there: a redraw reads what it shows.
+            await running.redraws.stop()
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
             await services.understanding.close()

@@ -23,6 +23,7 @@ from bot.services.panel import PanelQuestions
 from bot.services.people import People, Profile
 from bot.services.polls import Polls
 from bot.services.programme import Programme, Reloader
+from bot.services.redraws import Redraws
 from bot.services.reminders import Reminders
 from bot.services.signups import Signups
 from bot.services.understanding import Understanding
@@ -62,6 +63,8 @@ class Services:
     walls: Walls
     # The moderators' web view (/mod/): one-time links from /dashboard, browser sessions.
     moderator_web: ModeratorWeb
+    # Messages drawn again a moment after a tap (a delegate's list of questions after a vote).
+    redraws: Redraws
 
     @property
     def events(self) -> EventData:

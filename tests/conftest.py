@@ -120,6 +120,8 @@ class Harness:
     async def feed(self, data: dict[str, Any]) -> list[FakeMessage]:
         self.changed = []
         await self.app.process_update(Update.de_json(data, self.app.bot))
+        # What the running bot's redraws would draw by now (on the manual clock).
+        await self.services.redraws.run_due()
         return list(self.changed)
 
     def errors(self) -> list[str]:

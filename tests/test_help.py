@@ -85,3 +85,19 @@ async def test_organisers_command_menu_has_their_commands_in_their_language(
     descriptions = {entry["command"]: entry["description"] for entry in menu}
     assert listed <= set(descriptions)
     assert descriptions["reload"] == "Recharger le programme"
+
+
+async def test_a_chair_who_is_no_organiser_sees_the_chairs_commands(harness: Harness) -> None:
+    chair = await joined(harness, user_id=2001)
+    delegate = await joined(harness, user_id=1002)
+    geneva = harness.services.events.consultations["geneva-2026"]
+    await harness.services.panel.add_chair(geneva, "opening", 2001)
+    listed = await help_lines(chair)
+    assert listed["poll"].startswith("chairs: a quick poll to the audience of a session you")
+    assert "“🎙 Chair: questions”" in chair.text()
+    assert "poll" in chat_menu(harness, 2001)
+    assert "poll" not in await help_lines(delegate)
+    assert "Chair: questions" not in delegate.text()
+    # What the line offers, /poll answers (it is refused to a delegate).
+    await chair.send("/poll")
+    assert "only" not in chair.text().lower()

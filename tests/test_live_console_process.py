@@ -133,7 +133,7 @@ def test_questions_in_arabic_and_french_voted_moderated_and_a_poll_answered(
     assert "Pinned: shown at the top for everyone." in pinned
     answered = after(out, "!Answered 1")
     assert "✔️ [fr] \u2068Comment financer les organisations locales ?\u2069" in answered
-    assert "Marked answered." in answered
+    assert "Marked answered: no longer pinned, nor shown at the top." in answered
 
     # Delegates see it answered in their list, in their language; the one who asked under
     # her name was told when it was approved.

@@ -256,7 +256,10 @@ async def test_the_chair_pins_the_question_being_asked_then_marks_it_answered(
     pinned_line = next(line for line in text.splitlines() if line.startswith("📌"))
     assert "A question about displacement" in pinned_line
     assert text.index("displacement") < text.index("climate")
-    await tap(chair, f"pc:d:{displacement}:r:0")
+    # Answered, the question being asked is no longer pinned: the chair is told so.
+    answered = await tap(chair, f"pc:d:{displacement}:r:0")
+    assert answered == "Marked answered: no longer pinned, nor shown at the top."
+    assert await tap(chair, f"pc:d:{climate}:r:0") == "Marked answered."  # was not pinned
     text = await listing(amina)
     assert not any(line.startswith("📌") for line in text.splitlines())
     assert "✔️" in next(line for line in text.splitlines() if "displacement" in line)

@@ -408,3 +408,20 @@ def test_the_command_line_exports_counts_per_option(
         ("5", 2),
     ]
     assert all(row[7] == 3 and row[8] == 4 for row in rows[1:])  # respondents, sent to
+
+
+async def test_a_chair_gets_an_open_polls_controls_back_with_the_poll_command(
+    harness: Harness,
+) -> None:
+    olga, chats = await open_single(harness)
+    await chats[FR].press("Accès")
+    # Later, from another device: /poll shows the open poll's results and buttons again.
+    before = olga.last.message_id
+    await olga.send("/poll")
+    sent = [m for m in olga.messages if m.message_id > before]
+    shown = [m for m in sent if "pl:1:z" in m.callback_data()]
+    assert len(shown) == 1, [m.plain_text() for m in sent]
+    controls = shown[0]
+    assert "1" in (controls.plain_text() or "")  # one answer so far
+    await olga.press_data(controls.message_id, "pl:1:z")
+    assert answer_text(harness) == "Poll closed: delegates now see the final results."

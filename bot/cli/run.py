@@ -60,18 +60,15 @@ def serve(args: argparse.Namespace, config: Config, events: EventData) -> int:
     """Webhook mode with --webhook or WEBHOOK_URL, long polling otherwise; stops on SIGTERM."""
     import secrets
 
-    from telegram.request import HTTPXRequest
-
     from bot.app import BOT_API_CONNECTIONS, build_application
+    from bot.transport import SpreadRequest
     from bot.webhook import PollingWatchdog, WatchedRequest, run_polling, run_webhook
 
     for warning in summarised(events.warnings):
         logger.warning("Event data: %s", warning)
     url = getattr(args, "webhook", None) or config.webhook_url
     if url:
-        application = build_application(
-            config, events, request=HTTPXRequest(connection_pool_size=BOT_API_CONNECTIONS)
-        )
+        application = build_application(config, events, request=SpreadRequest(BOT_API_CONNECTIONS))
         logger.info(
             "Starting the bot with a webhook (%d consultations)", len(events.consultations)
         )
@@ -88,7 +85,7 @@ def serve(args: argparse.Namespace, config: Config, events: EventData) -> int:
     application = build_application(
         config,
         events,
-        request=HTTPXRequest(connection_pool_size=BOT_API_CONNECTIONS),
+        request=SpreadRequest(BOT_API_CONNECTIONS),
         get_updates_request=WatchedRequest(watchdog),
     )
     logger.info("Starting the bot with long polling (%d consultations)", len(events.consultations))

@@ -77,7 +77,27 @@ async def show(
     if query is None or not isinstance(message, Message) or len(parts) > 1:
         await reply(update, context, text, markup)
         return
-    if _shows_already(message, text, markup):
+    # The message shows something new now: a redraw owed to it (after a vote) must not land
+    # on top of it.
+    await context.services.redraws.settle(message_key(message))
+    await edit_shown(message, text, markup)
+
+
+def message_key(message: Message) -> tuple[int, int]:
+    """A message of the bot, as redraws know it."""
+    return message.chat_id, message.message_id
+
+
+async def edit_shown(
+    message: Message,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    as_pressed: bool = True,
+) -> None:
+    """Edit the message to show `text` (HTML, one message's worth) and `markup`, unless it shows
+    them already as it was when pressed (`as_pressed`; a later redraw cannot tell)."""
+    if as_pressed and _shows_already(message, text, markup):
         # A double tap, or a repeat of the same button: the message is already right.
         return
     try:

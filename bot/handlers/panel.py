@@ -6,6 +6,7 @@ name the chairs with /chairs."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -18,6 +19,8 @@ from bot.handlers.agenda import card_part
 from bot.handlers.common import (
     ExpectedInput,
     callback_parts,
+    edit_shown,
+    message_key,
     out_of_date,
     page_buttons,
     parse_id,
@@ -27,7 +30,15 @@ from bot.handlers.common import (
 from bot.handlers.consultation import need_consultation, open_consultation
 from bot.handlers.formatting import clock_time, esc, moment, person, quote, shorten, time_range
 from bot.handlers.outbox import Rendered, delegate_action, renderer
-from bot.i18n import _, current_language, isolate, ngettext, pick_language, set_language
+from bot.i18n import (
+    _,
+    current_language,
+    isolate,
+    ngettext,
+    pick_language,
+    set_language,
+    use_language,
+)
 from bot.services.delivery import Outcome
 from bot.services.errors import NotAllowed, SessionNotFound
 from bot.services.event_data import Consultation, Session
@@ -155,8 +166,20 @@ async def _listing(
 ) -> None:
     """A page of the session's questions, the pinned one first, then most voted."""
     assert context.profile is not None
+    await context.services.panel.record_visit(context.profile.user_id, consultation, session)
+    text, markup = await _listing_view(context, consultation, session, page)
+    if new_message:
+        await reply(update, context, text, markup)
+    else:
+        await show(update, context, text, markup)
+
+
+async def _listing_view(
+    context: BotContext, consultation: Consultation, session: Session, page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The text and buttons of a page of the session's questions."""
+    assert context.profile is not None
     panel = context.services.panel
-    await panel.record_visit(context.profile.user_id, consultation, session)
     listing = await panel.listing(context.profile.user_id, consultation, session)
     pinned = [q for q in listing.questions if q.pinned]
     others = [q for q in listing.questions if not q.pinned]
@@ -229,11 +252,7 @@ async def _listing(
             )
         ]
     )
-    markup = InlineKeyboardMarkup(rows)
-    if new_message:
-        await reply(update, context, "\n".join(lines), markup)
-    else:
-        await show(update, context, "\n".join(lines), markup)
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
 async def _pressed_session(
@@ -303,10 +322,37 @@ async def vote_button(update: Update, context: BotContext) -> None:
     except QuestionsClosed as error:
         await query.answer(_closed_plain(error, consultation), show_alert=True)
         return
+    # Stored first, then answered: the spinner stops now; the list shows the vote a moment
+    # later, drawn again at most once a second however fast the delegate taps.
     await query.answer(_("Your vote is counted.") if voted else _("Your vote is taken back."))
-    question = await panel.question(consultation, question_id)
-    session = panel.session(consultation, question.session_id)
-    await _listing(update, context, consultation, session, page)
+    message = query.message
+    if isinstance(message, Message):
+        draw = _redraw_listing(context, consultation, question_id, page, message)
+        context.services.redraws.schedule(message_key(message), draw)
+
+
+def _redraw_listing(
+    context: BotContext,
+    consultation: Consultation,
+    question_id: int,
+    page: int,
+    message: Message,
+) -> Callable[[], Awaitable[None]]:
+    """Draw the list a vote was given on again, as it stands then, in the delegate's language."""
+    language = current_language()
+
+    async def draw() -> None:
+        panel = context.services.panel
+        with use_language(language):
+            try:
+                question = await panel.question(consultation, question_id)
+                session = panel.session(consultation, question.session_id)
+            except (QuestionNotFound, SessionNotFound):
+                return
+            text, markup = await _listing_view(context, consultation, session, page)
+            await edit_shown(message, text, markup, as_pressed=False)
+
+    return draw
 
 
 def _closed_plain(error: QuestionsClosed, consultation: Consultation) -> str:
@@ -811,6 +857,8 @@ async def action_button(update: Update, context: BotContext) -> None:
         return
     panel = context.services.panel
     try:
+        # The question being asked (pinned), once answered, is no longer pinned: say so.
+        was_pinned = action == ANSWER and (await panel.question(consultation, question_id)).pinned
         question = await panel.moderate(context.profile.user_id, consultation, question_id, action)
     except NotAllowed:
         await _refuse(update, context)
@@ -828,7 +876,10 @@ async def action_button(update: Update, context: BotContext) -> None:
         PIN: _("Pinned: shown at the top for everyone."),
         UNPIN: _("Unpinned."),
     }
-    await query.answer(done[action])
+    text = done[action]
+    if was_pinned:
+        text = _("Marked answered: no longer pinned, nor shown at the top.")
+    await query.answer(text)
     session = panel.session(consultation, question.session_id)
     await _chair_view(update, context, consultation, session, parts[3], page)
 

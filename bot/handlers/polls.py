@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from babel.numbers import format_percent
@@ -35,7 +36,15 @@ from telegram.ext import (
 
 from bot.context import BotContext, Services
 from bot.handlers.agenda import card_part
-from bot.handlers.common import ExpectedInput, out_of_date, parse_id, reply, show
+from bot.handlers.common import (
+    ExpectedInput,
+    edit_shown,
+    message_key,
+    out_of_date,
+    parse_id,
+    reply,
+    show,
+)
 from bot.handlers.consultation import need_consultation
 from bot.handlers.formatting import esc, join_list, language_name, shorten, time_range
 from bot.handlers.outbox import Rendered, after_sent, group_action, renderer
@@ -307,6 +316,12 @@ async def start_poll(update: Update, context: BotContext) -> None:
         for s in _running(consultation, services)
         if await polls.may_chair(profile.user_id, consultation.id, s.id)
     ]
+    # A poll still open in a session they chair: its results and buttons again, for a chair
+    # who lost them (another device, the message scrolled away).
+    for session in running:
+        for poll in await polls.of_session(consultation.id, session.id):
+            if poll.state == OPEN:
+                await _show_results(update, context, poll)
     if len(running) == 1:
         await _kind_menu(update, context, running[0])
         return
@@ -741,14 +756,13 @@ async def answer_button(update: Update, context: BotContext) -> None:
             raise NotSentTo("")
         if parts[2] == "d" and len(parts) == 3:
             poll, changed = await polls.submit(poll_id, profile.user_id)
-            standing = None
             thanks = _("Thank you: your answer is counted.")
         else:
             option = parse_id(parts[2])
             ticked = None if len(parts) == 3 else {"1": True, "0": False}.get(parts[3])
             if option is None or (len(parts) == 4 and ticked is None):
                 raise NotSentTo("")
-            poll, changed, standing = await polls.answer(poll_id, profile.user_id, option, ticked)
+            poll, changed, _standing = await polls.answer(poll_id, profile.user_id, option, ticked)
             thanks = "" if ticked is not None else _("Thank you: your answer is counted.")
     except PollClosed:
         await query.answer(
@@ -760,9 +774,32 @@ async def answer_button(update: Update, context: BotContext) -> None:
     except NotSentTo:
         await out_of_date(update)
         return
+    # Stored first, then answered: the spinner stops now. The message shows the answer (and
+    # the results, if shown) as soon as redraws allow: in a burst of taps, answers go first.
     await query.answer(thanks)
-    if changed:  # a repeated tap (a double tap, taps arriving at once) shows nothing new
-        await _show_to_delegate(update, context, poll.id, standing)
+    message = query.message
+    if changed and isinstance(message, Message):  # a repeated tap shows nothing new
+        draw = _redraw_for_delegate(context, poll.id, message)
+        context.services.redraws.schedule(message_key(message), draw, at_once=True)
+
+
+def _redraw_for_delegate(
+    context: BotContext, poll_id: int, message: Message
+) -> Callable[[], Awaitable[None]]:
+    """Draw a delegate's poll message again, as it stands then, in their language."""
+    assert context.profile is not None
+    user_id, language = context.profile.user_id, current_language()
+
+    async def draw() -> None:
+        services = context.services
+        poll = await services.polls.get(poll_id)
+        if poll is None:
+            return
+        standing = await services.polls.standing(poll_id, user_id)
+        rendered = await poll_message(services, poll, standing, language)
+        await edit_shown(message, rendered.text, rendered.markup, as_pressed=False)
+
+    return draw
 
 
 async def _show_to_delegate(

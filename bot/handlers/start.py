@@ -201,8 +201,26 @@ ORGANISER_COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def role_commands(profile: Profile | None) -> tuple[tuple[str, str, str], ...]:
-    """The commands this delegate's roles add to everyone's."""
+# A session's chairs and moderators (a role per session: sessions.yaml's `chairs`, /chairs) who
+# are not organisers: what they run from their chat.
+CHAIR_COMMANDS = (
+    (
+        "poll",
+        N_("Quick poll in a session"),
+        N_("chairs: a quick poll to the audience of a session you chair, with results"),
+    ),
+)
+# TRANSLATORS: "Chair: questions" is the label of the button, as translated elsewhere.
+CHAIR_QUESTIONS = N_(
+    "As a chair: in /q, the button “🎙 Chair: questions” lets you approve the audience's "
+    "questions, pin the one being asked and mark them answered."
+)
+
+
+def role_commands(
+    profile: Profile | None, *, chairs: bool = False
+) -> tuple[tuple[str, str, str], ...]:
+    """The commands this delegate's roles add to everyone's (`chairs`: they chair a session)."""
     if profile is None:
         return ()
     commands: tuple[tuple[str, str, str], ...] = ()
@@ -210,13 +228,24 @@ def role_commands(profile: Profile | None) -> tuple[tuple[str, str, str], ...]:
         commands += MODERATOR_COMMANDS
     if profile.is_organiser:
         commands += ORGANISER_COMMANDS
+    elif chairs:
+        commands += CHAIR_COMMANDS
     return commands
 
 
-def command_menu(profile: Profile | None = None) -> list[BotCommand]:
+async def chairs_a_session(context: BotContext) -> bool:
+    """Whether the user chairs a session of their consultation (organisers chair them all)."""
+    profile, consultation = context.profile, context.consultation
+    if profile is None or consultation is None:
+        return False
+    return await context.services.panel.chairs_any(profile.user_id, consultation.id)
+
+
+def command_menu(profile: Profile | None = None, *, chairs: bool = False) -> list[BotCommand]:
     """The command menu in the current language, with the commands of `profile`'s roles."""
     everyone = [BotCommand(name, _(menu)) for name, menu, _help in COMMANDS]
-    return everyone + [BotCommand(name, _(menu)) for name, menu, _h in role_commands(profile)]
+    own = role_commands(profile, chairs=chairs)
+    return everyone + [BotCommand(name, _(menu)) for name, menu, _h in own]
 
 
 def mini_app_button(config: Config, lang: str | None = None) -> MenuButtonWebApp | None:
@@ -238,9 +267,8 @@ async def publish_chat_menu(update: Update, context: BotContext) -> None:
         return
     # A menu not set is a small loss: the commands themselves work all the same.
     with suppress(TelegramError):
-        await context.bot.set_my_commands(
-            command_menu(context.profile), scope=BotCommandScopeChat(chat.id)
-        )
+        menu = command_menu(context.profile, chairs=await chairs_a_session(context))
+        await context.bot.set_my_commands(menu, scope=BotCommandScopeChat(chat.id))
     button = mini_app_button(context.services.config, current_language())
     if button is not None:
         with suppress(TelegramError):
@@ -404,10 +432,13 @@ async def show_help(update: Update, context: BotContext) -> None:
     """/help: everything, briefly."""
     lines = ["<b>" + _("What I can do") + "</b>", ""]
     lines += [f"/{name} — {_(text)}" for name, _menu, text in COMMANDS if text]
-    roles = role_commands(context.profile)
+    chairs = await chairs_a_session(context)
+    roles = role_commands(context.profile, chairs=chairs)
     if roles:
         lines.append("")
         lines += [f"/{name} — {_(text)}" for name, _menu, text in roles]
+    if chairs:
+        lines += ["", "🎙 " + _(CHAIR_QUESTIONS)]
     lines += ["", _("Times are shown in the consultation's local time.")]
     await reply(update, context, "\n".join(lines), main_menu())
     if roles:
