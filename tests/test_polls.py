@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from bot.__main__ import main
 from bot.clock import ManualClock
 from bot.fakeapi import FakeMessage
+from bot.handlers.polls import POP_UP_LIMIT, results_pop_up
 from bot.services.polls import POLL, RECENT, ChairsAndAudience, subject_of
-from bot.storage.polls import OPEN
+from bot.storage.polls import OPEN, SINGLE, PollRecord, PollText, Tally
 from tests.conftest import (
     GENEVA,
     GENEVA_ID,
@@ -160,7 +161,10 @@ async def test_answering_a_single_choice_changing_it_and_results_after(harness: 
     message = poll_messages(fr)[-1]
     assert "%" not in (message.plain_text() or "")  # no results before answering
     await fr.press("Accès")
-    assert answer_text(harness) == "Merci : votre réponse est comptée."
+    # The pop-up shows the results so far at once (the message is drawn again after).
+    thanks, *results = answer_text(harness).split("\n")
+    assert thanks == "Merci : votre réponse est comptée."
+    assert results == ["Financement 0\xa0%", "Accès 100\xa0%", "Protection 0\xa0%"]
     shown = fr.last.plain_text() or ""
     assert fr.last.message_id == message.message_id  # the same message, edited
     assert "✅ Accès" in shown
@@ -425,3 +429,33 @@ async def test_a_chair_gets_an_open_polls_controls_back_with_the_poll_command(
     assert "1" in (controls.plain_text() or "")  # one answer so far
     await olga.press_data(controls.message_id, "pl:1:z")
     assert answer_text(harness) == "Poll closed: delegates now see the final results."
+
+
+def test_the_pop_ups_results_stay_within_what_telegram_shows() -> None:
+    """Ten long options: as many whole lines as fit in 200 characters, each option cut short."""
+    options = tuple(f"Option {n}: " + "a long description of the choice " * 3 for n in range(9))
+    options += ("🌍" * 60,)
+    poll = PollRecord(
+        id=1,
+        consultation_id="geneva-2026",
+        session_id="opening",
+        created_by=1,
+        kind=SINGLE,
+        language="en",
+        state=OPEN,
+        awaiting=None,
+        awaiting_until=None,
+        close_after_minutes=None,
+        close_at=None,
+        created_at=datetime(2026, 12, 8, tzinfo=UTC),
+        opened_at=None,
+        closed_at=None,
+        texts={"en": PollText("Which?", options)},
+    )
+    shown = results_pop_up("Thank you.", poll, Tally({0: 3, 1: 1}, 4, 10), "en")
+    lines = shown.split("\n")
+    assert len(shown.encode("utf-16-le")) // 2 <= POP_UP_LIMIT
+    assert lines[0] == "Thank you."
+    assert lines[1] == "Option 0: a long description of the cho… 75%"
+    assert lines[2].endswith(" 25%")
+    assert 3 <= len(lines) < 11

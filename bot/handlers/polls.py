@@ -154,6 +154,27 @@ def results_lines(
     return lines
 
 
+# Telegram shows at most 200 characters of a button's pop-up.
+POP_UP_LIMIT = 200
+
+
+def results_pop_up(thanks: str, poll: PollRecord, tally: Tally, language: str) -> str:
+    """The thank-you pop-up with the results so far, one short line per option ("Local NGOs
+    42 %"), cut to what Telegram shows: seen the moment the tap is answered, while the message
+    itself is drawn again a moment later (in a burst of taps, after the others' answers)."""
+    _lang, text = text_for(poll, language)
+    lines = [thanks]
+    for index, label in enumerate(option_labels(poll, text)):
+        count = tally.counts.get(index, 0)
+        share = count / tally.respondents if tally.respondents else 0.0
+        line = f"{shorten(label, 40)} {format_percent(share, locale=current_language())}"
+        # Telegram counts UTF-16 code units (an emoji in a label counts two).
+        if len("\n".join([*lines, line]).encode("utf-16-le")) // 2 > POP_UP_LIMIT:
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _hint(poll: PollRecord) -> str:
     if poll.kind == MULTIPLE:
         return _("Choose all that apply, then tap Done.")
@@ -774,8 +795,10 @@ async def answer_button(update: Update, context: BotContext) -> None:
     except NotSentTo:
         await out_of_date(update)
         return
-    # Stored first, then answered: the spinner stops now. The message shows the answer (and
-    # the results, if shown) as soon as redraws allow: in a burst of taps, answers go first.
+    # Stored first, then answered: the spinner stops now, with the results so far. The message
+    # shows them as soon as redraws allow: in a burst of taps, answers go first.
+    if thanks:
+        thanks = results_pop_up(thanks, poll, await polls.tally(poll.id), current_language())
     await query.answer(thanks)
     message = query.message
     if changed and isinstance(message, Message):  # a repeated tap shows nothing new
