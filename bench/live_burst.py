@@ -252,10 +252,13 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
     api.on_bot_message += [on_message, on_chair_message, on_list_edit]
     api.add_chat(ORGANISER)
     answered_at: dict[str, float] = {}
+    with_results: set[str] = set()  # pop-ups that showed the results so far
     answer = api._handlers["answerCallbackQuery"]
 
     def timed_answer(params: Any) -> Any:
         answered_at[str(params["callback_query_id"])] = time.perf_counter()
+        if "%" in str(params.get("text", "")):
+            with_results.add(str(params["callback_query_id"]))
         return answer(params)
 
     api._handlers["answerCallbackQuery"] = timed_answer
@@ -393,7 +396,9 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
             q: answered_at[q] - t for q, (t, _u, _d) in queued_at.items() if q in answered_at
         }
         vote_latencies = [v for q, v in latencies.items() if queued_at[q][2].startswith("pq:")]
-        poll_latencies = [v for q, v in latencies.items() if queued_at[q][2].startswith("pa:")]
+        poll_taps_answered = [q for q in latencies if queued_at[q][2].startswith("pa:")]
+        poll_latencies = [latencies[q] for q in poll_taps_answered]
+        poll_pop_ups = sum(q in with_results for q in poll_taps_answered)
         # Results shown: the edit of the message of a delegate who tapped the poll once.
         tapped: dict[int, list[float]] = {}
         for moment, user, data_ in queued_at.values():
@@ -505,6 +510,10 @@ async def run(delegates: int, window: float, seed: int, max_votes: int) -> None:
     )
     print(latency_line("  votes", vote_latencies))
     print(latency_line("  poll answers", poll_latencies))
+    print(
+        f"  poll answers whose pop-up showed the results so far (at the tap's answer): "
+        f"{poll_pop_ups} of {len(poll_latencies)}"
+    )
     if shown:
         print(
             f"poll results shown (tap -> the message edited, delegates who tapped the poll "
