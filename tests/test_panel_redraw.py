@@ -1,7 +1,8 @@
 """Live sessions in a burst: a vote's tap is answered at once and its list of questions is drawn
 again a moment later, once for several fast taps, showing the last state; another button of the
 message drops the redraw owed to it; a vote whose redraw is still owed when the bot stops is
-counted all the same; the chair's live message is not flooded meanwhile, and follows the test's clock."""
+counted all the same; the chair's live message is not flooded meanwhile, and in tests it follows
+the test's clock, not real time."""
 
 from __future__ import annotations
 
