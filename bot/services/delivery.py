@@ -2,7 +2,8 @@
 
 The handler layer gives a `send` callable that renders one row in its recipient's language, sends
 it and says how it went (an `Outcome`); this module never imports telegram. A JobQueue tick calls
-`process_due(now)`; tests call it directly with a ManualClock.
+`process_due(now)` on real time; on a ManualClock the tick does nothing and tests call it
+directly.
 """
 
 from __future__ import annotations
@@ -259,8 +260,12 @@ class Delivery:
         """The repeating job: skip if the previous tick, or the follower, is still sending.
 
         While there is more to send, a follower task keeps sending as the window frees, instead
-        of waiting for the next tick each time (which would lose part of every second).
+        of waiting for the next tick each time (which would lose part of every second). The job
+        repeats on real time: on a clock that does not move on its own (tests) it sends nothing,
+        or what it sends would depend on how fast the machine runs; tests call `process_due`.
         """
+        if not self._clock.ticking:
+            return 0
         if self._lock.locked() or self._follower is not None or self._stopping:
             return 0
         sent = await self.process_due()
