@@ -32,6 +32,11 @@ from tests.conftest import (
 
 SESSION = "principles-partnership"
 CONSULTATION = "geneva-2026"
+EVERYONE = (
+    "👥 everyone in IOM–NGO Humanitarian Consultations 2026 (Global) · "
+    "IOM–NGO Humanitarian Consultations 2026 (Global)"
+)
+BUSES = "Buses to the reception leave at 18:00 from the ma…"  # as a report quotes it
 
 
 async def delegate(
@@ -213,11 +218,71 @@ async def test_an_announcement_scheduled_for_later_goes_out_then(harness: Harnes
     assert not any(p.messages for p in people)
     harness.clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=GENEVA))
     await harness.app.bot_data["broadcast_board"].tick(harness.app)
-    # Started (the JobQueue's own ticks, running meanwhile, may even have finished it).
-    assert report_of(org).split(" #")[0] in ("📤 Sending the announcement", "✅ Announcement sent")
+    assert report_of(org) == (
+        f"📤 Sending the announcement #1 — “{BUSES}”\n{EVERYONE}\n"
+        "Sent to 0 of 4 delegates.\n"  # the organiser is in the audience
+        "⏳ Still to send: 4\n"
+        "🕘 Started Wednesday, December 9, 2026 · 09:00"
+    )
+    assert not any(p.messages for p in people)  # the outbox has not sent yet
     await deliver(harness, rounds=3)
     assert all(p.text().endswith("from the main entrance.") for p in people)
-    assert "Sent to 4 of 4 delegates." in report_of(org)  # the organiser is in the audience
+    assert report_of(org) == (
+        f"✅ Announcement sent #1 — “{BUSES}”\n{EVERYONE}\n"
+        "Sent to 4 of 4 delegates.\n"
+        "🕘 Started Wednesday, December 9, 2026 · 09:00 · ended 09:00"
+    )
+
+
+async def test_the_progress_job_leaves_the_organisers_report_to_the_tests_clock(
+    harness: Harness,
+) -> None:
+    """The JobQueue runs the broadcasts' job on real time, whatever the test's clock says: on the
+    test's clock it does nothing, or when an announcement starts and what its report shows in a
+    test would depend on how fast the machine runs. The report's edits are paced on the clock."""
+    for i in range(40):
+        await delegate(harness, 2100 + i, "en", starred=False)
+    org = await organiser(harness)
+    await org.send("/broadcast")
+    await org.send("Buses to the reception leave at 18:00 from the main entrance.")
+    await org.press("Preview")
+    await org.press("Schedule")
+    await org.send("09:00")  # tomorrow
+    scheduled = org.last
+    assert (scheduled.plain_text() or "").startswith("🕘 Scheduled for Wednesday")
+    harness.clock.set(datetime(2026, 12, 9, 9, 0, tzinfo=GENEVA))  # its time has come
+    assert harness.app.job_queue is not None
+    (job,) = harness.app.job_queue.get_jobs_by_name("broadcasts:progress")
+    await job.run(harness.app)  # as the JobQueue runs it, at some real moment
+    assert org.last.message_id == scheduled.message_id  # not started: no progress message
+    record = await harness.services.broadcasts.get(1)
+    assert record is not None
+    assert record.state == "scheduled"
+
+    board = harness.app.bot_data["broadcast_board"]
+    await board.tick(harness.app)  # the test's own tick starts it
+    started = (
+        f"📤 Sending the announcement #1 — “{BUSES}”\n{EVERYONE}\n"
+        "Sent to 0 of 41 delegates.\n"  # the organiser is in the audience
+        "⏳ Still to send: 41\n"
+        "🕘 Started Wednesday, December 9, 2026 · 09:00"
+    )
+    assert report_of(org) == started
+    sent = await harness.services.delivery.process_due()  # one second's worth
+    assert 0 < sent < 41
+    harness.clock.advance(seconds=1)
+    await job.run(harness.app)
+    assert report_of(org) == started  # the job did not edit it
+    await board.tick(harness.app)
+    assert report_of(org) == started  # shown a second ago: the next edit waits
+    harness.clock.advance(seconds=2)
+    await board.tick(harness.app)
+    assert report_of(org) == (
+        f"📤 Sending the announcement #1 — “{BUSES}”\n{EVERYONE}\n"
+        f"Sent to {sent} of 41 delegates.\n"
+        f"⏳ Still to send: {41 - sent}\n"
+        "🕘 Started Wednesday, December 9, 2026 · 09:00"
+    )
 
 
 async def test_stopping_a_running_announcement_sends_no_more(harness: Harness) -> None:
@@ -228,21 +293,27 @@ async def test_stopping_a_running_announcement_sends_no_more(harness: Harness) -
     await org.send("Lunch is served on the terrace.")
     await org.press("Preview")
     await org.press("Send now to 61 delegates")  # and the organiser
-    await harness.services.delivery.process_due()  # one second's worth: 29 at most
+    sent = await harness.services.delivery.process_due()  # one second's worth: 29 at most
+    assert 0 < sent < 61
     await org.send("/broadcasts")
     await org.press("Stop #1")
     assert "Those not reached yet will not get it" in org.text()
     await org.press("Yes, stop it")
     await deliver(harness, rounds=5)
     counts = await harness.services.delivery.store.progress(subject_of(1))
-    assert 0 < counts["sent"] < 61
-    # Cancelled while pending, or skipped when its turn came (claimed just before the stop).
-    assert counts["sent"] + counts["cancelled"] + counts["skipped"] == 61
+    assert (counts["sent"], counts["cancelled"], counts["skipped"]) == (sent, 61 - sent, 0)
     received = [call for call in harness.api.calls_to("sendMessage") if announced(call, "terrace")]
-    assert len(received) == counts["sent"] + 1  # and the organiser's preview
+    assert len(received) == sent + 1  # and the organiser's preview
+    stopped = (
+        "✖️ Announcement stopped #1 — “Lunch is served on the terrace.”\n"
+        f"{EVERYONE}\n"
+        f"Sent to {sent} of 61 delegates.\n"
+        f"Not sent, as it was stopped: {61 - sent}\n"
+        "🕘 Started Tuesday, December 8, 2026 · 10:15 · ended 10:15"
+    )
+    assert report_of(org) == stopped
     await org.send("/broadcasts")
-    assert "Announcement stopped #1" in org.text()
-    assert f"Not sent, as it was stopped: {counts['cancelled']}" in org.text()
+    assert org.text() == "📢 Announcements\n\n" + stopped
 
 
 async def test_a_photo_goes_with_its_caption_and_too_long_texts_are_refused(

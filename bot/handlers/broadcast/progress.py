@@ -1,11 +1,15 @@
 """The repeating job: it starts scheduled broadcasts and keeps each organiser's progress
-message up to date until the report."""
+message up to date until the report.
+
+The JobQueue runs it on real time; on a clock that does not move on its own (tests) the job does
+nothing, or what an organiser's report shows would depend on how fast the machine runs: tests call
+`ProgressBoard.tick` themselves. The edits are paced on the application's clock.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.constants import ParseMode
@@ -20,7 +24,7 @@ from bot.storage.broadcasts import CANCELLED, DONE, BroadcastRecord
 logger = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 2.0
-EDIT_EVERY = 3.0  # seconds between two edits of one progress message
+EDIT_EVERY = timedelta(seconds=3)  # between two edits of one progress message
 CATCH_UP = timedelta(hours=1)  # after a restart, reports of broadcasts ended this recently
 
 
@@ -29,31 +33,36 @@ class ProgressBoard:
 
     def __init__(self) -> None:
         self.shown: dict[int, str] = {}
-        self.edited_at: dict[int, float] = {}
+        self.edited_at: dict[int, datetime] = {}
         self._caught_up = False
 
     async def tick(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services = application.bot_data["services"]
         broadcasts = services.broadcasts
-        loop_time = time.monotonic()
+        now = services.clock.now()
         if not self._caught_up:
             # After a restart: a broadcast that ended just before the stop may not have had its
             # report shown yet (its message would still say "Sending"). Show it once.
             self._caught_up = True
-            since = services.clock.now() - CATCH_UP
+            since = now - CATCH_UP
             for record in await broadcasts.recent(None, LISTED):
                 if record.state in (DONE, CANCELLED) and (record.finished_at or since) > since:
                     await self._update(application, services, record)
         for record in await broadcasts.start_due():
             await self._announce_start(application, services, record)
         for record in await broadcasts.sending():
-            if loop_time - self.edited_at.get(record.id, 0.0) >= EDIT_EVERY:
+            if self._edit_due(record.id, now):
                 await self._update(application, services, record)
         for record in await broadcasts.settle():
             await self._update(application, services, record)
             self.shown.pop(record.id, None)
             self.edited_at.pop(record.id, None)
             logger.info("Broadcast %d finished", record.id)
+
+    def _edit_due(self, broadcast_id: int, now: datetime) -> bool:
+        """Whether the progress message may be edited again (or the clock was set back)."""
+        edited = self.edited_at.get(broadcast_id)
+        return edited is None or not edited <= now < edited + EDIT_EVERY
 
     async def _announce_start(
         self,
@@ -81,7 +90,7 @@ class ProgressBoard:
             record.id, sent.chat.id, sent.message_id, services.clock.now()
         )
         self.shown[record.id] = text
-        self.edited_at[record.id] = time.monotonic()
+        self.edited_at[record.id] = services.clock.now()
 
     async def _language(self, services: Services, user_id: int) -> str:
         user = await services.people.get(user_id)
@@ -97,7 +106,7 @@ class ProgressBoard:
         services: Services,
         record: BroadcastRecord,
     ) -> None:
-        self.edited_at[record.id] = time.monotonic()
+        self.edited_at[record.id] = services.clock.now()
         if not (record.progress_chat_id and record.progress_message_id):
             return
         language = await self._language(services, record.created_by or record.progress_chat_id)
@@ -125,6 +134,9 @@ class ProgressBoard:
 
 
 async def _progress_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services: Services = context.application.bot_data["services"]
+    if not services.clock.ticking:
+        return  # the job runs on real time; tests move their own clock and tick the board
     board: ProgressBoard = context.application.bot_data.setdefault(
         "broadcast_board", ProgressBoard()
     )
