@@ -8,10 +8,13 @@ ends. At start, `take_over` queues what a killed process left unmarked.
 
 So a kill before an update's first reply has it handled again after the restart (nothing lost);
 a kill once that reply went out leaves it marked: it may or may not have been answered, and is
-recorded as unknown instead of being handled again (nothing twice). A reply that fails once it
-left (the connection broke, the answer timed out: Telegram may have it) is not sent again either,
-and its update is recorded as unknown at once, not counted as answered. Left open: a kill
-between two replies to one update loses the second.
+recorded as unknown instead of being handled again (nothing twice). A reply Telegram refused
+(a 429, a Bad Request: certainly not delivered) takes the mark back, unless another call of the
+update may have reached Telegram or is on its way: a kill while it waits to be tried again has
+the update handled again, not lost as unknown. A reply that fails once it left (the connection
+broke, the answer timed out: Telegram may have it) is not sent again either, and its update is
+recorded as unknown at once, not counted as answered. Left open: a kill between two replies to
+one update loses the second.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from telegram import Bot, TelegramObject, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, BaseRateLimiter, ExtBot
 
 from bot.context import BotContext, Services
@@ -185,14 +189,56 @@ class _Handling:
         self._marked = False
         self._answered = False
         self._unsure = False
+        # Calls being marked for or on their way to Telegram, and whether one of its calls may
+        # have reached Telegram (it went through, or failed in a way that cannot tell).
+        self._calls = 0
+        self._arrived = False
+        # Marking and unmarking in turn, so that no call leaves while its mark is being taken
+        # back by a refused one.
+        self._marking = asyncio.Lock()
 
     async def answering(self) -> None:
-        """Mark the update (once) as its first reply leaves. A failure is raised, and that reply
-        not sent: sent unmarked, a restart could send it a second time."""
-        if self._marked or self._answered:
+        """A call is about to leave: mark the update (once) first. A failure is raised, and
+        that call not sent: sent unmarked, a restart could send it a second time."""
+        self._calls += 1
+        try:
+            if self._answered or (self._marked and not self._marking.locked()):
+                return  # the usual case: no wait, no write
+            async with self._marking:
+                if not (self._marked or self._answered):
+                    await self._inbox.answering(self.update_id)
+                    self._marked = True
+        except BaseException:
+            self._calls -= 1
+            raise
+
+    def went_through(self) -> None:
+        """The call reached Telegram: the update stays marked."""
+        self._calls -= 1
+        self._arrived = True
+
+    async def failed(self, error: BaseException) -> None:
+        """The call failed: if Telegram certainly did not take it (a 429, a Bad Request,
+        `NotDelivered`), nor any other call of this update, and none is on its way, the mark
+        is taken back, so that a process killed now (waiting to retry, say) has the update
+        handled again instead of recorded as unknown."""
+        self._calls -= 1
+        if not isinstance(error, TelegramError) or may_have_arrived(error):
+            self._arrived = True
             return
-        await self._inbox.answering(self.update_id)
-        self._marked = True
+        if not self._marked or self._answered or self._arrived or self._calls:
+            return
+        async with self._marking:
+            if not self._marked or self._answered or self._arrived or self._calls:
+                return
+            try:
+                await self._inbox.not_answering(self.update_id)
+            except Exception:  # left marked: at worst unknown after a restart, never twice
+                logger.warning(
+                    "Update %d stays marked as answering", self.update_id, exc_info=True
+                )
+                return
+            self._marked = False
 
     async def unsure(self) -> None:
         """A call of its handling failed after it left: record the update as unknown (once), so
@@ -307,7 +353,13 @@ class AnswerWatch(BaseRateLimiter[None]):
             nonlocal left
             await handling.answering()
             left = True
-            return await callback(*call_args, **call_kwargs)
+            try:
+                result = await callback(*call_args, **call_kwargs)
+            except BaseException as exc:
+                await handling.failed(exc)
+                raise
+            handling.went_through()
+            return result
 
         try:
             result = await self._limiter.process_request(

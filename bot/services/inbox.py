@@ -5,10 +5,11 @@ sent something (or ended). Just before its first reply goes to Telegram its row 
 (committed), so that the next process can tell what a killed one left: an update not marked is
 handled again, the one whose handling was cut short included (it had sent nothing yet); a marked
 one may or may not have been answered, so it is recorded as unknown and not handled again
-(nothing is answered twice). Likewise, without a kill, an update one of whose replies failed
-after it left (the connection broke, the answer timed out): it is not sent again, and recorded as
-unknown rather than counted as answered. An update processed before and sent again by Telegram
-is not kept.
+(nothing is answered twice). A mark whose replies Telegram all refused (nothing of them can
+have arrived) is taken back before any is tried again. Likewise, without a kill, an update one of
+whose replies failed after it left (the connection broke, the answer timed out): it is not sent
+again, and recorded as unknown rather than counted as answered. An update processed before and
+sent again by Telegram is not kept.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ class Inbox:
         answered, and a restart must not handle it again."""
         if update_id in self._held:
             await self._store.mark_answering(update_id, self._clock.now())
+
+    async def not_answering(self, update_id: int) -> None:
+        """Telegram refused every reply of the update that went out (a 429, a Bad Request):
+        none can have reached the delegate, so a restart may handle it again after all."""
+        if update_id in self._held:
+            await self._store.unmark_answering(update_id)
 
     async def answered(self, update_id: int) -> None:
         """Handling the update sent something, or ended: it leaves the inbox."""

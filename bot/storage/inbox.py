@@ -23,6 +23,7 @@ _KEEP = (
 _SKIP = "INSERT OR IGNORE INTO skipped_updates (update_id, reason, skipped_at) VALUES (?, ?, ?)"
 _REMOVE = "DELETE FROM inbox WHERE update_id = ?"
 _MARK = "UPDATE inbox SET answering_since = ? WHERE update_id = ? AND answering_since IS NULL"
+_UNMARK = "UPDATE inbox SET answering_since = NULL WHERE update_id = ?"
 # Updates whose first reply went to Telegram and were not removed: maybe answered. Their ledger
 # entries stay, so a re-delivery is skipped.
 _ANSWERING = "SELECT update_id FROM inbox WHERE answering_since IS NOT NULL ORDER BY update_id"
@@ -104,6 +105,11 @@ class InboxStore:
     async def mark_answering(self, update_id: int, now: datetime) -> None:
         """Its first reply is about to go to Telegram (committed before it goes)."""
         await self._db.execute(_MARK, (to_iso(now), update_id))
+
+    async def unmark_answering(self, update_id: int) -> None:
+        """Nothing of its replies can have reached Telegram after all: handled again after a
+        restart (committed before its next reply is tried)."""
+        await self._db.execute(_UNMARK, (update_id,))
 
     async def record_unknown(self, update_id: int, now: datetime) -> None:
         """A reply of the update may or may not have reached Telegram: recorded as unknown, and
