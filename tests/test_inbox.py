@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,7 @@ from bot.cli.logs import RedactUpdates
 from bot.clock import ManualClock
 from bot.config import Config
 from bot.fakeapi import FakeBotApi
+from bot.handlers import outbox
 from bot.receiving import receive
 from bot.services.delivery import SendMeter
 from bot.services.inbox import GIVE_UP_AFTER
@@ -292,6 +294,142 @@ async def test_an_update_whose_reply_waited_for_a_slot_is_answered_after_a_resta
         await until(lambda: api.bot_messages(1001))
         assert await second.services.inbox.unknown() == []
     assert [HELP in text for text in replies_to(api, 1001)] == [True]
+
+
+def refused_with_429(api: FakeBotApi) -> None:
+    """Telegram's per-chat limit refuses the next reply: nothing of it is delivered."""
+    api.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 3",
+        retry_after=3,
+    )
+
+
+async def test_an_update_whose_reply_telegram_refused_is_answered_after_a_restart(
+    tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Telegram refused the reply (429: certainly not delivered) and the process is killed while
+    # the reply waits to be tried again. The delegate has no answer: it comes after the restart,
+    # once, instead of the update being recorded as unknown (a question lost, to them).
+    config = make_config(tmp_path)
+    api = FakeBotApi(clock=clock.now)
+    data = api.make_message(1001, "/help")
+    ident = data["update_id"]
+    refused_with_429(api)
+    waiting = asyncio.Event()
+    left: list[tuple[int, int]] = []
+
+    async def until_killed(seconds: float) -> None:
+        left.append(left_in_inbox(config))  # what a kill during the wait leaves
+        waiting.set()
+        await asyncio.Event().wait()
+
+    first = build_harness(config, clock, api=api)
+    with monkeypatch.context() as patch:
+        patch.setattr(InboxStore, "remove", never_removed)
+        patch.setattr(outbox, "asyncio", SimpleNamespace(sleep=until_killed))
+        async with running(first.app):
+            assert await first.services.inbox.receive([(ident, data)], []) == {ident}
+            handling = asyncio.create_task(
+                first.app.process_update(Update.de_json(data, first.app.bot))
+            )
+            await asyncio.wait_for(waiting.wait(), 5)
+            handling.cancel()  # the kill
+            with contextlib.suppress(asyncio.CancelledError):
+                await handling
+    assert [call.ok for call in api.calls_to("sendMessage")] == [False]  # the 429
+    assert api.bot_messages(1001) == []
+    assert left == [(1, 0)]
+
+    second = build_harness(config, clock, api=api)
+    async with running(second.app):
+        await until(lambda: api.bot_messages(1001))
+        assert await second.services.inbox.unknown() == []
+        await until(lambda: left_in_inbox(config) == (0, 0))
+        # Telegram sends it again (it was never confirmed, say): processed, not kept.
+        assert (await receive(second.app, [data])).queued == 0
+    assert [HELP in text for text in replies_to(api, 1001)] == [True]
+
+
+async def test_a_reply_refused_then_delivered_is_not_answered_again_after_a_kill(
+    tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 429's mark is taken back, and set again (committed) before the retry goes out: a
+    # kill once Telegram took it leaves the update unknown, never answered a second time.
+    config = make_config(tmp_path)
+    api = FakeBotApi(clock=clock.now)
+    data = api.make_message(1001, f"/help {WORDS}", first_name=NAME)
+    ident = data["update_id"]
+    refused_with_429(api)
+    waits: list[tuple[int, int]] = []
+    marked: list[tuple[int, int]] = []
+    api.on_bot_message.append(lambda message, event: marked.append(left_in_inbox(config)))
+
+    async def at_once(seconds: float) -> None:
+        waits.append(left_in_inbox(config))
+
+    first = build_harness(config, clock, api=api)
+    with monkeypatch.context() as patch:
+        patch.setattr(InboxStore, "remove", never_removed)
+        patch.setattr(outbox, "asyncio", SimpleNamespace(sleep=at_once))
+        async with running(first.app):
+            assert (await receive(first.app, [data])).queued == 1
+            await until(lambda: api.bot_messages(1001))
+    assert (waits, marked) == ([(1, 0)], [(1, 1)])
+    assert left_in_inbox(config) == (1, 1)
+
+    second = build_harness(config, clock, api=api)
+    async with running(second.app):
+        assert await second.services.inbox.unknown() == [ident]
+        assert (await receive(second.app, [data])).queued == 0
+        later = api.make_message(1001, "/help")
+        assert (await receive(second.app, [later])).queued == 1
+        await until(lambda: len(api.bot_messages(1001)) >= 2)
+    assert [HELP in text for text in replies_to(api, 1001)] == [True, True]
+
+
+async def never_recorded(store: InboxStore, update_id: int, now: object) -> None:
+    """The process dies before it records the update as unknown."""
+    raise sqlite3.OperationalError("killed")
+
+
+async def test_a_refusal_after_a_call_that_may_have_arrived_leaves_the_update_unknown(
+    tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A press whose answer Telegram may have taken (the connection broke after it left), then a
+    # second call of the same update refused (a Bad Request): the refusal does not take the mark
+    # back, so a kill now leaves the press unknown and it is not handled a second time.
+    config = make_config(tmp_path)
+    api = FakeBotApi(clock=clock.now)
+    first = build_harness(config, clock, api=api)
+    with monkeypatch.context() as patch:
+        async with running(first.app):
+            assert (await receive(first.app, [api.make_message(1001, "/now")])).queued == 1
+            await until(lambda: api.bot_messages(1001))
+            question = api.last_bot_message(1001)
+            press = api.make_callback(1001, question.message_id, question.callback_data()[0])
+            ident = press["update_id"]
+            patch.setattr(InboxStore, "remove", never_removed)
+            patch.setattr(InboxStore, "record_unknown", never_recorded)
+            api.reset_after_next("answerCallbackQuery")
+            assert await first.services.inbox.receive([(ident, press)], []) == {ident}
+            await first.app.process_update(Update.de_json(press, first.app.bot))
+            # The error handler answered the press again: refused, the first answer counted.
+            assert [call.ok for call in api.calls_to("answerCallbackQuery")] == [True, False]
+    assert left_in_inbox(config) == (1, 1)
+    sent = len(api.bot_messages(1001))
+    api.calls.clear()
+
+    second = build_harness(config, clock, api=api)
+    async with running(second.app):
+        assert await second.services.inbox.unknown() == [ident]
+        later = api.make_message(1001, "/help")
+        assert (await receive(second.app, [later])).queued == 1
+        await until(lambda: len(api.bot_messages(1001)) > sent)
+    # Only the answer to /help: the press was not handled again, no apology came.
+    assert [HELP in text for text in replies_to(api, 1001)[sent:]] == [True]
+    assert api.calls_to("answerCallbackQuery") == []
 
 
 async def test_an_update_whose_handling_keeps_dying_is_given_up(
