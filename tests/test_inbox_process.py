@@ -236,3 +236,46 @@ async def test_a_malformed_update_is_skipped_once_without_its_content_in_the_log
         rows = db.execute("SELECT update_id, reason FROM skipped_updates").fetchall()
     assert [ident for ident, _ in rows] == skipped
     assert rows[1][1] == "update.message.chat is missing"
+
+
+def marks(folder: Path) -> tuple[int, int]:
+    """Rows in the inbox, and those marked as answering (committed: what a kill leaves)."""
+    with database(folder) as db:
+        rows, marked = db.execute("SELECT COUNT(*), COUNT(answering_since) FROM inbox").fetchone()
+        return int(rows), int(marked)
+
+
+async def test_sigkill_while_a_refused_reply_waits_answers_it_after_the_restart(
+    server: FakeApiHttpServer, bot_process: BotProcess, tmp_path: Path
+) -> None:
+    # Telegram refuses the reply with a 429 (nothing delivered); the bot waits retry_after to
+    # send it again and is killed meanwhile. After the restart the delegate is answered, once,
+    # instead of the update being recorded as unknown.
+    api = server.api
+    await bot_process.start()
+    await wait_until(lambda: api.pending_polls > 0, 20, f"polling\n{bot_process.log()}")
+    api.fail_next(
+        "sendMessage",
+        error_code=429,
+        description="Too Many Requests: retry after 5",
+        retry_after=5,
+    )
+    update = api.make_message(6001, "/help")
+    api.queue_update(update)
+    await wait_until(
+        lambda: api.calls_to("sendMessage"), 20, f"the refused reply\n{bot_process.log()}"
+    )
+    await asyncio.sleep(1)  # well inside the 5 s wait
+    left = marks(tmp_path)
+    await bot_process.kill()
+    assert [call.ok for call in api.calls_to("sendMessage")] == [False]
+    assert api.bot_messages(6001) == []
+
+    await bot_process.start()
+    await wait_until(lambda: api.bot_messages(6001), 10, f"the reply\n{bot_process.log()}")
+    await asyncio.sleep(0.5)  # a second reply would come meanwhile
+    assert await bot_process.terminate() == 0
+    assert ["What I can do" in (m.plain_text() or "") for m in api.bot_messages(6001)] == [True]
+    assert left == (1, 0)
+    assert unknown_updates(tmp_path) == []
+    assert marks(tmp_path) == (0, 0)
