@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from bot.__main__ import main
 from bot.clock import ManualClock
 from bot.fakeapi import FakeMessage
-from bot.handlers.polls import POP_UP_LIMIT, results_pop_up
+from bot.handlers.polls import POP_UP_LIMIT, close_if_due, results_pop_up, start_polls
 from bot.services.polls import POLL, RECENT, ChairsAndAudience, subject_of
 from bot.storage.polls import OPEN, SINGLE, PollRecord, PollText, Tally
 from tests.conftest import (
@@ -239,12 +239,12 @@ async def test_closing_after_n_minutes_shows_everyone_the_final_results(
     await chats[EN].press("Access")
     jobs = harness.app.job_queue
     assert jobs is not None
-    [job] = jobs.get_jobs_by_name("poll:close:1")
+    assert len(jobs.get_jobs_by_name("poll:close:1")) == 1
     harness.clock.advance(minutes=4)
-    await job.callback(job_context(harness, job))
+    assert not await close_if_due(harness.app, 1)  # what the job does, on the test's clock
     assert (await harness.services.polls.store.get(1)).state == OPEN  # type: ignore[union-attr]
     harness.clock.advance(minutes=1, seconds=1)
-    await job.callback(job_context(harness, job))
+    assert await close_if_due(harness.app, 1)
     assert (await harness.services.polls.store.get(1)).state == "closed"  # type: ignore[union-attr]
     await deliver(harness)
     # Everyone's message now shows the final results, in their language, with no buttons.
@@ -271,10 +271,33 @@ async def test_close_jobs_are_rebuilt_at_start(harness: Harness) -> None:
     assert jobs is not None
     for job in jobs.get_jobs_by_name("poll:close:1"):
         job.schedule_removal()
-    from bot.handlers.polls import start_polls
-
     await start_polls(harness.app)
     assert len(jobs.get_jobs_by_name("poll:close:1")) == 1
+
+
+async def test_the_close_job_leaves_the_poll_to_the_tests_clock(harness: Harness) -> None:
+    """The JobQueue runs the closing job on real time; a poll already past its time when the job
+    is scheduled (at a restart) would be closed at once, at a moment set by how fast the machine
+    runs. On the test's clock the job closes nothing: the test closes it."""
+    await audience(harness)
+    olga = await chair(harness)
+    await compose(harness, olga, "Single choice", QUESTION_EN)
+    await olga.press("5′")
+    await olga.press("Open the poll")
+    await deliver(harness)
+    told = len(olga.messages)
+    harness.clock.advance(minutes=6)
+    await start_polls(harness.app)  # a restart: the job is due at once
+    jobs = harness.app.job_queue
+    assert jobs is not None
+    (job,) = jobs.get_jobs_by_name("poll:close:1")
+    await job.run(harness.app)  # as the JobQueue runs it, at some real moment
+    await deliver(harness)
+    assert (await harness.services.polls.store.get(1)).state == OPEN  # type: ignore[union-attr]
+    assert len(olga.messages) == told
+    assert await close_if_due(harness.app, 1)
+    await deliver(harness)
+    assert "The poll closed on its own." in olga.text()
 
 
 async def test_chart_and_exports_name_nobody(harness: Harness) -> None:
@@ -366,12 +389,6 @@ async def test_a_sessions_chairs_run_its_polls_for_who_opened_or_starred_it(
     later = harness.clock.now() + RECENT
     assert 4242 not in await roles.recent_audience(GENEVA_ID, SESSION, later)
     assert POLL == "poll"
-
-
-def job_context(harness: Harness, job: object) -> object:
-    from telegram.ext import CallbackContext
-
-    return CallbackContext.from_job(job, harness.app)  # type: ignore[arg-type]
 
 
 def test_the_command_line_exports_counts_per_option(

@@ -914,15 +914,27 @@ def schedule_close(
 
 
 async def close_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The JobQueue's, on real time: on a clock that does not move on its own (tests) it does
+    nothing, or when a poll closed would depend on how fast the machine runs (a poll past its
+    time when scheduled, at a restart say, is closed at once); tests call `close_if_due`."""
     services: Services = context.application.bot_data["services"]
     job = context.job
-    if job is None or not isinstance(job.data, int):
+    if job is None or not isinstance(job.data, int) or not services.clock.ticking:
         return
-    if await services.polls.close_due(job.data):
-        return
-    poll = await services.polls.store.get(job.data)
+    await close_if_due(context.application, job.data)
+
+
+async def close_if_due(
+    application: Application[Any, Any, Any, Any, Any, Any], poll_id: int
+) -> bool:
+    """Close the poll if its time has come on the application's clock (its chair is told)."""
+    services: Services = application.bot_data["services"]
+    if await services.polls.close_due(poll_id):
+        return True
+    poll = await services.polls.store.get(poll_id)
     if poll is not None and poll.state == OPEN and services.clock.ticking:
-        schedule_close(context.application, poll)  # woke a little early: again at its time
+        schedule_close(application, poll)  # woke a little early: again at its time
+    return False
 
 
 async def start_polls(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
