@@ -179,3 +179,23 @@ def test_questions_in_arabic_and_french_voted_moderated_and_a_poll_answered(
     )
     table = export.read_text(encoding="utf-8-sig")
     assert "How useful is this session?" in table
+
+
+def test_a_poll_set_to_close_after_two_minutes_closes_after_wait_in_the_console(
+    tmp_path: Path,
+) -> None:
+    """The closing job waits on real time; the console's /wait moves its clock ahead: the job
+    is set again at once, so the chair sees the poll close after `/wait 3m`, not 2 real
+    minutes later (README: "Quick polls in a live session")."""
+    console(tmp_path, "", "chairs", "opening", "add", CHAIR)
+    chat(tmp_path, "1001", "2026-12-08T10:15", ["/q"], "--lang", "fr")
+    out = chat(
+        tmp_path,
+        CHAIR,
+        "2026-12-08T10:20",
+        ["/poll", "!Scale", "How useful is this session?", "!2′", "!Open the poll", "/wait 3m"],
+    )
+    assert "🟢 Open" in after(out, "!Open the poll")
+    closed = after(out, "/wait 3m")
+    assert "(the clock now reads Tue 2026-12-08 10:23 Europe/Zurich)" in closed
+    assert "⏱ The poll closed on its own." in closed, closed

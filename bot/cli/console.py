@@ -6,7 +6,7 @@ import asyncio
 import html
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +19,7 @@ from bot.app import build_application, running
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Config
 from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.handlers.polls import reschedule_closing
 from bot.services.event_data import EventData
 from bot.services.flood import UNLIMITED, FloodControl
 from bot.storage.database import Database
@@ -182,14 +183,23 @@ def clock_line(moment: datetime, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%a %Y-%m-%d %H:%M} {zone.key}"
 
 
-async def wait_in_console(text: str, clock: Clock, zone: ZoneInfo, out: TextIO) -> None:
-    """/wait 6m: move the pretend clock ahead, then let the reminders that fell due go out."""
+async def wait_in_console(
+    text: str,
+    clock: Clock,
+    zone: ZoneInfo,
+    out: TextIO,
+    moved: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """/wait 6m: move the pretend clock ahead (then `moved`: what waits on real time is set
+    again), then let the reminders and polls that fell due go out."""
     parts = text.split()
     match = _DURATION.match(parts[1]) if len(parts) == 2 else None
     if match is None or not isinstance(clock, OffsetClock):
         out.write("(usage: /wait 6m, with s, m, h or d; needs --at)\n")
         return
     clock.advance(**{_UNITS[match.group(2)]: float(match.group(1))})
+    if moved is not None:
+        await moved()
     out.write(f"(the clock now reads {clock_line(clock.now(), zone)})\n")
     out.flush()
     # The delivery job ticks every tenth of a second; give it time to send what is due.
@@ -316,7 +326,9 @@ async def run_console(
             if text.strip() in ("/quit", "/exit"):
                 break
             if text.split()[0] == "/wait":
-                await wait_in_console(text, clock, await zone(), out)
+                await wait_in_console(
+                    text, clock, await zone(), out, lambda: reschedule_closing(application)
+                )
                 continue
             if text.startswith("!"):
                 found = chat.find_button(text[1:])

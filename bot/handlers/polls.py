@@ -942,6 +942,13 @@ async def start_polls(application: Application[Any, Any, Any, Any, Any, Any]) ->
     services: Services = application.bot_data["services"]
     await services.polls.load()
     services.polls.on_open.append(lambda poll: schedule_close(application, poll))
+    await reschedule_closing(application)
+
+
+async def reschedule_closing(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Each open poll's closing job, at its time on the application's clock (at start, and when
+    the console chat's `/wait` moved its clock ahead: the jobs wait on real time)."""
+    services: Services = application.bot_data["services"]
     for poll in await services.polls.closing():
         schedule_close(application, poll)
 
