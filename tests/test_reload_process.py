@@ -110,7 +110,14 @@ async def test_a_reload_killed_at_any_moment_tells_each_delegate_once(
     told_before = sum(notices(server).values())
     await bot.kill()
 
+    polls = len(server.api.calls_to("getUpdates"))
     await bot.start()
+    # Polling again: the restarted bot is past its imports. A SIGTERM while Python is still
+    # importing ends it with the signal's default action (nothing is open yet), and when every
+    # notice went out before the kill, nothing below waits for the restart.
+    await wait_until(
+        lambda: len(server.api.calls_to("getUpdates")) > polls, 20, f"polling\n{bot.log()}"
+    )
     output, _ = await asyncio.wait_for(command.communicate(), 30)
     assert command.returncode == 0, output.decode()
     assert output.decode().startswith("Reloaded"), output.decode()
