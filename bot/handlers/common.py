@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -180,3 +180,24 @@ class ExpectedInput(filters.MessageFilter):
         if services is None or user is None:
             return False
         return self._expected(services, user.id) is not None
+
+
+JobCallback = Callable[[Any], Coroutine[Any, Any, None]]
+
+
+def on_the_clock(callback: JobCallback) -> JobCallback:
+    """A JobQueue callback that acts only when the application's clock moves on its own.
+
+    The JobQueue fires on real time; on a clock that does not tick (the tests' ManualClock)
+    what such a job did would depend on how fast the machine runs, so it does nothing there:
+    tests move their clock and call the work itself (the outbox's `process_due`, the progress
+    board's `tick`, `close_if_due`)."""
+
+    async def job(context: Any) -> None:
+        services: Services = context.application.bot_data["services"]
+        if services.clock.ticking:
+            await callback(context)
+
+    job.__name__ = getattr(callback, "__name__", "job")
+    job.__doc__ = callback.__doc__
+    return job

@@ -40,6 +40,7 @@ from bot.handlers.common import (
     ExpectedInput,
     edit_shown,
     message_key,
+    on_the_clock,
     out_of_date,
     parse_id,
     reply,
@@ -913,13 +914,12 @@ def schedule_close(
     jobs.run_once(close_job, when=delay, data=poll.id, name=job_name(poll.id))
 
 
+@on_the_clock
 async def close_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The JobQueue's, on real time: on a clock that does not move on its own (tests) it does
-    nothing, or when a poll closed would depend on how fast the machine runs (a poll past its
-    time when scheduled, at a restart say, is closed at once); tests call `close_if_due`."""
-    services: Services = context.application.bot_data["services"]
+    """The JobQueue's, on real time (a poll past its time when scheduled, at a restart say, is
+    closed at once); tests call `close_if_due`."""
     job = context.job
-    if job is None or not isinstance(job.data, int) or not services.clock.ticking:
+    if job is None or not isinstance(job.data, int):
         return
     await close_if_due(context.application, job.data)
 

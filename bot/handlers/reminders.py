@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import BotContext, Services
-from bot.handlers.common import out_of_date, reply, required_id, show
+from bot.handlers.common import on_the_clock, out_of_date, reply, required_id, show
 from bot.handlers.consultation import need_consultation
 from bot.handlers.formatting import day_long, esc, moment, session_line, when, zone_note
 from bot.handlers.outbox import Rendered, make_sender, renderer
@@ -602,6 +602,7 @@ def _answer(requests: ReloadRequests, token: str, result: ReloadResult, heading:
         logger.info("%s", line)
 
 
+@on_the_clock
 async def _tick(context: BotContext) -> None:
     await context.services.delivery.tick()
 

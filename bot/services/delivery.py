@@ -260,12 +260,10 @@ class Delivery:
         """The repeating job: skip if the previous tick, or the follower, is still sending.
 
         While there is more to send, a follower task keeps sending as the window frees, instead
-        of waiting for the next tick each time (which would lose part of every second). The job
-        repeats on real time: on a clock that does not move on its own (tests) it sends nothing,
-        or what it sends would depend on how fast the machine runs; tests call `process_due`.
+        of waiting for the next tick each time (which would lose part of every second); not on a
+        clock that does not move on its own (tests), where it would follow real time. The job
+        runs only on a ticking clock (bot.handlers.common.on_the_clock).
         """
-        if not self._clock.ticking:
-            return 0
         if self._lock.locked() or self._follower is not None or self._stopping:
             return 0
         sent = await self.process_due()

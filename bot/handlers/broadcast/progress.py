@@ -18,6 +18,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.context import Services
 from bot.handlers.broadcast.report import LISTED, report_markup, report_text
+from bot.handlers.common import on_the_clock
 from bot.i18n import use_language
 from bot.storage.broadcasts import CANCELLED, DONE, BroadcastRecord
 
@@ -133,10 +134,8 @@ class ProgressBoard:
             logger.warning("Could not update broadcast %d's progress: %s", record.id, exc)
 
 
+@on_the_clock
 async def _progress_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    services: Services = context.application.bot_data["services"]
-    if not services.clock.ticking:
-        return  # the job runs on real time; tests move their own clock and tick the board
     board: ProgressBoard = context.application.bot_data.setdefault(
         "broadcast_board", ProgressBoard()
     )
