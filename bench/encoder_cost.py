@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram.ext import SimpleUpdateProcessor
 
-from bench.support import InProcessBot, no_encoder
+from bench.support import InProcessBot, no_encoder, timed_now
 from bot.app import running
 from bot.config import Config
 from bot.services.encoder import E5Encoder, Encoder, load_encoder
@@ -319,22 +319,8 @@ async def now_under_load(
     questions from other delegates meanwhile. Arrivals are random (Poisson)."""
     rng = random.Random(11)
     queue = bot.app.update_queue
-    asked: dict[int, float] = {}
-    latencies: list[float] = []
     asked_questions = [0]
     end = time.perf_counter() + seconds
-
-    async def send_now() -> None:
-        turn = 0
-        while True:
-            await asyncio.sleep(rng.expovariate(20.0))
-            if time.perf_counter() >= end:
-                return
-            user = FIRST_USER + turn % NOW_USERS
-            turn += 1
-            bot.replied.pop(user, None)
-            asked[user] = time.perf_counter()
-            await queue.put(bot.update(user, "/now"))
 
     async def send_questions() -> None:
         if not per_second:
@@ -347,19 +333,9 @@ async def now_under_load(
             await queue.put(bot.update(user, rng.choice(questions)))
             asked_questions[0] += 1
 
-    def collect() -> None:
-        for user, moment in list(asked.items()):
-            reply = bot.replied.get(user)
-            if reply is not None and reply >= moment:
-                latencies.append(reply - moment)
-                del asked[user]
-
-    async def watch() -> None:
-        while time.perf_counter() < end + 2 and (time.perf_counter() < end or asked):
-            collect()
-            await asyncio.sleep(0.005)
-
-    await asyncio.gather(send_now(), send_questions(), watch())
+    (latencies, unanswered), _ = await asyncio.gather(
+        timed_now(bot, rng, end, FIRST_USER, NOW_USERS), send_questions()
+    )
     for _ in range(200):  # let the questions still queued be answered before the next run
         if not queue.qsize():
             break
@@ -367,7 +343,7 @@ async def now_under_load(
     return {
         "questions": asked_questions[0],
         "now_replies": len(latencies),
-        "unanswered": len(asked),
+        "unanswered": unanswered,
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "max_ms": max(latencies) * 1000,

@@ -3,6 +3,8 @@ fake Bot API, and percentiles."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -140,3 +142,43 @@ class InProcessBot:
     def update(self, user: int, text: str) -> Update:
         data = self.api.make_message(user, text, language_code=LANGUAGES[user % 4])
         return Update.de_json(data, self.app.bot)
+
+
+async def timed_now(
+    bot: InProcessBot,
+    rng: random.Random,
+    end: float,
+    first_user: int,
+    users: int,
+    rate: float = 20.0,
+) -> tuple[list[float], int]:
+    """/now from `users` delegates in turn, `rate` a second (Poisson) until `end`
+    (time.perf_counter), each timed from the update queued to its reply reaching the Bot API;
+    the latencies in seconds, and how many were still unanswered 2 s after the end."""
+    queue = bot.app.update_queue
+    asked: dict[int, float] = {}
+    latencies: list[float] = []
+
+    async def send() -> None:
+        turn = 0
+        while True:
+            await asyncio.sleep(rng.expovariate(rate))
+            if time.perf_counter() >= end:
+                return
+            user = first_user + turn % users
+            turn += 1
+            bot.replied.pop(user, None)
+            asked[user] = time.perf_counter()
+            await queue.put(bot.update(user, "/now"))
+
+    async def watch() -> None:
+        while time.perf_counter() < end + 2 and (time.perf_counter() < end or asked):
+            for user, moment in list(asked.items()):
+                reply = bot.replied.get(user)
+                if reply is not None and reply >= moment:
+                    latencies.append(reply - moment)
+                    del asked[user]
+            await asyncio.sleep(0.002)
+
+    await asyncio.gather(send(), watch())
+    return latencies, len(asked)

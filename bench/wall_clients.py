@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
-from bench.support import InProcessBot
+from bench.support import InProcessBot, timed_now
 from bot.app import running
 from bot.config import Config
 from bot.web.limits import Limits, Rate
@@ -90,24 +90,9 @@ async def chat_under_votes(
 ) -> tuple[dict[str, Any], list[float]]:
     """/now 20 a second for `seconds`, timed; votes meanwhile. The votes' stored times."""
     rng = random.Random(7)
-    queue = bot.app.update_queue
-    asked: dict[int, float] = {}
-    latencies: list[float] = []
     stored: list[float] = []
     end = time.perf_counter() + seconds
     consultation = bot.services.events.consultations[GENEVA]
-
-    async def send_now() -> None:
-        turn = 0
-        while True:
-            await asyncio.sleep(rng.expovariate(NOW_RATE))
-            if time.perf_counter() >= end:
-                return
-            user = FIRST_USER + turn % NOW_USERS
-            turn += 1
-            bot.replied.pop(user, None)
-            asked[user] = time.perf_counter()
-            await queue.put(bot.update(user, "/now"))
 
     async def send_votes() -> None:
         if not votes_per_second:
@@ -120,19 +105,12 @@ async def chat_under_votes(
             await bot.services.panel.vote(voter[0], consultation, rng.choice(question_ids))
             stored.append(time.time())
 
-    async def watch() -> None:
-        while time.perf_counter() < end + 2 and (time.perf_counter() < end or asked):
-            for user, moment in list(asked.items()):
-                reply = bot.replied.get(user)
-                if reply is not None and reply >= moment:
-                    latencies.append(reply - moment)
-                    del asked[user]
-            await asyncio.sleep(0.002)
-
-    await asyncio.gather(send_now(), send_votes(), watch())
+    (latencies, unanswered), _ = await asyncio.gather(
+        timed_now(bot, rng, end, FIRST_USER, NOW_USERS, NOW_RATE), send_votes()
+    )
     figures = {
         "now_replies": len(latencies),
-        "unanswered": len(asked),
+        "unanswered": unanswered,
         "votes": len(stored),
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p95_ms": percentile(latencies, 0.95) * 1000,
