@@ -663,7 +663,8 @@ def finishing(
     headers: Mapping[str, str], not_found: Callable[[web.Request], web.StreamResponse]
 ) -> Middleware:
     """A middleware: `headers` on every answer that has not set them, gzip where the browser
-    takes it (unless gzipped already: the cache keeps pages so), `not_found` for a 404."""
+    takes it (unless gzipped already: the cache keeps pages so), `not_found` for a 404 (and,
+    as 405, for a method the address does not take)."""
 
     @web.middleware
     async def finish(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -671,6 +672,8 @@ def finishing(
             response = await handler(request)
         except web.HTTPNotFound:
             response = not_found(request)
+        except web.HTTPMethodNotAllowed as refused:
+            response = not_allowed(not_found(request), refused)
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         compressed = "Content-Encoding" in response.headers
@@ -679,6 +682,14 @@ def finishing(
         return response
 
     return finish
+
+
+def not_allowed(page: web.StreamResponse, refused: web.HTTPMethodNotAllowed) -> web.StreamResponse:
+    """A form posted to a page, or a form's address opened: to the reader there is no such page,
+    so `page` is the translated 404, answered as 405 with the methods the address takes."""
+    page.set_status(405)
+    page.headers["Allow"] = refused.headers["Allow"]
+    return page
 
 
 def not_found_page(site: Site, request: web.Request) -> web.Response:

@@ -38,7 +38,7 @@ from bot.services.rooms import room_label
 from bot.services.secret_links import secret_hash
 from bot.services.walls import Walls, WallSnapshot
 from bot.storage.panel import ANSWERED
-from bot.web.site import HERE, reader_language
+from bot.web.site import HERE, not_allowed, reader_language
 from bot.web.texts import labels
 
 logger = logging.getLogger(__name__)
@@ -543,11 +543,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def wall_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A translated 404 (the security headers are set as any answer is prepared)."""
+    """A translated 404, or 405 for a method the address does not take (the security headers
+    are set as any answer is prepared)."""
     try:
         return await handler(request)
     except web.HTTPNotFound:
         return _not_found(request)
+    except web.HTTPMethodNotAllowed as refused:
+        return not_allowed(_not_found(request), refused)
 
 
 def build_walls(hub: WallHub) -> web.Application:
