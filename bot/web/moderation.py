@@ -278,9 +278,13 @@ def signed_in(page: Page) -> Callable[[web.Request], Awaitable[web.StreamRespons
                 ):
                     return view.render("mod_refused.html", status=403, text_key="cross_site")
             consultation = desk.events().get(visitor.consultation_id)
-            if consultation is None:
-                raise web.HTTPNotFound()
-            return await page(request, view, consultation)
+            try:
+                if consultation is None:
+                    raise web.HTTPNotFound()
+                return await page(request, view, consultation)
+            except web.HTTPNotFound:
+                # In the moderator's language, not the browser's as for anyone else.
+                return view.render("mod_refused.html", status=404, text_key="not_found_text")
 
     return handler
 
