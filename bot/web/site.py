@@ -8,6 +8,7 @@ stylesheet, gzip, and a Content-Security-Policy that allows nothing else.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 from collections.abc import Awaitable, Callable, Hashable, Mapping
@@ -644,12 +645,24 @@ def _data_file(path: Path, content_type: str) -> web.StreamResponse:
     return response
 
 
+@functools.cache
+def _static(names: tuple[str, ...]) -> bytes:
+    """These files of static/, one after the other: read once, not on every request (they do
+    not change while the server runs)."""
+    return b"".join((HERE / "static" / name).read_bytes() for name in names)
+
+
+def static_files(content_type: str, *names: str, kept: bool = True) -> web.Response:
+    """These files of static/, one after the other; the browser keeps them an hour if `kept`."""
+    response = web.Response(body=_static(names), content_type=content_type)
+    if kept:
+        response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 def stylesheets(*names: str) -> web.Response:
     """These stylesheets of static/, one after the other; the browser keeps them an hour."""
-    css = b"".join((HERE / "static" / name).read_bytes() for name in names)
-    response = web.Response(body=css, content_type="text/css")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return static_files("text/css", *names)
 
 
 async def stylesheet(request: web.Request) -> web.Response:

@@ -38,7 +38,7 @@ from bot.services.rooms import room_label
 from bot.services.secret_links import secret_hash
 from bot.services.walls import Walls, WallSnapshot
 from bot.storage.panel import ANSWERED
-from bot.web.site import HERE, not_allowed, reader_language
+from bot.web.site import HERE, not_allowed, reader_language, static_files
 from bot.web.texts import labels
 
 logger = logging.getLogger(__name__)
@@ -528,10 +528,7 @@ async def wall_events(request: web.Request) -> web.StreamResponse:
 
 def _static(name: str, content_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def serve(request: web.Request) -> web.Response:
-        response = web.Response(
-            body=(HERE / "static" / name).read_bytes(), content_type=content_type
-        )
-        response.headers["Cache-Control"] = "public, max-age=3600"
+        response = static_files(content_type, name)
         response.enable_compression()
         return response
 
