@@ -61,7 +61,7 @@ PREFIX = "/c"
 PARAMS = {TRACK: "track", KIND: "kind", ROOM: "room", LANGUAGE: "interpretation"}
 SEARCH_LIMIT = 200
 # Telegram's rule for a /start parameter: a deep link with anything else opens nothing.
-_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -234,7 +234,7 @@ class Page:
         username = self.site.bot_username()
         if not username:
             return None
-        if payload and _START_PARAMETER.fullmatch(payload):
+        if payload and START_PARAMETER.fullmatch(payload):
             return f"https://t.me/{username}?start={payload}"
         return f"https://t.me/{username}"
 
