@@ -80,6 +80,23 @@ async def test_a_burst_beyond_the_limit_is_told_to_wait_in_its_language(
     assert 'dir="rtl"' in await refused.text()
 
 
+async def test_a_form_posted_beyond_the_limit_is_told_to_wait_in_a_page(
+    client: TestClient,
+) -> None:
+    # The moderators' view hides a comment with a form: the browser shows the answer as is.
+    for _ in range(2):
+        assert (await client.post(GENEVA, data={"action": "hide"})).status != 429
+    refused = await client.post(GENEVA + "?lang=fr", data={"action": "hide"})
+    assert refused.status == 429
+    text = await refused.text()
+    assert '<html lang="fr" dir="ltr">' in text
+    assert "Trop de demandes" in text
+    # The Mini App's script still gets JSON.
+    refused = await client.post(GENEVA, json={})
+    assert refused.status == 429
+    assert await refused.json() == {"error": "rate"}
+
+
 async def test_the_bucket_refills_over_time(client: TestClient, seconds: Seconds) -> None:
     for _ in range(5):
         assert (await client.get(GENEVA)).status == 200

@@ -412,3 +412,26 @@ async def test_a_session_not_in_the_programme_is_a_page_not_found(
         async with client.get(path) as answer:
             assert answer.status == 404, path
             assert "There is no such page in this programme." in await answer.text()
+
+
+async def test_a_post_to_a_page_of_the_view_is_answered_in_the_readers_language(
+    harness: Harness, client: TestClient[web.Request, web.Application]
+) -> None:
+    await moderator_in(harness, client, "ar")
+    headers = {**origin(client), "Accept-Language": "ar"}
+    async with client.post("/mod/", headers=headers) as answer:
+        assert answer.status == 405
+        text = await answer.text()
+    assert '<html lang="ar" dir="rtl">' in text
+    assert "Method Not Allowed" not in text
+
+
+async def test_a_page_not_found_reads_in_the_moderators_language(
+    harness: Harness, client: TestClient[web.Request, web.Application]
+) -> None:
+    await moderator_in(harness, client, "ar")
+    async with client.get("/mod/s/no-such-session", headers={"Accept-Language": "en"}) as answer:
+        assert answer.status == 404
+        text = await answer.text()
+    assert '<html lang="ar" dir="rtl">' in text
+    assert "There is no such page in this programme." not in text

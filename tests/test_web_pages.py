@@ -238,3 +238,12 @@ def test_web_settings_are_read_and_checked(tmp_path: Path) -> None:
         Config.from_env({"WEB_PORT": "0"}, env_file=tmp_path / ".env")
     with pytest.raises(ConfigError, match="BOT_USERNAME"):
         Config.from_env({"BOT_USERNAME": "not a name"}, env_file=tmp_path / ".env")
+
+
+async def test_a_post_to_a_page_is_answered_in_the_readers_language(client: TestClient) -> None:
+    response = await client.post(GENEVA + "?lang=ar")
+    assert response.status == 405
+    assert response.headers["Allow"] == "GET,HEAD"
+    text = await response.text()
+    assert 'dir="rtl"' in text
+    assert "الصفحة غير موجودة" in text

@@ -424,3 +424,12 @@ async def test_a_quiet_stream_gets_heartbeats(harness: Harness) -> None:
         raw = await asyncio.wait_for(stream.content.readuntil(b"\n\n"), 5.0)
         assert raw == b": ping\n\n"
         stream.close()
+
+
+async def test_a_post_to_a_screen_is_answered_in_the_screens_language(
+    harness: Harness, client: Client
+) -> None:
+    secret = await wall(harness)
+    async with client.post(f"/wall/{secret}?lang=fr") as answer:
+        assert answer.status == 405
+        assert "Page introuvable" in await answer.text()

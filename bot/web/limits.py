@@ -131,13 +131,18 @@ class Limits:
         return limited
 
 
+# What a browser posts from a page's <form>: the refusal is a page it shows.
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _refusal(
     request: web.Request, lang: str, status: int, retry_after: int | None = None
 ) -> web.Response:
-    """429 or 413: JSON for the Mini App's script, else a short page in the reader's language."""
+    """429 or 413: JSON for the Mini App's script, else (a page, or a form the moderators'
+    view posted) a short page in the reader's language."""
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     reason = "rate" if status == 429 else "size"
-    if request.method != "GET" and request.method != "HEAD":
+    if request.method not in ("GET", "HEAD") and request.content_type not in _FORMS:
         return web.json_response({"error": reason}, status=status, headers=headers)
     with use_language(lang):
         if status == 429:

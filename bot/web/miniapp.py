@@ -27,7 +27,15 @@ from bot.services.errors import SessionNotFound
 from bot.services.event_data import Consultation
 from bot.services.rooms import room_label
 from bot.services.webapp_auth import InitDataRefused, WebAppUser, validate_init_data
-from bot.web.site import HERE, SITE_KEY, Page, Site, finishing, kept_page, not_found_page
+from bot.web.site import (
+    SITE_KEY,
+    Page,
+    Site,
+    finishing,
+    kept_page,
+    not_found_page,
+    static_files,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -156,10 +164,7 @@ async def _day(request: web.Request, consultation: Consultation, day: date) -> w
 
 
 async def script(request: web.Request) -> web.Response:
-    response = web.Response(
-        body=(HERE / "static" / "miniapp.js").read_bytes(), content_type="text/javascript"
-    )
-    return response
+    return static_files("text/javascript", "miniapp.js", kept=False)
 
 
 def _allowed_origin(request: web.Request, base_url: str | None) -> str:

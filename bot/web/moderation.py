@@ -165,10 +165,6 @@ def _chosen_language(request: web.Request) -> str | None:
     return asked if asked in SUPPORTED else None
 
 
-def _browser_language(request: web.Request) -> str:
-    return reader_language(request)[0]
-
-
 class View:
     """One request's page: its language, its visitor (None on the pages for anyone)."""
 
@@ -214,7 +210,7 @@ def _refused(
     request: web.Request, text_key: str = "refused_text", status: int = 403
 ) -> web.Response:
     """A page for anyone: why they see nothing, in the language they asked for or read."""
-    lang = _chosen_language(request) or _browser_language(request)
+    lang = reader_language(request)[0]
     with use_language(lang):
         view = View(request, lang)
         return view.render("mod_refused.html", status=status, text_key=text_key)
@@ -278,9 +274,13 @@ def signed_in(page: Page) -> Callable[[web.Request], Awaitable[web.StreamRespons
                 ):
                     return view.render("mod_refused.html", status=403, text_key="cross_site")
             consultation = desk.events().get(visitor.consultation_id)
-            if consultation is None:
-                raise web.HTTPNotFound()
-            return await page(request, view, consultation)
+            try:
+                if consultation is None:
+                    raise web.HTTPNotFound()
+                return await page(request, view, consultation)
+            except web.HTTPNotFound:
+                # In the moderator's language, not the browser's as for anyone else.
+                return view.render("mod_refused.html", status=404, text_key="not_found_text")
 
     return handler
 
@@ -294,7 +294,7 @@ async def enter_page(request: web.Request) -> web.Response:
     desk = _desk(request)
     if not _SECRET.fullmatch(token) or not await desk.logins.link_valid(token):
         return _refused(request, "link_used")
-    lang = _chosen_language(request) or _browser_language(request)
+    lang = reader_language(request)[0]
     with use_language(lang):
         view = View(request, lang)
         return view.render("mod_enter.html", action=request.path)

@@ -8,6 +8,7 @@ stylesheet, gzip, and a Content-Security-Policy that allows nothing else.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 from collections.abc import Awaitable, Callable, Hashable, Mapping
@@ -60,7 +61,7 @@ PREFIX = "/c"
 PARAMS = {TRACK: "track", KIND: "kind", ROOM: "room", LANGUAGE: "interpretation"}
 SEARCH_LIMIT = 200
 # Telegram's rule for a /start parameter: a deep link with anything else opens nothing.
-_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -233,7 +234,7 @@ class Page:
         username = self.site.bot_username()
         if not username:
             return None
-        if payload and _START_PARAMETER.fullmatch(payload):
+        if payload and START_PARAMETER.fullmatch(payload):
             return f"https://t.me/{username}?start={payload}"
         return f"https://t.me/{username}"
 
@@ -644,12 +645,24 @@ def _data_file(path: Path, content_type: str) -> web.StreamResponse:
     return response
 
 
+@functools.cache
+def _static(names: tuple[str, ...]) -> bytes:
+    """These files of static/, one after the other: read once, not on every request (they do
+    not change while the server runs)."""
+    return b"".join((HERE / "static" / name).read_bytes() for name in names)
+
+
+def static_files(content_type: str, *names: str, kept: bool = True) -> web.Response:
+    """These files of static/, one after the other; the browser keeps them an hour if `kept`."""
+    response = web.Response(body=_static(names), content_type=content_type)
+    if kept:
+        response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 def stylesheets(*names: str) -> web.Response:
     """These stylesheets of static/, one after the other; the browser keeps them an hour."""
-    css = b"".join((HERE / "static" / name).read_bytes() for name in names)
-    response = web.Response(body=css, content_type="text/css")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+    return static_files("text/css", *names)
 
 
 async def stylesheet(request: web.Request) -> web.Response:
@@ -663,7 +676,8 @@ def finishing(
     headers: Mapping[str, str], not_found: Callable[[web.Request], web.StreamResponse]
 ) -> Middleware:
     """A middleware: `headers` on every answer that has not set them, gzip where the browser
-    takes it (unless gzipped already: the cache keeps pages so), `not_found` for a 404."""
+    takes it (unless gzipped already: the cache keeps pages so), `not_found` for a 404 (and,
+    as 405, for a method the address does not take)."""
 
     @web.middleware
     async def finish(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -671,6 +685,8 @@ def finishing(
             response = await handler(request)
         except web.HTTPNotFound:
             response = not_found(request)
+        except web.HTTPMethodNotAllowed as refused:
+            response = not_allowed(not_found(request), refused)
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         compressed = "Content-Encoding" in response.headers
@@ -679,6 +695,14 @@ def finishing(
         return response
 
     return finish
+
+
+def not_allowed(page: web.StreamResponse, refused: web.HTTPMethodNotAllowed) -> web.StreamResponse:
+    """A form posted to a page, or a form's address opened: to the reader there is no such page,
+    so `page` is the translated 404, answered as 405 with the methods the address takes."""
+    page.set_status(405)
+    page.headers["Allow"] = refused.headers["Allow"]
+    return page
 
 
 def not_found_page(site: Site, request: web.Request) -> web.Response:

@@ -38,7 +38,7 @@ from bot.services.rooms import room_label
 from bot.services.secret_links import secret_hash
 from bot.services.walls import Walls, WallSnapshot
 from bot.storage.panel import ANSWERED
-from bot.web.site import HERE, reader_language
+from bot.web.site import HERE, START_PARAMETER, not_allowed, reader_language, static_files
 from bot.web.texts import labels
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 PREFIX = "/wall"
 # What token_urlsafe(32) makes (43 characters); anything else is not looked up.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{20,128}")
-_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 POLL_EVERY = 1.0  # seconds: the longest a change made by another process takes to show
 MIN_GAP = 0.5  # seconds: the shortest time between two reads of one wall, however busy
 HEARTBEAT = 15.0  # seconds: a comment line keeps proxies from closing a quiet stream
@@ -91,7 +90,7 @@ def qr_svg(link: str) -> Markup:
 def join_link(bot_username: str | None, session_id: str) -> str | None:
     """The bot's deep link that opens the session's questions (as the door QR codes do)."""
     payload = LINK_PREFIX + session_id
-    if not bot_username or not _START_PARAMETER.fullmatch(payload):
+    if not bot_username or not START_PARAMETER.fullmatch(payload):
         return None
     return f"https://t.me/{bot_username}?start={payload}"
 
@@ -528,10 +527,7 @@ async def wall_events(request: web.Request) -> web.StreamResponse:
 
 def _static(name: str, content_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def serve(request: web.Request) -> web.Response:
-        response = web.Response(
-            body=(HERE / "static" / name).read_bytes(), content_type=content_type
-        )
-        response.headers["Cache-Control"] = "public, max-age=3600"
+        response = static_files(content_type, name)
         response.enable_compression()
         return response
 
@@ -543,11 +539,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def wall_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A translated 404 (the security headers are set as any answer is prepared)."""
+    """A translated 404, or 405 for a method the address does not take (the security headers
+    are set as any answer is prepared)."""
     try:
         return await handler(request)
     except web.HTTPNotFound:
         return _not_found(request)
+    except web.HTTPMethodNotAllowed as refused:
+        return not_allowed(_not_found(request), refused)
 
 
 def build_walls(hub: WallHub) -> web.Application:
