@@ -5,13 +5,13 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import BotContext, Services
 from bot.handlers.formatting import split_message
@@ -180,3 +180,17 @@ class ExpectedInput(filters.MessageFilter):
         if services is None or user is None:
             return False
         return self._expected(services, user.id) is not None
+
+
+def expected_text(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    name: str,
+    expected: Callable[[Services, int], object | None],
+    callback: Callable[[Update, BotContext], Coroutine[Any, Any, None]],
+) -> MessageHandler[Any, Any, None]:
+    """The handler of a private text (not a command) a feature asked the sender for; register it
+    before the free-text handlers so the typed answer reaches the feature first."""
+    awaited = ExpectedInput(application, name, expected)
+    return MessageHandler(
+        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & awaited, callback
+    )

@@ -12,14 +12,14 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext, Services
 from bot.handlers.agenda import card_part
 from bot.handlers.common import (
-    ExpectedInput,
     callback_parts,
     edit_shown,
+    expected_text,
     message_key,
     out_of_date,
     page_buttons,
@@ -1035,18 +1035,13 @@ CALLBACKS = {
 }
 
 
-def _drafting(application: Application[Any, Any, Any, Any, Any, Any]) -> ExpectedInput:
-    """The sender's next text is a question to a panel."""
-    return ExpectedInput(application, "DraftingQuestion", lambda s, user: s.panel.drafting(user))
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Call before the free-text handlers: a typed question must reach us first."""
-    application.add_handler(
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & PRIVATE & _drafting(application), capture_question
-        )
+    # The sender's next text is a question to a panel.
+    drafting = expected_text(
+        application, "DraftingQuestion", lambda s, user: s.panel.drafting(user), capture_question
     )
+    application.add_handler(drafting)
     application.add_handler(CommandHandler("q", show_questions, filters=PRIVATE))
     application.add_handler(CommandHandler("chairs", manage_chairs, filters=PRIVATE))
     for pattern, button in CALLBACKS.items():

@@ -30,15 +30,14 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    MessageHandler,
     filters,
 )
 
 from bot.context import BotContext, Services
 from bot.handlers.agenda import card_part
 from bot.handlers.common import (
-    ExpectedInput,
     edit_shown,
+    expected_text,
     message_key,
     out_of_date,
     parse_id,
@@ -958,10 +957,10 @@ async def reschedule_closing(application: Application[Any, Any, Any, Any, Any, A
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("poll", start_poll, filters=PRIVATE))
-    awaiting = ExpectedInput(application, "poll_awaiting", lambda s, user: s.polls.expected(user))
-    application.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & awaiting, receive_text)
+    awaited = expected_text(
+        application, "poll_awaiting", lambda s, user: s.polls.expected(user), receive_text
     )
+    application.add_handler(awaited)
     application.add_handler(CallbackQueryHandler(new_poll_button, pattern=rf"^{PREFIX}[nk]:"))
     application.add_handler(CallbackQueryHandler(chair_button, pattern=rf"^{PREFIX}\d+:"))
     application.add_handler(CallbackQueryHandler(answer_button, pattern=rf"^{ANSWER}"))
