@@ -277,18 +277,28 @@ async def _pressed_session(
     return consultation, session, parts
 
 
-async def list_button(update: Update, context: BotContext) -> None:
-    """pq:l:<session>:<page>"""
-    found = await _pressed_session(update, context, 4)
+async def _session_page(
+    update: Update, found: tuple[Consultation, Session, list[str]] | None
+) -> tuple[Consultation, Session, str, int] | None:
+    """A session list's ◀ ▶ press (`<ns>:<kind>:<session>:<page>`), found by `_pressed_session`
+    or `_chair_session`: its consultation, session, kind and page, the press answered."""
     if found is None or update.callback_query is None:
-        return
+        return None
     consultation, session, parts = found
     page = parse_id(parts[3])
     if page is None:
         await out_of_date(update)
-        return
+        return None
     await update.callback_query.answer()
-    await _listing(update, context, consultation, session, page)
+    return consultation, session, parts[1], page
+
+
+async def list_button(update: Update, context: BotContext) -> None:
+    """pq:l:<session>:<page>"""
+    opened = await _session_page(update, await _pressed_session(update, context, 4))
+    if opened is not None:
+        consultation, session, _kind, page = opened
+        await _listing(update, context, consultation, session, page)
 
 
 async def vote_button(update: Update, context: BotContext) -> None:
@@ -828,16 +838,9 @@ async def _chair_view(
 
 async def view_button(update: Update, context: BotContext) -> None:
     """pc:w:<session>:<page> (waiting) or pc:r:<session>:<page> (all, most voted first)."""
-    found = await _chair_session(update, context, 4)
-    if found is None or update.callback_query is None:
-        return
-    consultation, session, parts = found
-    page = parse_id(parts[3])
-    if page is None:
-        await out_of_date(update)
-        return
-    await update.callback_query.answer()
-    await _chair_view(update, context, consultation, session, parts[1], page)
+    opened = await _session_page(update, await _chair_session(update, context, 4))
+    if opened is not None:
+        await _chair_view(update, context, *opened)
 
 
 async def action_button(update: Update, context: BotContext) -> None:
