@@ -157,6 +157,14 @@ async def out_of_date(update: Update) -> None:
         await update.callback_query.answer(_("This button is out of date."))
 
 
+async def refuse(update: Update, context: BotContext, refusal: str) -> None:
+    """Tell someone a screen is not theirs: an alert on a press, a reply to a command."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(refusal, show_alert=True)
+    else:
+        await reply(update, context, refusal)
+
+
 class ExpectedInput(filters.MessageFilter):
     """Matches only messages a feature asked the sender for (a comment, a draft's text…).
 

@@ -24,6 +24,7 @@ from bot.handlers.common import (
     out_of_date,
     page_buttons,
     parse_id,
+    refuse,
     reply,
     show,
 )
@@ -631,11 +632,8 @@ def is_question_link(payload: str) -> bool:
 
 
 async def _refuse(update: Update, context: BotContext) -> None:
-    text = _("Sorry, this is only for the session's chairs and moderators.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await reply(update, context, text)
+    refusal = _("Sorry, this is only for the session's chairs and moderators.")
+    await refuse(update, context, refusal)
 
 
 def board_text(

@@ -41,6 +41,7 @@ from bot.handlers.common import (
     message_key,
     out_of_date,
     parse_id,
+    refuse,
     reply,
     show,
 )
@@ -120,11 +121,7 @@ def _session_title(services: Services, poll: PollRecord, language: str) -> str:
 
 
 async def _refuse(update: Update, context: BotContext) -> None:
-    refusal = _("Sorry, only the session's chairs can run polls.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(refusal, show_alert=True)
-    else:
-        await reply(update, context, refusal)
+    await refuse(update, context, _("Sorry, only the session's chairs can run polls."))
 
 
 # --- results, as chairs and delegates read them ------------------------------------------
