@@ -48,6 +48,7 @@ from bot.services.panel import (
     APPROVE,
     BOARD,
     HIDE,
+    LINK_PREFIX,
     PIN,
     RATE_LIMIT,
     SHOWN_NOTICE,
@@ -625,7 +626,7 @@ async def open_question_link(update: Update, context: BotContext, payload: str) 
 
 
 def is_question_link(payload: str) -> bool:
-    return payload.startswith("q_")
+    return payload.startswith(LINK_PREFIX)
 
 
 # --- the chairs' side ---------------------------------------------------------------------------
