@@ -195,7 +195,7 @@ def expected_text(
     name: str,
     expected: Callable[[Services, int], object | None],
     callback: Callable[[Update, BotContext], Coroutine[Any, Any, None]],
-) -> MessageHandler[Any, Any, None]:
+) -> MessageHandler[Any, None]:
     """The handler of a private text (not a command) a feature asked the sender for; register it
     before the free-text handlers so the typed answer reaches the feature first."""
     awaited = ExpectedInput(application, name, expected)
