@@ -604,7 +604,7 @@ async def chair_button(update: Update, context: BotContext) -> None:
     try:
         poll = await context.services.polls.chaired(profile.user_id, poll_id)
     except PollNotFound:
-        if not context.profile or not await _chairs_anything(context):
+        if not await _chairs_anything(context):
             await _refuse(update, context)
         else:
             await out_of_date(update)
