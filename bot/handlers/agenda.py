@@ -16,7 +16,7 @@ from bot.handlers.common import (
     required_id,
     show,
 )
-from bot.handlers.consultation import need_consultation, open_consultation
+from bot.handlers.consultation import open_consultation, pressed_in_consultation
 from bot.handlers.formatting import (
     clock_time,
     day_long,
@@ -223,18 +223,16 @@ async def show_agenda(update: Update, context: BotContext) -> None:
 
 async def agenda_day_button(update: Update, context: BotContext) -> None:
     """ag:d:<date>:<page>[:<filters>]"""
-    query = update.callback_query
-    if query is None or query.data is None:
+    pressed = await pressed_in_consultation(update, context)
+    if pressed is None:
         return
-    consultation = await need_consultation(update, context)
-    if consultation is None:
-        return
+    query, data, consultation = pressed
     try:
-        _prefix, _kind, day_text, page_text, *rest = query.data.split(":")
+        _prefix, _kind, day_text, page_text, *rest = data.split(":")
         day = date.fromisoformat(day_text)
         page = required_id(page_text)
         if len(rest) > 1:
-            raise ValueError(query.data)
+            raise ValueError(data)
         filters = read_filters(context, consultation, rest[0] if rest else "")
     except ValueError:
         await out_of_date(update)
@@ -248,14 +246,12 @@ async def agenda_day_button(update: Update, context: BotContext) -> None:
 
 async def now_jump_button(update: Update, context: BotContext) -> None:
     """ag:w:<filters>: today's list, at the page holding the current time."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    pressed = await pressed_in_consultation(update, context)
+    if pressed is None:
         return
-    consultation = await need_consultation(update, context)
-    if consultation is None:
-        return
+    query, data, consultation = pressed
     try:
-        filters = read_filters(context, consultation, query.data.split(":", 2)[2])
+        filters = read_filters(context, consultation, data.split(":", 2)[2])
     except (ValueError, IndexError):
         await out_of_date(update)
         return
@@ -487,17 +483,15 @@ async def now_next(
 
 async def now_page_button(update: Update, context: BotContext) -> None:
     """ag:n:<1 with what is on now | 0 next only>:<page>[:<filters>]"""
-    query = update.callback_query
-    if query is None or query.data is None:
+    pressed = await pressed_in_consultation(update, context)
+    if pressed is None:
         return
-    consultation = await need_consultation(update, context)
-    if consultation is None:
-        return
+    _query, data, consultation = pressed
     try:
-        _prefix, _kind, flag, page_text, *rest = query.data.split(":")
+        _prefix, _kind, flag, page_text, *rest = data.split(":")
         page = required_id(page_text)
         if len(rest) > 1 or flag not in ("0", "1"):
-            raise ValueError(query.data)
+            raise ValueError(data)
         filters = read_filters(context, consultation, rest[0] if rest else "")
     except ValueError:
         await out_of_date(update)

@@ -218,23 +218,39 @@ async def _search_answer(
     )
 
 
-async def search_page_button(update: Update, context: BotContext) -> None:
-    """se:q:<question>:<page>: another page of the sessions a question asked for."""
+async def _pressed_question(
+    update: Update, context: BotContext
+) -> tuple[CallbackQuery, int, Consultation, QuestionRecord, str] | None:
+    """`<prefix>:<kind>:<question>:<rest>`: the press, its sender, the consultation, the
+    sender's question in it and the rest of the data; None when the button is out of date
+    (said)."""
     query = update.callback_query
     user = update.effective_user
     consultation = context.consultation
     if query is None or query.data is None or user is None or consultation is None:
         await out_of_date(update)
-        return
+        return None
     try:
-        _prefix, _q, raw_id, raw_page = query.data.split(":")
+        _prefix, _kind, raw_id, rest = query.data.split(":", 3)
         question = await context.services.helpdesk.question(user.id, required_id(raw_id))
-        page = required_id(raw_page)
     except (ValueError, HelpdeskError):
         await out_of_date(update)
+        return None
+    if question.consultation_id != consultation.id:
+        await out_of_date(update)
+        return None
+    return query, user.id, consultation, question, rest
+
+
+async def search_page_button(update: Update, context: BotContext) -> None:
+    """se:q:<question>:<page>: another page of the sessions a question asked for."""
+    pressed = await _pressed_question(update, context)
+    if pressed is None:
         return
+    query, _user_id, consultation, question, raw_page = pressed
+    page = parse_id(raw_page)
     subject = asked_search(question.question)
-    if subject is None or question.consultation_id != consultation.id:
+    if page is None or subject is None:
         await out_of_date(update)
         return
     await query.answer()
@@ -268,28 +284,20 @@ def _suggestion_rows(
 
 async def suggestion_button(update: Update, context: BotContext) -> None:
     """ask:s:<question>:<entry>: the delegate chose one of the suggested answers."""
-    query = update.callback_query
-    user = update.effective_user
-    consultation = context.consultation
-    if query is None or query.data is None or user is None or consultation is None:
-        await out_of_date(update)
+    pressed = await _pressed_question(update, context)
+    if pressed is None:
         return
-    try:
-        _prefix, _s, raw_id, ref = query.data.split(":", 3)
-        question = await context.services.helpdesk.question(user.id, required_id(raw_id))
-    except (ValueError, HelpdeskError):
-        await out_of_date(update)
-        return
+    query, user_id, consultation, question, ref = pressed
     kind, _sep, entry_id = ref.rpartition(":")
     entry: FaqEntry | Topic | None = (
         consultation.topic(entry_id)
         if kind == "topic"
         else next((e for e in consultation.faq if e.id == ref), None)
     )
-    if entry is None or question.consultation_id != consultation.id:
+    if entry is None:
         await out_of_date(update)
         return
-    await context.services.helpdesk.chose(user.id, question.id, ref)
+    await context.services.helpdesk.chose(user_id, question.id, ref)
     await query.answer()
     lang = current_language()
     await show(update, context, _entry_answer(entry, lang), _answer_keyboard(question.id))

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot.context import BotContext, Services
 from bot.handlers.formatting import split_message
@@ -157,6 +157,14 @@ async def out_of_date(update: Update) -> None:
         await update.callback_query.answer(_("This button is out of date."))
 
 
+async def refuse(update: Update, context: BotContext, refusal: str) -> None:
+    """Tell someone a screen is not theirs: an alert on a press, a reply to a command."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(refusal, show_alert=True)
+    else:
+        await reply(update, context, refusal)
+
+
 class ExpectedInput(filters.MessageFilter):
     """Matches only messages a feature asked the sender for (a comment, a draft's text…).
 
@@ -201,3 +209,17 @@ def on_the_clock(callback: JobCallback) -> JobCallback:
     job.__name__ = getattr(callback, "__name__", "job")
     job.__doc__ = callback.__doc__
     return job
+
+
+def expected_text(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    name: str,
+    expected: Callable[[Services, int], object | None],
+    callback: Callable[[Update, BotContext], Coroutine[Any, Any, None]],
+) -> MessageHandler[Any, None]:
+    """The handler of a private text (not a command) a feature asked the sender for; register it
+    before the free-text handlers so the typed answer reaches the feature first."""
+    awaited = ExpectedInput(application, name, expected)
+    return MessageHandler(
+        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & awaited, callback
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.dates import format_interval
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.common import callback_parts, out_of_date, parse_id, reply
@@ -52,6 +52,18 @@ async def need_consultation(update: Update, context: BotContext) -> Consultation
         await reply(update, context, _("First, tell me which consultation you are attending."))
         await ask_consultation(update, context)
     return consultation
+
+
+async def pressed_in_consultation(
+    update: Update, context: BotContext
+) -> tuple[CallbackQuery, str, Consultation] | None:
+    """A press, its data and the user's consultation; None when the press has no data, or
+    there is no consultation yet (asked, as by `need_consultation`)."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return None
+    consultation = await need_consultation(update, context)
+    return None if consultation is None else (query, query.data, consultation)
 
 
 async def open_consultation(update: Update, context: BotContext) -> Consultation | None:

@@ -11,8 +11,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.handlers.agenda import card_part
-from bot.handlers.common import callback_parts, out_of_date, page_buttons, required_id, show
-from bot.handlers.consultation import need_consultation, open_consultation
+from bot.handlers.common import callback_parts, out_of_date, page_buttons, show
+from bot.handlers.consultation import open_consultation, open_page
 from bot.handlers.formatting import clock_time, esc, session_line, shorten, when
 from bot.handlers.uploads import send_file
 from bot.i18n import N_, _, current_language
@@ -193,18 +193,9 @@ async def show_documents(update: Update, context: BotContext) -> None:
 
 async def page_button(update: Update, context: BotContext) -> None:
     """dc:p:<page>"""
-    query = update.callback_query
-    parts = callback_parts(update, 3)
-    consultation = await need_consultation(update, context)
-    if query is None or consultation is None:
-        return
-    try:
-        page = required_id(parts[2] if parts else "")
-    except ValueError:
-        await out_of_date(update)
-        return
-    await query.answer()
-    await _page(update, context, consultation, page)
+    opened = await open_page(update, context)
+    if opened is not None:
+        await _page(update, context, *opened)
 
 
 # --- wiring --------------------------------------------------------------------------------------

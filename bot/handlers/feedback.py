@@ -12,12 +12,11 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
 from bot.context import BotContext, Services
-from bot.handlers.common import ExpectedInput, callback_parts, out_of_date, parse_id, reply, show
+from bot.handlers.common import callback_parts, expected_text, out_of_date, parse_id, reply, show
 from bot.handlers.consultation import need_consultation, open_consultation
 from bot.handlers.formatting import (
     day_and_time,
@@ -837,18 +836,13 @@ CALLBACKS = {
 }
 
 
-def _awaiting_text(application: Application[Any, Any, Any, Any, Any, Any]) -> ExpectedInput:
-    """The sender's next text was asked for (a comment, a survey answer, a recommendation)."""
-    return ExpectedInput(application, "AwaitingText", lambda s, user: s.feedback.expected(user))
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Call before the fallback and free-text handlers: typed comments must reach us first."""
-    application.add_handler(
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & PRIVATE & _awaiting_text(application), capture_text
-        )
+    # The sender's next text was asked for (a comment, a survey answer, a recommendation).
+    awaited = expected_text(
+        application, "AwaitingText", lambda s, user: s.feedback.expected(user), capture_text
     )
+    application.add_handler(awaited)
     for name, callback in COMMANDS.items():
         application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
     for pattern, button in CALLBACKS.items():

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.handlers.agenda import clear_button, day_data, now_data, read_filters
 from bot.handlers.common import out_of_date, required_id, show
-from bot.handlers.consultation import need_consultation
+from bot.handlers.consultation import pressed_in_consultation
 from bot.handlers.formatting import (
     dimension_name,
     esc,
@@ -85,13 +85,11 @@ async def _opened(
 ) -> tuple[Consultation, list[str], date | bool, Filters] | None:
     """The consultation, the button's data parts, the list's place and filters; None (the
     press answered) when out of date."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    pressed = await pressed_in_consultation(update, context)
+    if pressed is None:
         return None
-    consultation = await need_consultation(update, context)
-    if consultation is None:
-        return None
-    parts = query.data.split(":")
+    _query, data, consultation = pressed
+    parts = data.split(":")
     try:
         place = _place(parts[2], consultation)
         filters = read_filters(context, consultation, parts[-1])

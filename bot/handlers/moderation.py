@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, page_buttons, parse_id, reply, show
+from bot.handlers.common import out_of_date, page_buttons, parse_id, refuse, reply, show
 from bot.handlers.consultation import need_consultation
 from bot.handlers.feedback import stars
 from bot.handlers.formatting import esc, moment, person, quote, shorten, time_range
@@ -50,10 +50,7 @@ async def _allowed(update: Update, context: BotContext) -> bool:
     """Moderators and organisers only; anyone else gets a polite refusal and sees nothing."""
     if context.profile is not None and context.profile.is_moderator:
         return True
-    if update.callback_query is not None:
-        await update.callback_query.answer(_refusal(), show_alert=True)
-    else:
-        await reply(update, context, _refusal())
+    await refuse(update, context, _refusal())
     return False
 
 

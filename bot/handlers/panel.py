@@ -12,18 +12,19 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext, Services
 from bot.handlers.agenda import card_part
 from bot.handlers.common import (
-    ExpectedInput,
     callback_parts,
     edit_shown,
+    expected_text,
     message_key,
     out_of_date,
     page_buttons,
     parse_id,
+    refuse,
     reply,
     show,
 )
@@ -47,6 +48,7 @@ from bot.services.panel import (
     APPROVE,
     BOARD,
     HIDE,
+    LINK_PREFIX,
     PIN,
     RATE_LIMIT,
     SHOWN_NOTICE,
@@ -277,18 +279,28 @@ async def _pressed_session(
     return consultation, session, parts
 
 
-async def list_button(update: Update, context: BotContext) -> None:
-    """pq:l:<session>:<page>"""
-    found = await _pressed_session(update, context, 4)
+async def _session_page(
+    update: Update, found: tuple[Consultation, Session, list[str]] | None
+) -> tuple[Consultation, Session, str, int] | None:
+    """A session list's ◀ ▶ press (`<ns>:<kind>:<session>:<page>`), found by `_pressed_session`
+    or `_chair_session`: its consultation, session, kind and page, the press answered."""
     if found is None or update.callback_query is None:
-        return
+        return None
     consultation, session, parts = found
     page = parse_id(parts[3])
     if page is None:
         await out_of_date(update)
-        return
+        return None
     await update.callback_query.answer()
-    await _listing(update, context, consultation, session, page)
+    return consultation, session, parts[1], page
+
+
+async def list_button(update: Update, context: BotContext) -> None:
+    """pq:l:<session>:<page>"""
+    opened = await _session_page(update, await _pressed_session(update, context, 4))
+    if opened is not None:
+        consultation, session, _kind, page = opened
+        await _listing(update, context, consultation, session, page)
 
 
 async def vote_button(update: Update, context: BotContext) -> None:
@@ -614,18 +626,15 @@ async def open_question_link(update: Update, context: BotContext, payload: str) 
 
 
 def is_question_link(payload: str) -> bool:
-    return payload.startswith("q_")
+    return payload.startswith(LINK_PREFIX)
 
 
 # --- the chairs' side ---------------------------------------------------------------------------
 
 
 async def _refuse(update: Update, context: BotContext) -> None:
-    text = _("Sorry, this is only for the session's chairs and moderators.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await reply(update, context, text)
+    refusal = _("Sorry, this is only for the session's chairs and moderators.")
+    await refuse(update, context, refusal)
 
 
 def board_text(
@@ -828,16 +837,9 @@ async def _chair_view(
 
 async def view_button(update: Update, context: BotContext) -> None:
     """pc:w:<session>:<page> (waiting) or pc:r:<session>:<page> (all, most voted first)."""
-    found = await _chair_session(update, context, 4)
-    if found is None or update.callback_query is None:
-        return
-    consultation, session, parts = found
-    page = parse_id(parts[3])
-    if page is None:
-        await out_of_date(update)
-        return
-    await update.callback_query.answer()
-    await _chair_view(update, context, consultation, session, parts[1], page)
+    opened = await _session_page(update, await _chair_session(update, context, 4))
+    if opened is not None:
+        await _chair_view(update, context, *opened)
 
 
 async def action_button(update: Update, context: BotContext) -> None:
@@ -1035,18 +1037,13 @@ CALLBACKS = {
 }
 
 
-def _drafting(application: Application[Any, Any, Any, Any, Any, Any]) -> ExpectedInput:
-    """The sender's next text is a question to a panel."""
-    return ExpectedInput(application, "DraftingQuestion", lambda s, user: s.panel.drafting(user))
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Call before the free-text handlers: a typed question must reach us first."""
-    application.add_handler(
-        MessageHandler(
-            filters.TEXT & ~filters.COMMAND & PRIVATE & _drafting(application), capture_question
-        )
+    # The sender's next text is a question to a panel.
+    drafting = expected_text(
+        application, "DraftingQuestion", lambda s, user: s.panel.drafting(user), capture_question
     )
+    application.add_handler(drafting)
     application.add_handler(CommandHandler("q", show_questions, filters=PRIVATE))
     application.add_handler(CommandHandler("chairs", manage_chairs, filters=PRIVATE))
     for pattern, button in CALLBACKS.items():

@@ -30,19 +30,19 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    MessageHandler,
     filters,
 )
 
 from bot.context import BotContext, Services
 from bot.handlers.agenda import card_part
 from bot.handlers.common import (
-    ExpectedInput,
     edit_shown,
+    expected_text,
     message_key,
     on_the_clock,
     out_of_date,
     parse_id,
+    refuse,
     reply,
     show,
 )
@@ -122,11 +122,7 @@ def _session_title(services: Services, poll: PollRecord, language: str) -> str:
 
 
 async def _refuse(update: Update, context: BotContext) -> None:
-    refusal = _("Sorry, only the session's chairs can run polls.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(refusal, show_alert=True)
-    else:
-        await reply(update, context, refusal)
+    await refuse(update, context, _("Sorry, only the session's chairs can run polls."))
 
 
 # --- results, as chairs and delegates read them ------------------------------------------
@@ -609,7 +605,7 @@ async def chair_button(update: Update, context: BotContext) -> None:
     try:
         poll = await context.services.polls.chaired(profile.user_id, poll_id)
     except PollNotFound:
-        if not context.profile or not await _chairs_anything(context):
+        if not await _chairs_anything(context):
             await _refuse(update, context)
         else:
             await out_of_date(update)
@@ -958,10 +954,10 @@ async def reschedule_closing(application: Application[Any, Any, Any, Any, Any, A
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("poll", start_poll, filters=PRIVATE))
-    awaiting = ExpectedInput(application, "poll_awaiting", lambda s, user: s.polls.expected(user))
-    application.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & awaiting, receive_text)
+    awaited = expected_text(
+        application, "poll_awaiting", lambda s, user: s.polls.expected(user), receive_text
     )
+    application.add_handler(awaited)
     application.add_handler(CallbackQueryHandler(new_poll_button, pattern=rf"^{PREFIX}[nk]:"))
     application.add_handler(CallbackQueryHandler(chair_button, pattern=rf"^{PREFIX}\d+:"))
     application.add_handler(CallbackQueryHandler(answer_button, pattern=rf"^{ANSWER}"))

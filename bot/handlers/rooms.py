@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.common import out_of_date, reply, required_id, show
-from bot.handlers.consultation import need_consultation, open_consultation
+from bot.handlers.consultation import open_consultation, pressed_in_consultation
 from bot.handlers.formatting import (
     day_long,
     esc,
@@ -159,13 +159,11 @@ async def _room_from_query(
 ) -> tuple[Consultation, Room] | None:
     """The consultation and the room a button names (rm:<kind>:<room>[:…]); None, the press
     answered, when the room is no longer listed."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    pressed = await pressed_in_consultation(update, context)
+    if pressed is None:
         return None
-    consultation = await need_consultation(update, context)
-    if consultation is None:
-        return None
-    parts = query.data.split(":")
+    query, data, consultation = pressed
+    parts = data.split(":")
     room = consultation.room(parts[2]) if len(parts) >= 3 else None
     if room is None:
         await query.answer(_("This room is no longer listed."), show_alert=True)

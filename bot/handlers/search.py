@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.handlers.agenda import session_buttons
 from bot.handlers.common import out_of_date, reply, required_id, show
-from bot.handlers.consultation import need_consultation, open_consultation
+from bot.handlers.consultation import open_consultation, pressed_in_consultation
 from bot.handlers.formatting import esc, quote, session_line, zone_note
 from bot.i18n import _, ngettext
 from bot.services.event_data import Consultation
@@ -140,14 +140,12 @@ async def search_command(update: Update, context: BotContext) -> None:
 
 async def search_page_button(update: Update, context: BotContext) -> None:
     """se:s:<page>:<words>"""
-    query = update.callback_query
-    if query is None or query.data is None:
+    pressed = await pressed_in_consultation(update, context)
+    if pressed is None:
         return
-    consultation = await need_consultation(update, context)
-    if consultation is None:
-        return
+    query, data, consultation = pressed
     try:
-        _prefix, _kind, page_text, asked = query.data.split(":", 3)
+        _prefix, _kind, page_text, asked = data.split(":", 3)
         page = required_id(page_text)
     except ValueError:
         await out_of_date(update)

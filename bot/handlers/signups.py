@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext, Services
 from bot.handlers.agenda import card_part, show_card
-from bot.handlers.common import callback_parts, out_of_date, reply, show
+from bot.handlers.common import callback_parts, out_of_date, refuse, show
 from bot.handlers.consultation import need_consultation
 from bot.handlers.formatting import esc, person, shorten, time_range, when
 from bot.handlers.outbox import Rendered, renderer
@@ -234,11 +234,7 @@ async def render_seat(services: Services, item: OutboxItem) -> Rendered | None:
 async def _organisers_consultation(update: Update, context: BotContext) -> Consultation | None:
     """Organisers only; anyone else is told so and sees nothing."""
     if context.profile is None or not context.profile.is_organiser:
-        refusal = _("Sorry, sign-up lists are only for the organisers.")
-        if update.callback_query is not None:
-            await update.callback_query.answer(refusal, show_alert=True)
-        else:
-            await reply(update, context, refusal)
+        await refuse(update, context, _("Sorry, sign-up lists are only for the organisers."))
         return None
     return await need_consultation(update, context)
 

@@ -25,7 +25,7 @@ from bot.handlers.consultation import (
     ask_consultation,
     consultation_keyboard,
 )
-from bot.handlers.feedback import open_feedback_link
+from bot.handlers.feedback import is_feedback_link, open_feedback_link
 from bot.handlers.formatting import esc
 from bot.handlers.panel import is_question_link, open_question_link
 from bot.i18n import (
@@ -336,7 +336,7 @@ async def start(update: Update, context: BotContext) -> None:
     profile = context.profile
     if user is None or profile is None:
         return
-    if context.args and context.args[0].startswith("fb_"):
+    if context.args and is_feedback_link(context.args[0]):
         await open_feedback_link(update, context, context.args[0])
         return
     if context.args and is_question_link(context.args[0]):

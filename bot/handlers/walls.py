@@ -231,14 +231,12 @@ async def renew_button(update: Update, context: BotContext) -> None:
         await out_of_date(update)
         return
     found = await _pressed(update, context, parts[2], parts[3])
-    base_url = context.services.config.web_base_url
-    if found is None or query is None or not base_url:
-        if found is not None and query is not None:
-            await query.answer()
+    if found is None or query is None:
         return
     await query.answer()
-    consultation, kind, target = found
-    await _issue(update, context, consultation, kind, target, base_url)
+    base_url = context.services.config.web_base_url
+    if base_url:
+        await _issue(update, context, *found, base_url)
 
 
 async def _issue(

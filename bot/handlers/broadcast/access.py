@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
-from bot.handlers.common import reply
+from bot.handlers.common import refuse
 from bot.i18n import _
 
 
@@ -13,9 +13,7 @@ async def organiser_only(update: Update, context: BotContext) -> bool:
     """Organisers only; anyone else is told so and sees nothing of it."""
     if context.profile is not None and context.profile.is_organiser:
         return True
-    refusal = _("Sorry, only the consultation's organisers can send announcements.")
-    if update.callback_query is not None:
-        await update.callback_query.answer(refusal, show_alert=True)
-    else:
-        await reply(update, context, refusal)
+    await refuse(
+        update, context, _("Sorry, only the consultation's organisers can send announcements.")
+    )
     return False
