@@ -151,3 +151,31 @@ async def test_reimport_then_reload_tells_only_the_delegates_whose_session_moved
     assert "samedi 27 décembre 2014" in french.text()
     assert "11:15" in french.text()
     assert "Programme change" not in unaffected.text()
+
+
+def _paging_row(chat: Chat) -> list[tuple[str, str]]:
+    """The keyboard row of ◀ ▶ buttons: (text, data) each."""
+    for row in chat.last.buttons():
+        if row and all(b["text"] in ("◀", "▶") for b in row):
+            return [(b["text"], b["callback_data"]) for b in row]
+    raise AssertionError("no ◀ ▶ row")
+
+
+async def test_every_paged_list_points_next_the_way_arabic_reads(congress: Harness) -> None:
+    """Speakers, search results (and the rooms' and filters' lists, which use the same
+    buttons): in Arabic the next page is ◀ on the left, the previous ▶ on the right."""
+    arabic = congress.chat(1006, "ar")
+    english = congress.chat(1007, "en")
+    for command, first in (("/speakers", "sp:l:1"), ("/search the", None)):
+        for chat in (arabic, english):
+            await chat.send(command)
+        ar_next, en_next = _paging_row(arabic), _paging_row(english)
+        assert ar_next[0][0] == "◀"
+        assert en_next[0][0] == "▶"
+        assert ar_next[0][1] == en_next[0][1]
+        if first is not None:
+            assert ar_next == [("◀", first)]
+        await arabic.press_data(arabic.last.message_id, ar_next[0][1])
+        both = _paging_row(arabic)
+        assert [text for text, _data in both] == ["◀", "▶"]
+        assert both[1][1] != ar_next[0][1]  # ▶ on the right goes back

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.agenda import clear_button, day_data, now_data, read_filters
-from bot.handlers.common import out_of_date, required_id, show
+from bot.handlers.common import out_of_date, page_buttons, required_id, show
 from bot.handlers.consultation import pressed_in_consultation
 from bot.handlers.formatting import (
     dimension_name,
@@ -186,20 +186,9 @@ async def filter_values_button(update: Update, context: BotContext) -> None:
         )
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     if last:
-        paging = []
-        if page > 0:
-            paging.append(
-                InlineKeyboardButton(
-                    "◀", callback_data=f"ag:v:{parts[2]}:{parts[3]}:{page - 1}:{token}"
-                )
-            )
-        if page < last:
-            paging.append(
-                InlineKeyboardButton(
-                    "▶", callback_data=f"ag:v:{parts[2]}:{parts[3]}:{page + 1}:{token}"
-                )
-            )
-        rows.append(paging)
+        rows.append(
+            page_buttons(page, last + 1, lambda n: f"ag:v:{parts[2]}:{parts[3]}:{n}:{token}")
+        )
     rows.append(
         [
             InlineKeyboardButton("« " + _("Back"), callback_data=f"ag:f:{parts[2]}:{token}"),

@@ -9,7 +9,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.handlers.common import out_of_date, reply, required_id, show
+from bot.handlers.common import out_of_date, page_buttons, reply, required_id, show
 from bot.handlers.consultation import open_consultation, pressed_in_consultation
 from bot.handlers.formatting import (
     day_long,
@@ -229,11 +229,7 @@ async def room_sessions_button(update: Update, context: BotContext) -> None:
         for s in shown
         if s.kind != "break"
     ]
-    paging = []
-    if page > 0:
-        paging.append(InlineKeyboardButton("◀", callback_data=f"rm:s:{room.id}:{page - 1}"))
-    if page < pages - 1:
-        paging.append(InlineKeyboardButton("▶", callback_data=f"rm:s:{room.id}:{page + 1}"))
+    paging = page_buttons(page, pages, lambda n: f"rm:s:{room.id}:{n}")
     if paging:
         rows.append(paging)
     rows.append(

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
 from bot.handlers.agenda import session_buttons
-from bot.handlers.common import out_of_date, reply, required_id, show
+from bot.handlers.common import out_of_date, page_buttons, reply, required_id, show
 from bot.handlers.consultation import open_consultation, pressed_in_consultation
 from bot.handlers.formatting import esc, quote, session_line, zone_note
 from bot.i18n import _, ngettext
@@ -70,12 +70,7 @@ def results_text(
     lines.append("<i>" + esc(zone_note(consultation)) + "</i>")
     rows = session_buttons(shown, consultation, starred)
     if count > 1 and page_data is not None:
-        paging = []
-        if page > 0:
-            paging.append(InlineKeyboardButton("◀", callback_data=page_data(page - 1)))
-        if page < count - 1:
-            paging.append(InlineKeyboardButton("▶", callback_data=page_data(page + 1)))
-        rows.append(paging)
+        rows.append(page_buttons(page, count, page_data))
     return "\n".join(lines), rows
 
 

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from bot.handlers.common import callback_parts, out_of_date, reply, show
+from bot.handlers.common import callback_parts, out_of_date, page_buttons, reply, show
 from bot.handlers.consultation import need_consultation, open_consultation, open_page
 from bot.handlers.formatting import (
     clock_time,
@@ -199,11 +199,7 @@ async def _speakers_page(
         [_card_button(s) for s in shown[i : i + NAMES_PER_ROW]]
         for i in range(0, len(shown), NAMES_PER_ROW)
     ]
-    paging = []
-    if page > 0:
-        paging.append(InlineKeyboardButton("◀", callback_data=f"{PREFIX}l:{page - 1}"))
-    if page < pages - 1:
-        paging.append(InlineKeyboardButton("▶", callback_data=f"{PREFIX}l:{page + 1}"))
+    paging = page_buttons(page, pages, lambda n: f"{PREFIX}l:{n}")
     if paging:
         rows.append(paging)
     await show(update, context, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
