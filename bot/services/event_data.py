@@ -31,6 +31,7 @@ from bot.services.data_reading import (
     parse_local,
     read_yaml,
 )
+from bot.services.errors import SessionNotFound
 from bot.services.survey_data import Survey, load_survey
 
 SESSION_KINDS = ("plenary", "panel", "workshop", "side-event", "break", "other")
@@ -210,6 +211,13 @@ class Consultation:
     def session(self, session_id: str) -> Session | None:
         return self._sessions_by_id.get(session_id)
 
+    def delegate_session(self, session_id: str) -> Session:
+        """The session with this id that delegates take part in: no break (SessionNotFound)."""
+        found = self.session(session_id)
+        if found is None or found.kind == "break":
+            raise SessionNotFound(session_id)
+        return found
+
     def speaker(self, speaker_id: str) -> Speaker | None:
         cache: dict[str | None, Speaker] | None = self.__dict__.get("_speakers_by_id")
         if cache is None:
@@ -295,15 +303,16 @@ class EventData:
 
     def linked_session(
         self, session_id: str, preferred: Consultation | None
-    ) -> tuple[Consultation, Session] | None:
-        """The session a deep link or door QR code names (no break), in `preferred` first."""
+    ) -> tuple[Consultation, Session]:
+        """The session a deep link or door QR code names (no break), in `preferred` first
+        (SessionNotFound)."""
         candidates = [preferred] if preferred else []
         candidates += [c for c in self.consultations.values() if c is not preferred]
         for consultation in candidates:
             found = consultation.session(session_id)
             if found is not None and found.kind != "break":
                 return consultation, found
-        return None
+        raise SessionNotFound(session_id)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.services.errors import DomainError, NotAllowed, SessionNotFound
+from bot.services.errors import DomainError, NotAllowed
 from bot.services.event_data import Consultation, EventData, Room, Session
 from bot.services.rooms import on_in
 from bot.services.secret_links import new_secret, same_hash, secret_hash
@@ -95,10 +95,7 @@ class Walls:
     def target(self, consultation: Consultation, kind: str, target: str) -> Session | Room:
         """The session or room a screen would show (SessionNotFound, RoomNotFound)."""
         if kind == SESSION:
-            session = consultation.session(target)
-            if session is None or session.kind == "break":
-                raise SessionNotFound(target)
-            return session
+            return consultation.delegate_session(target)
         if kind == ROOM:
             room = consultation.room(target)
             if room is None:
