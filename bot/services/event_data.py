@@ -1105,15 +1105,7 @@ def _links(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[str, ...]
     if not isinstance(value, list):
         chk.problem(line, place, N_("'{key}' must be a list of web addresses"), key="links")
         return ()
-    if len(value) > MAX_LINKS:
-        chk.problem(
-            line,
-            place,
-            N_("'{key}' has {count} entries; at most {limit} allowed"),
-            key="links",
-            count=len(value),
-            limit=MAX_LINKS,
-        )
+    if not chk.counted(value, MAX_LINKS, line, place, "links"):
         return ()
     lines = getattr(value, "item_lines", [line] * len(value))
     links: list[str] = []
@@ -1198,15 +1190,7 @@ def _parse_documents(
             chk.line_of(item, "documents"), place, N_("'{key}' must be a list"), key="documents"
         )
         return ()
-    if len(raw) > MAX_DOCUMENTS:
-        chk.problem(
-            chk.line_of(item, "documents"),
-            place,
-            N_("'{key}' has {count} entries; at most {limit} allowed"),
-            key="documents",
-            count=len(raw),
-            limit=MAX_DOCUMENTS,
-        )
+    if not chk.counted(raw, MAX_DOCUMENTS, chk.line_of(item, "documents"), place, "documents"):
         return ()
     lines = getattr(raw, "item_lines", [chk.line_of(item, "documents")] * len(raw))
     found: list[Document] = []
