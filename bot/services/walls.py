@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.services.errors import DomainError, NotAllowed
 from bot.services.event_data import Consultation, EventData, Room, Session
+from bot.services.panel import ranked
 from bot.services.rooms import on_in
 from bot.services.secret_links import new_secret, same_hash, secret_hash
 from bot.storage.panel import ANSWERED, SHOWN, PanelQuestion, PanelStore
@@ -63,11 +64,6 @@ class WallSnapshot:
     questions: list[PanelQuestion]  # shown and answered, pinned first, then most voted
     poll: OpenPoll | None
     now: datetime
-
-
-def _ranked(questions: list[PanelQuestion]) -> list[PanelQuestion]:
-    """The pinned question first, then those not yet answered, most voted (then oldest) first."""
-    return sorted(questions, key=lambda q: (not q.pinned, q.status == ANSWERED, -q.votes, q.id))
 
 
 class Walls:
@@ -172,7 +168,7 @@ class Walls:
             room,
             session,
             running,
-            _ranked(questions)[:TOP_QUESTIONS],
+            ranked(questions)[:TOP_QUESTIONS],
             await self._open_poll(consultation.id, session.id),
             now,
         )
