@@ -209,7 +209,7 @@ class PanelQuestions:
 
     def _check_live(self, session: Session) -> None:
         opens, _closes = self.window(session)
-        if session.kind == "break" or not self.is_live(session):
+        if not self.is_live(session):
             raise QuestionsClosed(session, opens, not_yet=self._clock.now() < opens)
 
     def session(self, consultation: Consultation, session_id: str) -> Session:
