@@ -358,6 +358,20 @@ class Checker:
         )
         return False
 
+    def flag(self, mapping: Mapping[str, Any], key: str, place: str, default: bool) -> bool:
+        """A true/false field: `default` when it is missing, or not true or false (a problem)."""
+        value = mapping.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.problem(
+            self.line_of(mapping, key),
+            place,
+            N_("'{key}' must be true or false, not {value}"),
+            key=key,
+            value=repr(value),
+        )
+        return default
+
     def ident(self, mapping: Mapping[str, Any], place: str, seen: set[str]) -> str | None:
         value = mapping.get("id")
         line = self.line_of(mapping, "id")

@@ -392,15 +392,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         chk.problem(chk.line_of(raw, "end"), "end", N_("the consultation ends before it starts"))
     venue = _load_venue(chk, raw)
     feedback_window = _parse_feedback_window(chk, raw)
-    need_approval = raw.get("questions_need_approval", True)
-    if not isinstance(need_approval, bool):
-        chk.problem(
-            chk.line_of(raw, "questions_need_approval"),
-            "questions_need_approval",
-            N_("'{key}' must be true or false, not {value}"),
-            key="questions_need_approval",
-            value=repr(need_approval),
-        )
+    need_approval = chk.flag(raw, "questions_need_approval", "questions_need_approval", True)
     day_change = _parse_day_change(chk, raw)
     documents = _parse_documents(chk, raw, "documents", directory, set())
     reminders: list[timedelta] = []
@@ -452,7 +444,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         reminders=tuple(sorted(set(reminders), reverse=True)),
         digest_time=digest_time,
         feedback_window=feedback_window,
-        questions_need_approval=need_approval is not False,
+        questions_need_approval=need_approval,
         day_change=day_change,
         documents=documents,
     )
@@ -1017,16 +1009,7 @@ def _parse_signup(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[in
     """A session's `capacity` (a positive number of seats) and `signup` (true: delegates sign
     up for a seat, which needs a capacity)."""
     capacity = _capacity(chk, item, place)
-    signup = item.get("signup", False)
-    if not isinstance(signup, bool):
-        chk.problem(
-            chk.line_of(item, "signup"),
-            place,
-            N_("'{key}' must be true or false, not {value}"),
-            key="signup",
-            value=repr(signup),
-        )
-        return capacity, False
+    signup = chk.flag(item, "signup", place, False)
     if signup and item.get("capacity") is None:
         chk.problem(
             chk.line_of(item, "signup"),
