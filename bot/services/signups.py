@@ -114,7 +114,7 @@ class Signups:
         return await self._store.standing(user_id, consultation.id, session.id)
 
     async def occupancy(self, consultation: Consultation, session: Session) -> Occupancy:
-        counts = (await self._store.counts(consultation.id)).get(session.id, Counts(0, 0))
+        counts = await self._store.session_counts(consultation.id, session.id)
         return Occupancy(session.capacity or 0, counts.seated, counts.waiting)
 
     async def overview(self, consultation: Consultation) -> list[tuple[Session, Occupancy]]:
