@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -121,7 +120,6 @@ class Picture:
     """An image shipped in the consultation's directory: a room's map or photo."""
 
     path: Path
-    digest: str  # SHA-256 of its content: the photo Telegram already has is found by it
     mime_type: str
 
 
@@ -738,9 +736,7 @@ def _picture(chk: Checker, item: Mapping[str, Any], place: str, directory: Path)
     if found is None:
         return None
     path, mime_type = found
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    return Picture(path, digest, mime_type or "")
+    return Picture(path, mime_type or "")
 
 
 def _data_file(
