@@ -50,6 +50,28 @@ def _alarm(session: Session, lang: str, before: timedelta) -> icalendar.Alarm:
     return alarm
 
 
+def _add_session(
+    event: icalendar.Event,
+    consultation: Consultation,
+    session: Session,
+    lang: str,
+    alarm: timedelta | None,
+) -> None:
+    """The session's times, texts and place on `event`, with a reminder `alarm` when given."""
+    zone = consultation.timezone
+    event.add("dtstart", session.start.astimezone(zone))
+    event.add("dtend", session.end.astimezone(zone))
+    event.add("summary", session.title.get(lang))
+    event.add("location", location(session, consultation, lang))
+    description = _description(session, lang)
+    if description:
+        event.add("description", description)
+    if session.track:
+        event.add("categories", [session.track.get(lang)])
+    if alarm:
+        event.add_component(_alarm(session, lang, alarm))
+
+
 def build_ics(
     consultation: Consultation,
     sessions: Iterable[Session],
@@ -60,29 +82,12 @@ def build_ics(
 ) -> bytes:
     """An .ics calendar of `sessions`, texts in `lang`, times in the consultation's zone; with a
     reminder `alarm` before each session when given (the delegate's reminder lead)."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", consultation.name.get(lang))
-    calendar.add("x-wr-timezone", consultation.timezone.key)
+    calendar = _calendar(consultation, lang)
     for session in sessions:
         event = icalendar.Event()
-        # Stable UIDs let a re-import update events instead of duplicating them.
-        event.add("uid", f"{session.id}@{consultation.id}.consultations-bot")
+        event.add("uid", uid(consultation, session.id))
         event.add("dtstamp", stamp)
-        event.add("dtstart", session.start.astimezone(consultation.timezone))
-        event.add("dtend", session.end.astimezone(consultation.timezone))
-        event.add("summary", session.title.get(lang))
-        event.add("location", location(session, consultation, lang))
-        description = _description(session, lang)
-        if description:
-            event.add("description", description)
-        if session.track:
-            event.add("categories", [session.track.get(lang)])
-        if alarm:
-            event.add_component(_alarm(session, lang, alarm))
+        _add_session(event, consultation, session, lang, alarm)
         calendar.add_component(event)
     first = consultation.start - timedelta(days=1)
     last = consultation.end + timedelta(days=2)
@@ -141,18 +146,8 @@ def _feed_event(
     zone = consultation.timezone
     session = item.session
     if session is not None:
-        event.add("dtstart", session.start.astimezone(zone))
-        event.add("dtend", session.end.astimezone(zone))
-        event.add("summary", session.title.get(lang))
-        event.add("location", location(session, consultation, lang))
-        description = _description(session, lang)
-        if description:
-            event.add("description", description)
-        if session.track:
-            event.add("categories", [session.track.get(lang)])
+        _add_session(event, consultation, session, lang, alarm)
         event.add("status", "CONFIRMED")
-        if alarm:
-            event.add_component(_alarm(session, lang, alarm))
         return event
     old = item.removed
     assert old is not None

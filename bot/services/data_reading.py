@@ -4,7 +4,7 @@ the problems they collect. The programme (event_data) and the survey (survey_dat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -344,6 +344,34 @@ class Checker:
         )
         return False
 
+    def counted(self, items: Sized, limit: int, line: int | None, place: str, key: str) -> bool:
+        """Whether the list `items` has at most `limit` entries; a problem when it has more."""
+        if len(items) <= limit:
+            return True
+        self.problem(
+            line,
+            place,
+            N_("'{key}' has {count} entries; at most {limit} allowed"),
+            key=key,
+            count=len(items),
+            limit=limit,
+        )
+        return False
+
+    def flag(self, mapping: Mapping[str, Any], key: str, place: str, default: bool) -> bool:
+        """A true/false field: `default` when it is missing, or not true or false (a problem)."""
+        value = mapping.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.problem(
+            self.line_of(mapping, key),
+            place,
+            N_("'{key}' must be true or false, not {value}"),
+            key=key,
+            value=repr(value),
+        )
+        return default
+
     def ident(self, mapping: Mapping[str, Any], place: str, seen: set[str]) -> str | None:
         value = mapping.get("id")
         line = self.line_of(mapping, "id")
@@ -420,15 +448,9 @@ class Checker:
                     key=f"{key}.{lang}",
                 )
                 continue
-            if len(items) > MAX_PHRASINGS:
-                self.problem(
-                    self.line_of(value, lang),
-                    place,
-                    N_("'{key}' has {count} entries; at most {limit} allowed"),
-                    key=f"{key}.{lang}",
-                    count=len(items),
-                    limit=MAX_PHRASINGS,
-                )
+            if not self.counted(
+                items, MAX_PHRASINGS, self.line_of(value, lang), place, f"{key}.{lang}"
+            ):
                 continue
             texts = tuple(str(i).strip() for i in items)
             line_of_lang = self.line_of(value, lang)

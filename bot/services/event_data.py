@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -31,6 +30,7 @@ from bot.services.data_reading import (
     parse_local,
     read_yaml,
 )
+from bot.services.errors import SessionNotFound
 from bot.services.survey_data import Survey, load_survey
 
 SESSION_KINDS = ("plenary", "panel", "workshop", "side-event", "break", "other")
@@ -120,7 +120,6 @@ class Picture:
     """An image shipped in the consultation's directory: a room's map or photo."""
 
     path: Path
-    digest: str  # SHA-256 of its content: the photo Telegram already has is found by it
     mime_type: str
 
 
@@ -210,6 +209,13 @@ class Consultation:
     def session(self, session_id: str) -> Session | None:
         return self._sessions_by_id.get(session_id)
 
+    def delegate_session(self, session_id: str) -> Session:
+        """The session with this id that delegates take part in: no break (SessionNotFound)."""
+        found = self.session(session_id)
+        if found is None or found.kind == "break":
+            raise SessionNotFound(session_id)
+        return found
+
     def speaker(self, speaker_id: str) -> Speaker | None:
         cache: dict[str | None, Speaker] | None = self.__dict__.get("_speakers_by_id")
         if cache is None:
@@ -295,15 +301,16 @@ class EventData:
 
     def linked_session(
         self, session_id: str, preferred: Consultation | None
-    ) -> tuple[Consultation, Session] | None:
-        """The session a deep link or door QR code names (no break), in `preferred` first."""
+    ) -> tuple[Consultation, Session]:
+        """The session a deep link or door QR code names (no break), in `preferred` first
+        (SessionNotFound)."""
         candidates = [preferred] if preferred else []
         candidates += [c for c in self.consultations.values() if c is not preferred]
         for consultation in candidates:
             found = consultation.session(session_id)
             if found is not None and found.kind != "break":
                 return consultation, found
-        return None
+        raise SessionNotFound(session_id)
 
 
 @dataclass(frozen=True)
@@ -383,15 +390,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         chk.problem(chk.line_of(raw, "end"), "end", N_("the consultation ends before it starts"))
     venue = _load_venue(chk, raw)
     feedback_window = _parse_feedback_window(chk, raw)
-    need_approval = raw.get("questions_need_approval", True)
-    if not isinstance(need_approval, bool):
-        chk.problem(
-            chk.line_of(raw, "questions_need_approval"),
-            "questions_need_approval",
-            N_("'{key}' must be true or false, not {value}"),
-            key="questions_need_approval",
-            value=repr(need_approval),
-        )
+    need_approval = chk.flag(raw, "questions_need_approval", "questions_need_approval", True)
     day_change = _parse_day_change(chk, raw)
     documents = _parse_documents(chk, raw, "documents", directory, set())
     reminders: list[timedelta] = []
@@ -443,7 +442,7 @@ def _load_consultation(directory: Path, problems: list[DataProblem]) -> Consulta
         reminders=tuple(sorted(set(reminders), reverse=True)),
         digest_time=digest_time,
         feedback_window=feedback_window,
-        questions_need_approval=need_approval is not False,
+        questions_need_approval=need_approval,
         day_change=day_change,
         documents=documents,
     )
@@ -737,9 +736,7 @@ def _picture(chk: Checker, item: Mapping[str, Any], place: str, directory: Path)
     if found is None:
         return None
     path, mime_type = found
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    return Picture(path, digest, mime_type or "")
+    return Picture(path, mime_type or "")
 
 
 def _data_file(
@@ -1008,16 +1005,7 @@ def _parse_signup(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[in
     """A session's `capacity` (a positive number of seats) and `signup` (true: delegates sign
     up for a seat, which needs a capacity)."""
     capacity = _capacity(chk, item, place)
-    signup = item.get("signup", False)
-    if not isinstance(signup, bool):
-        chk.problem(
-            chk.line_of(item, "signup"),
-            place,
-            N_("'{key}' must be true or false, not {value}"),
-            key="signup",
-            value=repr(signup),
-        )
-        return capacity, False
+    signup = chk.flag(item, "signup", place, False)
     if signup and item.get("capacity") is None:
         chk.problem(
             chk.line_of(item, "signup"),
@@ -1096,15 +1084,7 @@ def _links(chk: Checker, item: Mapping[str, Any], place: str) -> tuple[str, ...]
     if not isinstance(value, list):
         chk.problem(line, place, N_("'{key}' must be a list of web addresses"), key="links")
         return ()
-    if len(value) > MAX_LINKS:
-        chk.problem(
-            line,
-            place,
-            N_("'{key}' has {count} entries; at most {limit} allowed"),
-            key="links",
-            count=len(value),
-            limit=MAX_LINKS,
-        )
+    if not chk.counted(value, MAX_LINKS, line, place, "links"):
         return ()
     lines = getattr(value, "item_lines", [line] * len(value))
     links: list[str] = []
@@ -1189,15 +1169,7 @@ def _parse_documents(
             chk.line_of(item, "documents"), place, N_("'{key}' must be a list"), key="documents"
         )
         return ()
-    if len(raw) > MAX_DOCUMENTS:
-        chk.problem(
-            chk.line_of(item, "documents"),
-            place,
-            N_("'{key}' has {count} entries; at most {limit} allowed"),
-            key="documents",
-            count=len(raw),
-            limit=MAX_DOCUMENTS,
-        )
+    if not chk.counted(raw, MAX_DOCUMENTS, chk.line_of(item, "documents"), place, "documents"):
         return ()
     lines = getattr(raw, "item_lines", [chk.line_of(item, "documents")] * len(raw))
     found: list[Document] = []

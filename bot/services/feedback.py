@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from bot.clock import Clock
 from bot.i18n import DEFAULT, _, use_language
 from bot.services.data_reading import Text
-from bot.services.errors import DomainError, NotAllowed, SessionNotFound
+from bot.services.errors import DomainError, NotAllowed
 from bot.services.event_data import Consultation, EventData, Session
 from bot.services.privacy import Anonymity
 from bot.services.sanitise import clean
@@ -203,20 +203,13 @@ class Feedback:
             raise FeedbackNotOpen(session, opens, closes, now)
 
     def session(self, consultation: Consultation, session_id: str) -> Session:
-        found = consultation.session(session_id)
-        if found is None or found.kind == "break":
-            raise SessionNotFound(session_id)
-        return found
+        return consultation.delegate_session(session_id)
 
     def find_linked(
         self, payload: str, preferred: Consultation | None
     ) -> tuple[Consultation, Session]:
         """The session a deep link names, in the user's consultation first."""
-        session_id = payload.removeprefix(LINK_PREFIX)
-        found = self.events.linked_session(session_id, preferred)
-        if found is None:
-            raise SessionNotFound(session_id)
-        return found
+        return self.events.linked_session(payload.removeprefix(LINK_PREFIX), preferred)
 
     async def open_sessions(
         self, user_id: int, consultation: Consultation

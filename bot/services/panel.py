@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.i18n import DEFAULT, SUPPORTED, _, use_language
-from bot.services.errors import DomainError, NotAllowed, SessionNotFound
+from bot.services.errors import DomainError, NotAllowed
 from bot.services.event_data import Consultation, EventData, Session
 from bot.services.feedback import Cell, Table
 from bot.services.privacy import Anonymity
@@ -209,24 +209,17 @@ class PanelQuestions:
 
     def _check_live(self, session: Session) -> None:
         opens, _closes = self.window(session)
-        if session.kind == "break" or not self.is_live(session):
+        if not self.is_live(session):
             raise QuestionsClosed(session, opens, not_yet=self._clock.now() < opens)
 
     def session(self, consultation: Consultation, session_id: str) -> Session:
-        found = consultation.session(session_id)
-        if found is None or found.kind == "break":
-            raise SessionNotFound(session_id)
-        return found
+        return consultation.delegate_session(session_id)
 
     def find_linked(
         self, payload: str, preferred: Consultation | None
     ) -> tuple[Consultation, Session]:
         """The session a door QR code (`q_<session>`) names, in the user's consultation first."""
-        session_id = payload.removeprefix(LINK_PREFIX)
-        found = self._events().linked_session(session_id, preferred)
-        if found is None:
-            raise SessionNotFound(session_id)
-        return found
+        return self._events().linked_session(payload.removeprefix(LINK_PREFIX), preferred)
 
     # --- a delegate's side ------------------------------------------------------------------
 

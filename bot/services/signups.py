@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.clock import Clock
 from bot.services.errors import DomainError, NotAllowed, SessionNotFound
@@ -115,7 +114,7 @@ class Signups:
         return await self._store.standing(user_id, consultation.id, session.id)
 
     async def occupancy(self, consultation: Consultation, session: Session) -> Occupancy:
-        counts = (await self._store.counts(consultation.id)).get(session.id, Counts(0, 0))
+        counts = await self._store.session_counts(consultation.id, session.id)
         return Occupancy(session.capacity or 0, counts.seated, counts.waiting)
 
     async def overview(self, consultation: Consultation) -> list[tuple[Session, Occupancy]]:
@@ -215,8 +214,3 @@ class Signups:
 
 def _pair(counts: Counts | None) -> tuple[int, int]:
     return (counts.seated, counts.waiting) if counts else (0, 0)
-
-
-def local_time(moment: datetime, consultation: Consultation) -> str:
-    """A time in exports: the consultation's local time, as spreadsheets sort it."""
-    return moment.astimezone(consultation.timezone).strftime("%Y-%m-%d %H:%M")

@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.services.errors import DomainError, NotAllowed, SessionNotFound
+from bot.services.errors import DomainError, NotAllowed
 from bot.services.event_data import Consultation, EventData, Room, Session
+from bot.services.panel import ranked
 from bot.services.rooms import on_in
 from bot.services.secret_links import new_secret, same_hash, secret_hash
 from bot.storage.panel import ANSWERED, SHOWN, PanelQuestion, PanelStore
@@ -65,11 +66,6 @@ class WallSnapshot:
     now: datetime
 
 
-def _ranked(questions: list[PanelQuestion]) -> list[PanelQuestion]:
-    """The pinned question first, then those not yet answered, most voted (then oldest) first."""
-    return sorted(questions, key=lambda q: (not q.pinned, q.status == ANSWERED, -q.votes, q.id))
-
-
 class Walls:
     """Issue, renew and find room screens' addresses; read what a screen shows."""
 
@@ -95,10 +91,7 @@ class Walls:
     def target(self, consultation: Consultation, kind: str, target: str) -> Session | Room:
         """The session or room a screen would show (SessionNotFound, RoomNotFound)."""
         if kind == SESSION:
-            session = consultation.session(target)
-            if session is None or session.kind == "break":
-                raise SessionNotFound(target)
-            return session
+            return consultation.delegate_session(target)
         if kind == ROOM:
             room = consultation.room(target)
             if room is None:
@@ -175,7 +168,7 @@ class Walls:
             room,
             session,
             running,
-            _ranked(questions)[:TOP_QUESTIONS],
+            ranked(questions)[:TOP_QUESTIONS],
             await self._open_poll(consultation.id, session.id),
             now,
         )

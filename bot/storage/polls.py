@@ -130,7 +130,6 @@ _SET_MESSAGE = "UPDATE poll_recipients SET message_id = ? WHERE poll_id = ? AND 
 _MESSAGES = """
 SELECT user_id, message_id FROM poll_recipients WHERE poll_id = ? AND message_id IS NOT NULL
 """
-_MESSAGE_OF = "SELECT message_id FROM poll_recipients WHERE poll_id = ? AND user_id = ?"
 _OF_SESSION = f"""
 SELECT {_COLUMNS} FROM polls WHERE consultation_id = ? AND session_id = ? AND state != 'draft'
 ORDER BY id DESC LIMIT ?
@@ -355,11 +354,6 @@ class PollStore:
         """(user, message) of every recipient whose poll message was delivered."""
         async with self._db.execute(_MESSAGES, (poll_id,)) as cursor:
             return [(row[0], row[1]) for row in await cursor.fetchall()]
-
-    async def message_of(self, poll_id: int, user_id: int) -> int | None:
-        async with self._db.execute(_MESSAGE_OF, (poll_id, user_id)) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
 
     async def of_session(
         self, consultation_id: str, session_id: str, limit: int

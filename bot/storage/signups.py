@@ -96,6 +96,10 @@ _COUNTS = """
 SELECT session_id, SUM(seated) AS seated, SUM(1 - seated) AS waiting FROM signups
 WHERE consultation_id = ? GROUP BY session_id
 """
+_SESSION_COUNTS = """
+SELECT COALESCE(SUM(seated), 0) AS seated, COALESCE(SUM(1 - seated), 0) AS waiting FROM signups
+WHERE consultation_id = ? AND session_id = ?
+"""
 _ENTRIES = """
 SELECT s.id, s.user_id, u.first_name, s.seated, s.created_at
 FROM signups s JOIN users u ON u.user_id = s.user_id
@@ -247,6 +251,12 @@ class SignupStore:
         async with self._db.execute(_COUNTS, (consultation_id,)) as cursor:
             rows = await cursor.fetchall()
         return {row["session_id"]: Counts(row["seated"], row["waiting"]) for row in rows}
+
+    async def session_counts(self, consultation_id: str, session_id: str) -> Counts:
+        """One session's seats taken and waiting (its card: no other session's rows read)."""
+        async with self._db.execute(_SESSION_COUNTS, (consultation_id, session_id)) as cursor:
+            row = await cursor.fetchone()
+        return Counts(row["seated"], row["waiting"]) if row else Counts(0, 0)
 
     async def entries(self, consultation_id: str, session_id: str) -> list[SignupEntry]:
         """The seats, then the waiting list, each in order of sign-up."""
