@@ -7,8 +7,9 @@ import os
 # PTB 22 warns on RetryAfter unless it may use timedelta; warnings are errors in the suite.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+import shutil
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -194,6 +195,29 @@ async def harness(
     config = make_config(tmp_path, **config_changes)
     async with started(build_harness(config, clock)) as running_harness:
         yield running_harness
+
+
+def copied_data(tmp_path: Path) -> Path:
+    """A copy of the sample event data in tmp_path/data, for a test to edit; its folder."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    return data
+
+
+def on_data(
+    tmp_path: Path, clock: ManualClock, data: Path, **changes: Any
+) -> AbstractAsyncContextManager[Harness]:
+    """The harness started on the event data in `data` (as it reads now), its database in
+    tmp_path; `changes` configure it otherwise."""
+    config = make_config(tmp_path, data_dir=data, **changes)
+    return started(build_harness(config, clock, load_event_data(data)))
+
+
+@pytest.fixture
+async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A harness whose event data is a copy (tmp_path/data) the test may edit and reload."""
+    async with on_data(tmp_path, clock, copied_data(tmp_path)) as harness:
+        yield harness
 
 
 # --- The web pages ----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ question in any language; and the console chat showing them."""
 from __future__ import annotations
 
 import io
-import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +26,9 @@ from tests.conftest import (
     Chat,
     Harness,
     build_harness,
+    copied_data,
     make_config,
+    on_data,
     sample_events,
     started,
 )
@@ -40,12 +41,6 @@ SLIDES_URL = "https://example.org/consultations/geneva-2026/climate-mobility-sli
 
 def geneva() -> Consultation:
     return sample_events().consultations[GENEVA_ID]
-
-
-def copy_data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    return data
 
 
 def edit(data: Path, name: str, change: Any) -> None:
@@ -96,7 +91,7 @@ def test_the_sample_consultation_and_its_sessions_have_documents() -> None:
 def test_check_names_a_missing_file_with_its_file_line_and_place(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
 
     def add(raw: dict[str, Any]) -> None:
         session_entry(raw, "opening")["documents"] = [
@@ -132,7 +127,7 @@ def test_check_names_a_missing_file_with_its_file_line_and_place(
     ],
 )
 def test_documents_are_checked(tmp_path: Path, document: dict[str, Any], expected: str) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
     with (data / GENEVA_ID / "big.pdf").open("wb") as big:
         big.truncate(MAX_DOCUMENT_BYTES + 1)  # sparse: nothing written
     (data / GENEVA_ID / "empty.pdf").touch()
@@ -149,7 +144,7 @@ def test_documents_are_checked(tmp_path: Path, document: dict[str, Any], expecte
 
 
 def test_consultation_documents_are_checked_in_consultation_yaml(tmp_path: Path) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
     edit(data, "consultation.yaml", lambda raw: raw["documents"][0].update(file="note.pdf"))
     (problem,) = problems_of(data)
     assert "consultation.yaml:" in problem
@@ -250,9 +245,8 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
 
 
 async def test_a_replaced_file_is_uploaded_again(tmp_path: Path, clock: ManualClock) -> None:
-    data = copy_data(tmp_path)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    data = copied_data(tmp_path)
+    async with on_data(tmp_path, clock, data) as harness:
         chat = await delegate(harness)
         await chat.send("/documents")
         await chat.press("Concept note")
@@ -284,9 +278,8 @@ async def test_a_file_id_telegram_refuses_is_replaced_by_an_upload(harness: Harn
 async def test_a_file_removed_since_loading_is_an_apology(
     tmp_path: Path, clock: ManualClock
 ) -> None:
-    data = copy_data(tmp_path)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    data = copied_data(tmp_path)
+    async with on_data(tmp_path, clock, data) as harness:
         chat = await delegate(harness, language="fr")
         await chat.send("/documents")
         (data / GENEVA_ID / "concept-note.pdf").unlink()
@@ -316,7 +309,7 @@ async def test_documents_lists_the_consultations_then_the_sessions_with_document
 
 
 async def test_many_sessions_with_documents_are_paged(tmp_path: Path, clock: ManualClock) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
 
     def add(raw: dict[str, Any]) -> None:
         for entry in raw["sessions"]:
@@ -330,8 +323,7 @@ async def test_many_sessions_with_documents_are_paged(tmp_path: Path, clock: Man
             )
 
     edit(data, "sessions.yaml", add)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    async with on_data(tmp_path, clock, data) as harness:
         chat = await delegate(harness, language="fr")
         await chat.send("/documents")
         assert "Page 1 sur 3" in chat.text()
@@ -343,7 +335,7 @@ async def test_many_sessions_with_documents_are_paged(tmp_path: Path, clock: Man
 
 
 async def test_documents_says_when_there_are_none(tmp_path: Path, clock: ManualClock) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
     edit(data, "consultation.yaml", lambda raw: raw.pop("documents"))
 
     def remove(raw: dict[str, Any]) -> None:
@@ -351,8 +343,7 @@ async def test_documents_says_when_there_are_none(tmp_path: Path, clock: ManualC
             entry.pop("documents", None)
 
     edit(data, "sessions.yaml", remove)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    async with on_data(tmp_path, clock, data) as harness:
         chat = await delegate(harness)
         await chat.send("/documents")
         assert "No documents have been published" in chat.text()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +19,7 @@ from bot.app import running
 from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.data_reading import EventDataError
-from bot.services.event_data import Consultation, load_consultation, load_event_data
+from bot.services.event_data import Consultation, load_consultation
 from bot.services.exports import to_csv
 from bot.services.feedback import Feedback, FeedbackNotOpen, Table
 from bot.services.privacy import Anonymity
@@ -36,9 +35,10 @@ from tests.conftest import (
     Chat,
     Harness,
     build_harness,
+    copied_data,
     make_config,
+    on_data,
     sample_events,
-    started,
 )
 
 GENEVA_ID = "geneva-2026"
@@ -214,10 +214,8 @@ async def test_no_prompt_once_rated_and_none_after_unstarring(harness: Harness) 
 
 
 async def test_a_moved_session_moves_its_prompt(tmp_path: Path, clock: ManualClock) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    data = copied_data(tmp_path)
+    async with on_data(tmp_path, clock, data) as harness:
         chat = await joined(harness)
         await star(harness, chat, "principles-partnership")  # 11:00-12:30
         path = data / GENEVA_ID / "sessions.yaml"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,9 +28,8 @@ from tests.conftest import (
     ROOT,
     Chat,
     Harness,
-    build_harness,
-    make_config,
-    started,
+    copied_data,
+    on_data,
 )
 
 GENEVA_ID = "geneva-2026"
@@ -388,21 +386,28 @@ def _message(harness: Harness, chat_id: int, message_id: int) -> FakeMessage:
 # --- data files, /chairs, the command line, the door QR code ------------------------------------
 
 
-@pytest.fixture
-async def no_approval(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """The sample event with `chairs: [2001]` on the opening and no approval needed."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
+def with_chairs(tmp_path: Path, chairs: list[Any], questions_need_approval: str) -> Path:
+    """A copy of the sample data whose live session has `chairs`, and whose consultation says
+    `questions_need_approval` as written; its folder."""
+    data = copied_data(tmp_path)
     sessions = data / GENEVA_ID / "sessions.yaml"
     raw = yaml.safe_load(sessions.read_text(encoding="utf-8"))
-    next(s for s in raw["sessions"] if s["id"] == LIVE)["chairs"] = [CHAIR]
+    next(s for s in raw["sessions"] if s["id"] == LIVE)["chairs"] = chairs
     sessions.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
     consultation = data / GENEVA_ID / "consultation.yaml"
     consultation.write_text(
-        consultation.read_text(encoding="utf-8") + "\nquestions_need_approval: false\n", "utf-8"
+        consultation.read_text(encoding="utf-8")
+        + f"\nquestions_need_approval: {questions_need_approval}\n",
+        "utf-8",
     )
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    return data
+
+
+@pytest.fixture
+async def no_approval(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """The sample event with `chairs: [2001]` on the opening and no approval needed."""
+    data = with_chairs(tmp_path, [CHAIR], questions_need_approval="false")
+    async with on_data(tmp_path, clock, data) as harness:
         yield harness
 
 
@@ -582,16 +587,7 @@ async def test_forget_deletes_the_delegates_questions_and_votes(harness: Harness
 
 
 def test_the_data_files_refuse_chairs_that_are_no_user_ids(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    sessions = data / GENEVA_ID / "sessions.yaml"
-    raw = yaml.safe_load(sessions.read_text(encoding="utf-8"))
-    next(s for s in raw["sessions"] if s["id"] == LIVE)["chairs"] = ["@chiara"]
-    sessions.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
-    consultation = data / GENEVA_ID / "consultation.yaml"
-    consultation.write_text(
-        consultation.read_text(encoding="utf-8") + "\nquestions_need_approval: maybe\n", "utf-8"
-    )
+    data = with_chairs(tmp_path, ["@chiara"], questions_need_approval="maybe")
     with pytest.raises(EventDataError) as raised:
         load_event_data(data)
     problems = "\n".join(str(p) for p in raised.value.problems)

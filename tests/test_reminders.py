@@ -33,7 +33,6 @@ from tests.conftest import (
     build_harness,
     make_config,
     sample_events,
-    started,
 )
 
 GENEVA_ID = "geneva-2026"
@@ -338,16 +337,6 @@ async def test_a_crash_while_sending_leaves_it_unknown_and_never_resent(
 
 
 # --- agenda changes --------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """A harness whose event data is a copy the test may edit and reload."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
-        yield harness
 
 
 def edit_session(harness: Harness, session_id: str, **changes: Any) -> None:
