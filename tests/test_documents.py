@@ -27,6 +27,7 @@ from tests.conftest import (
     Harness,
     build_harness,
     copied_data,
+    joined,
     make_config,
     on_data,
     sample_events,
@@ -60,13 +61,6 @@ def problems_of(data: Path) -> list[str]:
     with pytest.raises(EventDataError) as caught:
         load_event_data(data)
     return [str(p) for p in caught.value.problems]
-
-
-async def delegate(harness: Harness, user_id: int = 1001, language: str = "en") -> Chat:
-    chat = harness.chat(user_id, language)
-    await chat.send("/start")
-    await chat.press(harness.services.events.consultations[GENEVA_ID].name.get(language))
-    return chat
 
 
 def document_sends(harness: Harness) -> list[Any]:
@@ -198,7 +192,7 @@ async def open_card(chat: Chat, session_id: str) -> None:
 async def test_a_session_card_shows_its_documents(
     harness: Harness, language: str, heading: str, lines: list[str], kind: str
 ) -> None:
-    chat = await delegate(harness, language=language)
+    chat = await joined(harness, language)
     await open_card(chat, "climate-mobility")
     text = chat.text()
     assert f"\n{heading}\n{lines[0]}" in text
@@ -218,7 +212,7 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
 ) -> None:
     config = make_config(tmp_path)
     async with started(build_harness(config, clock)) as harness:
-        amina = await delegate(harness, 1001, "en")
+        amina = await joined(harness, "en", 1001)
         await amina.send("/documents")
         await amina.press("Concept note")
         first = amina.last.document
@@ -226,7 +220,7 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
         assert first.filename == "concept-note.pdf"
         assert first.content == CONCEPT_NOTE.read_bytes()
         assert "Concept note" in (amina.last.caption or "")
-        bruno = await delegate(harness, 1002, "es")
+        bruno = await joined(harness, "es", 1002)
         await bruno.send("/documents")
         await bruno.press("Nota conceptual")
         assert bruno.last.document is not None
@@ -237,7 +231,7 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
         assert sends[1] == first.file_id
     # Kept in SQLite: after a restart, still sent by its file_id (on the same Telegram).
     async with started(build_harness(config, clock, api=harness.api)) as again:
-        carla = await delegate(again, 1003, "fr")
+        carla = await joined(again, "fr", 1003)
         await carla.send("/documents")
         await carla.press("Note conceptuelle")
         assert document_sends(again)[-1] == first.file_id
@@ -247,7 +241,7 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
 async def test_a_replaced_file_is_uploaded_again(tmp_path: Path, clock: ManualClock) -> None:
     data = copied_data(tmp_path)
     async with on_data(tmp_path, clock, data) as harness:
-        chat = await delegate(harness)
+        chat = await joined(harness)
         await chat.send("/documents")
         await chat.press("Concept note")
         note = data / GENEVA_ID / "concept-note.pdf"
@@ -259,7 +253,7 @@ async def test_a_replaced_file_is_uploaded_again(tmp_path: Path, clock: ManualCl
 
 
 async def test_a_file_id_telegram_refuses_is_replaced_by_an_upload(harness: Harness) -> None:
-    chat = await delegate(harness)
+    chat = await joined(harness)
     await chat.send("/documents")
     await chat.press("Concept note")
     harness.api.fail_next(
@@ -280,7 +274,7 @@ async def test_a_file_removed_since_loading_is_an_apology(
 ) -> None:
     data = copied_data(tmp_path)
     async with on_data(tmp_path, clock, data) as harness:
-        chat = await delegate(harness, language="fr")
+        chat = await joined(harness, "fr")
         await chat.send("/documents")
         (data / GENEVA_ID / "concept-note.pdf").unlink()
         await chat.press("Note conceptuelle")
@@ -296,7 +290,7 @@ async def test_a_file_removed_since_loading_is_an_apology(
 async def test_documents_lists_the_consultations_then_the_sessions_with_documents(
     harness: Harness,
 ) -> None:
-    chat = await delegate(harness, language="es")
+    chat = await joined(harness, "es")
     await chat.send("/documents")
     text = chat.text()
     assert "📝 Nota conceptual\n" in text
@@ -324,7 +318,7 @@ async def test_many_sessions_with_documents_are_paged(tmp_path: Path, clock: Man
 
     edit(data, "sessions.yaml", add)
     async with on_data(tmp_path, clock, data) as harness:
-        chat = await delegate(harness, language="fr")
+        chat = await joined(harness, "fr")
         await chat.send("/documents")
         assert "Page 1 sur 3" in chat.text()
         assert "Note conceptuelle" in chat.text()
@@ -344,7 +338,7 @@ async def test_documents_says_when_there_are_none(tmp_path: Path, clock: ManualC
 
     edit(data, "sessions.yaml", remove)
     async with on_data(tmp_path, clock, data) as harness:
-        chat = await delegate(harness)
+        chat = await joined(harness)
         await chat.send("/documents")
         assert "No documents have been published" in chat.text()
 
@@ -378,7 +372,7 @@ def test_the_matcher_finds_the_concept_note_in_every_language(language: str) -> 
 async def test_a_question_about_the_concept_note_is_answered_with_it(
     harness: Harness, language: str, title: str, button: str
 ) -> None:
-    chat = await delegate(harness, language=language)
+    chat = await joined(harness, language)
     await chat.send(QUESTIONS[language])
     assert title in chat.text()
     assert "/documents" in chat.text()
@@ -393,7 +387,7 @@ async def test_a_question_about_the_concept_note_is_answered_with_it(
 async def test_a_question_about_session_slides_links_them_and_their_session(
     harness: Harness,
 ) -> None:
-    chat = await delegate(harness, language="fr")
+    chat = await joined(harness, "fr")
     await chat.send("les diapositives de l'atelier sur la mobilité climatique")
     text = chat.text()
     assert "Diapositives : la mobilité climatique en chiffres" in text

@@ -31,6 +31,7 @@ from tests.conftest import (
     Chat,
     Harness,
     build_harness,
+    joined,
     make_config,
     sample_events,
 )
@@ -47,13 +48,6 @@ def talk() -> Session:
     session = geneva().session(TALK)
     assert session is not None
     return session
-
-
-async def joined(harness: Harness, user_id: int = 1001, language_code: str = "en") -> Chat:
-    chat = harness.chat(user_id, language_code)
-    await chat.send("/start")
-    await chat.press(geneva().name.get(language_code))
-    return chat
 
 
 async def star(harness: Harness, chat: Chat, session: Session) -> None:
@@ -152,7 +146,7 @@ async def test_reminders_can_be_turned_off_and_changed_later(harness: Harness) -
 
 
 async def test_a_reminder_comes_in_the_recipients_language(harness: Harness) -> None:
-    chat = await joined(harness, 1002, "fr")
+    chat = await joined(harness, "fr", 1002)
     await star(harness, chat, talk())
     await deliver(harness, talk().start - timedelta(minutes=10))
     text = chat.text()
@@ -175,7 +169,7 @@ async def test_a_delegate_who_never_chose_a_language_is_reminded_in_the_clients(
 
 
 async def test_many_due_together_are_paced_and_each_sent_once(harness: Harness) -> None:
-    people = [await joined(harness, 2000 + n) for n in range(35)]
+    people = [await joined(harness, user_id=2000 + n) for n in range(35)]
     for chat in people:
         await star(harness, chat, talk())
     due = talk().start - timedelta(minutes=10)
@@ -359,7 +353,7 @@ def edit_sessions_file(data_dir: Path, session_id: str, **changes: Any) -> None:
 
 
 async def organiser(harness: Harness) -> Chat:
-    return await joined(harness, ORGANISER_ID)
+    return await joined(harness, user_id=ORGANISER_ID)
 
 
 async def test_a_moved_session_brings_a_message_and_moves_its_reminder(
@@ -387,7 +381,7 @@ async def test_a_moved_session_brings_a_message_and_moves_its_reminder(
     await deliver(harness, new_start - timedelta(minutes=5))
     assert len(reminders_to(harness, 1001)) == 1
     # Only the delegates who starred it are told; anyone can read the history.
-    other = await joined(harness, 1005)
+    other = await joined(harness, user_id=1005)
     await other.send("/changes")
     assert "Programme changes" in other.text()
     assert talk().title.get("en") in other.text()
@@ -396,8 +390,8 @@ async def test_a_moved_session_brings_a_message_and_moves_its_reminder(
 
 async def test_change_messages_come_in_each_delegates_language(editable: Harness) -> None:
     harness = editable
-    english = await joined(harness, 1001, "en")
-    french = await joined(harness, 1002, "fr")
+    english = await joined(harness, "en", 1001)
+    french = await joined(harness, "fr", 1002)
     for chat in (english, french):
         await star(harness, chat, talk())
     edit_session(harness, TALK, room="room-2")
@@ -501,8 +495,8 @@ async def test_a_failed_outbox_write_never_undoes_another_handlers_write(
     harness: Harness,
 ) -> None:
     """Writes on the shared connection while a transaction runs are not part of it."""
-    await joined(harness, 1001)
-    await joined(harness, 1002)
+    await joined(harness, user_id=1001)
+    await joined(harness, user_id=1002)
     store = harness.services.delivery.store
     now = harness.clock.now()
     nobody = Planned("test", "test:nobody", 424242, now, now)  # no such delegate: refused
@@ -519,8 +513,8 @@ async def test_a_failed_outbox_write_never_undoes_another_handlers_write(
 
 
 async def test_a_claim_is_one_statement_that_claims_each_row_once(harness: Harness) -> None:
-    await joined(harness, 1001)
-    await joined(harness, 1002)
+    await joined(harness, user_id=1001)
+    await joined(harness, user_id=1002)
     store = harness.services.delivery.store
     now = harness.clock.now()
     await store.plan([Planned("test", f"test:{n}", 1001, now, now) for n in range(3)], now)
