@@ -29,7 +29,7 @@ from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.services.encoder import Encoder
-from bot.services.event_data import EventData, load_event_data
+from bot.services.event_data import Consultation, EventData, load_event_data
 from bot.web.serving import site_for
 from bot.web.site import mount
 from tests.process_support import TOKEN, BotProcess, key_file
@@ -41,11 +41,17 @@ ROOT = Path(__file__).resolve().parent.parent
 GENEVA = ZoneInfo("Europe/Zurich")
 ORGANISER_ID = 9001
 MODERATOR_ID = 9002
+GENEVA_ID = "geneva-2026"
 
 
 @cache
 def sample_events() -> EventData:
     return load_event_data(ROOT / "data")
+
+
+def geneva() -> Consultation:
+    """The sample consultation, as in data/."""
+    return sample_events().consultations[GENEVA_ID]
 
 
 @dataclass
@@ -258,7 +264,6 @@ async def served(harness: Harness) -> AsyncIterator[TestServer]:
 # --- The helpdesk (free-text questions, organisers' group) ------------------------------------
 
 HELPDESK = -1001234567
-GENEVA_ID = "geneva-2026"
 
 
 @pytest.fixture
@@ -273,7 +278,7 @@ async def desk(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
 async def joined(harness: Harness, language_code: str = "en", user_id: int = 1001) -> Chat:
     chat = harness.chat(user_id, language_code, first_name="Amina")
     await chat.send("/start")
-    await chat.press(sample_events().consultations[GENEVA_ID].name.get(language_code))
+    await chat.press(geneva().name.get(language_code))
     return chat
 
 

@@ -21,6 +21,7 @@ from bot.services.data_reading import DataProblem, EventDataError
 from bot.services.event_data import load_event_data
 from bot.services.programme import summary_lines
 from tests.conftest import (
+    GENEVA_ID,
     ORGANISER_ID,
     ROOT,
     Harness,
@@ -229,7 +230,6 @@ def test_a_session_outside_the_dates_says_when_it_may_only_follow_from_the_time_
 
 # --- 3. Problems in the organiser's language ---------------------------------------------
 
-GENEVA_ID = "geneva-2026"
 TALK = "principles-partnership"
 
 

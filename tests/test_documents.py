@@ -18,15 +18,17 @@ from bot.cli.console import run_console
 from bot.clock import ManualClock
 from bot.fakeapi.spec import Upload
 from bot.services.data_reading import EventDataError
-from bot.services.event_data import MAX_DOCUMENT_BYTES, Consultation, load_event_data
+from bot.services.event_data import MAX_DOCUMENT_BYTES, load_event_data
 from bot.services.matcher import DOCUMENT, Matcher
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
     ROOT,
     Chat,
     Harness,
     build_harness,
     copied_data,
+    geneva,
     joined,
     make_config,
     on_data,
@@ -34,14 +36,9 @@ from tests.conftest import (
     started,
 )
 
-GENEVA_ID = "geneva-2026"
 CONCEPT_NOTE = ROOT / "data" / GENEVA_ID / "concept-note.pdf"
 SLIDES = "climate-mobility-slides"
 SLIDES_URL = "https://example.org/consultations/geneva-2026/climate-mobility-slides.pdf"
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 def edit(data: Path, name: str, change: Any) -> None:

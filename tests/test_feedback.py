@@ -19,7 +19,7 @@ from bot.app import running
 from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.data_reading import EventDataError
-from bot.services.event_data import Consultation, load_consultation
+from bot.services.event_data import load_consultation
 from bot.services.exports import to_csv
 from bot.services.feedback import Feedback, FeedbackNotOpen, Table
 from bot.services.privacy import Anonymity
@@ -29,6 +29,7 @@ from bot.storage.outbox import OutboxItem
 from bot.storage.users import UserStore
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
     MODERATOR_ID,
     ORGANISER_ID,
     ROOT,
@@ -36,16 +37,11 @@ from tests.conftest import (
     Harness,
     build_harness,
     copied_data,
+    geneva,
     make_config,
     on_data,
     sample_events,
 )
-
-GENEVA_ID = "geneva-2026"
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 async def step(harness: Harness) -> None:

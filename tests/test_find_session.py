@@ -14,22 +14,17 @@ from bot.services.data_reading import Text
 from bot.services.event_data import Consultation
 from tests.conftest import (
     GENEVA,
-    GENEVA_ID,
     Chat,
     Harness,
     build_harness,
+    geneva,
     joined,
     make_config,
-    sample_events,
     started,
 )
 
 TUESDAY = date(2026, 12, 8)
 WEDNESDAY = date(2026, 12, 9)
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 def titles(lang: str, *ids: str) -> list[str]:

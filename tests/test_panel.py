@@ -23,6 +23,7 @@ from bot.services.event_data import load_event_data
 from bot.services.panel import BOARD, SHOWN_NOTICE
 from bot.storage.panel import PanelQuestion
 from tests.conftest import (
+    GENEVA_ID,
     MODERATOR_ID,
     ORGANISER_ID,
     ROOT,
@@ -32,7 +33,6 @@ from tests.conftest import (
     on_data,
 )
 
-GENEVA_ID = "geneva-2026"
 LIVE = "opening"  # 09:00-10:30; the harness's clock reads 10:15
 LATER = "principles-partnership"  # 11:00: its questions open at 10:45
 EARLIER = "registration-d1"  # 08:30-09:00: over

@@ -26,22 +26,19 @@ from bot.storage.outbox import OutboxItem, OutboxStore, Planned
 from bot.storage.users import UserStore
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
     ORGANISER_ID,
     ROOT,
     Chat,
     Harness,
     build_harness,
+    geneva,
     joined,
     make_config,
     sample_events,
 )
 
-GENEVA_ID = "geneva-2026"
 TALK = "principles-partnership"  # 11:00 in the Main Hall, on the harness's day (now 10:15)
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 def talk() -> Session:

@@ -18,27 +18,23 @@ from bot.app import running
 from bot.clock import ManualClock
 from bot.fakeapi.spec import Upload
 from bot.services.data_reading import EventDataError
-from bot.services.event_data import Consultation, Speaker, load_event_data
+from bot.services.event_data import Speaker, load_event_data
 from bot.services.importing import apply_import, plan_import
 from bot.services.speakers import SpeakerNames, alphabetical
 from tests.conftest import (
+    GENEVA_ID,
     ROOT,
     Chat,
     Harness,
     build_harness,
+    geneva,
     joined,
     make_config,
-    sample_events,
     started,
 )
 from tests.import_support import CONGRESS, PRETALX, make_consultation
 
-GENEVA_ID = "geneva-2026"
 LANGUAGES = ("en", "fr", "es", "ar")
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 def copy_geneva(tmp_path: Path) -> Path:
