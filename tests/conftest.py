@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from telegram import Update
@@ -208,6 +209,22 @@ def copied_data(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     return data
+
+
+def edit_sessions_file(data: Path, session_id: str, **changes: Any) -> None:
+    """Edit the Geneva sessions.yaml of the copy in `data` as an organiser would: the session's
+    fields changed, or `remove=True` removes the session."""
+    path = data / GENEVA_ID / "sessions.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = raw["sessions"]
+    for index, entry in enumerate(entries):
+        if entry["id"] == session_id:
+            if changes.pop("remove", False):
+                del entries[index]
+            else:
+                entry.update(changes)
+            break
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def on_data(

@@ -25,11 +25,11 @@ from tests.conftest import (
     ORGANISER_ID,
     ROOT,
     Harness,
+    edit_sessions_file,
     joined,
     make_config,
 )
 from tests.test_event_data import CONSULTATION, FAQ, SESSIONS, write
-from tests.test_reminders import edit_sessions_file
 
 THREE_LANGUAGES = CONSULTATION.replace("languages: [en, fr]", "languages: [en, fr, ar]")
 

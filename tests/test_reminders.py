@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.app import running
 from bot.clock import ManualClock
@@ -32,6 +31,7 @@ from tests.conftest import (
     Chat,
     Harness,
     build_harness,
+    edit_sessions_file,
     geneva,
     joined,
     make_config,
@@ -333,20 +333,6 @@ async def test_a_crash_while_sending_leaves_it_unknown_and_never_resent(
 def edit_session(harness: Harness, session_id: str, **changes: Any) -> None:
     """Edit sessions.yaml like an organiser; `remove=True` removes the session."""
     edit_sessions_file(harness.services.config.data_dir, session_id, **changes)
-
-
-def edit_sessions_file(data_dir: Path, session_id: str, **changes: Any) -> None:
-    path = data_dir / GENEVA_ID / "sessions.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entries = raw["sessions"]
-    for index, entry in enumerate(entries):
-        if entry["id"] == session_id:
-            if changes.get("remove"):
-                del entries[index]
-            else:
-                entry.update(changes)
-            break
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 async def organiser(harness: Harness) -> Chat:

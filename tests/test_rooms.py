@@ -26,6 +26,7 @@ from tests.conftest import (
     ROOT,
     Harness,
     build_harness,
+    edit_sessions_file,
     joined,
     make_config,
     sample_events,
@@ -33,7 +34,6 @@ from tests.conftest import (
 )
 from tests.import_support import PRETALX, make_consultation
 from tests.test_event_data import write
-from tests.test_reminders import edit_sessions_file
 
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)  # the opening plenary is on
 
