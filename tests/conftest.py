@@ -189,6 +189,14 @@ async def started(harness: Harness) -> AsyncIterator[Harness]:
     assert harness.errors() == []
 
 
+def bot_on(
+    tmp_path: Path, clock: ManualClock, api: FakeBotApi, **changes: Any
+) -> AbstractAsyncContextManager[Harness]:
+    """The bot on the database in tmp_path and the fake Telegram `api` (the same one from block to
+    block): leaving the block stops it, as a restart would; `changes` configure it otherwise."""
+    return started(build_harness(make_config(tmp_path, **changes), clock, api=api))
+
+
 @pytest.fixture
 def config_changes() -> dict[str, Any]:
     """What `harness` configures otherwise (Config.with_overrides); a module overrides it."""

@@ -6,8 +6,6 @@ import asyncio
 import csv
 import io
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +13,6 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from bot.app import running
 from bot.clock import ManualClock
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.services.data_reading import EventDataError
@@ -35,10 +32,9 @@ from tests.conftest import (
     ROOT,
     Chat,
     Harness,
-    build_harness,
+    bot_on,
     copied_data,
     geneva,
-    make_config,
     on_data,
     sample_events,
 )
@@ -726,15 +722,6 @@ async def feedback_service(tmp_path: Path, clock: ManualClock) -> tuple[Feedback
     store = FeedbackStore(database.connection)
     users = UserStore(database.connection)
     return Feedback(store, users, sample_events(), clock, Anonymity("k" * 32)), database
-
-
-@asynccontextmanager
-async def bot_on(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Harness]:
-    """The bot on the database in tmp_path: leaving the block stops it, as a restart would."""
-    harness = build_harness(make_config(tmp_path), clock, api=api)
-    async with running(harness.app):
-        yield harness
-    assert harness.errors() == []
 
 
 async def test_each_prompt_is_sent_once_across_restarts_in_the_readers_language(
