@@ -30,6 +30,7 @@ from tests.conftest import (
     ROOT,
     Chat,
     Harness,
+    bot_on,
     build_harness,
     edit_sessions_file,
     geneva,
@@ -260,20 +261,12 @@ async def test_the_morning_digest_is_off_by_default_and_lists_the_day(harness: H
 # --- restarts --------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def bot_on(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Services]:
-    """The bot on the database in tmp_path: leaving the block stops it, as a restart would."""
-    harness = build_harness(make_config(tmp_path), clock, api=api)
-    async with running(harness.app):
-        yield harness.services
-
-
 async def prepared(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> None:
     api.make_message(1001, "/start")  # the delegate has a chat with the bot
-    async with bot_on(tmp_path, clock, api) as services:
-        await services.people.profile(1001, "Delegate")
-        await services.people.set_consultation(1001, GENEVA_ID)
-        await services.agenda.set_star(1001, geneva(), TALK, starred=True)
+    async with bot_on(tmp_path, clock, api) as harness:
+        await harness.services.people.profile(1001, "Delegate")
+        await harness.services.people.set_consultation(1001, GENEVA_ID)
+        await harness.services.agenda.set_star(1001, geneva(), TALK, starred=True)
 
 
 def sent_reminders(api: FakeBotApi) -> int:
@@ -295,14 +288,16 @@ async def test_a_restart_sends_each_reminder_at_most_once(
     await prepared(tmp_path, clock, api)
     clock.set(talk().start + down_until)
     for _ in range(3):  # restart again and again
-        async with bot_on(tmp_path, clock, api) as services:
-            await services.delivery.process_due(clock.now())
+        async with bot_on(tmp_path, clock, api) as harness:
+            await harness.services.delivery.process_due(clock.now())
             clock.set(max(clock.now(), talk().start - timedelta(minutes=10)))
-            await services.delivery.process_due(clock.now())
+            await harness.services.delivery.process_due(clock.now())
             clock.advance(seconds=2)
     assert sent_reminders(api) == expected
-    async with bot_on(tmp_path, clock, api) as services:
-        (row,) = [r for r in await services.delivery.store.for_user(1001) if r.kind == "reminder"]
+    async with bot_on(tmp_path, clock, api) as harness:
+        (row,) = [
+            r for r in await harness.services.delivery.store.for_user(1001) if r.kind == "reminder"
+        ]
         assert row.state == ("sent" if expected else "expired")
 
 
@@ -312,16 +307,16 @@ async def test_a_crash_while_sending_leaves_it_unknown_and_never_resent(
     api = FakeBotApi(clock=clock.now)
     await prepared(tmp_path, clock, api)
     clock.set(talk().start - timedelta(minutes=10))
-    async with bot_on(tmp_path, clock, api) as services:
-        store: OutboxStore = services.delivery.store
+    async with bot_on(tmp_path, clock, api) as harness:
+        store: OutboxStore = harness.services.delivery.store
         (row,) = [r for r in await store.for_user(1001) if r.kind == "reminder"]
         # Claimed and maybe sent, then the process died before recording the outcome.
         assert await store.claim([row.id], clock.now()) == {row.id}
-        services.delivery.send = None  # the crash: nothing more happens in this run
+        harness.services.delivery.send = None  # the crash: nothing more happens in this run
     for _ in range(2):
-        async with bot_on(tmp_path, clock, api) as services:
-            await services.delivery.process_due(clock.now())
-            rows = await services.delivery.store.for_user(1001)
+        async with bot_on(tmp_path, clock, api) as harness:
+            await harness.services.delivery.process_due(clock.now())
+            rows = await harness.services.delivery.store.for_user(1001)
             (row,) = [r for r in rows if r.kind == "reminder"]
             assert row.state == "unknown"
     assert sent_reminders(api) == 0
