@@ -236,12 +236,16 @@ def edit_sessions_file(data: Path, session_id: str, **changes: Any) -> None:
 
 
 def on_data(
-    tmp_path: Path, clock: ManualClock, data: Path, **changes: Any
+    tmp_path: Path,
+    clock: ManualClock,
+    data: Path,
+    api: FakeBotApi | None = None,
+    **changes: Any,
 ) -> AbstractAsyncContextManager[Harness]:
     """The harness started on the event data in `data` (as it reads now), its database in
-    tmp_path; `changes` configure it otherwise."""
+    tmp_path, on `api` when given (a restart keeps it); `changes` configure it otherwise."""
     config = make_config(tmp_path, data_dir=data, **changes)
-    return started(build_harness(config, clock, load_event_data(data)))
+    return started(build_harness(config, clock, load_event_data(data), api=api))
 
 
 @pytest.fixture
