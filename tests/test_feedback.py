@@ -14,7 +14,7 @@ import yaml
 from openpyxl import load_workbook
 
 from bot.clock import ManualClock
-from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.fakeapi import FakeBotApi, FakeFile, FakeMessage
 from bot.services.data_reading import EventDataError
 from bot.services.event_data import load_consultation
 from bot.services.exports import to_csv
@@ -565,6 +565,17 @@ async def test_moderator_pages_through_comments(harness: Harness) -> None:
     assert "#1 " not in mod.text()
 
 
+async def review_export(harness: Harness, language: str, label: str) -> FakeFile:
+    """The file a moderator reading `language` gets from /reviews' button `label`."""
+    mod = await joined(harness, MODERATOR_ID, language)
+    await mod.send("/reviews")
+    await step(harness)
+    await mod.press(label)
+    document = mod.last.document
+    assert document is not None
+    return document
+
+
 async def test_xlsx_export_and_survey_export_buttons(harness: Harness) -> None:
     await rated_session(harness)
     mod = await joined(harness, MODERATOR_ID)
@@ -587,12 +598,7 @@ async def test_a_french_moderators_export_reads_in_french_with_its_time_zone(
     harness: Harness,
 ) -> None:
     await rated_session(harness)
-    mod = await joined(harness, MODERATOR_ID, "fr")
-    await mod.send("/reviews")
-    await step(harness)
-    await mod.press("Avis (CSV)")
-    document = mod.last.document
-    assert document is not None
+    document = await review_export(harness, "fr", "Avis (CSV)")
     rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "Identifiant de la session",
@@ -620,12 +626,7 @@ async def test_a_french_moderators_export_reads_in_french_with_its_time_zone(
 
 async def test_xlsx_times_are_date_cells_in_the_consultations_zone(harness: Harness) -> None:
     await rated_session(harness)
-    mod = await joined(harness, MODERATOR_ID, "es")
-    await mod.send("/reviews")
-    await step(harness)
-    await mod.press("Opiniones (XLSX)")
-    document = mod.last.document
-    assert document is not None
+    document = await review_export(harness, "es", "Opiniones (XLSX)")
     book = load_workbook(io.BytesIO(document.content))
     assert book.sheetnames == ["Opiniones sobre las sesiones"]
     sheet = book.active

@@ -121,6 +121,15 @@ async def deliver(harness: Harness, rounds: int = 3) -> None:
         await harness.services.delivery.process_due(harness.clock.now())
 
 
+async def approve(harness: Harness, chair: Chat, *texts: str) -> None:
+    """The chair approves the waiting questions `texts` from the live session's chair view."""
+    await chair.send("/q")
+    await tap(chair, f"pc:b:{LIVE}")
+    await tap(chair, f"pc:w:{LIVE}:0")
+    for text in texts:
+        await tap(chair, f"pc:o:{await question_id(harness, text)}:w:0")
+
+
 async def chair_of(harness: Harness, session: str = LIVE) -> Chat:
     chat = await delegate(harness, CHAIR)
     geneva = harness.services.events.consultations[GENEVA_ID]
@@ -207,11 +216,7 @@ async def test_votes_rank_the_questions_and_a_second_tap_takes_the_vote_back(
     for text in ("First question", "Second question", "Third question"):
         await ask(carla, text)
         harness.clock.advance(seconds=30)
-    await chair.send("/q")
-    await tap(chair, f"pc:b:{LIVE}")
-    await tap(chair, f"pc:w:{LIVE}:0")
-    for text in ("First question", "Second question", "Third question"):
-        await tap(chair, f"pc:o:{await question_id(harness, text)}:w:0")
+    await approve(harness, chair, "First question", "Second question", "Third question")
     first = await question_id(harness, "First question")
     second = await question_id(harness, "Second question")
     await listing(amina)
@@ -568,11 +573,7 @@ async def test_forget_deletes_the_delegates_questions_and_votes(harness: Harness
     await ask(amina, "Anonyme d'Amina")
     await ask(amina, "Nommée d'Amina", named=True)
     await ask(carla, "Carla's question")
-    await chair.send("/q")
-    await tap(chair, f"pc:b:{LIVE}")
-    await tap(chair, f"pc:w:{LIVE}:0")
-    for text in ("Anonyme d'Amina", "Nommée d'Amina", "Carla's question"):
-        await tap(chair, f"pc:o:{await question_id(harness, text)}:w:0")
+    await approve(harness, chair, "Anonyme d'Amina", "Nommée d'Amina", "Carla's question")
     carlas = await question_id(harness, "Carla's question")
     await listing(amina)
     await tap(amina, f"pq:v:{carlas}:0")
