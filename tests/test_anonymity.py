@@ -261,30 +261,27 @@ async def test_forget_blanks_each_of_the_delegates_tickets_in_the_group_once(
 
 
 async def test_a_ticket_message_deleted_in_the_group_is_left_alone(
-    tmp_path: Path, clock: ManualClock
+    desk: Harness, clock: ManualClock
 ) -> None:
-    config = make_config(tmp_path, helpdesk_chat_id=HELPDESK)
-    harness = build_harness(config, clock)
-    harness.api.add_chat(HELPDESK, type="supergroup", title="Organisers")
-    async with started(harness):
-        amina = await joined(harness)
-        await amina.send("/ask_organisers Is there a cloakroom?")
-        await amina.press("Stay anonymous")
-        posted = harness.api.bot_messages(HELPDESK)[-1]
-        await harness.app.bot.delete_message(HELPDESK, posted.message_id)  # an organiser did
-        await amina.send("/forget")
-        await amina.press("Yes, delete my data")
-        clock.advance(seconds=2)  # the group's own pace: a message a second
-        await harness.services.delivery.process_due(clock.now())
-        row = await harness.services.delivery.store.get(
-            f"ticket_forgotten:{HELPDESK}:{posted.message_id}"
-        )
-        assert row is not None
-        assert row.state == "skipped"
-        # The fake refused the edit, as Telegram would: that refusal is the expected one.
-        refused = [c for c in harness.api.calls if not c.ok]
-        assert [c.method for c in refused] == ["editMessageText"]
-        harness.api.calls[:] = [c for c in harness.api.calls if c.ok]
+    harness = desk
+    amina = await joined(harness)
+    await amina.send("/ask_organisers Is there a cloakroom?")
+    await amina.press("Stay anonymous")
+    posted = harness.api.bot_messages(HELPDESK)[-1]
+    await harness.app.bot.delete_message(HELPDESK, posted.message_id)  # an organiser did
+    await amina.send("/forget")
+    await amina.press("Yes, delete my data")
+    clock.advance(seconds=2)  # the group's own pace: a message a second
+    await harness.services.delivery.process_due(clock.now())
+    row = await harness.services.delivery.store.get(
+        f"ticket_forgotten:{HELPDESK}:{posted.message_id}"
+    )
+    assert row is not None
+    assert row.state == "skipped"
+    # The fake refused the edit, as Telegram would: that refusal is the expected one.
+    refused = [c for c in harness.api.calls if not c.ok]
+    assert [c.method for c in refused] == ["editMessageText"]
+    harness.api.calls[:] = [c for c in harness.api.calls if c.ok]
 
 
 async def test_a_ticket_forgotten_while_it_is_posted_is_blanked_too(
