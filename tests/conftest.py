@@ -7,8 +7,9 @@ import os
 # PTB 22 warns on RetryAfter unless it may use timedelta; warnings are errors in the suite.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+import shutil
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from telegram import Update
@@ -28,7 +30,7 @@ from bot.context import BotApplication, Services
 from bot.fakeapi import FakeBotApi, FakeMessage
 from bot.fakeapi.http import FakeApiHttpServer
 from bot.services.encoder import Encoder
-from bot.services.event_data import EventData, load_event_data
+from bot.services.event_data import Consultation, EventData, load_event_data
 from bot.web.serving import site_for
 from bot.web.site import mount
 from tests.process_support import TOKEN, BotProcess, key_file
@@ -40,11 +42,17 @@ ROOT = Path(__file__).resolve().parent.parent
 GENEVA = ZoneInfo("Europe/Zurich")
 ORGANISER_ID = 9001
 MODERATOR_ID = 9002
+GENEVA_ID = "geneva-2026"
 
 
 @cache
 def sample_events() -> EventData:
     return load_event_data(ROOT / "data")
+
+
+def geneva() -> Consultation:
+    """The sample consultation, as in data/."""
+    return sample_events().consultations[GENEVA_ID]
 
 
 @dataclass
@@ -181,6 +189,14 @@ async def started(harness: Harness) -> AsyncIterator[Harness]:
     assert harness.errors() == []
 
 
+def bot_on(
+    tmp_path: Path, clock: ManualClock, api: FakeBotApi, **changes: Any
+) -> AbstractAsyncContextManager[Harness]:
+    """The bot on the database in tmp_path and the fake Telegram `api` (the same one from block to
+    block): leaving the block stops it, as a restart would; `changes` configure it otherwise."""
+    return started(build_harness(make_config(tmp_path, **changes), clock, api=api))
+
+
 @pytest.fixture
 def config_changes() -> dict[str, Any]:
     """What `harness` configures otherwise (Config.with_overrides); a module overrides it."""
@@ -194,6 +210,49 @@ async def harness(
     config = make_config(tmp_path, **config_changes)
     async with started(build_harness(config, clock)) as running_harness:
         yield running_harness
+
+
+def copied_data(tmp_path: Path) -> Path:
+    """A copy of the sample event data in tmp_path/data, for a test to edit; its folder."""
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    return data
+
+
+def edit_sessions_file(data: Path, session_id: str, **changes: Any) -> None:
+    """Edit the Geneva sessions.yaml of the copy in `data` as an organiser would: the session's
+    fields changed, or `remove=True` removes the session."""
+    path = data / GENEVA_ID / "sessions.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = raw["sessions"]
+    for index, entry in enumerate(entries):
+        if entry["id"] == session_id:
+            if changes.pop("remove", False):
+                del entries[index]
+            else:
+                entry.update(changes)
+            break
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def on_data(
+    tmp_path: Path,
+    clock: ManualClock,
+    data: Path,
+    api: FakeBotApi | None = None,
+    **changes: Any,
+) -> AbstractAsyncContextManager[Harness]:
+    """The harness started on the event data in `data` (as it reads now), its database in
+    tmp_path, on `api` when given (a restart keeps it); `changes` configure it otherwise."""
+    config = make_config(tmp_path, data_dir=data, **changes)
+    return started(build_harness(config, clock, load_event_data(data), api=api))
+
+
+@pytest.fixture
+async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A harness whose event data is a copy (tmp_path/data) the test may edit and reload."""
+    async with on_data(tmp_path, clock, copied_data(tmp_path)) as harness:
+        yield harness
 
 
 # --- The web pages ----------------------------------------------------------------------------
@@ -234,7 +293,6 @@ async def served(harness: Harness) -> AsyncIterator[TestServer]:
 # --- The helpdesk (free-text questions, organisers' group) ------------------------------------
 
 HELPDESK = -1001234567
-GENEVA_ID = "geneva-2026"
 
 
 @pytest.fixture
@@ -249,7 +307,7 @@ async def desk(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
 async def joined(harness: Harness, language_code: str = "en", user_id: int = 1001) -> Chat:
     chat = harness.chat(user_id, language_code, first_name="Amina")
     await chat.send("/start")
-    await chat.press(sample_events().consultations[GENEVA_ID].name.get(language_code))
+    await chat.press(geneva().name.get(language_code))
     return chat
 
 

@@ -4,10 +4,14 @@ process-level tests share. The fixtures `server` and `bot_process` are in confte
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import subprocess
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.fakeapi import FakeBotApi
@@ -133,3 +137,93 @@ def queue_load(api: FakeBotApi, rounds: int) -> dict[int, int]:
             api.queue_update(api.make_message(user, text, language_code=language))
             sent[user] += 1
     return sent
+
+
+# --- The console chat (`python -m bot` without a token) as a process ---------------------------
+
+
+def console_environment(*dropped: str, **settings: str) -> dict[str, str]:
+    """This environment without a token (so `python -m bot` opens the console chat) nor the
+    `dropped` variables, with `settings`; PYTHONPATH is the worktree, whose bot/ then runs."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "TELEGRAM_BOT_TOKEN" and key not in dropped
+    }
+    env.update(settings)
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def run_python(
+    args: Sequence[str], *, script: str, cwd: Path, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`python ARGS` with `script` piped in; what it printed (its exit code is the test's)."""
+    return subprocess.run(
+        [sys.executable, *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class ConsoleProcess:
+    """`python -m bot chat ARGS` on a database, running while a test types into it (or piped
+    `script`, then its input closed); its output collected as it comes."""
+
+    def __init__(self, database: Path, *args: str, script: str | None = None) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "chat", *args],
+            cwd=ROOT,
+            env=console_environment(DATABASE_PATH=str(database)),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.output = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if script is not None:
+            assert self.process.stdin is not None
+            self.process.stdin.write(script)
+            self.process.stdin.close()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output += line
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.output.count(text) < count:
+            assert time.monotonic() < deadline, f"not {count} × {text!r} in:\n{self.output}"
+            time.sleep(0.05)
+
+    def say(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        self._close()
+
+    def finish(self) -> None:
+        """Close its input (its end of the conversation) and wait for it to leave."""
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            self.process.stdin.close()
+        self.process.wait(30)
+        self._close()
+
+    def _close(self) -> None:
+        self._reader.join(5)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None and not stream.closed:
+                with contextlib.suppress(BrokenPipeError):
+                    stream.close()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from tests.conftest import (
     ORGANISER_ID,
     ROOT,
     Harness,
+    bot_on,
     build_harness,
     joined,
     make_config,
@@ -221,20 +220,12 @@ async def test_a_migration_leaving_rows_that_refer_to_nothing_is_undone(
 # --- /forget and the helpdesk group --------------------------------------------------------
 
 
-@asynccontextmanager
-async def bot_on(config: Config, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Harness]:
-    """The bot on the same database and fake Telegram: leaving the block is a restart."""
-    async with started(build_harness(config, clock, api=api)) as harness:
-        yield harness
-
-
 async def test_forget_blanks_each_of_the_delegates_tickets_in_the_group_once(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     api = FakeBotApi(clock=clock.now)
     api.add_chat(HELPDESK, type="supergroup", title="Organisers")
-    config = make_config(tmp_path, helpdesk_chat_id=HELPDESK)
-    async with bot_on(config, clock, api) as first:
+    async with bot_on(tmp_path, clock, api, helpdesk_chat_id=HELPDESK) as first:
         amina = await joined(first)
         await amina.send("/ask_organisers Can I bring my partner to the reception?")
         await amina.press("Show my name")
@@ -252,7 +243,7 @@ async def test_forget_blanks_each_of_the_delegates_tickets_in_the_group_once(
         assert "deleted" in amina.text()
     # The edits wait in the outbox through a restart, and are made once however often it runs.
     for _restart in range(3):
-        async with bot_on(config, clock, api) as again:
+        async with bot_on(tmp_path, clock, api, helpdesk_chat_id=HELPDESK) as again:
             for _tick in range(3):
                 await again.services.delivery.process_due(clock.now())
                 clock.advance(seconds=2)
@@ -270,30 +261,27 @@ async def test_forget_blanks_each_of_the_delegates_tickets_in_the_group_once(
 
 
 async def test_a_ticket_message_deleted_in_the_group_is_left_alone(
-    tmp_path: Path, clock: ManualClock
+    desk: Harness, clock: ManualClock
 ) -> None:
-    config = make_config(tmp_path, helpdesk_chat_id=HELPDESK)
-    harness = build_harness(config, clock)
-    harness.api.add_chat(HELPDESK, type="supergroup", title="Organisers")
-    async with started(harness):
-        amina = await joined(harness)
-        await amina.send("/ask_organisers Is there a cloakroom?")
-        await amina.press("Stay anonymous")
-        posted = harness.api.bot_messages(HELPDESK)[-1]
-        await harness.app.bot.delete_message(HELPDESK, posted.message_id)  # an organiser did
-        await amina.send("/forget")
-        await amina.press("Yes, delete my data")
-        clock.advance(seconds=2)  # the group's own pace: a message a second
-        await harness.services.delivery.process_due(clock.now())
-        row = await harness.services.delivery.store.get(
-            f"ticket_forgotten:{HELPDESK}:{posted.message_id}"
-        )
-        assert row is not None
-        assert row.state == "skipped"
-        # The fake refused the edit, as Telegram would: that refusal is the expected one.
-        refused = [c for c in harness.api.calls if not c.ok]
-        assert [c.method for c in refused] == ["editMessageText"]
-        harness.api.calls[:] = [c for c in harness.api.calls if c.ok]
+    harness = desk
+    amina = await joined(harness)
+    await amina.send("/ask_organisers Is there a cloakroom?")
+    await amina.press("Stay anonymous")
+    posted = harness.api.bot_messages(HELPDESK)[-1]
+    await harness.app.bot.delete_message(HELPDESK, posted.message_id)  # an organiser did
+    await amina.send("/forget")
+    await amina.press("Yes, delete my data")
+    clock.advance(seconds=2)  # the group's own pace: a message a second
+    await harness.services.delivery.process_due(clock.now())
+    row = await harness.services.delivery.store.get(
+        f"ticket_forgotten:{HELPDESK}:{posted.message_id}"
+    )
+    assert row is not None
+    assert row.state == "skipped"
+    # The fake refused the edit, as Telegram would: that refusal is the expected one.
+    refused = [c for c in harness.api.calls if not c.ok]
+    assert [c.method for c in refused] == ["editMessageText"]
+    harness.api.calls[:] = [c for c in harness.api.calls if c.ok]
 
 
 async def test_a_ticket_forgotten_while_it_is_posted_is_blanked_too(

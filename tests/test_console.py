@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
-import sys
-import threading
-import time
 from datetime import datetime
 from pathlib import Path
 
 from bot.cli.console import run_console
 from tests.conftest import GENEVA, ROOT, make_config, sample_events
+from tests.process_support import ConsoleProcess, console_environment, run_python
 
 
 def run_bot(
     tmp_path: Path, script: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    settings = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("TELEGRAM_BOT_TOKEN", "DATABASE_PATH")
-    }
-    settings["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
-    settings.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**settings, "PYTHONPATH": str(ROOT)},
-        timeout=60,
-        check=False,
+    settings = console_environment(
+        "DATABASE_PATH", **{"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), **(env or {})}
     )
+    return run_python(["-m", "bot", *args], script=script, cwd=tmp_path, env=settings)
 
 
 def test_without_a_token_the_bot_opens_the_console_chat(tmp_path: Path) -> None:
@@ -124,26 +108,16 @@ sys.exit(main(sys.argv[2:]))
 def run_with_default_database(
     tmp_path: Path, script: str, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("TELEGRAM_BOT_TOKEN", "DATABASE_PATH", "ORGANISER_IDS", "MODERATOR_IDS")
-    }
-    env.update(
-        PYTHONPATH=str(ROOT),
+    env = console_environment(
+        "DATABASE_PATH",
+        "ORGANISER_IDS",
+        "MODERATOR_IDS",
         ANONYMITY_KEY_FILE=str(tmp_path / "keys" / "anonymity.key"),
         SENTENCE_ENCODER="off",
     )
     database = tmp_path / "var" / "bot.sqlite3"
-    return subprocess.run(
-        [sys.executable, "-c", DEFAULT_DATABASE, str(database), *args],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
+    return run_python(
+        ["-c", DEFAULT_DATABASE, str(database), *args], script=script, cwd=tmp_path, env=env
     )
 
 
@@ -233,55 +207,11 @@ def test_chat_reads_the_data_directory_it_is_given(tmp_path: Path) -> None:
     assert "Welcome, Delegate!" in result.stdout
 
 
-class ConsoleProcess:
-    """`python -m bot chat --user ID` on a database, typed into line by line."""
-
-    def __init__(self, database: Path, user_id: int) -> None:
-        env = {key: value for key, value in os.environ.items() if key != "TELEGRAM_BOT_TOKEN"}
-        env.update(DATABASE_PATH=str(database), PYTHONPATH=str(ROOT))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "chat", "--user", str(user_id)],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output = ""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.output += line
-
-    def wait_for(self, text: str, count: int = 1, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.output.count(text) < count:
-            assert time.monotonic() < deadline, f"not {count} × {text!r} in:\n{self.output}"
-            time.sleep(0.05)
-
-    def say(self, text: str) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(text + "\n")
-        self.process.stdin.flush()
-
-    def finish(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(30)
-        self._reader.join(5)
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-
-
 def test_two_consoles_on_one_database_each_get_every_reply(tmp_path: Path) -> None:
     database = tmp_path / "bot.sqlite3"
-    first = ConsoleProcess(database, 11)
+    first = ConsoleProcess(database, "--user", "11")
     first.wait_for("Console chat with the bot")
-    second = ConsoleProcess(database, 12)
+    second = ConsoleProcess(database, "--user", "12")
     second.wait_for("Console chat with the bot")
     try:
         for round_ in range(1, 6):

@@ -9,7 +9,6 @@ import ast
 import logging
 import re
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +17,19 @@ from babel.messages.pofile import read_po
 
 from bot.__main__ import main
 from bot.cli import run as run_command
-from bot.clock import ManualClock
 from bot.services.data_reading import DataProblem, EventDataError
 from bot.services.event_data import load_event_data
 from bot.services.programme import summary_lines
 from tests.conftest import (
+    GENEVA_ID,
     ORGANISER_ID,
     ROOT,
     Harness,
-    build_harness,
+    edit_sessions_file,
     joined,
     make_config,
-    started,
 )
 from tests.test_event_data import CONSULTATION, FAQ, SESSIONS, write
-from tests.test_reminders import edit_sessions_file
 
 THREE_LANGUAGES = CONSULTATION.replace("languages: [en, fr]", "languages: [en, fr, ar]")
 
@@ -233,18 +230,7 @@ def test_a_session_outside_the_dates_says_when_it_may_only_follow_from_the_time_
 
 # --- 3. Problems in the organiser's language ---------------------------------------------
 
-GENEVA_ID = "geneva-2026"
 TALK = "principles-partnership"
-
-
-@pytest.fixture
-async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """A harness on a copy of the sample data, which the test breaks and reloads."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
-        yield harness
 
 
 def break_the_data(data: Path) -> None:

@@ -5,7 +5,6 @@ question in any language; and the console chat showing them."""
 from __future__ import annotations
 
 import io
-import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -19,33 +18,27 @@ from bot.cli.console import run_console
 from bot.clock import ManualClock
 from bot.fakeapi.spec import Upload
 from bot.services.data_reading import EventDataError
-from bot.services.event_data import MAX_DOCUMENT_BYTES, Consultation, load_event_data
+from bot.services.event_data import MAX_DOCUMENT_BYTES, load_event_data
 from bot.services.matcher import DOCUMENT, Matcher
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
     ROOT,
     Chat,
     Harness,
     build_harness,
+    copied_data,
+    geneva,
+    joined,
     make_config,
+    on_data,
     sample_events,
     started,
 )
 
-GENEVA_ID = "geneva-2026"
 CONCEPT_NOTE = ROOT / "data" / GENEVA_ID / "concept-note.pdf"
 SLIDES = "climate-mobility-slides"
 SLIDES_URL = "https://example.org/consultations/geneva-2026/climate-mobility-slides.pdf"
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
-
-
-def copy_data(tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    return data
 
 
 def edit(data: Path, name: str, change: Any) -> None:
@@ -65,13 +58,6 @@ def problems_of(data: Path) -> list[str]:
     with pytest.raises(EventDataError) as caught:
         load_event_data(data)
     return [str(p) for p in caught.value.problems]
-
-
-async def delegate(harness: Harness, user_id: int = 1001, language: str = "en") -> Chat:
-    chat = harness.chat(user_id, language)
-    await chat.send("/start")
-    await chat.press(harness.services.events.consultations[GENEVA_ID].name.get(language))
-    return chat
 
 
 def document_sends(harness: Harness) -> list[Any]:
@@ -96,7 +82,7 @@ def test_the_sample_consultation_and_its_sessions_have_documents() -> None:
 def test_check_names_a_missing_file_with_its_file_line_and_place(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
 
     def add(raw: dict[str, Any]) -> None:
         session_entry(raw, "opening")["documents"] = [
@@ -132,7 +118,7 @@ def test_check_names_a_missing_file_with_its_file_line_and_place(
     ],
 )
 def test_documents_are_checked(tmp_path: Path, document: dict[str, Any], expected: str) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
     with (data / GENEVA_ID / "big.pdf").open("wb") as big:
         big.truncate(MAX_DOCUMENT_BYTES + 1)  # sparse: nothing written
     (data / GENEVA_ID / "empty.pdf").touch()
@@ -149,7 +135,7 @@ def test_documents_are_checked(tmp_path: Path, document: dict[str, Any], expecte
 
 
 def test_consultation_documents_are_checked_in_consultation_yaml(tmp_path: Path) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
     edit(data, "consultation.yaml", lambda raw: raw["documents"][0].update(file="note.pdf"))
     (problem,) = problems_of(data)
     assert "consultation.yaml:" in problem
@@ -203,7 +189,7 @@ async def open_card(chat: Chat, session_id: str) -> None:
 async def test_a_session_card_shows_its_documents(
     harness: Harness, language: str, heading: str, lines: list[str], kind: str
 ) -> None:
-    chat = await delegate(harness, language=language)
+    chat = await joined(harness, language)
     await open_card(chat, "climate-mobility")
     text = chat.text()
     assert f"\n{heading}\n{lines[0]}" in text
@@ -223,7 +209,7 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
 ) -> None:
     config = make_config(tmp_path)
     async with started(build_harness(config, clock)) as harness:
-        amina = await delegate(harness, 1001, "en")
+        amina = await joined(harness, "en", 1001)
         await amina.send("/documents")
         await amina.press("Concept note")
         first = amina.last.document
@@ -231,7 +217,7 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
         assert first.filename == "concept-note.pdf"
         assert first.content == CONCEPT_NOTE.read_bytes()
         assert "Concept note" in (amina.last.caption or "")
-        bruno = await delegate(harness, 1002, "es")
+        bruno = await joined(harness, "es", 1002)
         await bruno.send("/documents")
         await bruno.press("Nota conceptual")
         assert bruno.last.document is not None
@@ -242,7 +228,7 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
         assert sends[1] == first.file_id
     # Kept in SQLite: after a restart, still sent by its file_id (on the same Telegram).
     async with started(build_harness(config, clock, api=harness.api)) as again:
-        carla = await delegate(again, 1003, "fr")
+        carla = await joined(again, "fr", 1003)
         await carla.send("/documents")
         await carla.press("Note conceptuelle")
         assert document_sends(again)[-1] == first.file_id
@@ -250,10 +236,9 @@ async def test_a_file_is_uploaded_once_then_sent_by_its_file_id(
 
 
 async def test_a_replaced_file_is_uploaded_again(tmp_path: Path, clock: ManualClock) -> None:
-    data = copy_data(tmp_path)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
-        chat = await delegate(harness)
+    data = copied_data(tmp_path)
+    async with on_data(tmp_path, clock, data) as harness:
+        chat = await joined(harness)
         await chat.send("/documents")
         await chat.press("Concept note")
         note = data / GENEVA_ID / "concept-note.pdf"
@@ -265,7 +250,7 @@ async def test_a_replaced_file_is_uploaded_again(tmp_path: Path, clock: ManualCl
 
 
 async def test_a_file_id_telegram_refuses_is_replaced_by_an_upload(harness: Harness) -> None:
-    chat = await delegate(harness)
+    chat = await joined(harness)
     await chat.send("/documents")
     await chat.press("Concept note")
     harness.api.fail_next(
@@ -284,10 +269,9 @@ async def test_a_file_id_telegram_refuses_is_replaced_by_an_upload(harness: Harn
 async def test_a_file_removed_since_loading_is_an_apology(
     tmp_path: Path, clock: ManualClock
 ) -> None:
-    data = copy_data(tmp_path)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
-        chat = await delegate(harness, language="fr")
+    data = copied_data(tmp_path)
+    async with on_data(tmp_path, clock, data) as harness:
+        chat = await joined(harness, "fr")
         await chat.send("/documents")
         (data / GENEVA_ID / "concept-note.pdf").unlink()
         await chat.press("Note conceptuelle")
@@ -303,7 +287,7 @@ async def test_a_file_removed_since_loading_is_an_apology(
 async def test_documents_lists_the_consultations_then_the_sessions_with_documents(
     harness: Harness,
 ) -> None:
-    chat = await delegate(harness, language="es")
+    chat = await joined(harness, "es")
     await chat.send("/documents")
     text = chat.text()
     assert "📝 Nota conceptual\n" in text
@@ -316,7 +300,7 @@ async def test_documents_lists_the_consultations_then_the_sessions_with_document
 
 
 async def test_many_sessions_with_documents_are_paged(tmp_path: Path, clock: ManualClock) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
 
     def add(raw: dict[str, Any]) -> None:
         for entry in raw["sessions"]:
@@ -330,9 +314,8 @@ async def test_many_sessions_with_documents_are_paged(tmp_path: Path, clock: Man
             )
 
     edit(data, "sessions.yaml", add)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
-        chat = await delegate(harness, language="fr")
+    async with on_data(tmp_path, clock, data) as harness:
+        chat = await joined(harness, "fr")
         await chat.send("/documents")
         assert "Page 1 sur 3" in chat.text()
         assert "Note conceptuelle" in chat.text()
@@ -343,7 +326,7 @@ async def test_many_sessions_with_documents_are_paged(tmp_path: Path, clock: Man
 
 
 async def test_documents_says_when_there_are_none(tmp_path: Path, clock: ManualClock) -> None:
-    data = copy_data(tmp_path)
+    data = copied_data(tmp_path)
     edit(data, "consultation.yaml", lambda raw: raw.pop("documents"))
 
     def remove(raw: dict[str, Any]) -> None:
@@ -351,9 +334,8 @@ async def test_documents_says_when_there_are_none(tmp_path: Path, clock: ManualC
             entry.pop("documents", None)
 
     edit(data, "sessions.yaml", remove)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
-        chat = await delegate(harness)
+    async with on_data(tmp_path, clock, data) as harness:
+        chat = await joined(harness)
         await chat.send("/documents")
         assert "No documents have been published" in chat.text()
 
@@ -387,7 +369,7 @@ def test_the_matcher_finds_the_concept_note_in_every_language(language: str) -> 
 async def test_a_question_about_the_concept_note_is_answered_with_it(
     harness: Harness, language: str, title: str, button: str
 ) -> None:
-    chat = await delegate(harness, language=language)
+    chat = await joined(harness, language)
     await chat.send(QUESTIONS[language])
     assert title in chat.text()
     assert "/documents" in chat.text()
@@ -402,7 +384,7 @@ async def test_a_question_about_the_concept_note_is_answered_with_it(
 async def test_a_question_about_session_slides_links_them_and_their_session(
     harness: Harness,
 ) -> None:
-    chat = await delegate(harness, language="fr")
+    chat = await joined(harness, "fr")
     await chat.send("les diapositives de l'atelier sur la mobilité climatique")
     text = chat.text()
     assert "Diapositives : la mobilité climatique en chiffres" in text

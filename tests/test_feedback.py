@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import shutil
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,11 +13,10 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from bot.app import running
 from bot.clock import ManualClock
-from bot.fakeapi import FakeBotApi, FakeMessage
+from bot.fakeapi import FakeBotApi, FakeFile, FakeMessage
 from bot.services.data_reading import EventDataError
-from bot.services.event_data import Consultation, load_consultation, load_event_data
+from bot.services.event_data import load_consultation
 from bot.services.exports import to_csv
 from bot.services.feedback import Feedback, FeedbackNotOpen, Table
 from bot.services.privacy import Anonymity
@@ -30,22 +26,18 @@ from bot.storage.outbox import OutboxItem
 from bot.storage.users import UserStore
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
     MODERATOR_ID,
     ORGANISER_ID,
     ROOT,
     Chat,
     Harness,
-    build_harness,
-    make_config,
+    bot_on,
+    copied_data,
+    geneva,
+    on_data,
     sample_events,
-    started,
 )
-
-GENEVA_ID = "geneva-2026"
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 async def step(harness: Harness) -> None:
@@ -214,10 +206,8 @@ async def test_no_prompt_once_rated_and_none_after_unstarring(harness: Harness) 
 
 
 async def test_a_moved_session_moves_its_prompt(tmp_path: Path, clock: ManualClock) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    data = copied_data(tmp_path)
+    async with on_data(tmp_path, clock, data) as harness:
         chat = await joined(harness)
         await star(harness, chat, "principles-partnership")  # 11:00-12:30
         path = data / GENEVA_ID / "sessions.yaml"
@@ -575,6 +565,17 @@ async def test_moderator_pages_through_comments(harness: Harness) -> None:
     assert "#1 " not in mod.text()
 
 
+async def review_export(harness: Harness, language: str, label: str) -> FakeFile:
+    """The file a moderator reading `language` gets from /reviews' button `label`."""
+    mod = await joined(harness, MODERATOR_ID, language)
+    await mod.send("/reviews")
+    await step(harness)
+    await mod.press(label)
+    document = mod.last.document
+    assert document is not None
+    return document
+
+
 async def test_xlsx_export_and_survey_export_buttons(harness: Harness) -> None:
     await rated_session(harness)
     mod = await joined(harness, MODERATOR_ID)
@@ -597,12 +598,7 @@ async def test_a_french_moderators_export_reads_in_french_with_its_time_zone(
     harness: Harness,
 ) -> None:
     await rated_session(harness)
-    mod = await joined(harness, MODERATOR_ID, "fr")
-    await mod.send("/reviews")
-    await step(harness)
-    await mod.press("Avis (CSV)")
-    document = mod.last.document
-    assert document is not None
+    document = await review_export(harness, "fr", "Avis (CSV)")
     rows = list(csv.reader(io.StringIO(document.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "Identifiant de la session",
@@ -630,12 +626,7 @@ async def test_a_french_moderators_export_reads_in_french_with_its_time_zone(
 
 async def test_xlsx_times_are_date_cells_in_the_consultations_zone(harness: Harness) -> None:
     await rated_session(harness)
-    mod = await joined(harness, MODERATOR_ID, "es")
-    await mod.send("/reviews")
-    await step(harness)
-    await mod.press("Opiniones (XLSX)")
-    document = mod.last.document
-    assert document is not None
+    document = await review_export(harness, "es", "Opiniones (XLSX)")
     book = load_workbook(io.BytesIO(document.content))
     assert book.sheetnames == ["Opiniones sobre las sesiones"]
     sheet = book.active
@@ -732,15 +723,6 @@ async def feedback_service(tmp_path: Path, clock: ManualClock) -> tuple[Feedback
     store = FeedbackStore(database.connection)
     users = UserStore(database.connection)
     return Feedback(store, users, sample_events(), clock, Anonymity("k" * 32)), database
-
-
-@asynccontextmanager
-async def bot_on(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Harness]:
-    """The bot on the database in tmp_path: leaving the block stops it, as a restart would."""
-    harness = build_harness(make_config(tmp_path), clock, api=api)
-    async with running(harness.app):
-        yield harness
-    assert harness.errors() == []
 
 
 async def test_each_prompt_is_sent_once_across_restarts_in_the_readers_language(

@@ -10,26 +10,20 @@ from pathlib import Path
 from babel.dates import format_skeleton
 
 from bot.clock import ManualClock
+from bot.fakeapi import FakeBotApi
 from bot.services.data_reading import Text
 from bot.services.event_data import Consultation
 from tests.conftest import (
     GENEVA,
-    GENEVA_ID,
     Chat,
     Harness,
-    build_harness,
+    bot_on,
+    geneva,
     joined,
-    make_config,
-    sample_events,
-    started,
 )
 
 TUESDAY = date(2026, 12, 8)
 WEDNESDAY = date(2026, 12, 9)
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 def titles(lang: str, *ids: str) -> list[str]:
@@ -134,8 +128,8 @@ async def test_the_card_leads_back_to_the_filtered_list_in_arabic(harness: Harne
 
 
 async def test_filters_survive_a_restart(tmp_path: Path, clock: ManualClock) -> None:
-    config = make_config(tmp_path)
-    async with started(build_harness(config, clock)) as first:
+    api = FakeBotApi(clock=clock.now)
+    async with bot_on(tmp_path, clock, api) as first:
         chat = await joined(first, "en")
         await chat.send("/agenda")
         await chat.press("Filter")
@@ -143,7 +137,7 @@ async def test_filters_survive_a_restart(tmp_path: Path, clock: ManualClock) -> 
         await chat.press("Workshops")
         message = chat.last
         data = next(d for d in message.callback_data() if d.startswith(f"ag:d:{WEDNESDAY}"))
-    async with started(build_harness(config, clock, api=first.api)) as second:
+    async with bot_on(tmp_path, clock, api) as second:
         chat = second.chat(1001)
         await chat.press_data(message.message_id, data)
         assert "Filters: Workshops" in chat.text()

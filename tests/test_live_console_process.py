@@ -5,12 +5,10 @@ approval, a pin and "answered", then a poll that delegates answer and whose resu
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.process_support import console_environment, run_python
 
 CHAIR = "2001"
 # What the outbox has for a console's delegate goes out while the console waits: each /wait lets
@@ -20,22 +18,10 @@ WAIT = ["/wait 1s", "/wait 1s"]
 
 def console(tmp_path: Path, script: str, *args: str) -> str:
     """`python -m bot <args>` with `script` piped in; what it printed (it must succeed)."""
-    settings = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("TELEGRAM_BOT_TOKEN", "DATABASE_PATH", "DATA_DIR")
-    }
-    settings.update(DATABASE_PATH=str(tmp_path / "bot.sqlite3"), PYTHONPATH=str(ROOT))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=settings,
-        timeout=120,
-        check=False,
+    settings = console_environment(
+        "DATABASE_PATH", "DATA_DIR", DATABASE_PATH=str(tmp_path / "bot.sqlite3")
     )
+    result = run_python(["-m", "bot", *args], script=script, cwd=ROOT, env=settings, timeout=120)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return result.stdout
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import shutil
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,17 +23,16 @@ from bot.services.event_data import load_event_data
 from bot.services.panel import BOARD, SHOWN_NOTICE
 from bot.storage.panel import PanelQuestion
 from tests.conftest import (
+    GENEVA_ID,
     MODERATOR_ID,
     ORGANISER_ID,
     ROOT,
     Chat,
     Harness,
-    build_harness,
-    make_config,
-    started,
+    copied_data,
+    on_data,
 )
 
-GENEVA_ID = "geneva-2026"
 LIVE = "opening"  # 09:00-10:30; the harness's clock reads 10:15
 LATER = "principles-partnership"  # 11:00: its questions open at 10:45
 EARLIER = "registration-d1"  # 08:30-09:00: over
@@ -123,6 +121,15 @@ async def deliver(harness: Harness, rounds: int = 3) -> None:
         await harness.services.delivery.process_due(harness.clock.now())
 
 
+async def approve(harness: Harness, chair: Chat, *texts: str) -> None:
+    """The chair approves the waiting questions `texts` from the live session's chair view."""
+    await chair.send("/q")
+    await tap(chair, f"pc:b:{LIVE}")
+    await tap(chair, f"pc:w:{LIVE}:0")
+    for text in texts:
+        await tap(chair, f"pc:o:{await question_id(harness, text)}:w:0")
+
+
 async def chair_of(harness: Harness, session: str = LIVE) -> Chat:
     chat = await delegate(harness, CHAIR)
     geneva = harness.services.events.consultations[GENEVA_ID]
@@ -209,11 +216,7 @@ async def test_votes_rank_the_questions_and_a_second_tap_takes_the_vote_back(
     for text in ("First question", "Second question", "Third question"):
         await ask(carla, text)
         harness.clock.advance(seconds=30)
-    await chair.send("/q")
-    await tap(chair, f"pc:b:{LIVE}")
-    await tap(chair, f"pc:w:{LIVE}:0")
-    for text in ("First question", "Second question", "Third question"):
-        await tap(chair, f"pc:o:{await question_id(harness, text)}:w:0")
+    await approve(harness, chair, "First question", "Second question", "Third question")
     first = await question_id(harness, "First question")
     second = await question_id(harness, "Second question")
     await listing(amina)
@@ -388,21 +391,28 @@ def _message(harness: Harness, chat_id: int, message_id: int) -> FakeMessage:
 # --- data files, /chairs, the command line, the door QR code ------------------------------------
 
 
-@pytest.fixture
-async def no_approval(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """The sample event with `chairs: [2001]` on the opening and no approval needed."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
+def with_chairs(tmp_path: Path, chairs: list[Any], questions_need_approval: str) -> Path:
+    """A copy of the sample data whose live session has `chairs`, and whose consultation says
+    `questions_need_approval` as written; its folder."""
+    data = copied_data(tmp_path)
     sessions = data / GENEVA_ID / "sessions.yaml"
     raw = yaml.safe_load(sessions.read_text(encoding="utf-8"))
-    next(s for s in raw["sessions"] if s["id"] == LIVE)["chairs"] = [CHAIR]
+    next(s for s in raw["sessions"] if s["id"] == LIVE)["chairs"] = chairs
     sessions.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
     consultation = data / GENEVA_ID / "consultation.yaml"
     consultation.write_text(
-        consultation.read_text(encoding="utf-8") + "\nquestions_need_approval: false\n", "utf-8"
+        consultation.read_text(encoding="utf-8")
+        + f"\nquestions_need_approval: {questions_need_approval}\n",
+        "utf-8",
     )
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    return data
+
+
+@pytest.fixture
+async def no_approval(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """The sample event with `chairs: [2001]` on the opening and no approval needed."""
+    data = with_chairs(tmp_path, [CHAIR], questions_need_approval="false")
+    async with on_data(tmp_path, clock, data) as harness:
         yield harness
 
 
@@ -563,11 +573,7 @@ async def test_forget_deletes_the_delegates_questions_and_votes(harness: Harness
     await ask(amina, "Anonyme d'Amina")
     await ask(amina, "Nommée d'Amina", named=True)
     await ask(carla, "Carla's question")
-    await chair.send("/q")
-    await tap(chair, f"pc:b:{LIVE}")
-    await tap(chair, f"pc:w:{LIVE}:0")
-    for text in ("Anonyme d'Amina", "Nommée d'Amina", "Carla's question"):
-        await tap(chair, f"pc:o:{await question_id(harness, text)}:w:0")
+    await approve(harness, chair, "Anonyme d'Amina", "Nommée d'Amina", "Carla's question")
     carlas = await question_id(harness, "Carla's question")
     await listing(amina)
     await tap(amina, f"pq:v:{carlas}:0")
@@ -582,16 +588,7 @@ async def test_forget_deletes_the_delegates_questions_and_votes(harness: Harness
 
 
 def test_the_data_files_refuse_chairs_that_are_no_user_ids(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    sessions = data / GENEVA_ID / "sessions.yaml"
-    raw = yaml.safe_load(sessions.read_text(encoding="utf-8"))
-    next(s for s in raw["sessions"] if s["id"] == LIVE)["chairs"] = ["@chiara"]
-    sessions.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), "utf-8")
-    consultation = data / GENEVA_ID / "consultation.yaml"
-    consultation.write_text(
-        consultation.read_text(encoding="utf-8") + "\nquestions_need_approval: maybe\n", "utf-8"
-    )
+    data = with_chairs(tmp_path, ["@chiara"], questions_need_approval="maybe")
     with pytest.raises(EventDataError) as raised:
         load_event_data(data)
     problems = "\n".join(str(p) for p in raised.value.problems)

@@ -12,13 +12,12 @@ from pathlib import Path
 from bot.clock import ManualClock
 from bot.fakeapi import FakeMessage
 from bot.services.panel import APPROVE, BOARD, BOARD_EVERY
-from tests.conftest import ORGANISER_ID, Harness, build_harness, make_config, started
+from tests.conftest import GENEVA_ID, ORGANISER_ID, Harness, build_harness, make_config, started
 from tests.test_panel import (
     AMINA,
     BRUNO,
     CARLA,
     CHAIR,
-    GENEVA_ID,
     ISOLATES,
     LIVE,
     chair_of,

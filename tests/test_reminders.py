@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.app import running
 from bot.clock import ManualClock
@@ -26,35 +25,27 @@ from bot.storage.outbox import OutboxItem, OutboxStore, Planned
 from bot.storage.users import UserStore
 from tests.conftest import (
     GENEVA,
+    GENEVA_ID,
     ORGANISER_ID,
     ROOT,
     Chat,
     Harness,
+    bot_on,
     build_harness,
+    edit_sessions_file,
+    geneva,
+    joined,
     make_config,
     sample_events,
-    started,
 )
 
-GENEVA_ID = "geneva-2026"
 TALK = "principles-partnership"  # 11:00 in the Main Hall, on the harness's day (now 10:15)
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 def talk() -> Session:
     session = geneva().session(TALK)
     assert session is not None
     return session
-
-
-async def joined(harness: Harness, user_id: int = 1001, language_code: str = "en") -> Chat:
-    chat = harness.chat(user_id, language_code)
-    await chat.send("/start")
-    await chat.press(geneva().name.get(language_code))
-    return chat
 
 
 async def star(harness: Harness, chat: Chat, session: Session) -> None:
@@ -153,7 +144,7 @@ async def test_reminders_can_be_turned_off_and_changed_later(harness: Harness) -
 
 
 async def test_a_reminder_comes_in_the_recipients_language(harness: Harness) -> None:
-    chat = await joined(harness, 1002, "fr")
+    chat = await joined(harness, "fr", 1002)
     await star(harness, chat, talk())
     await deliver(harness, talk().start - timedelta(minutes=10))
     text = chat.text()
@@ -176,7 +167,7 @@ async def test_a_delegate_who_never_chose_a_language_is_reminded_in_the_clients(
 
 
 async def test_many_due_together_are_paced_and_each_sent_once(harness: Harness) -> None:
-    people = [await joined(harness, 2000 + n) for n in range(35)]
+    people = [await joined(harness, user_id=2000 + n) for n in range(35)]
     for chat in people:
         await star(harness, chat, talk())
     due = talk().start - timedelta(minutes=10)
@@ -270,20 +261,12 @@ async def test_the_morning_digest_is_off_by_default_and_lists_the_day(harness: H
 # --- restarts --------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def bot_on(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> AsyncIterator[Services]:
-    """The bot on the database in tmp_path: leaving the block stops it, as a restart would."""
-    harness = build_harness(make_config(tmp_path), clock, api=api)
-    async with running(harness.app):
-        yield harness.services
-
-
 async def prepared(tmp_path: Path, clock: ManualClock, api: FakeBotApi) -> None:
     api.make_message(1001, "/start")  # the delegate has a chat with the bot
-    async with bot_on(tmp_path, clock, api) as services:
-        await services.people.profile(1001, "Delegate")
-        await services.people.set_consultation(1001, GENEVA_ID)
-        await services.agenda.set_star(1001, geneva(), TALK, starred=True)
+    async with bot_on(tmp_path, clock, api) as harness:
+        await harness.services.people.profile(1001, "Delegate")
+        await harness.services.people.set_consultation(1001, GENEVA_ID)
+        await harness.services.agenda.set_star(1001, geneva(), TALK, starred=True)
 
 
 def sent_reminders(api: FakeBotApi) -> int:
@@ -305,14 +288,16 @@ async def test_a_restart_sends_each_reminder_at_most_once(
     await prepared(tmp_path, clock, api)
     clock.set(talk().start + down_until)
     for _ in range(3):  # restart again and again
-        async with bot_on(tmp_path, clock, api) as services:
-            await services.delivery.process_due(clock.now())
+        async with bot_on(tmp_path, clock, api) as harness:
+            await harness.services.delivery.process_due(clock.now())
             clock.set(max(clock.now(), talk().start - timedelta(minutes=10)))
-            await services.delivery.process_due(clock.now())
+            await harness.services.delivery.process_due(clock.now())
             clock.advance(seconds=2)
     assert sent_reminders(api) == expected
-    async with bot_on(tmp_path, clock, api) as services:
-        (row,) = [r for r in await services.delivery.store.for_user(1001) if r.kind == "reminder"]
+    async with bot_on(tmp_path, clock, api) as harness:
+        (row,) = [
+            r for r in await harness.services.delivery.store.for_user(1001) if r.kind == "reminder"
+        ]
         assert row.state == ("sent" if expected else "expired")
 
 
@@ -322,16 +307,16 @@ async def test_a_crash_while_sending_leaves_it_unknown_and_never_resent(
     api = FakeBotApi(clock=clock.now)
     await prepared(tmp_path, clock, api)
     clock.set(talk().start - timedelta(minutes=10))
-    async with bot_on(tmp_path, clock, api) as services:
-        store: OutboxStore = services.delivery.store
+    async with bot_on(tmp_path, clock, api) as harness:
+        store: OutboxStore = harness.services.delivery.store
         (row,) = [r for r in await store.for_user(1001) if r.kind == "reminder"]
         # Claimed and maybe sent, then the process died before recording the outcome.
         assert await store.claim([row.id], clock.now()) == {row.id}
-        services.delivery.send = None  # the crash: nothing more happens in this run
+        harness.services.delivery.send = None  # the crash: nothing more happens in this run
     for _ in range(2):
-        async with bot_on(tmp_path, clock, api) as services:
-            await services.delivery.process_due(clock.now())
-            rows = await services.delivery.store.for_user(1001)
+        async with bot_on(tmp_path, clock, api) as harness:
+            await harness.services.delivery.process_due(clock.now())
+            rows = await harness.services.delivery.store.for_user(1001)
             (row,) = [r for r in rows if r.kind == "reminder"]
             assert row.state == "unknown"
     assert sent_reminders(api) == 0
@@ -340,37 +325,13 @@ async def test_a_crash_while_sending_leaves_it_unknown_and_never_resent(
 # --- agenda changes --------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """A harness whose event data is a copy the test may edit and reload."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
-        yield harness
-
-
 def edit_session(harness: Harness, session_id: str, **changes: Any) -> None:
     """Edit sessions.yaml like an organiser; `remove=True` removes the session."""
     edit_sessions_file(harness.services.config.data_dir, session_id, **changes)
 
 
-def edit_sessions_file(data_dir: Path, session_id: str, **changes: Any) -> None:
-    path = data_dir / GENEVA_ID / "sessions.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entries = raw["sessions"]
-    for index, entry in enumerate(entries):
-        if entry["id"] == session_id:
-            if changes.get("remove"):
-                del entries[index]
-            else:
-                entry.update(changes)
-            break
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 async def organiser(harness: Harness) -> Chat:
-    return await joined(harness, ORGANISER_ID)
+    return await joined(harness, user_id=ORGANISER_ID)
 
 
 async def test_a_moved_session_brings_a_message_and_moves_its_reminder(
@@ -398,7 +359,7 @@ async def test_a_moved_session_brings_a_message_and_moves_its_reminder(
     await deliver(harness, new_start - timedelta(minutes=5))
     assert len(reminders_to(harness, 1001)) == 1
     # Only the delegates who starred it are told; anyone can read the history.
-    other = await joined(harness, 1005)
+    other = await joined(harness, user_id=1005)
     await other.send("/changes")
     assert "Programme changes" in other.text()
     assert talk().title.get("en") in other.text()
@@ -407,8 +368,8 @@ async def test_a_moved_session_brings_a_message_and_moves_its_reminder(
 
 async def test_change_messages_come_in_each_delegates_language(editable: Harness) -> None:
     harness = editable
-    english = await joined(harness, 1001, "en")
-    french = await joined(harness, 1002, "fr")
+    english = await joined(harness, "en", 1001)
+    french = await joined(harness, "fr", 1002)
     for chat in (english, french):
         await star(harness, chat, talk())
     edit_session(harness, TALK, room="room-2")
@@ -512,8 +473,8 @@ async def test_a_failed_outbox_write_never_undoes_another_handlers_write(
     harness: Harness,
 ) -> None:
     """Writes on the shared connection while a transaction runs are not part of it."""
-    await joined(harness, 1001)
-    await joined(harness, 1002)
+    await joined(harness, user_id=1001)
+    await joined(harness, user_id=1002)
     store = harness.services.delivery.store
     now = harness.clock.now()
     nobody = Planned("test", "test:nobody", 424242, now, now)  # no such delegate: refused
@@ -530,8 +491,8 @@ async def test_a_failed_outbox_write_never_undoes_another_handlers_write(
 
 
 async def test_a_claim_is_one_statement_that_claims_each_row_once(harness: Harness) -> None:
-    await joined(harness, 1001)
-    await joined(harness, 1002)
+    await joined(harness, user_id=1001)
+    await joined(harness, user_id=1002)
     store = harness.services.delivery.store
     now = harness.clock.now()
     await store.plan([Planned("test", f"test:{n}", 1001, now, now) for n in range(3)], now)

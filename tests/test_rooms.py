@@ -5,8 +5,6 @@ reader's language (/now, change notices, the calendar file), and imports that wr
 from __future__ import annotations
 
 import csv
-import shutil
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from tests.conftest import (
     ROOT,
     Harness,
     build_harness,
+    edit_sessions_file,
     joined,
     make_config,
     sample_events,
@@ -35,7 +34,6 @@ from tests.conftest import (
 )
 from tests.import_support import PRETALX, make_consultation
 from tests.test_event_data import write
-from tests.test_reminders import edit_sessions_file
 
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)  # the opening plenary is on
 
@@ -425,16 +423,6 @@ async def test_nothing_on_now_in_a_room_names_it_in_the_readers_language(
     text = chat.text().replace("\u2068", "").replace("\u2069", "")  # bidi isolation marks
     assert text.startswith(title)
     assert "Room 1" not in text
-
-
-@pytest.fixture
-async def editable(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """A harness whose event data is a copy the test may edit and reload."""
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as running:
-        yield running
 
 
 def _edit(data: Path, name: str, edit: str, into: str) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from openpyxl import load_workbook
 from telegram import Update
 
@@ -26,33 +24,28 @@ from bot.services.data_reading import EventDataError
 from bot.services.event_data import Consultation, load_event_data
 from bot.services.signups import SEAT
 from bot.storage import signups as signup_storage
-from tests.conftest import ORGANISER_ID, ROOT, Chat, Harness, build_harness, make_config, started
+from tests.conftest import (
+    GENEVA_ID,
+    ORGANISER_ID,
+    ROOT,
+    Chat,
+    Harness,
+    build_harness,
+    copied_data,
+    edit_sessions_file,
+    make_config,
+    on_data,
+    started,
+)
 
-GENEVA_ID = "geneva-2026"
 SIDE = "side-event-d1"  # 13:00 on the harness's day (now 10:15), in Room 3
 AMINA, BRUNO, CARLA, DANA = 1001, 1002, 1003, 1004
 NAMES = {AMINA: "Amina", BRUNO: "Bruno", CARLA: "Carla", DANA: "Dana", ORGANISER_ID: "Olga"}
 
 
-def edit_session(data: Path, session_id: str, **changes: Any) -> None:
-    """Edit the copy's sessions.yaml as an organiser would; `remove=True` removes the session."""
-    path = data / GENEVA_ID / "sessions.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entries = raw["sessions"]
-    for index, entry in enumerate(entries):
-        if entry["id"] == session_id:
-            if changes.pop("remove", False):
-                del entries[index]
-            else:
-                entry.update(changes)
-            break
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 def data_with_seats(tmp_path: Path, capacity: int) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    edit_session(data, SIDE, capacity=capacity, signup=True)
+    data = copied_data(tmp_path)
+    edit_sessions_file(data, SIDE, capacity=capacity, signup=True)
     return data
 
 
@@ -60,8 +53,7 @@ def data_with_seats(tmp_path: Path, capacity: int) -> Path:
 async def seats(tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """The sample event (a copy the test may edit and reload) with two seats at SIDE."""
     data = data_with_seats(tmp_path, 2)
-    config = make_config(tmp_path, data_dir=data)
-    async with started(build_harness(config, clock, load_event_data(data))) as harness:
+    async with on_data(tmp_path, clock, data) as harness:
         yield harness
 
 
@@ -349,7 +341,7 @@ async def test_a_larger_capacity_seats_the_first_waiting_at_reload(seats: Harnes
     await sign_up(carla, "الانضمام إلى قائمة الانتظار")
     dana = await delegate(seats, DANA)
     await sign_up(dana, "Join the waiting list")
-    edit_session(seats.services.config.data_dir, SIDE, capacity=3)
+    edit_sessions_file(seats.services.config.data_dir, SIDE, capacity=3)
     organiser = await delegate(seats, ORGANISER_ID)
     await organiser.send("/reload")
     assert "Programme reloaded." in organiser.text()
@@ -365,7 +357,7 @@ async def test_a_larger_capacity_seats_the_first_waiting_at_reload(seats: Harnes
 async def test_a_session_removed_at_reload_keeps_no_sign_ups(seats: Harness) -> None:
     amina = await delegate(seats, AMINA)
     await sign_up(amina, "Sign up")
-    edit_session(seats.services.config.data_dir, SIDE, remove=True)
+    edit_sessions_file(seats.services.config.data_dir, SIDE, remove=True)
     organiser = await delegate(seats, ORGANISER_ID)
     await organiser.send("/reload")
     assert "Programme reloaded." in organiser.text()
@@ -533,9 +525,8 @@ def test_the_command_line_writes_the_list(
 def test_sign_up_fields_are_checked_with_their_file_line_and_place(
     tmp_path: Path, changes: dict[str, Any], problem: str
 ) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
-    edit_session(data, "localization-funding", **changes)
+    data = copied_data(tmp_path)
+    edit_sessions_file(data, "localization-funding", **changes)
     with pytest.raises(EventDataError) as raised:
         load_event_data(data)
     (found,) = raised.value.problems

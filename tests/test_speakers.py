@@ -18,27 +18,23 @@ from bot.app import running
 from bot.clock import ManualClock
 from bot.fakeapi.spec import Upload
 from bot.services.data_reading import EventDataError
-from bot.services.event_data import Consultation, Speaker, load_event_data
+from bot.services.event_data import Speaker, load_event_data
 from bot.services.importing import apply_import, plan_import
 from bot.services.speakers import SpeakerNames, alphabetical
 from tests.conftest import (
+    GENEVA_ID,
     ROOT,
     Chat,
     Harness,
     build_harness,
+    geneva,
     joined,
     make_config,
-    sample_events,
-    started,
+    on_data,
 )
 from tests.import_support import CONGRESS, PRETALX, make_consultation
 
-GENEVA_ID = "geneva-2026"
 LANGUAGES = ("en", "fr", "es", "ar")
-
-
-def geneva() -> Consultation:
-    return sample_events().consultations[GENEVA_ID]
 
 
 def copy_geneva(tmp_path: Path) -> Path:
@@ -402,10 +398,7 @@ async def open_card(chat: Chat, way: str) -> None:
 async def test_a_photo_is_uploaded_once_then_sent_by_its_file_id(
     tmp_path: Path, clock: ManualClock, photo_data: Path
 ) -> None:
-    config = make_config(tmp_path, data_dir=photo_data)
-    events = load_event_data(photo_data)
-    first = build_harness(config, clock, events)
-    async with started(first):
+    async with on_data(tmp_path, clock, photo_data) as first:
         amina = await one_consultation_chat(first, "fr")
         await open_card(amina, "question")
         photo, card = amina.messages[-2:]
@@ -421,8 +414,7 @@ async def test_a_photo_is_uploaded_once_then_sent_by_its_file_id(
         assert isinstance(sent[0], Upload)
         assert sent[1] == photo.photo.file_id  # the second time, by file_id
     # After a restart the file_id is read back from the database: no second upload.
-    second = build_harness(config, clock, events, api=first.api)
-    async with started(second):
+    async with on_data(tmp_path, clock, photo_data, api=first.api) as second:
         await open_card(second.chat(1001, "fr"), "question")
     assert photos_sent(second)[-1] == photo.photo.file_id
     assert sum(isinstance(p, Upload) for p in photos_sent(second)) == 1
@@ -431,13 +423,11 @@ async def test_a_photo_is_uploaded_once_then_sent_by_its_file_id(
 async def test_a_file_id_telegram_refuses_is_replaced_by_a_new_upload(
     tmp_path: Path, clock: ManualClock, photo_data: Path
 ) -> None:
-    config = make_config(tmp_path, data_dir=photo_data)
-    events = load_event_data(photo_data)
-    first = build_harness(config, clock, events)
-    async with started(first):
+    async with on_data(tmp_path, clock, photo_data) as first:
         await open_card(await one_consultation_chat(first), "question")
     # Another Bot API (another bot token, say) knows none of the first one's files.
-    second = build_harness(config, clock, events)
+    config = make_config(tmp_path, data_dir=photo_data)
+    second = build_harness(config, clock, load_event_data(photo_data))
     async with running(second.app):
         chat = second.chat(1001, "en")
         await open_card(chat, "question")

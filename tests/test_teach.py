@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import ManualClock
+from bot.fakeapi import FakeBotApi
 from bot.services.event_data import load_event_data
 from bot.services.helpdesk import question_key
 from bot.services.matcher import FAQ, NONE, TOPIC, Matcher, Matchers
@@ -21,11 +22,9 @@ from tests.conftest import (
     ROOT,
     Chat,
     Harness,
-    build_harness,
+    bot_on,
     joined,
-    make_config,
     sample_events,
-    started,
 )
 
 NOW = datetime(2026, 12, 8, 10, 15, tzinfo=GENEVA)
@@ -300,15 +299,14 @@ async def test_taught_phrasings_survive_a_data_reload(desk: Harness) -> None:
 
 
 async def test_taught_phrasings_survive_a_restart(tmp_path: Path, clock: ManualClock) -> None:
-    config = make_config(tmp_path, helpdesk_chat_id=HELPDESK)
-    first = build_harness(config, clock)
-    async with started(first):
+    api = FakeBotApi(clock=clock.now)
+    async with bot_on(tmp_path, clock, api, helpdesk_chat_id=HELPDESK) as first:
         await asked_and_chose(first)
         organiser = await joined(first, user_id=ORGANISER_ID)
         await organiser.send("/gaps")
         await organiser.press("Teach")
-    second = build_harness(config, clock)
-    async with started(second):
+    # A restart: the same database, the same Telegram.
+    async with bot_on(tmp_path, clock, api, helpdesk_chat_id=HELPDESK) as second:
         other = await joined(second, user_id=1002)
         await other.send(SUITCASE)
         assert CLOAKROOM_ANSWER in other.text()
