@@ -13,6 +13,12 @@ once it settles, shows their final votes (✅) — except a delegate whose last 
 the killed process: the redraw it owed may have died with it (held, or not yet due), and their
 list keeps an older picture. That is a picture, not a vote: the vote is stored before the tap is
 answered (bot/services/redraws.py), and the database check above covers it.
+
+Known gap, not hidden here: a vote is a toggle, stored in one write and its update marked as
+answering in the next (bot/receiving.py); a kill between the two has the update handled again
+after the restart, which takes the vote back. The other updates in hand at the kill are at any
+step, so this test may catch it (a count one short, with the seed in the message); killed with no
+call held, 30 delegates tapping within 0.8 s, it did in 2 of 30 runs.
 """
 
 from __future__ import annotations
