@@ -14,11 +14,11 @@ the killed process: the redraw it owed may have died with it (held, or not yet d
 list keeps an older picture. That is a picture, not a vote: the vote is stored before the tap is
 answered (bot/services/redraws.py), and the database check above covers it.
 
-Known gap, not hidden here: a vote is a toggle, stored in one write and its update marked as
-answering in the next (bot/receiving.py); a kill between the two has the update handled again
-after the restart, which takes the vote back. The other updates in hand at the kill are at any
-step, so this test may catch it (a count one short, with the seed in the message); killed with no
-call held, 30 delegates tapping within 0.8 s, it did in 2 of 30 runs.
+A vote is a toggle, stored in one write and its update marked as answering in the next
+(bot/receiving.py): a kill between the two has the update handled again after the restart. It
+took the vote back (a count one short: 2 runs in 30 of the variant killed with no call held)
+until the tap's update was stored with the vote (migration 036): handled again, it is applied
+once.
 """
 
 from __future__ import annotations
@@ -72,9 +72,9 @@ def plan_taps(
     return sorted(taps)
 
 
-@pytest.mark.parametrize("held", ["editMessageText", "answerCallbackQuery"])
+@pytest.mark.parametrize("held", ["editMessageText", "answerCallbackQuery", None])
 async def test_taps_killed_at_a_random_moment_count_once(
-    server: FakeApiHttpServer, tmp_path: Path, held: str
+    server: FakeApiHttpServer, tmp_path: Path, held: str | None
 ) -> None:
     seed = random.randrange(1_000_000)
     chance = random.Random(seed)
@@ -130,8 +130,9 @@ async def test_taps_killed_at_a_random_moment_count_once(
 
         sending = asyncio.create_task(send_taps())
         await wait_until(lambda: len(api.callback_answers) >= len(taps) // 4, 20, context)
-        server.hold_next(held)
-        await wait_until(lambda: server.held == 1, 20, f"{held} held ({context})\n{bot.log()}")
+        if held is not None:
+            server.hold_next(held)
+            await wait_until(lambda: server.held == 1, 20, f"{held} held ({context})\n{bot.log()}")
         await asyncio.sleep(chance.uniform(0.0, 0.3))
         await bot.kill()
         answered_before = set(api.callback_answers)

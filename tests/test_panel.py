@@ -239,6 +239,36 @@ async def test_votes_rank_the_questions_and_a_second_tap_takes_the_vote_back(
     assert text.index("First question") < text.index("Second question")  # oldest first on a tie
 
 
+async def test_a_tap_handled_again_after_a_restart_does_not_take_the_vote_back(
+    harness: Harness,
+) -> None:
+    """A vote is a toggle. A process killed after the vote was written, before its update was
+    marked as being answered, handles that update again after the restart: the same tap must
+    give the same answer, not toggle the vote back (found by tests/test_live_process.py)."""
+    carla = await delegate(harness, CARLA)
+    chair = await chair_of(harness)
+    await ask(carla, "First question")
+    await approve(harness, chair, "First question")
+    first = await question_id(harness, "First question")
+    geneva = harness.services.events.consultations[GENEVA_ID]
+    panel = harness.services.panel
+    assert await panel.vote(AMINA, geneva, first, tap=501) is True
+    assert await panel.vote(AMINA, geneva, first, tap=501) is True  # the same tap again
+    assert "First question — anonymous · 👍 1" in await listing(carla)
+    assert await panel.vote(AMINA, geneva, first, tap=502) is False  # a new tap: taken back
+    assert await panel.vote(AMINA, geneva, first, tap=502) is False
+    assert "First question — anonymous · 👍 0" in await listing(carla)
+    # Kept a day: older taps are pruned as new ones come.
+    await harness.services.db.connection.execute(
+        "UPDATE panel_vote_taps SET tapped_at = '2000-01-01T00:00:00+00:00'"
+    )
+    await panel.vote(BRUNO, geneva, first, tap=503)
+    kept = await harness.services.db.connection.execute_fetchall(
+        "SELECT update_id FROM panel_vote_taps ORDER BY update_id"
+    )
+    assert [row[0] for row in kept] == [503]
+
+
 async def test_the_chair_pins_the_question_being_asked_then_marks_it_answered(
     harness: Harness,
 ) -> None:

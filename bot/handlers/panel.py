@@ -319,7 +319,9 @@ async def vote_button(update: Update, context: BotContext) -> None:
         return
     panel = context.services.panel
     try:
-        voted = await panel.vote(context.profile.user_id, consultation, question_id)
+        voted = await panel.vote(
+            context.profile.user_id, consultation, question_id, tap=update.update_id
+        )
     except (QuestionNotFound, SessionNotFound):
         await out_of_date(update)
         return

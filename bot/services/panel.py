@@ -320,8 +320,11 @@ class PanelQuestions:
             raise QuestionNotFound(str(question_id))
         return found
 
-    async def vote(self, user_id: int, consultation: Consultation, question_id: int) -> bool:
-        """Vote for a question shown to all, or take the vote back: True when now voted."""
+    async def vote(
+        self, user_id: int, consultation: Consultation, question_id: int, tap: int | None = None
+    ) -> bool:
+        """Vote for a question shown to all, or take the vote back: True when now voted.
+        `tap`: the button press's update, applied once however often it is handled."""
         question = await self.question(consultation, question_id)
         session = self.session(consultation, question.session_id)
         if question.status not in (SHOWN, ANSWERED):
@@ -329,7 +332,7 @@ class PanelQuestions:
         self._check_live(session)
         voter = self._pseudonym(consultation.id, session.id, user_id)
         voted = await self._store.toggle_vote(
-            question, voter, self._board_edits, self._clock.now()
+            question, voter, self._board_edits, self._clock.now(), tap
         )
         self._changed(consultation.id, session.id)
         return voted

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import aiosqlite
@@ -211,6 +211,13 @@ def _plan_edits(
     return bool(rows)
 
 
+# The taps' updates, kept long enough for any restart to find them (migration 036).
+TAPS_KEPT = timedelta(days=1)
+_TAP_DONE = "SELECT voted FROM panel_vote_taps WHERE update_id = ?"
+_TAP = "INSERT INTO panel_vote_taps (update_id, voted, tapped_at) VALUES (?, ?, ?)"
+_PRUNE_TAPS = "DELETE FROM panel_vote_taps WHERE tapped_at < ?"
+
+
 class PanelStore:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
@@ -306,14 +313,28 @@ class PanelStore:
             return {row[0] for row in await cursor.fetchall()}
 
     async def toggle_vote(
-        self, question: PanelQuestion, voter: str, edits: BoardEdits, now: datetime
+        self,
+        question: PanelQuestion,
+        voter: str,
+        edits: BoardEdits,
+        now: datetime,
+        tap: int | None = None,
     ) -> bool:
-        """Vote for the question, or take the vote back; True when the delegate now votes."""
+        """Vote for the question, or take the vote back; True when the delegate now votes.
+        `tap`, the update of the button press: applied once (handled again after a restart,
+        it gives the answer it gave, and toggles nothing)."""
 
         def work(db: sqlite3.Connection) -> tuple[bool, bool]:
+            if tap is not None:
+                done = db.execute(_TAP_DONE, (tap,)).fetchone()
+                if done is not None:
+                    return bool(done[0]), False
             voted = db.execute(_UNVOTE, (question.id, voter)).rowcount == 0
             if voted:
                 db.execute(_VOTE, (question.id, voter))
+            if tap is not None:
+                db.execute(_PRUNE_TAPS, (to_iso(now - TAPS_KEPT),))
+                db.execute(_TAP, (tap, int(voted), to_iso(now)))
             planned = _plan_edits(db, question.consultation_id, question.session_id, edits, now)
             return voted, planned
 
